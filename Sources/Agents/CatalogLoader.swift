@@ -1,0 +1,119 @@
+import AgentRuntime
+import Foundation
+
+/// Loads and validates an `agents/` directory from disk.
+///
+/// Layout: `agents/<category>/<id>.json` for agents, `agents/crews/<id>.json`
+/// for crews, `agents/schema/` for the published JSON Schemas (skipped).
+/// Knowledge collections are the folders under the knowledge directory
+/// (except `tenants/`, which holds per-tenant overlays).
+public struct CatalogLoader: Sendable {
+    /// The `agents/` directory.
+    public var agentsDirectory: URL
+    /// The `knowledge/` directory; nil skips the knowledge check.
+    public var knowledgeDirectory: URL?
+    /// Tool ids the registry knows.
+    public var knownTools: Set<ToolID>
+    /// Paths under this directory are shown relative to it in diagnostics.
+    public var displayBase: URL?
+
+    /// Folder names under `agents/` that are not categories.
+    public static let reservedFolders: Set<String> = ["crews", "schema"]
+
+    /// Creates a loader.
+    public init(agentsDirectory: URL, knowledgeDirectory: URL?, knownTools: Set<ToolID>, displayBase: URL? = nil) {
+        self.agentsDirectory = agentsDirectory
+        self.knowledgeDirectory = knowledgeDirectory
+        self.knownTools = knownTools
+        self.displayBase = displayBase
+    }
+
+    /// Reads every definition file and validates them together.
+    /// Problems are diagnostics in the catalog; only a missing `agents/` directory throws.
+    public func load() throws(CatalogLoadError) -> Catalog {
+        let fileManager = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard fileManager.fileExists(atPath: agentsDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .agentsDirectoryNotFound(agentsDirectory.path)
+        }
+        var sources: [DefinitionSource] = []
+        var layout: [Diagnostic] = []
+        for entry in sortedEntries(of: agentsDirectory) {
+            let name = entry.lastPathComponent
+            if name.hasPrefix(".") { continue }
+            if isDirectoryURL(entry) {
+                if name == "schema" { continue }
+                let kind: DefinitionSource.Kind = name == "crews" ? .crew : .agent(category: name)
+                for file in sortedEntries(of: entry) where !file.lastPathComponent.hasPrefix(".") {
+                    if isDirectoryURL(file) {
+                        if containsJSON(file) {
+                            layout.append(misplaced(file, "definition files belong directly in \(display(entry))/, not in a subfolder"))
+                        }
+                        continue
+                    }
+                    guard file.pathExtension == "json" else { continue }
+                    sources.append(
+                        DefinitionSource(
+                            displayPath: display(file), stem: file.deletingPathExtension().lastPathComponent,
+                            kind: kind, bytes: (try? Data(contentsOf: file)).map { [UInt8]($0) }))
+                }
+            } else if entry.pathExtension == "json" {
+                layout.append(
+                    misplaced(entry, "agent files belong in agents/<category>/ and crews in agents/crews/; this file is not loaded"))
+            }
+        }
+        let validator = CatalogValidator(knownTools: knownTools, knowledgeCollections: knowledgeCollections())
+        return validator.validate(sources, extraDiagnostics: layout)
+    }
+
+    /// The collection folders under the knowledge directory (nil when no directory is configured).
+    public func knowledgeCollections() -> Set<String>? {
+        guard let knowledgeDirectory else { return nil }
+        return Set(
+            sortedEntries(of: knowledgeDirectory)
+                .filter { isDirectoryURL($0) && !$0.lastPathComponent.hasPrefix(".") && $0.lastPathComponent != "tenants" }
+                .map(\.lastPathComponent))
+    }
+
+    private func misplaced(_ url: URL, _ message: String) -> Diagnostic {
+        Diagnostic(
+            file: display(url), line: 1, column: 1, severity: .error, code: .misplacedFile, message: message, pointer: "")
+    }
+
+    private func sortedEntries(of directory: URL) -> [URL] {
+        let entries = (try? FileManager.default.contentsOfDirectory(
+            at: directory, includingPropertiesForKeys: [.isDirectoryKey], options: []))
+            ?? []
+        return entries.sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+
+    private func isDirectoryURL(_ url: URL) -> Bool {
+        (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false
+    }
+
+    private func containsJSON(_ directory: URL) -> Bool {
+        sortedEntries(of: directory).contains { $0.pathExtension == "json" }
+    }
+
+    private func display(_ url: URL) -> String {
+        let path = url.standardizedFileURL.path
+        guard let displayBase else { return path }
+        let base = displayBase.standardizedFileURL.path
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+}
+
+/// Why a catalog could not be loaded at all.
+public enum CatalogLoadError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The agents directory does not exist or is not a directory.
+    case agentsDirectoryNotFound(String)
+
+    /// A message naming the path.
+    public var description: String {
+        switch self {
+        case .agentsDirectoryNotFound(let path):
+            return "agents directory not found: \(path) (use --agents-dir or AGENTRUNTIME_AGENTS_DIR)"
+        }
+    }
+}
