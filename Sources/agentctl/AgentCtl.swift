@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `agentctl`: the AgentRuntime command line.
+@main
+struct AgentCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agentctl",
+        abstract: "Validate, inspect and run AgentRuntime agents and crews.",
+        subcommands: [ValidateCommand.self, AgentsCommand.self, CrewsCommand.self, ToolsCommand.self]
+    )
+}

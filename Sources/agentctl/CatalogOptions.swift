@@ -1,0 +1,76 @@
+import AgentRuntime
+import Agents
+import ArgumentParser
+import Foundation
+import Tools
+
+/// Where the definitions are: flags, then environment, then the working directory.
+struct CatalogOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The agents directory.", discussion: "Default: $AGENTRUNTIME_AGENTS_DIR, else ./agents."))
+    var agentsDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("The knowledge directory.", discussion: "Default: $AGENTRUNTIME_KNOWLEDGE_DIR, else ./knowledge."))
+    var knowledgeDir: String?
+
+    var agentsDirectory: URL {
+        resolve(agentsDir, environment: "AGENTRUNTIME_AGENTS_DIR", fallback: "agents")
+    }
+
+    var knowledgeDirectory: URL {
+        resolve(knowledgeDir, environment: "AGENTRUNTIME_KNOWLEDGE_DIR", fallback: "knowledge")
+    }
+
+    private func resolve(_ flag: String?, environment: String, fallback: String) -> URL {
+        let path = flag ?? ProcessInfo.processInfo.environment[environment].flatMap { $0.isEmpty ? nil : $0 } ?? fallback
+        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .standardizedFileURL
+    }
+
+    /// Loads the catalog, or exits with a message when the agents directory is missing.
+    func loadCatalog() throws -> Catalog {
+        let loader = CatalogLoader(
+            agentsDirectory: agentsDirectory, knowledgeDirectory: knowledgeDirectory,
+            knownTools: ToolCatalog.standard.ids,
+            displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        do {
+            return try loader.load()
+        } catch {
+            Console.error("error: \(error)")
+            throw ExitCode(ExitStatus.notFound)
+        }
+    }
+
+    /// Loads the catalog for a read command: problems go to stderr as a one-line hint.
+    func loadCatalogForReading() throws -> Catalog {
+        let catalog = try loadCatalog()
+        if catalog.errorCount > 0 {
+            Console.error(
+                "warning: \(catalog.errorCount) definition error(s); definitions with errors are not listed (run `agentctl validate`)")
+        }
+        return catalog
+    }
+}
+
+/// Exit statuses shared by the commands.
+enum ExitStatus {
+    /// Validation found errors.
+    static let invalid: Int32 = 1
+    /// An id or directory does not exist.
+    static let notFound: Int32 = 2
+}
+
+/// stdout / stderr writing.
+enum Console {
+    static func print(_ text: String) {
+        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+}
+
+/// `--format text|json`.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}

@@ -1,0 +1,25 @@
+import Agents
+import ArgumentParser
+
+/// `agentctl validate`: check every agent and crew file.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check every agent and crew definition and report all problems.",
+        discussion: "Prints `path:line:column: error|warning: message [json pointer]` per problem and a summary. Exit status 0 when there is no error, 1 otherwise."
+    )
+
+    @OptionGroup var catalog: CatalogOptions
+
+    @Option(name: .long, help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func run() throws {
+        let loaded = try catalog.loadCatalog()
+        switch format {
+        case .text: Console.print(DiagnosticReport.text(loaded))
+        case .json: Console.print(DiagnosticReport.json(loaded))
+        }
+        if !loaded.isValid { throw ExitCode(ExitStatus.invalid) }
+    }
+}
