@@ -1,0 +1,24 @@
+// agentruntime-bench: benchmarks that print numbers (not timed tests).
+//
+//   swift run -c release agentruntime-bench catalog [--agents-dir DIR] [--knowledge-dir DIR] [--iterations N]
+//
+// Build in release mode for meaningful figures.
+
+import Foundation
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let benchmarks: [String: ([String]) throws -> Void] = [
+    "catalog": CatalogBenchmark.run,
+]
+
+guard let name = arguments.first, let benchmark = benchmarks[name] else {
+    FileHandle.standardError.write(
+        Data("usage: agentruntime-bench <\(benchmarks.keys.sorted().joined(separator: "|"))> [options]\n".utf8))
+    exit(2)
+}
+do {
+    try benchmark(Array(arguments.dropFirst()))
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
