@@ -1,0 +1,282 @@
+import Foundation
+
+/// The Anthropic Messages wire format (`/v1/messages`).
+///
+/// System text goes in `system`; tool calls are `tool_use` blocks and results
+/// `tool_result` blocks in a user turn; consecutive turns of one role are
+/// merged, as the API requires alternation. Structured output uses a forced
+/// tool whose input is the JSON answer.
+public struct AnthropicChatFormat: ChatWireFormat {
+    /// The API version header value.
+    public static let apiVersion = "2023-06-01"
+    /// `max_tokens` is required by the API; this is sent when the request sets none.
+    public static let defaultMaxTokens = 4096
+
+    /// The provider key.
+    public let provider: String
+    /// `https://api.anthropic.com` or a compatible gateway.
+    public let baseURL: URL
+    /// The key, sent as `x-api-key`.
+    public let apiKey: String?
+    /// Extra headers (e.g. `anthropic-beta`).
+    public let extraHeaders: HTTPHeaders
+
+    /// Creates the format.
+    public init(provider: String = "anthropic", baseURL: URL = URL(string: "https://api.anthropic.com")!, apiKey: String?, extraHeaders: HTTPHeaders = HTTPHeaders()) {
+        self.provider = provider
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.extraHeaders = extraHeaders
+    }
+
+    /// The key, for redaction.
+    public var credential: String? { apiKey }
+
+    /// The tool name used for structured output, when the request asks for it and offers no tools.
+    func structuredToolName(_ request: ChatRequest) -> String? {
+        guard case .jsonSchema(let name, _) = request.responseFormat, request.tools.isEmpty else { return nil }
+        return Self.legalToolName(name)
+    }
+
+    static func legalToolName(_ name: String) -> String {
+        let cleaned = String(name.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" }.prefix(64))
+        return cleaned.isEmpty ? "structured_output" : cleaned
+    }
+
+    /// The JSON body for `request`.
+    public func body(_ request: ChatRequest, stream: Bool) -> JSONValue {
+        let (system, rest) = Wire.splitSystem(request.messages)
+        var body = JSONObject()
+        body["model"] = .string(request.model)
+        body["max_tokens"] = .int(request.maxTokens ?? Self.defaultMaxTokens)
+        if let system { body["system"] = .string(system) }
+        body["messages"] = .array(Self.encode(rest))
+        var tools = request.tools.map { tool -> JSONValue in
+            ["name": .string(tool.name), "description": .string(tool.description), "input_schema": tool.parameters.document]
+        }
+        if let name = structuredToolName(request), case .jsonSchema(_, let schema) = request.responseFormat {
+            tools.append([
+                "name": .string(name), "description": "Give your final answer by calling this tool; its input is the answer.",
+                "input_schema": schema.document,
+            ])
+            body["tool_choice"] = ["type": "tool", "name": .string(name)]
+        }
+        if !tools.isEmpty { body["tools"] = .array(tools) }
+        // The API accepts temperatures 0–1; higher values are clamped.
+        if let temperature = request.temperature { body["temperature"] = .double(min(1, max(0, temperature))) }
+        if let topP = request.topP { body["top_p"] = .double(topP) }
+        if !request.stop.isEmpty { body["stop_sequences"] = .array(request.stop.map { .string($0) }) }
+        if stream { body["stream"] = true }
+        return .object(body)
+    }
+
+    static func encode(_ messages: [Message]) -> [JSONValue] {
+        var turns: [(role: String, blocks: [JSONValue])] = []
+        func add(_ role: String, _ blocks: [JSONValue]) {
+            guard !blocks.isEmpty else { return }
+            if turns.last?.role == role { turns[turns.count - 1].blocks += blocks } else { turns.append((role, blocks)) }
+        }
+        for message in messages {
+            switch message {
+            case .system(let text): add("user", [["type": "text", "text": .string(text)]])
+            case .user(let text): add("user", [["type": "text", "text": .string(text)]])
+            case .assistant(let text, let calls):
+                var blocks: [JSONValue] = []
+                if let text, !text.isEmpty { blocks.append(["type": "text", "text": .string(text)]) }
+                for call in calls {
+                    let input = (try? JSONParser.value(call.arguments)).flatMap { value -> JSONValue? in
+                        if case .object = value { return value } else { return nil }
+                    } ?? .object(JSONObject())
+                    blocks.append(["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": input])
+                }
+                add("assistant", blocks)
+            case .tool(let callID, _, let content, let isError):
+                var block: JSONObject = ["type": "tool_result", "tool_use_id": .string(callID), "content": .string(content)]
+                if isError { block["is_error"] = true }
+                add("user", [.object(block)])
+            }
+        }
+        return turns.map { ["role": .string($0.role), "content": .array($0.blocks)] }
+    }
+
+    /// The HTTP request.
+    public func makeRequest(_ request: ChatRequest, stream: Bool) throws -> HTTPRequest {
+        var headers: HTTPHeaders = ["Content-Type": "application/json", "anthropic-version": Self.apiVersion]
+        if stream { headers.set("Accept", "text/event-stream") }
+        if let apiKey { headers.set("x-api-key", apiKey) }
+        for field in extraHeaders { headers.set(field.name, field.value) }
+        return HTTPRequest(
+            method: "POST", url: baseURL.appendingPathComponent("v1/messages"), headers: headers,
+            body: Wire.bytes(body(request, stream: stream)))
+    }
+
+    static func finishReason(_ text: String?) -> FinishReason? {
+        switch text {
+        case nil: return nil
+        case "end_turn", "stop_sequence": return .stop
+        case "max_tokens": return .length
+        case "tool_use": return .toolCalls
+        case "refusal": return .contentFilter
+        case let other?: return .other(other)
+        }
+    }
+
+    static func usage(_ value: JSONValue?, into usage: inout TokenUsage) {
+        guard let value else { return }
+        let cacheRead = value["cache_read_input_tokens"]?.doubleValue
+        let cacheWrite = value["cache_creation_input_tokens"]?.doubleValue
+        if let input = value["input_tokens"]?.doubleValue {
+            usage.inputTokens = Int(input + (cacheRead ?? 0) + (cacheWrite ?? 0))
+            usage.cachedInputTokens = Int(cacheRead ?? 0)
+        }
+        if let output = value["output_tokens"]?.doubleValue { usage.outputTokens = Int(output) }
+    }
+
+    /// Decodes a `message` object.
+    public func parseResponse(_ body: [UInt8], for request: ChatRequest) throws -> ChatResponse {
+        let json = try Wire.json(body, provider: provider)
+        if json["type"] == "error" { throw errorFromBody(json, status: nil) }
+        guard case .array(let blocks)? = json["content"] else {
+            throw ProviderError(code: .invalidResponse, message: "the response has no content", provider: provider)
+        }
+        let structured = structuredToolName(request)
+        var text: String?
+        var calls: [ToolCall] = []
+        var reason = Self.finishReason(json["stop_reason"]?.stringValue) ?? .stop
+        for block in blocks {
+            switch block["type"]?.stringValue {
+            case "text": text = (text ?? "") + (block["text"]?.stringValue ?? "")
+            case "tool_use":
+                let input = (block["input"] ?? .object(JSONObject())).serialized()
+                if let structured, block["name"]?.stringValue == structured {
+                    text = (text ?? "") + input
+                    reason = .stop
+                } else {
+                    calls.append(ToolCall(id: block["id"]?.stringValue ?? "call_\(calls.count)", name: block["name"]?.stringValue ?? "", arguments: input))
+                }
+            default: break
+            }
+        }
+        var usage = TokenUsage()
+        Self.usage(json["usage"], into: &usage)
+        return ChatResponse(text: text, toolCalls: calls, finishReason: reason, usage: usage, model: json["model"]?.stringValue)
+    }
+
+    /// A stream decoder.
+    public func makeStreamDecoder(for request: ChatRequest) -> StreamDecoder {
+        StreamDecoder(format: self, structuredTool: structuredToolName(request))
+    }
+
+    /// Decodes `message_start`, `content_block_*`, `message_delta`, `message_stop`, `ping` and `error` events.
+    public struct StreamDecoder: ChatStreamDecoder {
+        let format: AnthropicChatFormat
+        let structuredTool: String?
+        var accumulator = StreamAccumulator()
+        var toolIndexByBlock: [Int: Int] = [:]
+        var structuredBlocks: Set<Int> = []
+        var stopped = false
+
+        /// SSE.
+        public var framing: ServerSentEventParser.Framing { .serverSentEvents }
+
+        /// One event.
+        public mutating func decode(_ event: ServerSentEvent) throws -> [ChatDelta] {
+            let json = try Wire.json(event.data, provider: format.provider)
+            let type = json["type"]?.stringValue ?? event.event ?? ""
+            switch type {
+            case "message_start":
+                accumulator.model = json["message"]?["model"]?.stringValue
+                AnthropicChatFormat.usage(json["message"]?["usage"], into: &accumulator.usage)
+                return []
+            case "content_block_start":
+                let index = Int(json["index"]?.doubleValue ?? 0)
+                let block = json["content_block"]
+                switch block?["type"]?.stringValue {
+                case "text":
+                    return [accumulator.appendText(block?["text"]?.stringValue ?? "")].compactMap { $0 }
+                case "tool_use":
+                    if let structuredTool, block?["name"]?.stringValue == structuredTool {
+                        structuredBlocks.insert(index)
+                        return []
+                    }
+                    let toolIndex = accumulator.toolCallCount
+                    toolIndexByBlock[index] = toolIndex
+                    return [accumulator.appendToolCall(index: toolIndex, id: block?["id"]?.stringValue, name: block?["name"]?.stringValue, arguments: "")]
+                default:
+                    return []
+                }
+            case "content_block_delta":
+                let index = Int(json["index"]?.doubleValue ?? 0)
+                let delta = json["delta"]
+                switch delta?["type"]?.stringValue {
+                case "text_delta":
+                    return [accumulator.appendText(delta?["text"]?.stringValue ?? "")].compactMap { $0 }
+                case "input_json_delta":
+                    let fragment = delta?["partial_json"]?.stringValue ?? ""
+                    if structuredBlocks.contains(index) { return [accumulator.appendText(fragment)].compactMap { $0 } }
+                    guard let toolIndex = toolIndexByBlock[index] else { return [] }
+                    return [accumulator.appendToolCall(index: toolIndex, id: nil, name: nil, arguments: fragment)]
+                default:
+                    return []
+                }
+            case "message_delta":
+                if let reason = AnthropicChatFormat.finishReason(json["delta"]?["stop_reason"]?.stringValue) {
+                    accumulator.finishReason = structuredTool != nil && reason == .toolCalls && accumulator.toolCallCount == 0 ? .stop : reason
+                }
+                AnthropicChatFormat.usage(json["usage"], into: &accumulator.usage)
+                return []
+            case "message_stop":
+                stopped = true
+                return []
+            case "error":
+                throw format.errorFromBody(json, status: nil)
+            default:
+                return []  // ping, content_block_stop, and future event types
+            }
+        }
+
+        /// The response once `message_stop` has arrived.
+        public mutating func finish() throws -> ChatResponse {
+            guard stopped else {
+                throw ProviderError(code: .streamTruncated, message: "the stream ended before message_stop", provider: format.provider)
+            }
+            var response = accumulator.response(normalizeArguments: true)
+            if structuredTool != nil, let text = response.text, let value = try? JSONParser.value(text) {
+                response.text = value.serialized()
+            }
+            return response
+        }
+    }
+
+    func errorFromBody(_ json: JSONValue, status: Int?) -> ProviderError {
+        let type = json["error"]?["type"]?.stringValue ?? ""
+        let message = json["error"]?["message"]?.stringValue ?? json.serialized()
+        var code: ProviderError.Code
+        switch type {
+        case "authentication_error": code = .authentication
+        case "permission_error": code = .permissionDenied
+        case "not_found_error": code = .notFound
+        case "rate_limit_error": code = .rateLimited
+        case "overloaded_error": code = .overloaded
+        case "api_error": code = .server
+        case "request_too_large": code = .invalidRequest
+        case "invalid_request_error": code = Wire.mentionsContextLength(message) ? .contextLengthExceeded : .invalidRequest
+        default: code = status.map(Wire.code(forStatus:)) ?? .server
+        }
+        if code == .invalidRequest, Wire.mentionsContextLength(message) { code = .contextLengthExceeded }
+        return ProviderError(status: status, code: code, message: message, provider: provider)
+    }
+
+    /// `{"type": "error", "error": {"type", "message"}}` with the status and `retry-after`.
+    public func parseError(status: Int, headers: HTTPHeaders, body: [UInt8]) -> ProviderError {
+        var error: ProviderError
+        if let json = try? JSONParser.value(body), json["error"] != nil {
+            error = errorFromBody(json, status: status)
+        } else {
+            error = ProviderError(status: status, code: Wire.code(forStatus: status), message: Wire.excerpt(body), provider: provider)
+        }
+        error.isRetryable = Wire.isRetryable(status: status)
+        error.retryAfter = RetryAfter.parse(headers)
+        return error
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+
+/// The Gemini API wire format: `models/{model}:generateContent` and
+/// `:streamGenerateContent?alt=sse`, authenticated with `x-goog-api-key`.
+///
+/// System text goes in `systemInstruction`; tool calls are `functionCall`
+/// parts of a `model` turn and results `functionResponse` parts of a `user`
+/// turn. Gemini does not give call ids, so calls are numbered `call_<n>`.
+public struct GeminiChatFormat: ChatWireFormat {
+    /// The provider key.
+    public let provider: String
+    /// `https://generativelanguage.googleapis.com/v1beta` or a compatible endpoint.
+    public let baseURL: URL
+    /// The key, sent as `x-goog-api-key`.
+    public let apiKey: String?
+    /// Extra headers.
+    public let extraHeaders: HTTPHeaders
+
+    /// Creates the format.
+    public init(
+        provider: String = "gemini", baseURL: URL = URL(string: "https://generativelanguage.googleapis.com/v1beta")!,
+        apiKey: String?, extraHeaders: HTTPHeaders = HTTPHeaders()
+    ) {
+        self.provider = provider
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+        self.extraHeaders = extraHeaders
+    }
+
+    /// The key, for redaction.
+    public var credential: String? { apiKey }
+
+    /// The JSON body for `request`.
+    public func body(_ request: ChatRequest) -> JSONValue {
+        let (system, rest) = Wire.splitSystem(request.messages)
+        var body = JSONObject()
+        body["contents"] = .array(Self.encode(rest))
+        if let system { body["systemInstruction"] = ["parts": [["text": .string(system)]]] }
+        if !request.tools.isEmpty {
+            body["tools"] = [[
+                "functionDeclarations": .array(
+                    request.tools.map { tool in
+                        ["name": .string(tool.name), "description": .string(tool.description), "parametersJsonSchema": tool.parameters.document]
+                    })
+            ]]
+        }
+        var config = JSONObject()
+        if let temperature = request.temperature { config["temperature"] = .double(temperature) }
+        if let maxTokens = request.maxTokens { config["maxOutputTokens"] = .int(maxTokens) }
+        if let topP = request.topP { config["topP"] = .double(topP) }
+        if !request.stop.isEmpty { config["stopSequences"] = .array(request.stop.map { .string($0) }) }
+        if case .jsonSchema(_, let schema) = request.responseFormat {
+            config["responseMimeType"] = "application/json"
+            config["responseJsonSchema"] = schema.document
+        }
+        if !config.members.isEmpty { body["generationConfig"] = .object(config) }
+        return .object(body)
+    }
+
+    static func encode(_ messages: [Message]) -> [JSONValue] {
+        var turns: [(role: String, parts: [JSONValue])] = []
+        func add(_ role: String, _ parts: [JSONValue]) {
+            guard !parts.isEmpty else { return }
+            if turns.last?.role == role { turns[turns.count - 1].parts += parts } else { turns.append((role, parts)) }
+        }
+        for message in messages {
+            switch message {
+            case .system(let text), .user(let text): add("user", [["text": .string(text)]])
+            case .assistant(let text, let calls):
+                var parts: [JSONValue] = []
+                if let text, !text.isEmpty { parts.append(["text": .string(text)]) }
+                for call in calls {
+                    let args = (try? JSONParser.value(call.arguments)) ?? .object(JSONObject())
+                    parts.append(["functionCall": ["name": .string(call.name), "args": args]])
+                }
+                add("model", parts)
+            case .tool(_, let name, let content, let isError):
+                var response: JSONValue
+                if let value = try? JSONParser.value(content), case .object = value {
+                    response = value
+                } else {
+                    response = [isError ? "error" : "result": .string(content)]
+                }
+                add("user", [["functionResponse": ["name": .string(name), "response": response]]])
+            }
+        }
+        return turns.map { ["role": .string($0.role), "parts": .array($0.parts)] }
+    }
+
+    /// The HTTP request.
+    public func makeRequest(_ request: ChatRequest, stream: Bool) throws -> HTTPRequest {
+        let path = "models/\(request.model):\(stream ? "streamGenerateContent" : "generateContent")"
+        var url = baseURL.appendingPathComponent(path)
+        if stream {
+            var components = URLComponents(url: url, resolvingAgainstBaseURL: false)!
+            components.queryItems = [URLQueryItem(name: "alt", value: "sse")]
+            url = components.url!
+        }
+        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        if let apiKey { headers.set("x-goog-api-key", apiKey) }
+        for field in extraHeaders { headers.set(field.name, field.value) }
+        return HTTPRequest(method: "POST", url: url, headers: headers, body: Wire.bytes(body(request)))
+    }
+
+    static func finishReason(_ text: String?) -> FinishReason? {
+        switch text {
+        case nil, "FINISH_REASON_UNSPECIFIED": return nil
+        case "STOP": return .stop
+        case "MAX_TOKENS": return .length
+        case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY": return .contentFilter
+        case let other?: return .other(other.lowercased())
+        }
+    }
+
+    static func usage(_ value: JSONValue?) -> TokenUsage? {
+        guard let value else { return nil }
+        return TokenUsage(
+            inputTokens: Int(value["promptTokenCount"]?.doubleValue ?? 0),
+            outputTokens: Int((value["candidatesTokenCount"]?.doubleValue ?? 0) + (value["thoughtsTokenCount"]?.doubleValue ?? 0)),
+            cachedInputTokens: Int(value["cachedContentTokenCount"]?.doubleValue ?? 0))
+    }
+
+    /// Adds one response chunk (whole response or streamed piece) to `accumulator`; returns its deltas.
+    func absorb(_ json: JSONValue, into accumulator: inout StreamAccumulator) throws -> [ChatDelta] {
+        if let error = json["error"], error != .null { throw errorFromBody(json, status: nil) }
+        if let model = json["modelVersion"]?.stringValue { accumulator.model = model }
+        if let usage = Self.usage(json["usageMetadata"]) { accumulator.usage = usage }
+        var deltas: [ChatDelta] = []
+        guard case .array(let candidates)? = json["candidates"], let candidate = candidates.first else {
+            if let blocked = json["promptFeedback"]?["blockReason"]?.stringValue {
+                accumulator.finishReason = .contentFilter
+                throw ProviderError(code: .contentFiltered, message: "the prompt was blocked (\(blocked))", provider: provider)
+            }
+            return deltas
+        }
+        if case .array(let parts)? = candidate["content"]?["parts"] {
+            for part in parts {
+                if part["thought"] == true { continue }
+                if let text = part["text"]?.stringValue, let delta = accumulator.appendText(text) { deltas.append(delta) }
+                if let call = part["functionCall"] {
+                    let index = accumulator.toolCallCount
+                    deltas.append(
+                        accumulator.appendToolCall(
+                            index: index, id: call["id"]?.stringValue ?? "call_\(index)", name: call["name"]?.stringValue,
+                            arguments: (call["args"] ?? .object(JSONObject())).serialized()))
+                }
+            }
+        }
+        if let reason = Self.finishReason(candidate["finishReason"]?.stringValue) { accumulator.finishReason = reason }
+        return deltas
+    }
+
+    /// Decodes a `GenerateContentResponse`.
+    public func parseResponse(_ body: [UInt8], for request: ChatRequest) throws -> ChatResponse {
+        var accumulator = StreamAccumulator()
+        _ = try absorb(Wire.json(body, provider: provider), into: &accumulator)
+        guard accumulator.finishReason != nil || accumulator.toolCallCount > 0 else {
+            throw ProviderError(code: .invalidResponse, message: "the response has no candidate", provider: provider)
+        }
+        return accumulator.response()
+    }
+
+    /// A stream decoder.
+    public func makeStreamDecoder(for request: ChatRequest) -> StreamDecoder { StreamDecoder(format: self) }
+
+    /// Decodes SSE chunks, each a partial `GenerateContentResponse`.
+    public struct StreamDecoder: ChatStreamDecoder {
+        let format: GeminiChatFormat
+        var accumulator = StreamAccumulator()
+
+        /// SSE.
+        public var framing: ServerSentEventParser.Framing { .serverSentEvents }
+
+        /// One chunk.
+        public mutating func decode(_ event: ServerSentEvent) throws -> [ChatDelta] {
+            try format.absorb(Wire.json(event.data, provider: format.provider), into: &accumulator)
+        }
+
+        /// The response once a finish reason has arrived.
+        public mutating func finish() throws -> ChatResponse {
+            guard accumulator.finishReason != nil else {
+                throw ProviderError(code: .streamTruncated, message: "the stream ended before a finish reason", provider: format.provider)
+            }
+            return accumulator.response()
+        }
+    }
+
+    func errorFromBody(_ json: JSONValue, status: Int?) -> ProviderError {
+        let error = json["error"]
+        let message = error?["message"]?.stringValue ?? json.serialized()
+        let statusWord = error?["status"]?.stringValue ?? ""
+        let httpStatus = status ?? error?["code"]?.doubleValue.map { Int($0) }
+        var code: ProviderError.Code
+        switch statusWord {
+        case "UNAUTHENTICATED": code = .authentication
+        case "PERMISSION_DENIED": code = .permissionDenied
+        case "NOT_FOUND": code = .notFound
+        case "RESOURCE_EXHAUSTED": code = .rateLimited
+        case "UNAVAILABLE": code = .overloaded
+        case "DEADLINE_EXCEEDED": code = .timeout
+        case "INTERNAL": code = .server
+        case "INVALID_ARGUMENT", "FAILED_PRECONDITION": code = Wire.mentionsContextLength(message) ? .contextLengthExceeded : .invalidRequest
+        default: code = httpStatus.map(Wire.code(forStatus:)) ?? .server
+        }
+        var retryAfter: Duration?
+        if case .array(let details)? = error?["details"] {
+            for detail in details {
+                if detail["reason"]?.stringValue == "API_KEY_INVALID" { code = .authentication }
+                if let delay = detail["retryDelay"]?.stringValue { retryAfter = RetryAfter.parseProtobufDuration(delay) }
+            }
+        }
+        return ProviderError(status: httpStatus, code: code, message: message, provider: provider, retryAfter: retryAfter)
+    }
+
+    /// `{"error": {"code", "message", "status", "details"}}`, with `RetryInfo.retryDelay` honoured.
+    public func parseError(status: Int, headers: HTTPHeaders, body: [UInt8]) -> ProviderError {
+        var error: ProviderError
+        if let json = try? JSONParser.value(body), json["error"] != nil {
+            error = errorFromBody(json, status: status)
+        } else {
+            error = ProviderError(status: status, code: Wire.code(forStatus: status), message: Wire.excerpt(body), provider: provider)
+        }
+        error.isRetryable = Wire.isRetryable(status: status)
+        if let header = RetryAfter.parse(headers) { error.retryAfter = header }
+        return error
+    }
+}
