@@ -17,6 +17,7 @@ extension ChatModel {
             if case .completed(let response) = delta { return response }
             try await onDelta(delta)
         }
+        if Task.isCancelled { throw ProviderError(code: .cancelled, message: "the call was cancelled", provider: nil) }
         throw ProviderError(code: .streamTruncated, message: "the stream ended without a final response", provider: nil)
     }
 }
