@@ -37,6 +37,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         case pause(Duration)
         /// Wait until the condition holds (or the timeout passes).
         case waitUntil(timeout: Duration, @Sendable () -> Bool)
+        /// Run code at this point of the response (e.g. record what the client has seen).
+        case perform(@Sendable () -> Void)
 
         /// Send text as one chunk.
         public static func text(_ text: String) -> Step { .send(Array(text.utf8)) }
@@ -258,6 +260,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             case .waitUntil(let timeout, let condition):
                 let end = Date().addingTimeInterval(timeout.seconds)
                 while !condition(), Date() < end { Thread.sleep(forTimeInterval: 0.005) }
+            case .perform(let action):
+                action()
             }
         }
         return sendAll(fd, Array("0\r\n\r\n".utf8))

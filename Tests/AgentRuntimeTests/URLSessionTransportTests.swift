@@ -30,20 +30,23 @@ struct URLSessionTransportTests {
 
     @Test("the first delta arrives while the response is still being written")
     func firstDeltaEarly() async throws {
-        let server = try LoopbackHTTPServer { _ in
-            .init(steps: [.text(chunk("Hel")), .pause(.milliseconds(600)), .text(chunk("lo")), .text(end)])
+        // The server sends one chunk, then holds the rest of the body until the client has seen
+        // that chunk as a delta (or 10 s pass). It records which of the two released it.
+        let clientSawDelta = Flag()
+        let releasedByClient = Flag()
+        let server = try LoopbackHTTPServer { [chunk, end] _ in
+            .init(steps: [
+                .text(chunk("Hel")), .waitUntil(timeout: .seconds(10)) { clientSawDelta.isSet },
+                .perform { if clientSawDelta.isSet { releasedByClient.set() } }, .text(chunk("lo")), .text(end),
+            ])
         }
         defer { server.stop() }
-        let started = ContinuousClock.now
-        var firstDelta: Duration?
         let response = try await model(server).stream(ChatRequest(model: "m", messages: [.user("hi")])) { delta in
-            if firstDelta == nil, case .text = delta { firstDelta = ContinuousClock.now - started }
+            if case .text = delta { clientSawDelta.set() }
         }
-        let total = ContinuousClock.now - started
         #expect(response.text == "Hello")
         #expect(response.usage == TokenUsage(inputTokens: 3, outputTokens: 2))
-        #expect(try #require(firstDelta) < .milliseconds(400))
-        #expect(total >= .milliseconds(600))
+        #expect(releasedByClient.isSet, "the first delta only arrived once the response had ended")
     }
 
     @Test("the overall deadline ends a slow call, even while bytes keep trickling")
@@ -152,3 +155,11 @@ final class Counter: @unchecked Sendable {
 }
 
 typealias Step = LoopbackHTTPServer.Step
+
+/// A thread-safe one-way flag.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}

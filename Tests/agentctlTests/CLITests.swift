@@ -23,7 +23,7 @@ enum AgentCtl {
     }
 
     /// Runs `agentctl arguments` in `directory` with extra environment variables.
-    static func run(_ arguments: [String], in directory: URL = root, environment: [String: String] = [:]) throws -> Result {
+    static func run(_ arguments: [String], in directory: URL = root, environment: [String: String] = [:]) async throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("agentctl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -43,8 +43,15 @@ enum AgentCtl {
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        // Wait without blocking a thread of the shared cooperative pool.
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            process.terminationHandler = { _ in done.resume() }
+            do { try process.run() } catch {
+                process.terminationHandler = nil
+                done.resume()
+            }
+        }
+        guard process.processIdentifier != 0 else { throw CocoaError(.executableNotLoadable) }
         return Result(
             status: process.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
             stderr: try String(contentsOf: err, encoding: .utf8))
@@ -54,8 +61,8 @@ enum AgentCtl {
 @Suite("agentctl")
 struct CLITests {
     @Test("validate passes on the repository's catalog")
-    func validateRepository() throws {
-        let result = try AgentCtl.run(["validate"])
+    func validateRepository() async throws {
+        let result = try await AgentCtl.run(["validate"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains(": 0 errors"))
     }
@@ -82,10 +89,10 @@ struct CLITests {
     }
 
     @Test("validate reports problems as path:line:column and exits 1")
-    func validateBroken() throws {
+    func validateBroken() async throws {
         let directory = try brokenTree()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try AgentCtl.run(["validate"], in: directory)
+        let result = try await AgentCtl.run(["validate"], in: directory)
         #expect(result.status == 1)
         #expect(
             result.stdout == """
@@ -96,10 +103,10 @@ struct CLITests {
     }
 
     @Test("validate --format json prints the diagnostics as JSON")
-    func validateJSON() throws {
+    func validateJSON() async throws {
         let directory = try brokenTree()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try AgentCtl.run(["validate", "--format", "json"], in: directory)
+        let result = try await AgentCtl.run(["validate", "--format", "json"], in: directory)
         #expect(result.status == 1)
         let json = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let diagnostics = try #require(json["diagnostics"] as? [[String: Any]])
@@ -109,62 +116,62 @@ struct CLITests {
     }
 
     @Test("the agents directory comes from the flag, then the environment")
-    func directoryResolution() throws {
+    func directoryResolution() async throws {
         let directory = try brokenTree()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let viaFlag = try AgentCtl.run(["validate", "--agents-dir", directory.appendingPathComponent("agents").path])
+        let viaFlag = try await AgentCtl.run(["validate", "--agents-dir", directory.appendingPathComponent("agents").path])
         #expect(viaFlag.status == 1)
-        let viaEnvironment = try AgentCtl.run(
+        let viaEnvironment = try await AgentCtl.run(
             ["validate"], environment: ["AGENTRUNTIME_AGENTS_DIR": directory.appendingPathComponent("agents").path])
         #expect(viaEnvironment.status == 1)
-        let missing = try AgentCtl.run(["validate", "--agents-dir", "/nonexistent/agents"])
+        let missing = try await AgentCtl.run(["validate", "--agents-dir", "/nonexistent/agents"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("agents directory not found: /nonexistent/agents"))
     }
 
     @Test("agents list filters by category and prints JSON")
-    func agentsList() throws {
-        let table = try AgentCtl.run(["agents", "list", "--category", "orchestration"])
+    func agentsList() async throws {
+        let table = try await AgentCtl.run(["agents", "list", "--category", "orchestration"])
         #expect(table.status == 0)
         #expect(table.stdout.contains("hierarchical-crew-orchestrator"))
         #expect(!table.stdout.contains("seo-specialist"))
-        let json = try AgentCtl.run(["agents", "list", "--json"])
+        let json = try await AgentCtl.run(["agents", "list", "--json"])
         let items = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         #expect(items.count >= 93)
-        let unknown = try AgentCtl.run(["agents", "list", "--category", "nope"])
+        let unknown = try await AgentCtl.run(["agents", "list", "--category", "nope"])
         #expect(unknown.status == 2)
     }
 
     @Test("agents show prints one agent, and suggests a near miss for an unknown id")
-    func agentsShow() throws {
-        let shown = try AgentCtl.run(["agents", "show", "seo-specialist"])
+    func agentsShow() async throws {
+        let shown = try await AgentCtl.run(["agents", "show", "seo-specialist"])
         #expect(shown.status == 0)
         #expect(shown.stdout.contains("file:           agents/marketing/seo-specialist.json"))
         #expect(shown.stdout.contains("Backstory:"))
-        let json = try AgentCtl.run(["agents", "show", "seo-specialist", "--json"])
+        let json = try await AgentCtl.run(["agents", "show", "seo-specialist", "--json"])
         let object = try #require(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["id"] as? String == "seo-specialist")
-        let missing = try AgentCtl.run(["agents", "show", "seo-specialst"])
+        let missing = try await AgentCtl.run(["agents", "show", "seo-specialst"])
         #expect(missing.status == 2)
         #expect(missing.stderr == "error: unknown agent \"seo-specialst\"; did you mean \"seo-specialist\"?\n")
     }
 
     @Test("crews list and show")
-    func crews() throws {
-        let list = try AgentCtl.run(["crews", "list"])
+    func crews() async throws {
+        let list = try await AgentCtl.run(["crews", "list"])
         #expect(list.status == 0)
         #expect(list.stdout.contains("client-onboarding"))
-        let show = try AgentCtl.run(["crews", "show", "content-approval"])
+        let show = try await AgentCtl.run(["crews", "show", "content-approval"])
         #expect(show.status == 0)
         #expect(show.stdout.contains("process: sequential"))
         #expect(show.stdout.contains("Tasks:"))
-        let missing = try AgentCtl.run(["crews", "show", "nope"])
+        let missing = try await AgentCtl.run(["crews", "show", "nope"])
         #expect(missing.status == 2)
     }
 
     @Test("tools list shows the registry")
-    func tools() throws {
-        let list = try AgentCtl.run(["tools", "list"])
+    func tools() async throws {
+        let list = try await AgentCtl.run(["tools", "list"])
         #expect(list.status == 0)
         #expect(list.stdout.contains("wordpress.create_post"))
     }

@@ -1,0 +1,166 @@
+/// Requests and tokens per minute.
+public struct RateLimit: Hashable, Sendable, Codable {
+    /// Requests per minute; nil is unlimited.
+    public var requestsPerMinute: Int?
+    /// Tokens (input + output) per minute; nil is unlimited.
+    public var tokensPerMinute: Int?
+
+    /// Creates a limit.
+    public init(requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil) {
+        self.requestsPerMinute = requestsPerMinute
+        self.tokensPerMinute = tokensPerMinute
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case requestsPerMinute = "requests_per_minute"
+        case tokensPerMinute = "tokens_per_minute"
+    }
+}
+
+/// Token buckets keyed by scope (`provider:openai`, `tenant:acme`), refilled continuously.
+///
+/// A reservation returns how long the caller must wait; the caller sleeps
+/// outside the actor, so a waiting tenant never blocks another tenant and no
+/// lock is held while waiting. Buckets may go into debt, which queues callers
+/// fairly in arrival order.
+public actor RateLimiter {
+    private struct Bucket {
+        var level: Double
+        var capacity: Double
+        var perSecond: Double
+        var updated: ContinuousClock.Instant
+
+        mutating func refill(now: ContinuousClock.Instant) {
+            level = min(capacity, level + (now - updated).seconds * perSecond)
+            updated = now
+        }
+    }
+
+    private var buckets: [String: Bucket] = [:]
+
+    /// Creates an empty limiter.
+    public init() {}
+
+    /// Takes `amount` from the bucket `key` (capacity `perMinute`); returns the wait before the caller may proceed.
+    public func reserve(_ key: String, amount: Double, perMinute: Int) -> Duration {
+        let now = ContinuousClock.now
+        let capacity = Double(max(1, perMinute))
+        var bucket = buckets[key] ?? Bucket(level: capacity, capacity: capacity, perSecond: capacity / 60, updated: now)
+        if bucket.capacity != capacity {
+            bucket.capacity = capacity
+            bucket.perSecond = capacity / 60
+        }
+        bucket.refill(now: now)
+        bucket.level -= amount
+        buckets[key] = bucket
+        guard bucket.level < 0 else { return .zero }
+        return .milliseconds(Int((-bucket.level / bucket.perSecond * 1000).rounded(.up)))
+    }
+
+    /// Corrects an earlier token reservation once the real amount is known (positive takes more, negative gives back).
+    public func adjust(_ key: String, by amount: Double) {
+        guard var bucket = buckets[key] else { return }
+        bucket.refill(now: .now)
+        bucket.level = min(bucket.capacity, bucket.level - amount)
+        buckets[key] = bucket
+    }
+}
+
+/// A ``ChatModel`` that waits for its rate limits before each call.
+public struct RateLimitedChatModel: ChatModel {
+    /// One limit and the bucket key it applies to.
+    public struct Scope: Sendable, Hashable {
+        /// `provider:<name>` or `tenant:<id>`.
+        public var key: String
+        /// The limit.
+        public var limit: RateLimit
+
+        /// Creates a scope.
+        public init(key: String, limit: RateLimit) {
+            self.key = key
+            self.limit = limit
+        }
+    }
+
+    /// The limited model.
+    public let base: any ChatModel
+    /// The shared limiter.
+    public let limiter: RateLimiter
+    /// The limits to respect, e.g. the provider's and the tenant's.
+    public let scopes: [Scope]
+
+    /// Creates a limited model.
+    public init(base: any ChatModel, limiter: RateLimiter, scopes: [Scope]) {
+        self.base = base
+        self.limiter = limiter
+        self.scopes = scopes
+    }
+
+    /// Tokens a request will use, estimated before the call (4 characters a token, plus the output bound).
+    public static func estimatedTokens(_ request: ChatRequest) -> Int {
+        var characters = 0
+        for message in request.messages {
+            switch message {
+            case .system(let text), .user(let text): characters += text.count
+            case .assistant(let text, let calls): characters += (text?.count ?? 0) + calls.reduce(0) { $0 + $1.arguments.count + $1.name.count }
+            case .tool(_, _, let content, _): characters += content.count
+            }
+        }
+        return characters / 4 + (request.maxTokens ?? 0)
+    }
+
+    private func acquire(_ request: ChatRequest) async throws -> Int {
+        let estimate = Self.estimatedTokens(request)
+        var wait = Duration.zero
+        for scope in scopes {
+            if let rpm = scope.limit.requestsPerMinute {
+                wait = max(wait, await limiter.reserve("\(scope.key):requests", amount: 1, perMinute: rpm))
+            }
+            if let tpm = scope.limit.tokensPerMinute {
+                wait = max(wait, await limiter.reserve("\(scope.key):tokens", amount: Double(estimate), perMinute: tpm))
+            }
+        }
+        if wait > .zero {
+            if let deadline = request.deadline, ContinuousClock.now.advanced(by: wait) > deadline {
+                throw ProviderError(code: .rateLimited, message: "the rate limit would delay the call past its deadline (wait \(wait.formattedSeconds))", provider: nil, isRetryable: false, retryAfter: wait)
+            }
+            do { try await Task.sleep(for: wait) } catch {
+                throw ProviderError(code: .cancelled, message: "the call was cancelled", provider: nil)
+            }
+        }
+        return estimate
+    }
+
+    private func settle(estimate: Int, usage: TokenUsage) async {
+        for scope in scopes where scope.limit.tokensPerMinute != nil {
+            await limiter.adjust("\(scope.key):tokens", by: Double(usage.totalTokens - estimate))
+        }
+    }
+
+    /// Waits for the limits, then calls.
+    public func complete(_ request: ChatRequest) async throws -> ChatResponse {
+        let estimate = try await acquire(request)
+        let response = try await base.complete(request)
+        await settle(estimate: estimate, usage: response.usage)
+        return response
+    }
+
+    /// Waits for the limits, then streams.
+    public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatDelta, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<ChatDelta, any Error>.makeStream()
+        let task = Task {
+            do {
+                let estimate = try await acquire(request)
+                for try await delta in base.stream(request) {
+                    if case .completed(let response) = delta { await settle(estimate: estimate, usage: response.usage) }
+                    continuation.yield(delta)
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+}

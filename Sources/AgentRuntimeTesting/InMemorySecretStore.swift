@@ -1,0 +1,19 @@
+import AgentRuntime
+
+/// A ``SecretStore`` holding fixed values, scoped like the real ones.
+public struct InMemorySecretStore: SecretStore {
+    private let values: [SecretScope: [String: String]]
+    private let failure: SecretStoreError?
+
+    /// Creates a store with `values` per scope; `failure`, when set, is thrown by every read.
+    public init(_ values: [SecretScope: [String: String]] = [:], failure: SecretStoreError? = nil) {
+        self.values = values
+        self.failure = failure
+    }
+
+    /// The value at `path` in `scope` only.
+    public func secret(_ path: String, scope: SecretScope) async throws -> String? {
+        if let failure { throw failure }
+        return values[scope]?[path]
+    }
+}

@@ -1,0 +1,66 @@
+import AgentRuntime
+import Agents
+import Testing
+
+@Suite("Runtime config file")
+struct RuntimeConfigLoaderTests {
+    let base = RuntimeConfig.fromEnvironment([:])
+
+    private func decode(_ text: String) -> (RuntimeConfig, [Diagnostic]) {
+        RuntimeConfigLoader.decode(Array(text.utf8), displayPath: "agentruntime.json", base: base)
+    }
+
+    @Test("providers, default model, prices, fallbacks and tenant limits load on top of the defaults")
+    func loads() throws {
+        let (config, diagnostics) = decode("""
+            {
+              "default_model": "vllm/qwen2.5-7b",
+              "providers": {
+                "vllm": {"kind": "openai", "base_url": "http://127.0.0.1:8000/v1", "timeout_seconds": 30, "max_retries": 1,
+                         "rate_limit": {"requests_per_minute": 100}, "headers": {"X-Team": "ops"}, "models": ["qwen2.5-7b"]},
+                "azure": {"kind": "azure", "base_url": "https://acme.openai.azure.com", "api_key": "env:AZURE_KEY", "api_version": "2024-10-21"}
+              },
+              "prices": {"vllm/qwen2.5-7b": {"input": 0.01, "output": 0.02}},
+              "fallbacks": {"vllm/qwen2.5-7b": ["openai/gpt-4o-mini"]},
+              "tenant_rate_limit": {"requests_per_minute": 60, "tokens_per_minute": 100000}
+            }
+            """)
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.formatted))")
+        #expect(config.defaultModel == ModelReference(provider: "vllm", model: "qwen2.5-7b"))
+        let vllm = try #require(config.providers["vllm"])
+        #expect(vllm.timeout == .seconds(30))
+        #expect(vllm.maxRetries == 1)
+        #expect(vllm.rateLimit == RateLimit(requestsPerMinute: 100))
+        #expect(vllm.authentication == ProviderSettings.Authentication.none)
+        #expect(config.providers["azure"]?.apiKey == .environment("AZURE_KEY"))
+        #expect(config.providers["openai"] != nil, "environment defaults stay")
+        #expect(config.prices.prices["vllm/qwen2.5-7b"] == ModelPrice(input: 0.01, output: 0.02))
+        #expect(config.prices.prices["openai/gpt-4o"] != nil)
+        #expect(config.fallbacks[ModelReference(provider: "vllm", model: "qwen2.5-7b")] == [ModelReference(provider: "openai", model: "gpt-4o-mini")])
+        #expect(config.tenantRateLimit == RateLimit(requestsPerMinute: 60, tokensPerMinute: 100000))
+    }
+
+    @Test("a key pasted into the file is rejected without echoing it")
+    func pastedKey() {
+        let (_, diagnostics) = decode(#"{"providers": {"openai": {"kind": "openai", "api_key": "sk-proj-REALKEY123456789"}}}"#)
+        #expect(diagnostics.map(\.message) == [#""api_key" must be a reference (env:NAME or secret:path), never the key itself"#])
+        #expect(!diagnostics.map(\.formatted).joined().contains("REALKEY"))
+    }
+
+    @Test("every mistake is located")
+    func mistakes() {
+        let (_, diagnostics) = decode("""
+            {
+              "default_modle": "x",
+              "providers": {"p": {"kind": "openia", "timeout_seconds": 0}},
+              "fallbacks": {"openai/gpt-4o": ["mistral/large"]}
+            }
+            """)
+        #expect(diagnostics.map(\.formatted) == [
+            #"agentruntime.json:2:3: error: unknown field "default_modle" in runtime config; did you mean "default_model"? [/default_modle]"#,
+            #"agentruntime.json:3:31: error: "kind" must be one of openai, azure, anthropic, gemini, found "openia"; did you mean "openai"? [/providers/p/kind]"#,
+            #"agentruntime.json:3:60: error: "timeout_seconds" is 0, outside the allowed range 1.0–86400.0 [/providers/p/timeout_seconds]"#,
+            #"agentruntime.json:4:35: error: fallback "mistral/large" names provider "mistral", which is not configured [/fallbacks/openai~1gpt-4o/0]"#,
+        ])
+    }
+}
