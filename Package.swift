@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "AgentRuntimeTests", dependencies: ["AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "AgentRuntime", "Tools", "AgentRuntimeTesting"]),
         .testTarget(name: "ToolsTests", dependencies: ["Tools", "AgentRuntime"]),
-        .testTarget(name: "agentctlTests", dependencies: ["agentctl"]),
+        .testTarget(name: "agentctlTests", dependencies: ["agentctl", "AgentRuntime", "AgentRuntimeTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,12 +27,17 @@ public enum JSONParser {
 
     /// Parses `text` into a plain ``JSONValue`` (positions dropped).
     public static func value(_ text: String) throws(JSONSyntaxError) -> JSONValue {
-        try parse(text).root.value
+        try value(Array(text.utf8))
     }
 
     /// Parses UTF-8 `bytes` into a plain ``JSONValue`` (positions dropped).
     public static func value(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
-        try parse(bytes).root.value
+        var scanner = Scanner(bytes: bytes)
+        do {
+            return try scanner.parseDocument().value
+        } catch {
+            throw JSONSyntaxError(message: error.message, location: JSONDocument.location(of: error.offset, in: bytes))
+        }
     }
 }
 

@@ -50,22 +50,35 @@ extension JSONValue {
 
     /// Appends `string` as a quoted, escaped JSON string.
     public static func writeString(_ string: String, to output: inout String) {
+        // Fast path: nothing to escape (the common case) is appended in one go.
+        var needsEscaping = false
+        for byte in string.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0xE2 {
+            needsEscaping = true
+            break
+        }
         output += "\""
+        guard needsEscaping else {
+            output += string
+            output += "\""
+            return
+        }
+        var run = String.UnicodeScalarView()
         for scalar in string.unicodeScalars {
             switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
+            case "\"": run.append(contentsOf: "\\\"".unicodeScalars)
+            case "\\": run.append(contentsOf: "\\\\".unicodeScalars)
+            case "\n": run.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": run.append(contentsOf: "\\r".unicodeScalars)
+            case "\t": run.append(contentsOf: "\\t".unicodeScalars)
+            case "\u{08}": run.append(contentsOf: "\\b".unicodeScalars)
+            case "\u{0C}": run.append(contentsOf: "\\f".unicodeScalars)
             case "\u{00}"..."\u{1F}", "\u{2028}", "\u{2029}":
                 let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: output.unicodeScalars.append(scalar)
+                run.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
+            default: run.append(scalar)
             }
         }
+        output += String(run)
         output += "\""
     }
 }

@@ -60,8 +60,12 @@ public struct JSONObject: Hashable, Sendable, Sequence {
 
     /// Creates an object from ordered members; a later duplicate key replaces the earlier value in place.
     public init(_ members: [(key: String, value: JSONValue)] = []) {
-        self.members = []
-        for member in members { self[member.key] = member.value }
+        if members.count <= 1 || Set(members.map(\.key)).count == members.count {
+            self.members = members
+        } else {
+            self.members = []
+            for member in members { self[member.key] = member.value }
+        }
     }
 
     /// The value for `key`, or nil. Setting nil removes the member.

@@ -16,7 +16,8 @@ public enum RuntimeConfigLoader {
     public static let allowed = ["$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit"]
     /// Every provider field.
     public static let providerAllowed = [
-        "kind", "base_url", "api_key", "auth", "api_version", "headers", "timeout_seconds", "max_retries", "rate_limit",
+        "kind", "base_url", "api_key", "auth", "api_version", "headers", "timeout_seconds", "max_retries",
+        "retry_initial_delay_ms", "retry_max_delay_ms", "max_retry_after_seconds", "rate_limit",
         "max_tokens_field", "models",
     ]
 
@@ -181,6 +182,14 @@ extension DefinitionReader {
         }
         let timeout = number(fields, "timeout_seconds", range: 1...86_400)
         let maxRetries = integer(fields, "max_retries", range: 0...10)
+        let initialDelay = integer(fields, "retry_initial_delay_ms", range: 1...600_000)
+        let maxDelay = integer(fields, "retry_max_delay_ms", range: 1...600_000)
+        let maxRetryAfter = integer(fields, "max_retry_after_seconds", range: 0...3600)
+        var retry = RetryPolicy()
+        if let maxRetries { retry.maxRetries = maxRetries }
+        if let initialDelay { retry.initialDelay = .milliseconds(initialDelay) }
+        if let maxDelay { retry.maxDelay = .milliseconds(maxDelay) }
+        if let maxRetryAfter { retry.maxRetryAfter = .seconds(maxRetryAfter) }
         let limit = fields["rate_limit"].flatMap { rateLimit($0.value, at: pointer.appending("rate_limit")) }
         var maxTokensField: String?
         if let text = string(fields, "max_tokens_field"), let member = fields["max_tokens_field"] {
@@ -196,7 +205,7 @@ extension DefinitionReader {
         return ProviderSettings(
             name: name, kind: kind, baseURL: baseURL ?? ProviderSettings.defaultBaseURL(kind), apiKey: apiKey,
             authentication: authentication, apiVersion: apiVersion, headers: headers,
-            timeout: .milliseconds(Int(((timeout ?? 600) * 1000).rounded())), maxRetries: maxRetries ?? 3, rateLimit: limit,
+            timeout: .milliseconds(Int(((timeout ?? 600) * 1000).rounded())), retry: retry, rateLimit: limit,
             maxTokensField: maxTokensField ?? "max_tokens", models: models)
     }
 

@@ -1,6 +1,7 @@
 // agentruntime-bench: benchmarks that print numbers (not timed tests).
 //
 //   swift run -c release agentruntime-bench catalog [--agents-dir DIR] [--knowledge-dir DIR] [--iterations N]
+//   swift run -c release agentruntime-bench providers [--iterations N]
 //
 // Build in release mode for meaningful figures.
 
@@ -9,6 +10,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let benchmarks: [String: ([String]) throws -> Void] = [
     "catalog": CatalogBenchmark.run,
+    "providers": ProviderBenchmark.run,
 ]
 
 guard let name = arguments.first, let benchmark = benchmarks[name] else {

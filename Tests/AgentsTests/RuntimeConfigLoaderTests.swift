@@ -16,7 +16,7 @@ struct RuntimeConfigLoaderTests {
             {
               "default_model": "vllm/qwen2.5-7b",
               "providers": {
-                "vllm": {"kind": "openai", "base_url": "http://127.0.0.1:8000/v1", "timeout_seconds": 30, "max_retries": 1,
+                "vllm": {"kind": "openai", "base_url": "http://127.0.0.1:8000/v1", "timeout_seconds": 30, "max_retries": 1, "retry_initial_delay_ms": 200, "retry_max_delay_ms": 5000,
                          "rate_limit": {"requests_per_minute": 100}, "headers": {"X-Team": "ops"}, "models": ["qwen2.5-7b"]},
                 "azure": {"kind": "azure", "base_url": "https://acme.openai.azure.com", "api_key": "env:AZURE_KEY", "api_version": "2024-10-21"}
               },
@@ -29,7 +29,7 @@ struct RuntimeConfigLoaderTests {
         #expect(config.defaultModel == ModelReference(provider: "vllm", model: "qwen2.5-7b"))
         let vllm = try #require(config.providers["vllm"])
         #expect(vllm.timeout == .seconds(30))
-        #expect(vllm.maxRetries == 1)
+        #expect(vllm.retry == RetryPolicy(maxRetries: 1, initialDelay: .milliseconds(200), maxDelay: .seconds(5)))
         #expect(vllm.rateLimit == RateLimit(requestsPerMinute: 100))
         #expect(vllm.authentication == ProviderSettings.Authentication.none)
         #expect(config.providers["azure"]?.apiKey == .environment("AZURE_KEY"))

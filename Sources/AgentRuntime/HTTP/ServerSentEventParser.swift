@@ -44,21 +44,39 @@ public struct ServerSentEventParser: Sendable {
     public init(framing: Framing = .serverSentEvents) { self.framing = framing }
 
     /// Feeds a chunk; returns the events it completed.
-    public mutating func feed(_ chunk: some Sequence<UInt8>) -> [ServerSentEvent] {
+    public mutating func feed(_ chunk: [UInt8]) -> [ServerSentEvent] {
+        chunk.withUnsafeBufferPointer { feed($0) }
+    }
+
+    /// Feeds a chunk; returns the events it completed.
+    public mutating func feed(_ chunk: ArraySlice<UInt8>) -> [ServerSentEvent] {
+        chunk.withUnsafeBufferPointer { feed($0) }
+    }
+
+    private mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) -> [ServerSentEvent] {
         var events: [ServerSentEvent] = []
-        for byte in chunk {
-            if skipLineFeed {
-                skipLineFeed = false
-                if byte == 0x0A { continue }
-            }
-            switch byte {
-            case 0x0A:
-                endLine(into: &events)
-            case 0x0D:
-                endLine(into: &events)
-                skipLineFeed = true
-            default:
-                line.append(byte)
+        var index = 0
+        let count = bytes.count
+        if skipLineFeed, count > 0 {
+            skipLineFeed = false
+            if bytes[0] == 0x0A { index = 1 }
+        }
+        while index < count {
+            // Find the next line terminator and append the run before it in one go.
+            var end = index
+            while end < count, bytes[end] != 0x0A, bytes[end] != 0x0D { end += 1 }
+            line.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+            guard end < count else { break }
+            endLine(into: &events)
+            if bytes[end] == 0x0D {
+                if end + 1 < count {
+                    index = bytes[end + 1] == 0x0A ? end + 2 : end + 1
+                } else {
+                    skipLineFeed = true
+                    index = end + 1
+                }
+            } else {
+                index = end + 1
             }
         }
         return events

@@ -115,7 +115,7 @@ public struct ProviderRegistry: Sendable {
         }
         var headers = HTTPHeaders()
         for (name, value) in settings.headers.sorted(by: { $0.key < $1.key }) { headers.set(name, value) }
-        let retry = RetryPolicy(maxRetries: settings.maxRetries)
+        let retry = settings.retry
         let base: any ChatModel
         switch settings.kind {
         case .openai, .azure:

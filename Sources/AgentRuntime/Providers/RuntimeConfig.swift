@@ -40,8 +40,14 @@ public struct ProviderSettings: Hashable, Sendable {
     public var headers: [String: String]
     /// The longest one call may take, retries included.
     public var timeout: Duration
+    /// How retryable failures are retried (count and backoff).
+    public var retry: RetryPolicy
+
     /// Retries of retryable failures.
-    public var maxRetries: Int
+    public var maxRetries: Int {
+        get { retry.maxRetries }
+        set { retry.maxRetries = newValue }
+    }
     /// The provider-wide rate limit.
     public var rateLimit: RateLimit?
     /// The OpenAI output-limit field name.
@@ -53,7 +59,7 @@ public struct ProviderSettings: Hashable, Sendable {
     public init(
         name: String, kind: Kind, baseURL: URL, apiKey: CredentialReference?, authentication: Authentication? = nil,
         apiVersion: String? = nil, headers: [String: String] = [:], timeout: Duration = .seconds(600),
-        maxRetries: Int = 3, rateLimit: RateLimit? = nil, maxTokensField: String = "max_tokens", models: [String] = []
+        retry: RetryPolicy = RetryPolicy(), rateLimit: RateLimit? = nil, maxTokensField: String = "max_tokens", models: [String] = []
     ) {
         self.name = name
         self.kind = kind
@@ -63,7 +69,7 @@ public struct ProviderSettings: Hashable, Sendable {
         self.apiVersion = apiVersion
         self.headers = headers
         self.timeout = timeout
-        self.maxRetries = maxRetries
+        self.retry = retry
         self.rateLimit = rateLimit
         self.maxTokensField = maxTokensField
         self.models = models
