@@ -30,7 +30,7 @@ struct AskCommand: AsyncParsableCommand {
 
     func run() async throws {
         let registry = try runtime.registry()
-        let resolved: ProviderRegistry.ResolvedModel
+        let resolved: ProviderRegistry.Resolution
         do {
             resolved = try await registry.resolve(model.flatMap(ModelReference.init(parsing:)), tenant: tenant.map { TenantID($0) })
         } catch {

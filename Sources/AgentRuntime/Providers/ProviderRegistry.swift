@@ -27,7 +27,7 @@ public struct ProviderRegistry: Sendable {
     }
 
     /// A model ready to call.
-    public struct ResolvedModel: Sendable {
+    public struct Resolution: Sendable {
         /// The primary reference.
         public let reference: ModelReference
         /// The client (with fallbacks and rate limits applied).
@@ -41,7 +41,7 @@ public struct ProviderRegistry: Sendable {
     }
 
     /// Resolves `reference` (or the default model) for `tenant`.
-    public func resolve(_ reference: ModelReference?, tenant: TenantID? = nil, tenantRateLimit: RateLimit? = nil) async throws -> ResolvedModel {
+    public func resolve(_ reference: ModelReference?, tenant: TenantID? = nil, tenantRateLimit: RateLimit? = nil) async throws -> Resolution {
         guard let primary = reference ?? config.defaultModel else { throw ModelResolutionError.noDefaultModel }
         var candidates: [FallbackChatModel.Candidate] = []
         var usesTenantKey = false
@@ -56,7 +56,7 @@ public struct ProviderRegistry: Sendable {
             }
         }
         let model: any ChatModel = candidates.count == 1 ? candidates[0].model : FallbackChatModel(candidates)
-        return ResolvedModel(
+        return Resolution(
             reference: primary, model: model, price: config.prices.price(for: primary), usesTenantKey: usesTenantKey,
             fallbacks: Array(candidates.dropFirst().map(\.reference)))
     }

@@ -1,0 +1,248 @@
+import Foundation
+
+/// A tool as offered to one agent in one task.
+struct OfferedTool: Sendable {
+    /// The name the model calls it by.
+    var modelName: String
+    /// What the model is told.
+    var chatTool: ChatTool
+    /// How a call is carried out.
+    var handler: Handler
+
+    enum Handler: Sendable {
+        /// A registered tool, gated by policy and validated against its schema.
+        case tool(any Tool)
+        /// A synthesised tool (delegation) run by the engine.
+        case synthesized(@Sendable (JSONValue, String) async throws -> ToolResult)
+    }
+}
+
+/// Runs one agent on one task: call the model, run the tools it asks for
+/// (concurrently, results in call order), feed fixable mistakes back, and stop
+/// at a final answer or at the iteration limit (then ask once more, without tools).
+struct AgentLoop: Sendable {
+    let agent: AgentDefinition
+    let model: ResolvedModel
+    let tools: [OfferedTool]
+    let path: [String]
+    let task: String
+    let state: RunState
+    let environment: EngineEnvironment
+    let principal: Principal
+    let responseFormat: ResponseFormat
+    let meter: UsageMeter
+
+    /// Tool results longer than this are cut, with a note.
+    static let maxToolResultCharacters = 20_000
+
+    /// Runs until a final answer; returns it and the conversation that produced it.
+    func run(_ initial: [Message]) async throws -> (text: String, messages: [Message]) {
+        var messages = initial
+        var mistakes = 0
+        var previous: [String: String] = [:]
+        var iteration = 0
+        while true {
+            if iteration >= agent.maxIterations {
+                messages.append(.user(PromptBuilder.finalAnswerNow))
+                let response = try await call(messages, offerTools: false)
+                let text = response.text ?? ""
+                messages.append(.assistant(text))
+                return (text, messages)
+            }
+            iteration += 1
+            let response = try await call(messages, offerTools: true)
+            guard !response.toolCalls.isEmpty else {
+                let text = response.text ?? ""
+                messages.append(.assistant(text))
+                return (text, messages)
+            }
+            messages.append(.assistant(text: response.text, toolCalls: response.toolCalls))
+            let (results, turnMistakes) = try await runTools(response.toolCalls, previous: &previous)
+            messages += results
+            mistakes += turnMistakes
+            if mistakes > environment.limits.maxToolMistakesPerTask {
+                throw EngineError.tooManyMistakes(task: task, count: mistakes)
+            }
+        }
+    }
+
+    /// One model call with budget checks, events and cost accounting.
+    func call(_ messages: [Message], offerTools: Bool) async throws -> ChatResponse {
+        try Task.checkCancellation()
+        try await state.beginCall()
+        let chatTools = offerTools ? tools.map(\.chatTool) : []
+        var request = ChatRequest(
+            model: model.reference.model, messages: messages, tools: chatTools, temperature: agent.temperature,
+            maxTokens: agent.maxTokens, topP: agent.topP, responseFormat: responseFormat)
+        request.deadline = await state.deadline
+        await state.emit(path, .llmRequest(model: model.reference.description, messageCount: messages.count, toolCount: chatTools.count))
+        let started = ContinuousClock.now
+        let response: ChatResponse
+        do {
+            if environment.streaming {
+                response = try await model.model.stream(request) { delta in
+                    if case .text(let text) = delta { await state.emit(path, .textDelta(text)) }
+                }
+            } else {
+                response = try await model.model.complete(request)
+            }
+        } catch let error as ProviderError {
+            if error.code == .cancelled || Task.isCancelled { throw EngineError.cancelled }
+            if error.code == .timeout, await state.elapsed.seconds >= environment.limits.maxWallTimeSeconds {
+                try await state.checkLimits()
+            }
+            throw EngineError.model(error)
+        } catch is CancellationError {
+            throw EngineError.cancelled
+        }
+        let latency = ContinuousClock.now - started
+        let cost = model.price?.cost(of: response.usage) ?? 0
+        await state.record(agent: agent.id.rawValue, model: model.reference.description, usage: response.usage, cost: cost)
+        await meter.add(response.usage, cost: cost)
+        await state.emit(
+            path,
+            .llmResponse(
+                model: model.reference.description, usage: response.usage, costUSD: model.price == nil ? nil : cost,
+                latencyMS: Int(latency.seconds * 1000), finishReason: response.finishReason.description))
+        try await state.checkLimits()
+        return response
+    }
+
+    /// Runs a turn's tool calls concurrently; results come back in call order. Returns the mistakes counted.
+    private func runTools(_ calls: [ToolCall], previous: inout [String: String]) async throws -> ([Message], Int) {
+        // Decide each call's fate in order first, so identical calls in one turn run once.
+        var plans: [Plan] = []
+        var planned: Set<String> = []
+        for call in calls {
+            guard let offered = tools.first(where: { $0.modelName == call.name }) else {
+                plans.append(await refuse(call))
+                continue
+            }
+            guard let arguments = try? JSONParser.value(call.arguments.isEmpty ? "{}" : call.arguments) else {
+                await state.emit(path, .toolFinished(callID: call.id, tool: call.name, outcome: .error, durationMS: 0, result: "invalid JSON arguments"))
+                plans.append(.answer("Error: the arguments are not valid JSON. Call \(call.name) again with a JSON object matching its parameters.", isError: true, mistake: true))
+                continue
+            }
+            if case .tool(let tool) = offered.handler {
+                let violations = JSONSchemaValidator(tool.spec.parameters).validate(arguments)
+                if !violations.isEmpty {
+                    let list = violations.map(\.description).joined(separator: "; ")
+                    await state.emit(path, .toolFinished(callID: call.id, tool: tool.spec.id.rawValue, outcome: .error, durationMS: 0, result: "invalid arguments: \(list)"))
+                    plans.append(.answer("Error: the arguments do not match the tool's parameters: \(list). Fix them and call \(call.name) again.", isError: true, mistake: true))
+                    continue
+                }
+                if case .deny(let reason) = await environment.policy.decide(tool.spec, agent: agent, principal: principal) {
+                    await state.emit(path, .toolDenied(callID: call.id, tool: tool.spec.id.rawValue, reason: reason))
+                    plans.append(.answer("Error: you may not use \(call.name): \(reason). Continue without it.", isError: true, mistake: true))
+                    continue
+                }
+            }
+            let key = call.name + " " + arguments.serialized(sortedKeys: true)
+            if previous[key] != nil || planned.contains(key) {
+                plans.append(.repeatOf(key: key))
+            } else {
+                planned.insert(key)
+                plans.append(.run(offered, arguments, key: key))
+            }
+        }
+
+        // Run the new calls concurrently.
+        var fresh: [String: (content: String, isError: Bool)] = [:]
+        try await withThrowingTaskGroup(of: (String, String, Bool).self) { group in
+            for (index, plan) in plans.enumerated() {
+                guard case .run(let offered, let arguments, let key) = plan else { continue }
+                let call = calls[index]
+                group.addTask {
+                    let (content, isError) = try await execute(offered, arguments: arguments, call: call)
+                    return (key, content, isError)
+                }
+            }
+            for try await (key, content, isError) in group { fresh[key] = (content, isError) }
+        }
+
+        var messages: [Message] = []
+        var mistakes = 0
+        for (index, plan) in plans.enumerated() {
+            let call = calls[index]
+            switch plan {
+            case .answer(let content, let isError, let mistake):
+                if mistake { mistakes += 1 }
+                messages.append(.tool(callID: call.id, name: call.name, content: content, isError: isError))
+            case .run(_, _, let key):
+                let result = fresh[key]!
+                if result.isError { mistakes += 1 } else { previous[key] = result.content }
+                messages.append(.tool(callID: call.id, name: call.name, content: result.content, isError: result.isError))
+            case .repeatOf(let key):
+                let earlier = previous[key] ?? fresh[key]?.content ?? ""
+                await state.emit(path, .toolFinished(callID: call.id, tool: call.name, outcome: .repeated, durationMS: 0, result: "answered from the earlier identical call"))
+                messages.append(.tool(
+                    callID: call.id, name: call.name,
+                    content: earlier + "\n\n(Note: you already made this exact call with the same arguments; this is the earlier result. Use it rather than calling again.)",
+                    isError: false))
+            }
+        }
+        return (messages, mistakes)
+    }
+
+    /// What to do with one tool call.
+    private enum Plan {
+        case answer(String, isError: Bool, mistake: Bool)
+        case run(OfferedTool, JSONValue, key: String)
+        case repeatOf(key: String)
+    }
+
+    /// The answer to a call of a tool that was not offered (unknown, or outside the agent's tools).
+    private func refuse(_ call: ToolCall) async -> Plan {
+        let available = tools.isEmpty ? "none" : tools.map(\.modelName).joined(separator: ", ")
+        if let id = ToolNaming.toolID(call.name), environment.tools.tool(id) != nil {
+            let reason = "\(id.rawValue) is not among the tools offered to this agent"
+            await state.emit(path, .toolDenied(callID: call.id, tool: id.rawValue, reason: reason))
+            return .answer("Error: you may not use \(call.name): it is not one of your tools. Your tools: \(available).", isError: true, mistake: true)
+        }
+        await state.emit(path, .toolDenied(callID: call.id, tool: call.name, reason: "unknown tool"))
+        return .answer("Error: there is no tool called \(call.name). Your tools: \(available).", isError: true, mistake: true)
+    }
+
+    /// Runs one call; failures the model can read become error results.
+    private func execute(_ offered: OfferedTool, arguments: JSONValue, call: ToolCall) async throws -> (String, Bool) {
+        let started = ContinuousClock.now
+        let toolName: String
+        var content: String
+        var isError = false
+        switch offered.handler {
+        case .tool(let tool):
+            toolName = tool.spec.id.rawValue
+            await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
+            do {
+                let context = ToolContext(runID: state.runID, agent: agent.id, principal: principal, secrets: environment.secrets)
+                content = try await tool.call(arguments, context: context).content
+            } catch let error as ToolError {
+                content = "Error: \(error.message)"
+                isError = true
+            } catch is CancellationError {
+                throw EngineError.cancelled
+            } catch let error as EngineError {
+                throw error
+            } catch {
+                content = "Error: the tool failed: \(error)"
+                isError = true
+            }
+        case .synthesized(let run):
+            toolName = call.name
+            await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
+            do {
+                content = try await run(arguments, call.id).content
+            } catch let error as ToolError {
+                content = "Error: \(error.message)"
+                isError = true
+            }
+        }
+        if content.count > Self.maxToolResultCharacters {
+            content = String(content.prefix(Self.maxToolResultCharacters)) + "\n\n(Result cut at \(Self.maxToolResultCharacters) characters.)"
+        }
+        await state.emit(path, .toolFinished(
+            callID: call.id, tool: toolName, outcome: isError ? .error : .success,
+            durationMS: Int((ContinuousClock.now - started).seconds * 1000), result: String(content.prefix(2000))))
+        return (content, isError)
+    }
+}

@@ -1,0 +1,87 @@
+/// A model ready to call for an agent.
+public struct ResolvedModel: Sendable {
+    /// The model's `provider/model`.
+    public var reference: ModelReference
+    /// The client.
+    public var model: any ChatModel
+    /// Its price, for cost accounting.
+    public var price: ModelPrice?
+
+    /// Creates a resolved model.
+    public init(reference: ModelReference, model: any ChatModel, price: ModelPrice?) {
+        self.reference = reference
+        self.model = model
+        self.price = price
+    }
+}
+
+/// The port that turns an agent's model reference into a client for a principal.
+public protocol ModelResolver: Sendable {
+    /// The model for `reference` (nil: the default model) as used by `principal`.
+    func resolve(_ reference: ModelReference?, principal: Principal) async throws -> ResolvedModel
+}
+
+extension ProviderRegistry: ModelResolver {
+    /// Resolves with the tenant's own key and rate limit when it has them.
+    public func resolve(_ reference: ModelReference?, principal: Principal) async throws -> ResolvedModel {
+        let resolved = try await resolve(reference, tenant: principal.tenant)
+        return ResolvedModel(reference: resolved.reference, model: resolved.model, price: resolved.price)
+    }
+}
+
+/// The port to tool implementations by id.
+public protocol ToolSource: Sendable {
+    /// The tool with `id`, if there is one.
+    func tool(_ id: ToolID) -> (any Tool)?
+}
+
+/// A fixed set of tools.
+public struct ToolSet: ToolSource {
+    private let tools: [ToolID: any Tool]
+
+    /// Creates a set (later tools with the same id replace earlier ones).
+    public init(_ tools: [any Tool]) {
+        var byID: [ToolID: any Tool] = [:]
+        for tool in tools { byID[tool.spec.id] = tool }
+        self.tools = byID
+    }
+
+    /// The tool with `id`.
+    public func tool(_ id: ToolID) -> (any Tool)? { tools[id] }
+
+    /// Every tool's spec, sorted by id.
+    public var specs: [ToolSpec] { tools.values.map(\.spec).sorted { $0.id < $1.id } }
+}
+
+/// Everything the engine needs from the outside, chosen by the composition root.
+public struct EngineEnvironment: Sendable {
+    /// Models.
+    public var models: any ModelResolver
+    /// Tool implementations.
+    public var tools: any ToolSource
+    /// Tool gating.
+    public var policy: any ToolPolicy
+    /// Secrets handed to tools.
+    public var secrets: (any SecretStore)?
+    /// Limits of each run.
+    public var limits: RunLimits
+    /// Stream model output (text deltas become events) instead of waiting for whole answers.
+    public var streaming: Bool
+    /// The built-in manager's model when a crew names none.
+    public var defaultManagerModel: ModelReference?
+
+    /// Creates an environment.
+    public init(
+        models: any ModelResolver, tools: any ToolSource = ToolSet([]), policy: any ToolPolicy = AllowAllToolPolicy(),
+        secrets: (any SecretStore)? = nil, limits: RunLimits = RunLimits(), streaming: Bool = true,
+        defaultManagerModel: ModelReference? = nil
+    ) {
+        self.models = models
+        self.tools = tools
+        self.policy = policy
+        self.secrets = secrets
+        self.limits = limits
+        self.streaming = streaming
+        self.defaultManagerModel = defaultManagerModel
+    }
+}

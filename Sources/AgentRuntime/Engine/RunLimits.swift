@@ -1,0 +1,102 @@
+/// Bounds on one run. Exceeding one ends the run as failed, naming the limit;
+/// outputs of finished tasks are kept.
+public struct RunLimits: Hashable, Sendable, Codable {
+    /// Model calls.
+    public var maxLLMCalls: Int
+    /// Tokens, input plus output.
+    public var maxTokens: Int
+    /// Cost in USD (calls on unpriced models count as free).
+    public var maxCostUSD: Double
+    /// Wall time in seconds.
+    public var maxWallTimeSeconds: Double
+    /// Delegations by managers.
+    public var maxDelegations: Int
+    /// Model mistakes (bad arguments, unknown or refused tools, tool failures) per task before it fails.
+    public var maxToolMistakesPerTask: Int
+    /// Re-asks when an output does not match its schema.
+    public var maxOutputRetries: Int
+    /// Re-asks when a guardrail rejects an output.
+    public var maxGuardrailRetries: Int
+
+    /// Creates limits; the defaults suit interactive business workflows.
+    public init(
+        maxLLMCalls: Int = 200, maxTokens: Int = 2_000_000, maxCostUSD: Double = 10, maxWallTimeSeconds: Double = 1800,
+        maxDelegations: Int = 50, maxToolMistakesPerTask: Int = 6, maxOutputRetries: Int = 2, maxGuardrailRetries: Int = 2
+    ) {
+        self.maxLLMCalls = maxLLMCalls
+        self.maxTokens = maxTokens
+        self.maxCostUSD = maxCostUSD
+        self.maxWallTimeSeconds = maxWallTimeSeconds
+        self.maxDelegations = maxDelegations
+        self.maxToolMistakesPerTask = maxToolMistakesPerTask
+        self.maxOutputRetries = maxOutputRetries
+        self.maxGuardrailRetries = maxGuardrailRetries
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case maxLLMCalls = "max_llm_calls"
+        case maxTokens = "max_tokens"
+        case maxCostUSD = "max_cost_usd"
+        case maxWallTimeSeconds = "max_wall_time_seconds"
+        case maxDelegations = "max_delegations"
+        case maxToolMistakesPerTask = "max_tool_mistakes_per_task"
+        case maxOutputRetries = "max_output_retries"
+        case maxGuardrailRetries = "max_guardrail_retries"
+    }
+}
+
+/// Why a run could not start or had to stop: operator-level errors with stable codes.
+public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// Required inputs are missing (checked before any model call).
+    case missingInputs([String])
+    /// Inputs the crew does not declare.
+    case unknownInputs([String])
+    /// An agent the crew names is not in the catalog.
+    case unknownAgent(AgentID)
+    /// A limit was reached.
+    case budgetExceeded(limit: String, detail: String)
+    /// The model kept making mistakes it could fix.
+    case tooManyMistakes(task: String, count: Int)
+    /// The output never matched its schema.
+    case invalidOutput(task: String, detail: String)
+    /// The guardrail kept rejecting the output.
+    case guardrailFailed(task: String, feedback: String)
+    /// A model call failed.
+    case model(ProviderError)
+    /// The model could not be resolved (provider, key, secret store).
+    case modelUnavailable(String)
+    /// The run was cancelled.
+    case cancelled
+
+    /// A stable, low-cardinality code.
+    public var code: String {
+        switch self {
+        case .missingInputs: return "missing_inputs"
+        case .unknownInputs: return "unknown_inputs"
+        case .unknownAgent: return "unknown_agent"
+        case .budgetExceeded: return "budget_exceeded"
+        case .tooManyMistakes: return "too_many_mistakes"
+        case .invalidOutput: return "invalid_output"
+        case .guardrailFailed: return "guardrail_failed"
+        case .model(let error): return "model_\(error.code.rawValue)"
+        case .modelUnavailable: return "model_unavailable"
+        case .cancelled: return "cancelled"
+        }
+    }
+
+    /// What happened, for people.
+    public var description: String {
+        switch self {
+        case .missingInputs(let names): return "missing required input\(names.count == 1 ? "" : "s"): \(names.joined(separator: ", "))"
+        case .unknownInputs(let names): return "unknown input\(names.count == 1 ? "" : "s"): \(names.joined(separator: ", "))"
+        case .unknownAgent(let id): return "unknown agent \"\(id)\""
+        case .budgetExceeded(let limit, let detail): return "run limit \(limit) reached: \(detail)"
+        case .tooManyMistakes(let task, let count): return "task \"\(task)\" stopped after \(count) tool mistakes by the model"
+        case .invalidOutput(let task, let detail): return "task \"\(task)\" output does not match its schema: \(detail)"
+        case .guardrailFailed(let task, let feedback): return "task \"\(task)\" output failed its guardrail: \(feedback)"
+        case .model(let error): return "model call failed: \(error)"
+        case .modelUnavailable(let message): return message
+        case .cancelled: return "the run was cancelled"
+        }
+    }
+}
