@@ -22,7 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        .target(name: "AgentRuntime"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "AgentRuntime", dependencies: ["CSQLite"]),
         .target(name: "Agents", dependencies: ["AgentRuntime"]),
         .target(name: "Tools", dependencies: ["AgentRuntime"]),
         .target(name: "AgentGateway", dependencies: ["AgentRuntime", "Agents", "Tools"]),

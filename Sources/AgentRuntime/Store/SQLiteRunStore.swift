@@ -1,0 +1,250 @@
+import CSQLite
+import Foundation
+
+/// ``RunStore`` in SQLite (WAL mode, prepared statements), the default store.
+public actor SQLiteRunStore: RunStore {
+    private let connection: Connection
+    private var database: OpaquePointer? { connection.handle }
+    /// The database file.
+    public nonisolated let path: String
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    /// Opens (creating when needed) the database at `path`, creating its folder.
+    public init(path: String) throws {
+        self.path = path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var handle: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX
+        guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(handle)
+            throw StoreError(message: "cannot open run store \(path): \(message)")
+        }
+        connection = Connection(handle)
+        sqlite3_busy_timeout(handle, 5000)
+        try Self.execute(handle, """
+            PRAGMA journal_mode=WAL;
+            PRAGMA synchronous=NORMAL;
+            CREATE TABLE IF NOT EXISTS runs (
+                id TEXT PRIMARY KEY, tenant TEXT NOT NULL, user TEXT NOT NULL, crew TEXT NOT NULL, status TEXT NOT NULL,
+                inputs TEXT NOT NULL, output TEXT, output_json TEXT, error_code TEXT, error_message TEXT,
+                input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0, cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+                cost_usd REAL NOT NULL DEFAULT 0, created_at REAL NOT NULL, finished_at REAL);
+            CREATE INDEX IF NOT EXISTS runs_tenant_created ON runs (tenant, created_at DESC);
+            CREATE TABLE IF NOT EXISTS task_outputs (
+                run_id TEXT NOT NULL, position INTEGER NOT NULL, task TEXT NOT NULL, agent TEXT NOT NULL, text TEXT NOT NULL,
+                json TEXT, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cached_input_tokens INTEGER NOT NULL,
+                cost_usd REAL NOT NULL, duration_ms INTEGER NOT NULL, PRIMARY KEY (run_id, position));
+            CREATE TABLE IF NOT EXISTS events (
+                run_id TEXT NOT NULL, sequence INTEGER NOT NULL, timestamp REAL NOT NULL, agent_path TEXT NOT NULL,
+                kind TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, sequence));
+            """)
+    }
+
+    /// Owns the handle and its prepared statements; closes them when the store goes away.
+    private final class Connection {
+        let handle: OpaquePointer
+        var statements: [String: OpaquePointer] = [:]
+        init(_ handle: OpaquePointer) { self.handle = handle }
+        deinit {
+            for statement in statements.values { sqlite3_finalize(statement) }
+            sqlite3_close_v2(handle)
+        }
+    }
+
+    private static func execute(_ database: OpaquePointer, _ sql: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        guard sqlite3_exec(database, sql, nil, nil, &error) == SQLITE_OK else {
+            let message = error.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(error)
+            throw StoreError(message: message)
+        }
+    }
+
+    /// A value bound to a statement parameter.
+    private enum Value {
+        case text(String?)
+        case integer(Int)
+        case real(Double?)
+    }
+
+    private func statement(_ sql: String) throws -> OpaquePointer {
+        if let cached = connection.statements[sql] {
+            sqlite3_reset(cached)
+            sqlite3_clear_bindings(cached)
+            return cached
+        }
+        var prepared: OpaquePointer?
+        guard sqlite3_prepare_v2(database, sql, -1, &prepared, nil) == SQLITE_OK, let prepared else {
+            throw StoreError(message: String(cString: sqlite3_errmsg(database)))
+        }
+        connection.statements[sql] = prepared
+        return prepared
+    }
+
+    private func bind(_ statement: OpaquePointer, _ values: [Value]) {
+        for (index, value) in values.enumerated() {
+            let position = Int32(index + 1)
+            switch value {
+            case .text(let text?): sqlite3_bind_text(statement, position, text, -1, Self.transient)
+            case .integer(let number): sqlite3_bind_int64(statement, position, Int64(number))
+            case .real(let number?): sqlite3_bind_double(statement, position, number)
+            case .text(nil), .real(nil): sqlite3_bind_null(statement, position)
+            }
+        }
+    }
+
+    private func run(_ sql: String, _ values: [Value]) throws {
+        let statement = try statement(sql)
+        bind(statement, values)
+        guard sqlite3_step(statement) == SQLITE_DONE else { throw StoreError(message: String(cString: sqlite3_errmsg(database))) }
+    }
+
+    private func query<T>(_ sql: String, _ values: [Value], row: (OpaquePointer) -> T) throws -> [T] {
+        let statement = try statement(sql)
+        bind(statement, values)
+        var rows: [T] = []
+        while true {
+            let step = sqlite3_step(statement)
+            if step == SQLITE_DONE { break }
+            guard step == SQLITE_ROW else { throw StoreError(message: String(cString: sqlite3_errmsg(database))) }
+            rows.append(row(statement))
+        }
+        return rows
+    }
+
+    private static func text(_ statement: OpaquePointer, _ column: Int32) -> String? {
+        sqlite3_column_text(statement, column).map { String(cString: $0) }
+    }
+
+    private static func json(_ text: String?) -> JSONValue? { text.flatMap { try? JSONParser.value($0) } }
+
+    private static func recordValues(_ run: RunRecord) -> [Value] {
+        [
+            .text(run.id.rawValue), .text(run.tenant.rawValue), .text(run.user), .text(run.crew), .text(run.status.rawValue),
+            .text(run.inputs.serialized()), .text(run.output), .text(run.outputJSON?.serialized()), .text(run.errorCode),
+            .text(run.errorMessage), .integer(run.usage.inputTokens), .integer(run.usage.outputTokens),
+            .integer(run.usage.cachedInputTokens), .real(run.costUSD), .real(run.createdAt.timeIntervalSince1970),
+            .real(run.finishedAt?.timeIntervalSince1970),
+        ]
+    }
+
+    /// Stores a new run.
+    public func insert(_ run: RunRecord) throws {
+        try self.run("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", Self.recordValues(run))
+    }
+
+    /// Replaces a run's record.
+    public func update(_ run: RunRecord) throws {
+        try self.run("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", Self.recordValues(run))
+    }
+
+    /// Appends an event.
+    public func append(_ event: RunEvent) throws {
+        try run(
+            "INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?)",
+            [.text(event.runID.rawValue), .integer(event.sequence), .real(event.timestamp.timeIntervalSince1970),
+             .text(event.agentPathText), .text(event.kindName), .text(event.payload.serialized())])
+    }
+
+    /// Stores task outputs (replacing earlier ones of the run).
+    public func saveTasks(_ tasks: [TaskOutput], of runID: RunID) throws {
+        try Self.execute(database!, "BEGIN")
+        do {
+            try run("DELETE FROM task_outputs WHERE run_id = ?", [.text(runID.rawValue)])
+            for (position, task) in tasks.enumerated() {
+                try run(
+                    "INSERT INTO task_outputs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    [.text(runID.rawValue), .integer(position), .text(task.task.rawValue), .text(task.agent), .text(task.text),
+                     .text(task.json?.serialized()), .integer(task.usage.inputTokens), .integer(task.usage.outputTokens),
+                     .integer(task.usage.cachedInputTokens), .real(task.costUSD), .integer(Int(task.duration.seconds * 1000))])
+            }
+            try Self.execute(database!, "COMMIT")
+        } catch {
+            try? Self.execute(database!, "ROLLBACK")
+            throw error
+        }
+    }
+
+    private static let runColumns = "id, tenant, user, crew, status, inputs, output, output_json, error_code, error_message, input_tokens, output_tokens, cached_input_tokens, cost_usd, created_at, finished_at"
+
+    private static func record(_ statement: OpaquePointer) -> RunRecord {
+        RunRecord(
+            id: RunID(text(statement, 0) ?? ""), tenant: TenantID(text(statement, 1) ?? ""), user: text(statement, 2) ?? "",
+            crew: text(statement, 3) ?? "", status: RunStatus(rawValue: text(statement, 4) ?? "") ?? .failed,
+            inputs: json(text(statement, 5)) ?? [:], output: text(statement, 6), outputJSON: json(text(statement, 7)),
+            errorCode: text(statement, 8), errorMessage: text(statement, 9),
+            usage: TokenUsage(
+                inputTokens: Int(sqlite3_column_int64(statement, 10)), outputTokens: Int(sqlite3_column_int64(statement, 11)),
+                cachedInputTokens: Int(sqlite3_column_int64(statement, 12))),
+            costUSD: sqlite3_column_double(statement, 13), createdAt: Date(timeIntervalSince1970: sqlite3_column_double(statement, 14)),
+            finishedAt: sqlite3_column_type(statement, 15) == SQLITE_NULL ? nil : Date(timeIntervalSince1970: sqlite3_column_double(statement, 15)))
+    }
+
+    /// The run, when it belongs to `tenant` (or any tenant when nil).
+    public func run(_ id: RunID, tenant: TenantID?) throws -> RunRecord? {
+        if let tenant {
+            return try query("SELECT \(Self.runColumns) FROM runs WHERE id = ? AND tenant = ?", [.text(id.rawValue), .text(tenant.rawValue)], row: Self.record).first
+        }
+        return try query("SELECT \(Self.runColumns) FROM runs WHERE id = ?", [.text(id.rawValue)], row: Self.record).first
+    }
+
+    /// Runs newest first.
+    public func runs(tenant: TenantID?, status: RunStatus?, crew: String?, limit: Int, offset: Int) throws -> [RunRecord] {
+        var conditions: [String] = []
+        var values: [Value] = []
+        if let tenant { conditions.append("tenant = ?"); values.append(.text(tenant.rawValue)) }
+        if let status { conditions.append("status = ?"); values.append(.text(status.rawValue)) }
+        if let crew { conditions.append("crew = ?"); values.append(.text(crew)) }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        values += [.integer(limit), .integer(offset)]
+        return try query("SELECT \(Self.runColumns) FROM runs \(filter) ORDER BY created_at DESC, id LIMIT ? OFFSET ?", values, row: Self.record)
+    }
+
+    /// Counts runs matching a filter.
+    public func count(tenant: TenantID?, status: RunStatus?, crew: String?) throws -> Int {
+        var conditions: [String] = []
+        var values: [Value] = []
+        if let tenant { conditions.append("tenant = ?"); values.append(.text(tenant.rawValue)) }
+        if let status { conditions.append("status = ?"); values.append(.text(status.rawValue)) }
+        if let crew { conditions.append("crew = ?"); values.append(.text(crew)) }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try query("SELECT COUNT(*) FROM runs \(filter)", values) { Int(sqlite3_column_int64($0, 0)) }.first ?? 0
+    }
+
+    /// A run's task outputs in order.
+    public func tasks(of runID: RunID) throws -> [TaskOutput] {
+        try query("SELECT task, agent, text, json, input_tokens, output_tokens, cached_input_tokens, cost_usd, duration_ms FROM task_outputs WHERE run_id = ? ORDER BY position", [.text(runID.rawValue)]) { statement in
+            TaskOutput(
+                task: TaskID(Self.text(statement, 0) ?? ""), agent: Self.text(statement, 1) ?? "", text: Self.text(statement, 2) ?? "",
+                json: Self.json(Self.text(statement, 3)),
+                usage: TokenUsage(inputTokens: Int(sqlite3_column_int64(statement, 4)), outputTokens: Int(sqlite3_column_int64(statement, 5)), cachedInputTokens: Int(sqlite3_column_int64(statement, 6))),
+                costUSD: sqlite3_column_double(statement, 7), duration: .milliseconds(Int(sqlite3_column_int64(statement, 8))))
+        }
+    }
+
+    /// A run's events after `sequence`.
+    public func events(of runID: RunID, after sequence: Int) throws -> [StoredEvent] {
+        try query("SELECT sequence, timestamp, agent_path, kind, data FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence", [.text(runID.rawValue), .integer(sequence)]) { statement in
+            StoredEvent(
+                runID: runID, sequence: Int(sqlite3_column_int64(statement, 0)), timestamp: Date(timeIntervalSince1970: sqlite3_column_double(statement, 1)),
+                agentPath: Self.text(statement, 2) ?? "", kind: Self.text(statement, 3) ?? "", data: Self.json(Self.text(statement, 4)) ?? .null)
+        }
+    }
+
+    /// Marks runs left `running` or `queued` (by a crash) as `interrupted`; returns how many.
+    public func interruptUnfinished() throws -> Int {
+        try run("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status IN ('running', 'queued', 'awaiting_approval')", [.real(Date().timeIntervalSince1970)])
+        return Int(sqlite3_changes(database))
+    }
+}
+
+/// A store failure.
+public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What went wrong.
+    public var message: String
+    /// The message.
+    public var description: String { "run store: \(message)" }
+}

@@ -1,0 +1,22 @@
+import AgentRuntime
+
+/// The tool implementations the runtime has, by id: the ``ToolSource`` the engine uses.
+public struct ToolRegistry: ToolSource {
+    private let tools: [ToolID: any Tool]
+
+    /// Creates a registry from implementations; each must have a spec in ``ToolCatalog/standard`` or its own.
+    public init(_ tools: [any Tool]) {
+        var byID: [ToolID: any Tool] = [:]
+        for tool in tools { byID[tool.spec.id] = tool }
+        self.tools = byID
+    }
+
+    /// The built-in tools that need no connector.
+    public static func builtins() -> ToolRegistry { ToolRegistry([CalculatorTool()]) }
+
+    /// The tool with `id`.
+    public func tool(_ id: ToolID) -> (any Tool)? { tools[id] }
+
+    /// Ids of the tools that have an implementation.
+    public var ids: Set<ToolID> { Set(tools.keys) }
+}

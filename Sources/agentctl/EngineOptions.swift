@@ -1,0 +1,154 @@
+import AgentRuntime
+import Agents
+import ArgumentParser
+import Foundation
+import Tools
+
+/// Who a run acts for, where runs are stored, and which model to force.
+struct EngineOptions: ParsableArguments {
+    @Option(name: .long, help: "Run as this tenant.") var tenant: String = "local"
+    @Option(name: .long, help: "The caller's role: tenant_user, tenant_admin, platform_admin, super_admin.") var role: String = "tenant_admin"
+    @Option(name: .long, help: "Use this provider/model for every agent (and the manager).") var model: String?
+    @Option(name: .long, help: ArgumentHelp("The run store (SQLite).", discussion: "Default: $AGENTRUNTIME_STORE, else .agentruntime/runs.sqlite.")) var store: String?
+
+    func validate() throws {
+        if Role(rawValue: role) == nil {
+            throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(role)\"")
+        }
+        if let model, ModelReference(parsing: model) == nil {
+            throw ValidationError("--model must be provider/model (e.g. openai/gpt-4o-mini), found \"\(model)\"")
+        }
+    }
+
+    var principal: Principal { Principal(tenant: TenantID(tenant), user: "cli", roles: [Role(rawValue: role) ?? .tenantUser]) }
+
+    var storePath: String {
+        store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? ".agentruntime/runs.sqlite"
+    }
+
+    func openStore() throws -> SQLiteRunStore {
+        do { return try SQLiteRunStore(path: storePath) } catch {
+            Console.error("error: \(error)")
+            throw ExitCode(ExitStatus.invalid)
+        }
+    }
+
+    /// The engine environment: providers from the runtime config, built-in tools, the policy.
+    func environment(runtime: RuntimeOptions, streaming: Bool) throws -> EngineEnvironment {
+        let registry = try runtime.registry()
+        let models: any ModelResolver = model.flatMap(ModelReference.init(parsing:)).map { OverridingModelResolver(base: registry, reference: $0) } ?? registry
+        return EngineEnvironment(models: models, tools: ToolRegistry.builtins(), secrets: try runtime.secretStore(), streaming: streaming)
+    }
+}
+
+/// Uses one model for every agent.
+struct OverridingModelResolver: ModelResolver {
+    let base: any ModelResolver
+    let reference: ModelReference
+
+    func resolve(_ reference: ModelReference?, principal: Principal) async throws -> ResolvedModel {
+        try await base.resolve(self.reference, principal: principal)
+    }
+}
+
+/// `key=value` pairs and a JSON inputs file, as run inputs.
+enum InputParser {
+    static func parse(pairs: [String], file: String?) throws -> [String: JSONValue] {
+        var inputs: [String: JSONValue] = [:]
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read inputs file \(file)") }
+            do {
+                guard case .object(let object) = try JSONParser.value([UInt8](data)) else { throw ValidationError("inputs file \(file) must hold a JSON object") }
+                for member in object { inputs[member.key] = member.value }
+            } catch let error as JSONSyntaxError {
+                throw ValidationError("inputs file \(file):\(error.location.line):\(error.location.column): \(error.message)")
+            }
+        }
+        for pair in pairs {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw ValidationError("--input must be key=value, found \"\(pair)\"")
+            }
+            inputs[String(pair[..<equals])] = .string(String(pair[pair.index(after: equals)...]))
+        }
+        return inputs
+    }
+}
+
+/// Prints a run's progress on stderr.
+struct ProgressPrinter: EventSink {
+    let verbose: Bool
+
+    func emit(_ event: RunEvent) async {
+        let who = event.agentPathText
+        let data = event.payload
+        let line: String?
+        switch event.kind {
+        case .runStarted(let crew, _): line = "run \(event.runID) · crew \(crew)"
+        case .taskStarted(let task, let agent): line = "▶ task \(task) · \(agent)"
+        case .toolStarted(_, let tool, let arguments): line = "  [\(who)] tool \(tool) \(arguments.prefix(160))"
+        case .toolFinished(_, let tool, let outcome, let duration, let result):
+            line = outcome == .success && !verbose ? nil : "  [\(who)] tool \(tool) \(outcome.rawValue) (\(duration) ms): \(result.prefix(200))"
+        case .toolDenied(_, let tool, let reason): line = "  [\(who)] tool \(tool) denied: \(reason)"
+        case .delegationStarted(let coworker, let kind, let task): line = "  [\(who)] \(kind == "ask" ? "asks" : "delegates to") \(coworker): \(task.prefix(160))"
+        case .delegationFinished(let coworker, _): line = "  [\(who)] \(coworker) answered"
+        case .llmResponse(let model, let usage, let cost, let latency, _):
+            line = "  [\(who)] \(model) · \(usage.inputTokens) in + \(usage.outputTokens) out tokens · \(cost.map { String(format: "$%.6f", $0) } ?? "cost unknown") · \(latency) ms"
+        case .guardrailVerdict(_, let passed, let feedback): line = "  [\(who)] check \(passed ? "passed" : "failed"): \(feedback.prefix(200))"
+        case .taskFinished(let task, _, _, let usage, let cost):
+            line = "✓ task \(task) · \(usage.totalTokens) tokens · \(String(format: "$%.6f", cost))"
+        case .runFinished(let status, _): line = "run \(status.rawValue)"
+        case .runFailed(let code, let message): line = "✗ run failed (\(code)): \(message)"
+        case .runCancelled(let reason): line = "run cancelled: \(reason)"
+        case .prompt, .llmRequest, .textDelta: line = nil
+        }
+        _ = data
+        if let line { Console.error(line) }
+    }
+}
+
+extension ExitStatus {
+    /// The run failed.
+    static let runFailed: Int32 = 4
+    /// The run was cancelled (Ctrl-C).
+    static let cancelled: Int32 = 130
+}
+
+/// JSON renderings of run results and records.
+enum RunJSON {
+    static func usage(_ usage: TokenUsage) -> JSONValue {
+        ["input_tokens": .int(usage.inputTokens), "output_tokens": .int(usage.outputTokens), "cached_input_tokens": .int(usage.cachedInputTokens)]
+    }
+
+    static func task(_ task: TaskOutput) -> JSONValue {
+        [
+            "task": .string(task.task.rawValue), "agent": .string(task.agent), "output": .string(task.text), "output_json": task.json ?? .null,
+            "usage": usage(task.usage), "cost_usd": .double(task.costUSD), "duration_ms": .int(Int(task.duration.seconds * 1000)),
+        ]
+    }
+
+    static func totals(_ totals: [String: UsageTotals]) -> JSONValue {
+        .object(JSONObject(totals.sorted { $0.key < $1.key }.map { (key: $0.key, value: ["calls": .int($0.value.calls), "usage": usage($0.value.usage), "cost_usd": .double($0.value.costUSD)]) }))
+    }
+
+    static func result(_ result: RunResult) -> JSONValue {
+        [
+            "run_id": .string(result.runID.rawValue), "crew": .string(result.crew), "status": .string(result.status.rawValue),
+            "output": result.output.map(JSONValue.string) ?? .null, "output_json": result.outputJSON ?? .null,
+            "tasks": .array(result.tasks.map(task)), "usage": usage(result.usage), "cost_usd": .double(result.costUSD),
+            "by_agent": totals(result.byAgent), "by_model": totals(result.byModel),
+            "error": result.error.map { ["code": .string($0.code), "message": .string($0.description)] } ?? .null,
+            "duration_ms": .int(Int(result.duration.seconds * 1000)),
+        ]
+    }
+
+    static func record(_ run: RunRecord) -> JSONValue {
+        [
+            "run_id": .string(run.id.rawValue), "tenant": .string(run.tenant.rawValue), "user": .string(run.user), "crew": .string(run.crew),
+            "status": .string(run.status.rawValue), "inputs": run.inputs, "output": run.output.map(JSONValue.string) ?? .null,
+            "output_json": run.outputJSON ?? .null,
+            "error": run.errorCode.map { ["code": .string($0), "message": .string(run.errorMessage ?? "")] } ?? .null,
+            "usage": usage(run.usage), "cost_usd": .double(run.costUSD), "created_at": .string(run.createdAt.formatted(.iso8601)),
+            "finished_at": run.finishedAt.map { .string($0.formatted(.iso8601)) } ?? .null,
+        ]
+    }
+}

@@ -1,0 +1,147 @@
+import AgentRuntime
+import Agents
+import ArgumentParser
+import Foundation
+
+/// `agentctl run` and `agentctl invoke`: run a crew (or one agent) and store the run.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run a crew.",
+        discussion: "Progress goes to stderr, the final output to stdout. Exit status: 0 succeeded, 4 failed, 130 cancelled, 1 invalid inputs or configuration, 2 unknown crew.")
+
+    @OptionGroup var catalog: CatalogOptions
+    @OptionGroup var runtime: RuntimeOptions
+    @OptionGroup var engine: EngineOptions
+    @Argument(help: "The crew id.") var crewID: String
+    @Option(name: .customLong("input"), help: "An input as key=value (repeatable).") var inputs: [String] = []
+    @Option(name: .long, help: "A JSON file of inputs.") var inputsFile: String?
+    @Flag(name: .long, help: "Print the result as JSON on stdout.") var json = false
+    @Flag(name: .long, help: "Call no model: print each task's full prompt and the tools it would be offered.") var dryRun = false
+    @Flag(name: .long, help: "Also print successful tool results.") var verbose = false
+
+    func run() async throws {
+        let loaded = try catalog.loadCatalogForReading()
+        guard let crew = loaded.crew(CrewID(crewID)) else {
+            let hint = loaded.suggestCrew(for: crewID).map { "; did you mean \"\($0)\"?" } ?? ""
+            Console.error("error: unknown crew \"\(crewID)\"\(hint)")
+            throw ExitCode(ExitStatus.notFound)
+        }
+        let values = try InputParser.parse(pairs: inputs, file: inputsFile)
+        try await Runner(catalog: loaded, runtime: runtime, engine: engine, json: json, dryRun: dryRun, verbose: verbose).execute(crew, inputs: values)
+    }
+}
+
+/// `agentctl invoke`: one agent, one prompt.
+struct InvokeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "invoke", abstract: "Ask one agent to do one thing (a one-task run).",
+        discussion: "Same output and exit statuses as `run`.")
+
+    @OptionGroup var catalog: CatalogOptions
+    @OptionGroup var runtime: RuntimeOptions
+    @OptionGroup var engine: EngineOptions
+    @Argument(help: "The agent id.") var agentID: String
+    @Argument(help: "The request.") var prompt: String
+    @Option(name: .customLong("input"), help: "An input as key=value for {placeholders} (repeatable).") var inputs: [String] = []
+    @Flag(name: .long, help: "Print the result as JSON on stdout.") var json = false
+    @Flag(name: .long, help: "Call no model: print the prompt and tools.") var dryRun = false
+    @Flag(name: .long, help: "Also print successful tool results.") var verbose = false
+
+    func run() async throws {
+        let loaded = try catalog.loadCatalogForReading()
+        guard let agent = loaded.agent(AgentID(agentID)) else {
+            let hint = loaded.suggestAgent(for: agentID).map { "; did you mean \"\($0)\"?" } ?? ""
+            Console.error("error: unknown agent \"\(agentID)\"\(hint)")
+            throw ExitCode(ExitStatus.notFound)
+        }
+        let values = try InputParser.parse(pairs: inputs, file: nil)
+        let crew = CrewRunner.invocation(of: agent, prompt: prompt, inputs: values)
+        try await Runner(catalog: loaded, runtime: runtime, engine: engine, json: json, dryRun: dryRun, verbose: verbose).execute(crew, inputs: values)
+    }
+}
+
+/// The shared body of `run` and `invoke`.
+struct Runner {
+    let catalog: Catalog
+    let runtime: RuntimeOptions
+    let engine: EngineOptions
+    let json: Bool
+    let dryRun: Bool
+    let verbose: Bool
+
+    func execute(_ crew: CrewDefinition, inputs: [String: JSONValue]) async throws {
+        let environment = try engine.environment(runtime: runtime, streaming: false)
+        let runner = CrewRunner(environment: environment)
+        let catalog = self.catalog
+        let agents: @Sendable (AgentID) -> AgentDefinition? = { catalog.agent($0) }
+        if dryRun {
+            try printPlan(try await plan(runner, crew, inputs, agents))
+            return
+        }
+        do { _ = try CrewRunner.resolveInputs(crew, inputs) } catch let error as EngineError {
+            Console.error("error: \(error)")
+            throw ExitCode(ExitStatus.invalid)
+        }
+        let store = try engine.openStore()
+        let runID = RunID(UUID().uuidString.lowercased())
+        let principal = engine.principal
+        let record = RunRecord(
+            id: runID, tenant: principal.tenant, user: principal.user, crew: crew.id.rawValue, status: .running,
+            inputs: .object(JSONObject(inputs.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })))
+        try await store.insert(record)
+        let sink = FanOutEventSink([RunStoreEventSink(store: store), ProgressPrinter(verbose: verbose)])
+        let task = Task { try await runner.run(crew, inputs: inputs, principal: principal, agents: agents, runID: runID, sink: sink) }
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        interrupt.setEventHandler { task.cancel() }
+        interrupt.resume()
+        let result: RunResult
+        do { result = try await task.value } catch {
+            Console.error("error: \(error)")
+            try? await store.update(RunRecord(id: runID, tenant: principal.tenant, user: principal.user, crew: crew.id.rawValue, status: .failed, inputs: record.inputs, errorCode: "start_failed", errorMessage: String(describing: error), finishedAt: Date()))
+            throw ExitCode(ExitStatus.invalid)
+        }
+        interrupt.cancel()
+        try await store.update(record.finished(with: result))
+        try await store.saveTasks(result.tasks, of: runID)
+        if json {
+            Console.print(RunJSON.result(result).serialized(pretty: true))
+        } else if let output = result.output {
+            Console.print(output)
+        }
+        Console.error(String(format: "run %@ %@ · %d tokens · $%.6f · %.1f s", runID.rawValue, result.status.rawValue, result.usage.totalTokens, result.costUSD, result.duration.seconds))
+        switch result.status {
+        case .succeeded: return
+        case .cancelled: throw ExitCode(ExitStatus.cancelled)
+        default: throw ExitCode(ExitStatus.runFailed)
+        }
+    }
+
+    private func plan(_ runner: CrewRunner, _ crew: CrewDefinition, _ inputs: [String: JSONValue], _ agents: @escaping @Sendable (AgentID) -> AgentDefinition?) async throws -> [PlannedTask] {
+        do { return try await runner.plan(crew, inputs: inputs, principal: engine.principal, agents: agents) } catch let error as EngineError {
+            Console.error("error: \(error)")
+            throw ExitCode(ExitStatus.invalid)
+        }
+    }
+
+    private func printPlan(_ plan: [PlannedTask]) throws {
+        if json {
+            Console.print(JSONValue.array(plan.map { task in
+                [
+                    "task": .string(task.task.rawValue), "agent": .string(task.agent), "model": task.model.map(JSONValue.string) ?? .null,
+                    "system": .string(task.system), "user": .string(task.user), "tools": .array(task.tools.map { .string($0) }),
+                    "coworkers": .array(task.coworkers.map { ["id": .string($0.id), "tools": .array($0.tools.map { .string($0) })] }),
+                ]
+            }).serialized(pretty: true))
+            return
+        }
+        for (index, task) in plan.enumerated() {
+            var lines = ["=== task \(index + 1): \(task.task) · agent \(task.agent) · model \(task.model ?? "(default)")", "--- system", task.system, "--- user", task.user]
+            lines.append("--- tools: \(task.tools.isEmpty ? "(none)" : task.tools.joined(separator: ", "))")
+            for coworker in task.coworkers {
+                lines.append("--- coworker \(coworker.id) tools: \(coworker.tools.isEmpty ? "(none)" : coworker.tools.joined(separator: ", "))")
+            }
+            Console.print(lines.joined(separator: "\n") + "\n")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import AgentRuntime
+import ArgumentParser
+import Foundation
+
+/// `agentctl runs list|show|events`.
+struct RunsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs", abstract: "Inspect stored runs.", subcommands: [List.self, Show.self, Events.self], defaultSubcommand: List.self)
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
+        @OptionGroup var engine: EngineOptions
+        @Option(name: .long, help: "Only runs with this status.") var status: String?
+        @Option(name: .long, help: "Only runs of this crew.") var crew: String?
+        @Option(name: .long, help: "How many.") var limit: Int = 20
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() async throws {
+            var statusFilter: RunStatus?
+            if let status {
+                guard let parsed = RunStatus(rawValue: status) else {
+                    throw ValidationError("--status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                statusFilter = parsed
+            }
+            let store = try engine.openStore()
+            let runs = try await store.runs(tenant: TenantID(engine.tenant), status: statusFilter, crew: crew, limit: limit, offset: 0)
+            if json {
+                Console.print(JSONValue.array(runs.map(RunJSON.record)).serialized(pretty: true))
+                return
+            }
+            Console.print(Table.render(
+                header: ["RUN", "CREW", "STATUS", "TOKENS", "COST", "CREATED"],
+                rows: runs.map { [$0.id.rawValue, $0.crew, $0.status.rawValue, String($0.usage.totalTokens), String(format: "$%.6f", $0.costUSD), $0.createdAt.formatted(.iso8601)] }))
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one run with its task outputs.")
+        @OptionGroup var engine: EngineOptions
+        @Argument(help: "The run id.") var runID: String
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let store = try engine.openStore()
+            guard let run = try await store.run(RunID(runID), tenant: TenantID(engine.tenant)) else {
+                Console.error("error: no run \"\(runID)\" for tenant \(engine.tenant)")
+                throw ExitCode(ExitStatus.notFound)
+            }
+            let tasks = try await store.tasks(of: run.id)
+            if json {
+                var object = RunJSON.record(run)
+                if case .object(var fields) = object {
+                    fields["tasks"] = .array(tasks.map(RunJSON.task))
+                    object = .object(fields)
+                }
+                Console.print(object.serialized(pretty: true))
+                return
+            }
+            var lines = [
+                "run \(run.id) · crew \(run.crew) · \(run.status.rawValue)", "tenant \(run.tenant) · user \(run.user)",
+                "inputs \(run.inputs.serialized())", String(format: "%d tokens · $%.6f", run.usage.totalTokens, run.costUSD),
+            ]
+            if let code = run.errorCode { lines.append("error \(code): \(run.errorMessage ?? "")") }
+            for task in tasks {
+                lines += ["", "--- \(task.task) (\(task.agent)) · \(task.usage.totalTokens) tokens · \(String(format: "$%.6f", task.costUSD))", task.text]
+            }
+            Console.print(lines.joined(separator: "\n"))
+        }
+    }
+
+    struct Events: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a run's events in order.")
+        @OptionGroup var engine: EngineOptions
+        @Argument(help: "The run id.") var runID: String
+        @Option(name: .long, help: "Only events after this sequence number.") var after: Int = 0
+        @Flag(name: .long, help: "Print JSON lines.") var json = false
+
+        func run() async throws {
+            let store = try engine.openStore()
+            guard try await store.run(RunID(runID), tenant: TenantID(engine.tenant)) != nil else {
+                Console.error("error: no run \"\(runID)\" for tenant \(engine.tenant)")
+                throw ExitCode(ExitStatus.notFound)
+            }
+            for event in try await store.events(of: RunID(runID), after: after) {
+                if json {
+                    Console.print(event.json.serialized())
+                } else {
+                    Console.print("\(event.sequence)\t\(event.timestamp.formatted(.iso8601))\t\(event.kind)\t\(event.agentPath)\t\(event.data.serialized().prefix(200))")
+                }
+            }
+        }
+    }
+}
