@@ -63,7 +63,7 @@ struct URLSessionTransportTests {
         }
         #expect(error?.code == .timeout)
         let elapsed = ContinuousClock.now - started
-        #expect(elapsed >= .milliseconds(650) && elapsed < .seconds(2))
+        #expect(elapsed >= .milliseconds(650) && elapsed < .milliseconds(3500), "the server trickles for 4 s; the deadline is 0.7 s")
     }
 
     @Test("cancelling the consumer closes the connection")

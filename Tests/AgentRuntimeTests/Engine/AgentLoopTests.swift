@@ -96,20 +96,24 @@ struct AgentLoopTests {
 
     @Test("several tool calls in one turn run concurrently; results come back in call order")
     func concurrentTools() async throws {
-        let slow = ClosureTool(ToolSpec(id: "web.lookup", description: "x", parameters: JSONSchema(["type": "object"]), access: .read)) { arguments in
-            let delay = arguments["ms"]?.doubleValue ?? 0
-            try await Task.sleep(for: .milliseconds(Int(delay)))
-            return ToolResult(content: "done \(Int(delay))")
+        // Each call waits (up to 5 s) until all three have started; run one at a time, none would see the others.
+        let started = CompletionOrder()
+        let tool = ClosureTool(ToolSpec(id: "web.lookup", description: "x", parameters: JSONSchema(["type": "object"]), access: .read)) { arguments in
+            let name = arguments["name"]?.stringValue ?? "?"
+            await started.add(name)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while await started.items.count < 3, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            let together = await started.items.count == 3
+            try await Task.sleep(for: .milliseconds(name == "a" ? 50 : 0))
+            return ToolResult(content: "\(name) \(together ? "together" : "alone")")
         }
         let model = ScriptedChatModel(responses: [
-            ScriptedChatModel.calls([("web-lookup", #"{"ms": 300}"#), ("web-lookup", #"{"ms": 10}"#), ("web-lookup", #"{"ms": 200}"#)]),
+            ScriptedChatModel.calls([("web-lookup", #"{"name": "a"}"#), ("web-lookup", #"{"name": "b"}"#), ("web-lookup", #"{"name": "c"}"#)]),
             ScriptedChatModel.text("ok"),
         ])
-        let started = ContinuousClock.now
-        _ = try await F.runner(model, tools: [slow]).run(crew(F.researcher), inputs: [:], principal: .local(), agents: F.lookup([F.researcher]), sink: RecordingEventSink())
-        #expect(ContinuousClock.now - started < .milliseconds(480))
+        _ = try await F.runner(model, tools: [tool]).run(crew(F.researcher), inputs: [:], principal: .local(), agents: F.lookup([F.researcher]), sink: RecordingEventSink())
         let results = model.requests[1].messages.suffix(3).compactMap { if case .tool(let id, _, let content, _) = $0 { return "\(id):\(content)" } else { return nil } }
-        #expect(results == ["call_1:done 300", "call_2:done 10", "call_3:done 200"])
+        #expect(results == ["call_1:a together", "call_2:b together", "call_3:c together"])
     }
 
     @Test("structured output: a non-matching answer is sent back with the errors; the task carries the parsed JSON")

@@ -54,7 +54,7 @@ struct BudgetTests {
         let (result, _) = try await run(RunLimits(maxWallTimeSeconds: 0.3), model)
         #expect(result.status == .failed)
         guard case .budgetExceeded("max_wall_time_seconds", _)? = result.error else { Issue.record("\(String(describing: result.error))"); return }
-        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(ContinuousClock.now - started < .seconds(8), "the 30 s model call was abandoned")
     }
 
     @Test("the delegation limit stops a manager that delegates too much")
@@ -89,7 +89,7 @@ struct BudgetTests {
         let cancelled = ContinuousClock.now
         task.cancel()
         let result = try await task.value
-        #expect(ContinuousClock.now - cancelled < .seconds(2))
+        #expect(ContinuousClock.now - cancelled < .seconds(5), "the 30 s model call was abandoned")
         #expect(result.status == .cancelled)
         #expect(result.error == .cancelled)
         #expect(await sink.events.last?.kindName == "run_cancelled")

@@ -76,11 +76,10 @@ struct SequentialCrewTests {
             await order.add(name)
             return ScriptedChatModel.text("\(name) output")
         }
-        let started = ContinuousClock.now
         let result = try await F.runner(model).run(crew, inputs: [:], principal: .local(), agents: F.lookup([F.writer]), sink: RecordingEventSink())
-        #expect(await order.items == ["fast", "slow", "merge"], "fast finished first, so both ran at once")
+        // Run one after the other, "slow" would finish first; "fast" finishing first shows they ran at once.
+        #expect(await order.items == ["fast", "slow", "merge"])
         #expect(result.tasks.map(\.task) == ["slow", "fast", "merge"])
-        #expect(ContinuousClock.now - started < .milliseconds(600))
         let merge = model.requests.map(F.lastUser).first { $0.contains("Current task: merge") }!
         #expect(merge.contains("slow output") && merge.contains("fast output"))
     }
