@@ -35,7 +35,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "Benchmarks", dependencies: ["AgentRuntime", "Agents", "Tools"]),
+        .executableTarget(name: "Benchmarks", dependencies: ["AgentRuntime", "Agents", "Tools", "AgentRuntimeTesting"]),
         .testTarget(name: "AgentRuntimeTests", dependencies: ["AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "AgentRuntime", "Tools", "AgentRuntimeTesting"]),
         .testTarget(name: "ToolsTests", dependencies: ["Tools", "AgentRuntime"]),

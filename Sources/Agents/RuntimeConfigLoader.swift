@@ -13,7 +13,12 @@ public enum RuntimeConfigLoader {
     public static let fileName = "agentruntime.json"
 
     /// Every top-level field.
-    public static let allowed = ["$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit"]
+    public static let allowed = ["$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits"]
+    /// Every field of `limits`.
+    public static let limitsAllowed = [
+        "max_llm_calls", "max_tokens", "max_cost_usd", "max_wall_time_seconds", "max_delegations", "max_tool_mistakes_per_task",
+        "max_output_retries", "max_guardrail_retries",
+    ]
     /// Every provider field.
     public static let providerAllowed = [
         "kind", "base_url", "api_key", "auth", "api_version", "headers", "timeout_seconds", "max_retries",
@@ -113,6 +118,20 @@ public enum RuntimeConfigLoader {
             } else {
                 reader.typeMismatch(member.value, expected: "an object", at: pointer, what: "\"fallbacks\"")
             }
+        }
+        if let member = fields["limits"],
+            let limitFields = reader.object(member.value, at: JSONPointer.root.appending("limits"), what: "limits", allowed: limitsAllowed, required: [])
+        {
+            var limits = config.limits
+            if let value = reader.integer(limitFields, "max_llm_calls", range: 1...100_000) { limits.maxLLMCalls = value }
+            if let value = reader.integer(limitFields, "max_tokens", range: 1...1_000_000_000) { limits.maxTokens = value }
+            if let value = reader.number(limitFields, "max_cost_usd", range: 0...100_000) { limits.maxCostUSD = value }
+            if let value = reader.number(limitFields, "max_wall_time_seconds", range: 1...604_800) { limits.maxWallTimeSeconds = value }
+            if let value = reader.integer(limitFields, "max_delegations", range: 0...10_000) { limits.maxDelegations = value }
+            if let value = reader.integer(limitFields, "max_tool_mistakes_per_task", range: 0...1000) { limits.maxToolMistakesPerTask = value }
+            if let value = reader.integer(limitFields, "max_output_retries", range: 0...20) { limits.maxOutputRetries = value }
+            if let value = reader.integer(limitFields, "max_guardrail_retries", range: 0...20) { limits.maxGuardrailRetries = value }
+            config.limits = limits
         }
         if let member = fields["tenant_rate_limit"] {
             config.tenantRateLimit = reader.rateLimit(member.value, at: JSONPointer.root.appending("tenant_rate_limit"))

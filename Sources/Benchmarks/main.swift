@@ -2,6 +2,7 @@
 //
 //   swift run -c release agentruntime-bench catalog [--agents-dir DIR] [--knowledge-dir DIR] [--iterations N]
 //   swift run -c release agentruntime-bench providers [--iterations N]
+//   swift run -c release agentruntime-bench engine [--calls N] [--crews 100,1000] [--latency-ms 200]
 //
 // Build in release mode for meaningful figures.
 
@@ -11,6 +12,8 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let benchmarks: [String: ([String]) throws -> Void] = [
     "catalog": CatalogBenchmark.run,
     "providers": ProviderBenchmark.run,
+    "engine": EngineBenchmark.run,
+    "model-server": ModelServerCommand.run,
 ]
 
 guard let name = arguments.first, let benchmark = benchmarks[name] else {

@@ -37,7 +37,8 @@ struct EngineOptions: ParsableArguments {
     func environment(runtime: RuntimeOptions, streaming: Bool) throws -> EngineEnvironment {
         let registry = try runtime.registry()
         let models: any ModelResolver = model.flatMap(ModelReference.init(parsing:)).map { OverridingModelResolver(base: registry, reference: $0) } ?? registry
-        return EngineEnvironment(models: models, tools: ToolRegistry.builtins(), secrets: try runtime.secretStore(), streaming: streaming)
+        return EngineEnvironment(
+            models: models, tools: ToolRegistry.builtins(), secrets: try runtime.secretStore(), limits: registry.config.limits, streaming: streaming)
     }
 }
 

@@ -70,7 +70,7 @@ struct Runner {
     let verbose: Bool
 
     func execute(_ crew: CrewDefinition, inputs: [String: JSONValue]) async throws {
-        let environment = try engine.environment(runtime: runtime, streaming: false)
+        let environment = try engine.environment(runtime: runtime, streaming: true)
         let runner = CrewRunner(environment: environment)
         let catalog = self.catalog
         let agents: @Sendable (AgentID) -> AgentDefinition? = { catalog.agent($0) }

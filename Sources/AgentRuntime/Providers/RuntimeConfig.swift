@@ -98,17 +98,20 @@ public struct RuntimeConfig: Sendable {
     public var fallbacks: [ModelReference: [ModelReference]]
     /// The rate limit each tenant gets unless its tenant file says otherwise.
     public var tenantRateLimit: RateLimit?
+    /// Per-run limits.
+    public var limits: RunLimits
 
     /// Creates a config.
     public init(
         providers: [String: ProviderSettings] = [:], defaultModel: ModelReference? = nil, prices: PriceTable = .defaults,
-        fallbacks: [ModelReference: [ModelReference]] = [:], tenantRateLimit: RateLimit? = nil
+        fallbacks: [ModelReference: [ModelReference]] = [:], tenantRateLimit: RateLimit? = nil, limits: RunLimits = RunLimits()
     ) {
         self.providers = providers
         self.defaultModel = defaultModel
         self.prices = prices
         self.fallbacks = fallbacks
         self.tenantRateLimit = tenantRateLimit
+        self.limits = limits
     }
 
     /// The configuration implied by the usual environment variables: `OPENAI_API_KEY` (+ `OPENAI_BASE_URL`),
