@@ -18,13 +18,16 @@ public struct ToolContext: Sendable {
     public var principal: Principal
     /// Secrets, scoped by the tool to `principal.tenant`.
     public var secrets: (any SecretStore)?
+    /// The calling agent's knowledge collections (what `knowledge.search` may search).
+    public var knowledgeCollections: [String]
 
     /// Creates a context.
-    public init(runID: RunID, agent: AgentID, principal: Principal, secrets: (any SecretStore)? = nil) {
+    public init(runID: RunID, agent: AgentID, principal: Principal, secrets: (any SecretStore)? = nil, knowledgeCollections: [String] = []) {
         self.runID = runID
         self.agent = agent
         self.principal = principal
         self.secrets = secrets
+        self.knowledgeCollections = knowledgeCollections
     }
 }
 

@@ -3,6 +3,7 @@
 //   swift run -c release agentruntime-bench catalog [--agents-dir DIR] [--knowledge-dir DIR] [--iterations N]
 //   swift run -c release agentruntime-bench providers [--iterations N]
 //   swift run -c release agentruntime-bench engine [--calls N] [--crews 100,1000] [--latency-ms 200]
+//   swift run -c release agentruntime-bench knowledge [--megabytes 10] [--queries N]
 //
 // Build in release mode for meaningful figures.
 
@@ -13,6 +14,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "catalog": CatalogBenchmark.run,
     "providers": ProviderBenchmark.run,
     "engine": EngineBenchmark.run,
+    "knowledge": KnowledgeBenchmark.run,
     "model-server": ModelServerCommand.run,
 ]
 

@@ -11,8 +11,12 @@ public struct ToolRegistry: ToolSource {
         self.tools = byID
     }
 
-    /// The built-in tools that need no connector.
-    public static func builtins() -> ToolRegistry { ToolRegistry([CalculatorTool()]) }
+    /// The built-in tools that need no connector (`knowledge.search` when a retriever is given).
+    public static func builtins(knowledge: (any KnowledgeRetriever)? = nil) -> ToolRegistry {
+        var tools: [any Tool] = [CalculatorTool()]
+        if let knowledge { tools.append(KnowledgeSearchTool(retriever: knowledge)) }
+        return ToolRegistry(tools)
+    }
 
     /// The tool with `id`.
     public func tool(_ id: ToolID) -> (any Tool)? { tools[id] }

@@ -33,12 +33,15 @@ struct EngineOptions: ParsableArguments {
         }
     }
 
-    /// The engine environment: providers from the runtime config, built-in tools, the policy.
-    func environment(runtime: RuntimeOptions, streaming: Bool) throws -> EngineEnvironment {
+    /// The engine environment: providers from the runtime config, built-in tools, knowledge, the policy.
+    func environment(runtime: RuntimeOptions, catalog: CatalogOptions, streaming: Bool) async throws -> EngineEnvironment {
         let registry = try runtime.registry()
         let models: any ModelResolver = model.flatMap(ModelReference.init(parsing:)).map { OverridingModelResolver(base: registry, reference: $0) } ?? registry
+        let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)
+        for file in await knowledge.skipped { Console.error("warning: knowledge/\(file.path) skipped: \(file.reason)") }
         return EngineEnvironment(
-            models: models, tools: ToolRegistry.builtins(), secrets: try runtime.secretStore(), limits: registry.config.limits, streaming: streaming)
+            models: models, tools: ToolRegistry.builtins(knowledge: knowledge), secrets: try runtime.secretStore(), limits: registry.config.limits,
+            streaming: streaming, knowledge: knowledge)
     }
 }
 

@@ -27,7 +27,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.notFound)
         }
         let values = try InputParser.parse(pairs: inputs, file: inputsFile)
-        try await Runner(catalog: loaded, runtime: runtime, engine: engine, json: json, dryRun: dryRun, verbose: verbose).execute(crew, inputs: values)
+        try await Runner(catalog: loaded, catalogOptions: catalog, runtime: runtime, engine: engine, json: json, dryRun: dryRun, verbose: verbose).execute(crew, inputs: values)
     }
 }
 
@@ -56,13 +56,14 @@ struct InvokeCommand: AsyncParsableCommand {
         }
         let values = try InputParser.parse(pairs: inputs, file: nil)
         let crew = CrewRunner.invocation(of: agent, prompt: prompt, inputs: values)
-        try await Runner(catalog: loaded, runtime: runtime, engine: engine, json: json, dryRun: dryRun, verbose: verbose).execute(crew, inputs: values)
+        try await Runner(catalog: loaded, catalogOptions: catalog, runtime: runtime, engine: engine, json: json, dryRun: dryRun, verbose: verbose).execute(crew, inputs: values)
     }
 }
 
 /// The shared body of `run` and `invoke`.
 struct Runner {
     let catalog: Catalog
+    let catalogOptions: CatalogOptions
     let runtime: RuntimeOptions
     let engine: EngineOptions
     let json: Bool
@@ -70,7 +71,7 @@ struct Runner {
     let verbose: Bool
 
     func execute(_ crew: CrewDefinition, inputs: [String: JSONValue]) async throws {
-        let environment = try engine.environment(runtime: runtime, streaming: true)
+        let environment = try await engine.environment(runtime: runtime, catalog: catalogOptions, streaming: true)
         let runner = CrewRunner(environment: environment)
         let catalog = self.catalog
         let agents: @Sendable (AgentID) -> AgentDefinition? = { catalog.agent($0) }

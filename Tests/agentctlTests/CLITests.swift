@@ -176,3 +176,19 @@ struct CLITests {
         #expect(list.stdout.contains("wordpress.create_post"))
     }
 }
+
+@Suite("agentctl knowledge")
+struct KnowledgeCLITests {
+    @Test("knowledge list and search print collections and cited snippets")
+    func knowledge() async throws {
+        let list = try await AgentCtl.run(["knowledge", "list"])
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("email-deliverability"))
+        let search = try await AgentCtl.run(["knowledge", "search", "DMARC policy alignment", "--collection", "email-deliverability", "--json"])
+        #expect(search.status == 0, "\(search.stderr)")
+        let hits = try #require(JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as? [[String: Any]])
+        #expect((hits.first?["citation"] as? String)?.hasPrefix("email-deliverability/authentication-and-sender-requirements.md#dmarc") == true)
+        let unknown = try await AgentCtl.run(["knowledge", "search", "x", "--collection", "nope"])
+        #expect(unknown.status == 2)
+    }
+}

@@ -214,7 +214,7 @@ struct AgentLoop: Sendable {
             toolName = tool.spec.id.rawValue
             await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
             do {
-                let context = ToolContext(runID: state.runID, agent: agent.id, principal: principal, secrets: environment.secrets)
+                let context = ToolContext(runID: state.runID, agent: agent.id, principal: principal, secrets: environment.secrets, knowledgeCollections: agent.knowledge)
                 content = try await tool.call(arguments, context: context).content
             } catch let error as ToolError {
                 content = "Error: \(error.message)"

@@ -52,7 +52,12 @@ extension CrewRunner {
             case .sequential:
                 let agent = PromptBuilder.render(agents(task.agent!)!, values: values)
                 let tools = await execution.offeredTools(for: agent, override: task.tools).map(\.modelName)
-                planned.append(PlannedTask(task: task.id, agent: agent.id.rawValue, model: agent.model?.description, system: PromptBuilder.system(for: agent), user: user, tools: tools, coworkers: []))
+                let description = Template.render(task.description, values: values).text
+                let expected = Template.render(task.expectedOutput, values: values).text
+                let withKnowledge = PromptBuilder.task(
+                    description: description, expectedOutput: expected, context: context, outputSchema: task.outputSchema,
+                    knowledge: await execution.knowledgeText(for: agent, query: description + "\n" + expected))
+                planned.append(PlannedTask(task: task.id, agent: agent.id.rawValue, model: agent.model?.description, system: PromptBuilder.system(for: agent), user: withKnowledge, tools: tools, coworkers: []))
             case .hierarchical:
                 let manager = execution.manager()
                 var coworkers: [(id: String, tools: [String])] = []

@@ -173,6 +173,14 @@ struct Execution: Sendable {
 
     private func render(_ text: String) -> String { Template.render(text, values: values).text }
 
+    /// The agent's most relevant knowledge for `query`, within the token budget, with citations.
+    func knowledgeText(for agent: AgentDefinition, query: String) async -> String? {
+        guard !agent.knowledge.isEmpty, let retriever = environment.knowledge else { return nil }
+        let snippets = await retriever.search(query, collections: agent.knowledge, tenant: principal.tenant, limit: 8)
+        let section = PromptBuilder.knowledgeSection(snippets, tokenBudget: environment.knowledgeTokenBudget)
+        return section.used.isEmpty ? nil : section.text
+    }
+
     private func resolve(_ agent: AgentDefinition) async throws -> ResolvedModel {
         do {
             return try await environment.models.resolve(agent.model, principal: principal)
@@ -221,7 +229,8 @@ struct Execution: Sendable {
         let path = [worker.id.rawValue]
         await state.emit(path, .taskStarted(task: task.id.rawValue, agent: worker.id.rawValue))
         let system = PromptBuilder.system(for: worker)
-        let user = PromptBuilder.task(description: description, expectedOutput: expected, context: context, outputSchema: task.outputSchema)
+        let knowledge = await knowledgeText(for: worker, query: description + "\n" + expected)
+        let user = PromptBuilder.task(description: description, expectedOutput: expected, context: context, outputSchema: task.outputSchema, knowledge: knowledge)
         await state.emit(path, .prompt(system: system, user: user, tools: tools.map(\.modelName)))
         let loop = AgentLoop(
             agent: worker, model: try await resolve(worker), tools: tools, path: path, task: task.id.rawValue, state: state,
@@ -383,9 +392,10 @@ struct Execution: Sendable {
         let path = [manager.id.rawValue, coworker.id.rawValue]
         await state.emit(path, .delegationStarted(coworker: coworker.id.rawValue, kind: kind, task: work))
         let system = PromptBuilder.system(for: coworker)
+        let expected = kind == "ask" ? "A clear, direct answer to the question." : expectedOutput
         let user = PromptBuilder.task(
-            description: work, expectedOutput: kind == "ask" ? "A clear, direct answer to the question." : expectedOutput,
-            context: [], outputSchema: nil, extraContext: arguments["context"]?.stringValue)
+            description: work, expectedOutput: expected, context: [], outputSchema: nil, extraContext: arguments["context"]?.stringValue,
+            knowledge: await knowledgeText(for: coworker, query: work + "\n" + expected))
         let tools = await offeredTools(for: coworker, override: nil)
         await state.emit(path, .prompt(system: system, user: user, tools: tools.map(\.modelName)))
         let loop = AgentLoop(

@@ -69,12 +69,16 @@ public struct EngineEnvironment: Sendable {
     public var streaming: Bool
     /// The built-in manager's model when a crew names none.
     public var defaultManagerModel: ModelReference?
+    /// Knowledge retrieval for agents with `knowledge` collections.
+    public var knowledge: (any KnowledgeRetriever)?
+    /// How many tokens of retrieved knowledge a task prompt may carry.
+    public var knowledgeTokenBudget: Int
 
     /// Creates an environment.
     public init(
         models: any ModelResolver, tools: any ToolSource = ToolSet([]), policy: any ToolPolicy = AllowAllToolPolicy(),
         secrets: (any SecretStore)? = nil, limits: RunLimits = RunLimits(), streaming: Bool = true,
-        defaultManagerModel: ModelReference? = nil
+        defaultManagerModel: ModelReference? = nil, knowledge: (any KnowledgeRetriever)? = nil, knowledgeTokenBudget: Int = 1200
     ) {
         self.models = models
         self.tools = tools
@@ -83,5 +87,7 @@ public struct EngineEnvironment: Sendable {
         self.limits = limits
         self.streaming = streaming
         self.defaultManagerModel = defaultManagerModel
+        self.knowledge = knowledge
+        self.knowledgeTokenBudget = knowledgeTokenBudget
     }
 }

@@ -29,7 +29,8 @@ public enum PromptBuilder {
 
     /// The task prompt: description, expected output, output schema, and context from earlier work.
     public static func task(
-        description: String, expectedOutput: String, context: [ContextItem], outputSchema: JSONSchema?, extraContext: String? = nil
+        description: String, expectedOutput: String, context: [ContextItem], outputSchema: JSONSchema?, extraContext: String? = nil,
+        knowledge: String? = nil
     ) -> String {
         var text = "Current task: \(description)\n\nThis is the expected criteria for your final answer: \(expectedOutput)\n"
         text += "You must return the actual complete content as the final answer, not a summary."
@@ -39,6 +40,9 @@ public enum PromptBuilder {
         }
         if let extraContext, !extraContext.isEmpty {
             text += "\n\nThis is the context you're working with:\n\(extraContext)"
+        }
+        if let knowledge, !knowledge.isEmpty {
+            text += "\n\nRelevant knowledge from your collections (cite a source as [collection/file#section] when you use it):\n\n\(knowledge)"
         }
         if !context.isEmpty {
             text += "\n\nThis is the context from earlier tasks:\n"
