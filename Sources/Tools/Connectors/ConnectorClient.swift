@@ -1,0 +1,168 @@
+import AgentRuntime
+import Foundation
+
+/// What every connector operation shares: the tenant's settings and secrets,
+/// HTTP through the transport port, and turning service errors and rate-limit
+/// signals into tool errors the model can read. Secrets never appear in errors.
+public struct ConnectorClient: Sendable {
+    /// The transport.
+    public let transport: any HTTPTransport
+    /// Tenants' connector settings.
+    public let settings: any ConnectorSettingsSource
+    /// The longest `Retry-After` waited for once before giving up with a transient error.
+    public var maxRateLimitWait: Duration
+    /// The deadline of one HTTP exchange.
+    public var timeout: Duration
+
+    /// Creates a client.
+    public init(transport: any HTTPTransport, settings: any ConnectorSettingsSource, maxRateLimitWait: Duration = .seconds(10), timeout: Duration = .seconds(60)) {
+        self.transport = transport
+        self.settings = settings
+        self.maxRateLimitWait = maxRateLimitWait
+        self.timeout = timeout
+    }
+
+    /// The calling tenant's settings for `connector`; a readable error when it is not connected.
+    public func configuration(_ connector: String, context: ToolContext) async throws -> ConnectorSettings {
+        guard let settings = await settings.settings(for: connector, tenant: context.principal.tenant) else {
+            throw ToolError("\(connector) is not connected for this tenant")
+        }
+        return settings
+    }
+
+    /// A required non-secret setting.
+    public func setting(_ name: String, of configuration: ConnectorSettings) throws -> String {
+        guard let value = configuration.settings[name], !value.isEmpty else {
+            throw ToolError("\(configuration.connector) is missing the setting \"\(name)\"; ask an administrator to complete the connection")
+        }
+        return value
+    }
+
+    /// A secret of the connection, read in the calling tenant's scope only.
+    public func secret(_ name: String, of configuration: ConnectorSettings, context: ToolContext) async throws -> String {
+        guard let path = configuration.secrets[name] else {
+            throw ToolError("\(configuration.connector) has no \"\(name)\" credential configured")
+        }
+        guard let store = context.secrets else { throw ToolError("no secret store is configured for \(configuration.connector)") }
+        do {
+            guard let value = try await store.secret(path, scope: .tenant(context.principal.tenant)) else {
+                throw ToolError("the \(configuration.connector) credential \"\(name)\" (tenants/\(context.principal.tenant)/\(path)) is not set")
+            }
+            return value
+        } catch let error as SecretStoreError {
+            throw ToolError("the \(configuration.connector) credential \"\(name)\" could not be read: \(error.kind.rawValue) (\(error.reference))", isTransient: error.kind == .unavailable)
+        }
+    }
+
+    /// The base URL: the `base_url` setting when present (self-hosted, tests), else `standard`.
+    public func baseURL(_ configuration: ConnectorSettings, standard: String) throws -> URL {
+        let text = configuration.settings["base_url"] ?? standard
+        guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil else {
+            throw ToolError("\(configuration.connector) has an invalid base URL setting")
+        }
+        return url
+    }
+
+    /// A decoded response.
+    public struct Response: Sendable {
+        /// The status.
+        public var status: Int
+        /// The headers.
+        public var headers: HTTPHeaders
+        /// The body as JSON (`null` for an empty body).
+        public var json: JSONValue
+    }
+
+    /// Sends a request; on 429 waits once for `Retry-After` (when short), and maps failures to tool errors.
+    /// `describeError` extracts the service's message from an error body.
+    public func send(
+        _ request: HTTPRequest, connector: String, secrets: [String] = [], describeError: (JSONValue) -> String? = ConnectorClient.defaultErrorMessage
+    ) async throws -> Response {
+        var request = request
+        request.deadline = ContinuousClock.now.advanced(by: timeout)
+        let redactor = Redactor(secrets: secrets)
+        for attempt in 0..<2 {
+            let response: HTTPResponse
+            do {
+                response = try await transport.send(request)
+            } catch let error as HTTPTransportError {
+                if error.kind == .cancelled { throw CancellationError() }
+                throw ToolError("\(connector) could not be reached: \(redactor.redact(error.message))", isTransient: true)
+            }
+            let json = response.body.isEmpty ? JSONValue.null : ((try? JSONParser.value(response.body)) ?? .string(String(decoding: response.body.prefix(500), as: UTF8.self)))
+            if (200..<300).contains(response.status) { return Response(status: response.status, headers: response.headers, json: json) }
+            let message = redactor.redact(describeError(json) ?? Self.excerpt(json))
+            if response.status == 429 {
+                let wait = RetryAfter.parse(response.headers) ?? .seconds(1)
+                if attempt == 0, wait <= maxRateLimitWait {
+                    try await Task.sleep(for: wait)
+                    continue
+                }
+                throw ToolError("\(connector) rate limit reached; try again in \(Int(wait.seconds.rounded(.up))) s (\(message))", isTransient: true)
+            }
+            switch response.status {
+            case 401: throw ToolError("\(connector) rejected the credentials (HTTP 401): \(message)")
+            case 403: throw ToolError("\(connector) refused the operation (HTTP 403): \(message)")
+            case 404: throw ToolError("\(connector) found nothing there (HTTP 404): \(message)")
+            case 500...: throw ToolError("\(connector) failed (HTTP \(response.status)): \(message)", isTransient: true)
+            default: throw ToolError("\(connector) rejected the request (HTTP \(response.status)): \(message)")
+            }
+        }
+        throw ToolError("\(connector) rate limit reached", isTransient: true)
+    }
+
+    /// `message`, `error.message`, `error_description`, `detail`, or `errors[0].message`.
+    public static func defaultErrorMessage(_ json: JSONValue) -> String? {
+        if let message = json["message"]?.stringValue { return message }
+        if let message = json["error"]?["message"]?.stringValue { return message }
+        if let message = json["error_description"]?.stringValue { return message }
+        if let message = json["detail"]?.stringValue { return message }
+        if case .array(let errors)? = json["errors"], let message = errors.first?["message"]?.stringValue { return message }
+        if let message = json["error"]?.stringValue { return message }
+        return nil
+    }
+
+    static func excerpt(_ json: JSONValue) -> String {
+        if case .string(let text) = json { return String(text.prefix(300)) }
+        return json == .null ? "(no details)" : String(json.serialized().prefix(300))
+    }
+
+    /// `?a=1&b=2` from pairs (values percent-encoded), skipping nil values.
+    public static func url(_ base: URL, path: String, query: [(String, String?)] = []) -> URL {
+        var components = URLComponents(url: base.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
+        let items = query.compactMap { pair in pair.1.map { URLQueryItem(name: pair.0, value: $0) } }
+        if !items.isEmpty { components.queryItems = (components.queryItems ?? []) + items }
+        return components.url!
+    }
+
+    /// `application/x-www-form-urlencoded` body.
+    public static func formBody(_ pairs: [(String, String)]) -> [UInt8] {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return Array(pairs.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&").utf8)
+    }
+
+    /// `limit` argument clamped to 1...max (default `fallback`).
+    public static func limit(_ arguments: JSONValue, default fallback: Int = 20, max maximum: Int = 100) -> Int {
+        Swift.max(1, Swift.min(maximum, Int(arguments["limit"]?.doubleValue ?? Double(fallback))))
+    }
+}
+
+/// One connector operation as a ``Tool``: its spec from ``ToolCatalog`` and a function that performs it.
+public struct ConnectorOperation: Tool {
+    /// The spec.
+    public let spec: ToolSpec
+    private let perform: @Sendable (JSONValue, ToolContext) async throws -> ToolResult
+
+    /// Creates an operation for the catalog id `id`.
+    public init(_ id: ToolID, perform: @escaping @Sendable (JSONValue, ToolContext) async throws -> ToolResult) {
+        guard let spec = ToolCatalog.standard.spec(id) else { preconditionFailure("\(id) is not in the tool catalog") }
+        self.spec = spec
+        self.perform = perform
+    }
+
+    /// Performs the operation.
+    public func call(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
+        try await perform(arguments, context)
+    }
+}

@@ -1,0 +1,78 @@
+import AgentRuntime
+import Foundation
+
+/// WordPress REST API (`/wp-json/wp/v2/posts`), authenticated with an
+/// application password (HTTP Basic). Settings: `site_url`, `username`;
+/// secret: `app_password`. Lists page with `page`/`per_page` and `X-WP-TotalPages`.
+public enum WordPressConnector {
+    /// The connector's operations.
+    public static func tools(_ client: ConnectorClient) -> [any Tool] {
+        [
+            ConnectorOperation("wordpress.list_posts") { arguments, context in
+                let connection = try await connect(client, context)
+                let page = Int(arguments["cursor"]?.stringValue ?? "1") ?? 1
+                let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts", query: [
+                    ("per_page", String(ConnectorClient.limit(arguments, default: 10))), ("page", String(page)),
+                    ("status", arguments["status"]?.stringValue), ("search", arguments["search"]?.stringValue),
+                    ("context", arguments["status"]?.stringValue == nil || arguments["status"] == "publish" ? nil : "edit"),
+                ])
+                let response = try await client.send(connection.request("GET", url), connector: "wordpress", secrets: [connection.password])
+                guard case .array(let posts) = response.json else { throw ToolError("wordpress returned an unexpected response") }
+                let pages = Int(response.headers["x-wp-totalpages"] ?? "1") ?? 1
+                let items: [JSONValue] = posts.map(summary)
+                var data: JSONObject = ["posts": .array(items), "total": .int(Int(response.headers["x-wp-total"] ?? "") ?? items.count)]
+                if page < pages { data["next_cursor"] = .string(String(page + 1)) }
+                return .json(.object(data))
+            },
+            ConnectorOperation("wordpress.create_post") { arguments, context in
+                let connection = try await connect(client, context)
+                var body = JSONObject()
+                for key in ["title", "content", "excerpt"] { if let value = arguments[key] { body[key] = value } }
+                body["status"] = arguments["status"] ?? "draft"
+                let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts")
+                let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "wordpress", secrets: [connection.password])
+                return .json(summary(response.json))
+            },
+            ConnectorOperation("wordpress.update_post") { arguments, context in
+                let connection = try await connect(client, context)
+                guard let id = arguments["id"]?.doubleValue else { throw ToolError("\"id\" is required") }
+                var body = JSONObject()
+                for key in ["title", "content", "excerpt", "status"] { if let value = arguments[key] { body[key] = value } }
+                guard !body.members.isEmpty else { throw ToolError("nothing to update: give at least one of title, content, excerpt, status") }
+                let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts/\(Int(id))")
+                let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "wordpress", secrets: [connection.password])
+                return .json(summary(response.json))
+            },
+        ]
+    }
+
+    struct Connection {
+        var base: URL
+        var authorization: String
+        var password: String
+
+        func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
+            var headers: HTTPHeaders = ["Authorization": authorization, "Accept": "application/json"]
+            if body != nil { headers.set("Content-Type", "application/json") }
+            return HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.serialized().utf8) })
+        }
+    }
+
+    static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> Connection {
+        let configuration = try await client.configuration("wordpress", context: context)
+        let site = try client.setting("site_url", of: configuration)
+        let username = try client.setting("username", of: configuration)
+        let password = try await client.secret("app_password", of: configuration, context: context)
+        let credentials = Data("\(username):\(password)".utf8).base64EncodedString()
+        return Connection(base: try client.baseURL(configuration, standard: site), authorization: "Basic \(credentials)", password: password)
+    }
+
+    /// The fields an agent needs from a post.
+    static func summary(_ post: JSONValue) -> JSONValue {
+        [
+            "id": post["id"] ?? .null, "status": post["status"] ?? .null, "link": post["link"] ?? .null, "date": post["date"] ?? .null,
+            "title": post["title"]?["rendered"] ?? post["title"]?["raw"] ?? .null,
+            "excerpt": post["excerpt"]?["rendered"] ?? .null,
+        ]
+    }
+}

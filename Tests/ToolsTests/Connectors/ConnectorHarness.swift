@@ -1,0 +1,54 @@
+import AgentRuntime
+import AgentRuntimeTesting
+import Foundation
+import Testing
+import Tools
+
+/// A connector under test: a loopback server playing the service, tenant
+/// settings pointing at it, and the tenant's secrets in an in-memory store.
+struct ConnectorHarness {
+    let server: LoopbackHTTPServer
+    let client: ConnectorClient
+    let context: ToolContext
+    let log: RecordedRequests
+
+    /// Starts a server answering with `respond`; `settings` and `secrets` (name → value) are the tenant `acme`'s.
+    init(connector: String, settings: [String: String] = [:], secrets: [String: String], respond: @escaping @Sendable (LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response) throws {
+        let log = RecordedRequests()
+        server = try LoopbackHTTPServer { request in
+            log.append(request)
+            return respond(request)
+        }
+        var all = settings
+        all["base_url"] = server.baseURL.absoluteString
+        let configuration = ConnectorSettings(connector: connector, settings: all, secrets: Dictionary(uniqueKeysWithValues: secrets.keys.map { ($0, "\(connector)/\($0)") }))
+        client = ConnectorClient(transport: URLSessionTransport(), settings: StaticConnectorSettings(["acme": [configuration]]), maxRateLimitWait: .seconds(2))
+        let store = InMemorySecretStore([.tenant("acme"): Dictionary(uniqueKeysWithValues: secrets.map { ("\(connector)/\($0.key)", $0.value) })])
+        context = ToolContext(runID: "run", agent: "agent", principal: Principal(tenant: "acme", user: "u", roles: [.tenantAdmin]), secrets: store)
+        self.log = log
+    }
+
+    /// The tool with `id` from `tools`.
+    func tool(_ id: ToolID, in tools: [any Tool]) -> any Tool { tools.first { $0.spec.id == id }! }
+
+    func stop() { server.stop() }
+}
+
+/// Requests a handler has seen.
+final class RecordedRequests: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [LoopbackHTTPServer.Request] = []
+    var all: [LoopbackHTTPServer.Request] { lock.withLock { items } }
+    var last: LoopbackHTTPServer.Request? { all.last }
+    func append(_ request: LoopbackHTTPServer.Request) { lock.withLock { items.append(request) } }
+}
+
+/// A handler that answers the first call with 429 + Retry-After, then with `then`.
+final class RateLimitOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var hit = false
+    func respond(_ headers: HTTPHeaders = ["Retry-After": "1", "Content-Type": "application/json"], body: String = #"{"message":"rate limited"}"#, then: () -> LoopbackHTTPServer.Response) -> LoopbackHTTPServer.Response {
+        let first = lock.withLock { () -> Bool in defer { hit = true }; return !hit }
+        return first ? .init(status: 429, headers: headers, body: body) : then()
+    }
+}
