@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "Benchmarks", dependencies: ["AgentRuntime", "Agents", "Tools", "AgentRuntimeTesting"]),
         .testTarget(name: "AgentRuntimeTests", dependencies: ["AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "AgentRuntime", "Tools", "AgentRuntimeTesting"]),
-        .testTarget(name: "ToolsTests", dependencies: ["Tools", "AgentRuntime"]),
+        .testTarget(name: "ToolsTests", dependencies: ["Tools", "AgentRuntime", "Agents", "AgentRuntimeTesting"]),
         .testTarget(name: "agentctlTests", dependencies: ["agentctl", "AgentRuntime", "AgentRuntimeTesting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -119,18 +119,7 @@ public enum RuntimeConfigLoader {
                 reader.typeMismatch(member.value, expected: "an object", at: pointer, what: "\"fallbacks\"")
             }
         }
-        if let member = fields["limits"],
-            let limitFields = reader.object(member.value, at: JSONPointer.root.appending("limits"), what: "limits", allowed: limitsAllowed, required: [])
-        {
-            var limits = config.limits
-            if let value = reader.integer(limitFields, "max_llm_calls", range: 1...100_000) { limits.maxLLMCalls = value }
-            if let value = reader.integer(limitFields, "max_tokens", range: 1...1_000_000_000) { limits.maxTokens = value }
-            if let value = reader.number(limitFields, "max_cost_usd", range: 0...100_000) { limits.maxCostUSD = value }
-            if let value = reader.number(limitFields, "max_wall_time_seconds", range: 1...604_800) { limits.maxWallTimeSeconds = value }
-            if let value = reader.integer(limitFields, "max_delegations", range: 0...10_000) { limits.maxDelegations = value }
-            if let value = reader.integer(limitFields, "max_tool_mistakes_per_task", range: 0...1000) { limits.maxToolMistakesPerTask = value }
-            if let value = reader.integer(limitFields, "max_output_retries", range: 0...20) { limits.maxOutputRetries = value }
-            if let value = reader.integer(limitFields, "max_guardrail_retries", range: 0...20) { limits.maxGuardrailRetries = value }
+        if let member = fields["limits"], let limits = reader.limits(member.value, at: JSONPointer.root.appending("limits")) {
             config.limits = limits
         }
         if let member = fields["tenant_rate_limit"] {

@@ -18,6 +18,11 @@ public struct ToolRegistry: ToolSource {
         return ToolRegistry(tools)
     }
 
+    /// Every tool: the built-ins and the connectors, calling services through `client`.
+    public static func standard(client: ConnectorClient, knowledge: (any KnowledgeRetriever)? = nil) -> ToolRegistry {
+        ToolRegistry(builtins(knowledge: knowledge).tools.map(\.value) + Connectors.tools(client))
+    }
+
     /// The tool with `id`.
     public func tool(_ id: ToolID) -> (any Tool)? { tools[id] }
 

@@ -12,6 +12,20 @@ struct CatalogOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The knowledge directory.", discussion: "Default: $AGENTRUNTIME_KNOWLEDGE_DIR, else ./knowledge."))
     var knowledgeDir: String?
 
+    @Option(name: .long, help: ArgumentHelp("The tenants directory.", discussion: "Default: $AGENTRUNTIME_TENANTS_DIR, else ./tenants."))
+    var tenantsDir: String?
+
+    var tenantsDirectory: URL {
+        resolve(tenantsDir, environment: "AGENTRUNTIME_TENANTS_DIR", fallback: "tenants")
+    }
+
+    /// The tenant files, validated; problems go to stderr.
+    func loadTenants(quiet: Bool = false) -> TenantCatalog {
+        let catalog = TenantCatalog.load(tenantsDirectory, knownTools: ToolCatalog.standard.ids, displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        if !quiet { for diagnostic in catalog.diagnostics { Console.error(diagnostic.formatted) } }
+        return catalog
+    }
+
     var agentsDirectory: URL {
         resolve(agentsDir, environment: "AGENTRUNTIME_AGENTS_DIR", fallback: "agents")
     }

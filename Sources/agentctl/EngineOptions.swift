@@ -33,15 +33,32 @@ struct EngineOptions: ParsableArguments {
         }
     }
 
-    /// The engine environment: providers from the runtime config, built-in tools, knowledge, the policy.
-    func environment(runtime: RuntimeOptions, catalog: CatalogOptions, streaming: Bool) async throws -> EngineEnvironment {
+    /// The engine environment: providers from the runtime config, built-in and connector tools gated by the
+    /// tenants' policy, knowledge, approvals through the run store.
+    func environment(runtime: RuntimeOptions, catalog: CatalogOptions, tenants: TenantCatalog, store: SQLiteRunStore?, streaming: Bool) async throws -> EngineEnvironment {
         let registry = try runtime.registry()
         let models: any ModelResolver = model.flatMap(ModelReference.init(parsing:)).map { OverridingModelResolver(base: registry, reference: $0) } ?? registry
         let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)
         for file in await knowledge.skipped { Console.error("warning: knowledge/\(file.path) skipped: \(file.reason)") }
+        let client = ConnectorClient(transport: URLSessionTransport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
         return EngineEnvironment(
-            models: models, tools: ToolRegistry.builtins(knowledge: knowledge), secrets: try runtime.secretStore(), limits: registry.config.limits,
-            streaming: streaming, knowledge: knowledge)
+            models: models, tools: ToolRegistry.standard(client: client, knowledge: knowledge), policy: TenantToolPolicy(tenants: tenants.tenants),
+            secrets: try runtime.secretStore(), limits: tenants.tenants[principal.tenant]?.limits ?? registry.config.limits,
+            streaming: streaming, knowledge: knowledge, approvals: store.map { StoreApprovalGate(store: $0) })
+    }
+
+    /// Exits unless the tenant exists and may use every agent of `crew`.
+    func checkTenant(_ tenants: TenantCatalog, crew: CrewDefinition, agents: (AgentID) -> AgentDefinition?) throws {
+        guard let tenant = tenants.tenants[principal.tenant] else {
+            Console.error("error: unknown tenant \"\(self.tenant)\" (tenants: \(tenants.tenants.keys.map(\.rawValue).sorted().joined(separator: ", ")); add tenants/\(self.tenant).json)")
+            throw ExitCode(ExitStatus.notFound)
+        }
+        for id in crew.agents + [crew.manager].compactMap({ $0 }) {
+            if let agent = agents(id), !tenant.allows(agent) {
+                Console.error("error: agent \(id) is not enabled for tenant \(tenant.id)")
+                throw ExitCode(ExitStatus.invalid)
+            }
+        }
     }
 }
 
@@ -92,7 +109,11 @@ struct ProgressPrinter: EventSink {
         case .toolStarted(_, let tool, let arguments): line = "  [\(who)] tool \(tool) \(arguments.prefix(160))"
         case .toolFinished(_, let tool, let outcome, let duration, let result):
             line = outcome == .success && !verbose ? nil : "  [\(who)] tool \(tool) \(outcome.rawValue) (\(duration) ms): \(result.prefix(200))"
-        case .toolDenied(_, let tool, let reason): line = "  [\(who)] tool \(tool) denied: \(reason)"
+        case .toolDenied(_, let tool, let reason, _): line = "  [\(who)] tool \(tool) denied: \(reason)"
+        case .awaitingApproval(let approval, _, let tool, let arguments):
+            line = "  [\(who)] tool \(tool) awaits approval \(approval): \(arguments.prefix(160))\n    approve: agentctl approvals approve \(approval)   reject: agentctl approvals reject \(approval)"
+        case .approvalDecided(_, let tool, let approved, let by, let comment):
+            line = "  [\(who)] tool \(tool) \(approved ? "approved" : "rejected") by \(by)\(comment.isEmpty ? "" : ": \(comment)")"
         case .delegationStarted(let coworker, let kind, let task): line = "  [\(who)] \(kind == "ask" ? "asks" : "delegates to") \(coworker): \(task.prefix(160))"
         case .delegationFinished(let coworker, _): line = "  [\(who)] \(coworker) answered"
         case .llmResponse(let model, let usage, let cost, let latency, _):

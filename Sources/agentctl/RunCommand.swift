@@ -71,10 +71,13 @@ struct Runner {
     let verbose: Bool
 
     func execute(_ crew: CrewDefinition, inputs: [String: JSONValue]) async throws {
-        let environment = try await engine.environment(runtime: runtime, catalog: catalogOptions, streaming: true)
-        let runner = CrewRunner(environment: environment)
         let catalog = self.catalog
         let agents: @Sendable (AgentID) -> AgentDefinition? = { catalog.agent($0) }
+        let tenants = catalogOptions.loadTenants()
+        try engine.checkTenant(tenants, crew: crew, agents: agents)
+        let store = dryRun ? nil : try engine.openStore()
+        let environment = try await engine.environment(runtime: runtime, catalog: catalogOptions, tenants: tenants, store: store, streaming: true)
+        let runner = CrewRunner(environment: environment)
         if dryRun {
             try printPlan(try await plan(runner, crew, inputs, agents))
             return
@@ -83,14 +86,14 @@ struct Runner {
             Console.error("error: \(error)")
             throw ExitCode(ExitStatus.invalid)
         }
-        let store = try engine.openStore()
+        guard let store else { return }
         let runID = RunID(UUID().uuidString.lowercased())
         let principal = engine.principal
         let record = RunRecord(
             id: runID, tenant: principal.tenant, user: principal.user, crew: crew.id.rawValue, status: .running,
             inputs: .object(JSONObject(inputs.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })))
         try await store.insert(record)
-        let sink = FanOutEventSink([RunStoreEventSink(store: store), ProgressPrinter(verbose: verbose)])
+        let sink = FanOutEventSink([RunStoreEventSink(store: store), AuditEventSink(store: store, principal: principal), ProgressPrinter(verbose: verbose)])
         let task = Task { try await runner.run(crew, inputs: inputs, principal: principal, agents: agents, runID: runID, sink: sink) }
         signal(SIGINT, SIG_IGN)
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())

@@ -1,35 +1,71 @@
 import AgentRuntime
+import Agents
 import ArgumentParser
+import Foundation
 import Tools
 
-/// `agentctl tools list`: the tool registry.
-struct ToolsCommand: ParsableCommand {
+/// `agentctl tools list`: the registry, or the tools a tenant, role and agent would get, with reasons for the hidden ones.
+struct ToolsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tools", abstract: "List the tools agents may name.",
+        commandName: "tools", abstract: "List tools, or the effective tools of a tenant, role and agent.",
         subcommands: [List.self], defaultSubcommand: List.self)
 
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every tool with its access level.")
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every tool; with --tenant, --role and --agent, the tools that agent would be offered and why each other one is hidden.")
 
+        @OptionGroup var catalog: CatalogOptions
+        @Option(name: .long, help: "The tenant.") var tenant: String?
+        @Option(name: .long, help: "The caller's role.") var role: String?
+        @Option(name: .long, help: "The agent.") var agent: String?
         @Flag(name: .long, help: "Print JSON (with argument schemas).") var json = false
 
-        func run() throws {
+        func run() async throws {
             let specs = ToolCatalog.standard.specs
-            if json {
-                Console.print(
-                    JSONValue.array(specs.map { spec in
-                        [
-                            "id": .string(spec.id.rawValue), "description": .string(spec.description),
-                            "access": .string(spec.access.rawValue), "requires_approval": .bool(spec.requiresApproval),
-                            "parameters": spec.parameters.document,
-                        ]
+            guard tenant != nil || role != nil || agent != nil else {
+                if json {
+                    Console.print(JSONValue.array(specs.map { spec in
+                        ["id": .string(spec.id.rawValue), "description": .string(spec.description), "access": .string(spec.access.rawValue),
+                         "requires_approval": .bool(spec.requiresApproval), "parameters": spec.parameters.document]
                     }).serialized(pretty: true))
+                    return
+                }
+                Console.print(Table.render(header: ["ID", "ACCESS", "APPROVAL", "DESCRIPTION"], rows: specs.map { [$0.id.rawValue, $0.access.rawValue, $0.requiresApproval ? "yes" : "no", $0.description] }))
                 return
             }
-            Console.print(
-                Table.render(
-                    header: ["ID", "ACCESS", "APPROVAL", "DESCRIPTION"],
-                    rows: specs.map { [$0.id.rawValue, $0.access.rawValue, $0.requiresApproval ? "yes" : "no", $0.description] }))
+            guard let tenant, let role, let agentID = agent else { throw ValidationError("give --tenant, --role and --agent together") }
+            guard let parsedRole = Role(rawValue: role) else { throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
+            let loaded = try catalog.loadCatalogForReading()
+            guard let definition = loaded.agent(AgentID(agentID)) else {
+                Console.error("error: unknown agent \"\(agentID)\"")
+                throw ExitCode(ExitStatus.notFound)
+            }
+            let tenants = catalog.loadTenants()
+            let policy = TenantToolPolicy(tenants: tenants.tenants)
+            let principal = Principal(tenant: TenantID(tenant), user: "cli", roles: [parsedRole])
+            let registry = ToolRegistry.standard(client: ConnectorClient(transport: URLSessionTransport(), settings: TenantConnectorSettings(tenants: tenants.tenants)), knowledge: KnowledgeBase(root: catalog.knowledgeDirectory))
+            var rows: [[String]] = []
+            var items: [JSONValue] = []
+            for spec in specs {
+                let reason: String?
+                if !definition.tools.contains(spec.id) {
+                    reason = "not in the agent's tools"
+                } else if registry.tool(spec.id) == nil {
+                    reason = "not implemented in this runtime"
+                } else if case .deny(let why) = await policy.decide(spec, agent: definition, principal: principal) {
+                    reason = why
+                } else {
+                    reason = nil
+                }
+                guard definition.tools.contains(spec.id) else { continue }
+                rows.append([spec.id.rawValue, spec.access.rawValue, reason == nil ? "offered" : "hidden", reason ?? ""])
+                items.append(["id": .string(spec.id.rawValue), "access": .string(spec.access.rawValue), "offered": .bool(reason == nil), "reason": reason.map(JSONValue.string) ?? .null])
+            }
+            if json {
+                Console.print(JSONValue.array(items).serialized(pretty: true))
+            } else {
+                Console.print(Table.render(header: ["TOOL", "ACCESS", "STATUS", "WHY HIDDEN"], rows: rows))
+            }
         }
     }
 }

@@ -15,7 +15,13 @@ struct ValidateCommand: ParsableCommand {
     var format: OutputFormat = .text
 
     func run() throws {
-        let loaded = try catalog.loadCatalog()
+        let agents = try catalog.loadCatalog()
+        let tenants = catalog.loadTenants(quiet: true)
+        // Tenant files are checked with the same diagnostics, in the same report.
+        let loaded = Catalog(
+            agents: agents.agents, crews: agents.crews, diagnostics: agents.diagnostics + tenants.diagnostics,
+            fileCount: agents.fileCount + tenants.tenants.count + Set(tenants.diagnostics.map(\.file)).subtracting(tenants.tenants.keys.map { "tenants/\($0).json" }).count,
+            agentFiles: agents.agentFiles, crewFiles: agents.crewFiles, knowledgeCollections: agents.knowledgeCollections)
         switch format {
         case .text: Console.print(DiagnosticReport.text(loaded))
         case .json: Console.print(DiagnosticReport.json(loaded))

@@ -132,7 +132,7 @@ struct AgentLoop: Sendable {
                     continue
                 }
                 if case .deny(let reason) = await environment.policy.decide(tool.spec, agent: agent, principal: principal) {
-                    await state.emit(path, .toolDenied(callID: call.id, tool: tool.spec.id.rawValue, reason: reason))
+                    await state.emit(path, .toolDenied(callID: call.id, tool: tool.spec.id.rawValue, reason: reason, arguments: call.arguments))
                     plans.append(.answer("Error: you may not use \(call.name): \(reason). Continue without it.", isError: true, mistake: true))
                     continue
                 }
@@ -184,6 +184,28 @@ struct AgentLoop: Sendable {
         return (messages, mistakes)
     }
 
+    /// Waits for a human's decision on a call that needs approval; returns the refusal text when it is not approved.
+    private func awaitApproval(_ spec: ToolSpec, call: ToolCall) async throws -> String? {
+        guard let gate = environment.approvals else {
+            await state.emit(path, .toolDenied(callID: call.id, tool: spec.id.rawValue, reason: "needs human approval, and no approval channel is configured", arguments: call.arguments))
+            return "Error: \(call.name) needs a human's approval, and approvals are not available here. Continue without it."
+        }
+        let request = ApprovalRequest(
+            id: UUID().uuidString.lowercased(), runID: state.runID, principal: principal, agent: agent.id, tool: spec.id,
+            arguments: call.arguments, requestedAt: Date())
+        await state.emit(path, .awaitingApproval(approvalID: request.id, callID: call.id, tool: spec.id.rawValue, arguments: call.arguments))
+        let decision: ApprovalDecision
+        do {
+            decision = try await gate.decide(request)
+        } catch is CancellationError {
+            throw EngineError.cancelled
+        }
+        await state.emit(path, .approvalDecided(approvalID: request.id, tool: spec.id.rawValue, approved: decision.approved, by: decision.by, comment: decision.comment))
+        guard !decision.approved else { return nil }
+        let reason = decision.expired ? "the approval request expired without a decision" : "a human rejected it" + (decision.comment.isEmpty ? "" : ": \(decision.comment)")
+        return "Error: \(call.name) was not approved (\(reason)). Do not retry it; continue without it."
+    }
+
     /// What to do with one tool call.
     private enum Plan {
         case answer(String, isError: Bool, mistake: Bool)
@@ -196,10 +218,10 @@ struct AgentLoop: Sendable {
         let available = tools.isEmpty ? "none" : tools.map(\.modelName).joined(separator: ", ")
         if let id = ToolNaming.toolID(call.name), environment.tools.tool(id) != nil {
             let reason = "\(id.rawValue) is not among the tools offered to this agent"
-            await state.emit(path, .toolDenied(callID: call.id, tool: id.rawValue, reason: reason))
+            await state.emit(path, .toolDenied(callID: call.id, tool: id.rawValue, reason: reason, arguments: call.arguments))
             return .answer("Error: you may not use \(call.name): it is not one of your tools. Your tools: \(available).", isError: true, mistake: true)
         }
-        await state.emit(path, .toolDenied(callID: call.id, tool: call.name, reason: "unknown tool"))
+        await state.emit(path, .toolDenied(callID: call.id, tool: call.name, reason: "unknown tool", arguments: call.arguments))
         return .answer("Error: there is no tool called \(call.name). Your tools: \(available).", isError: true, mistake: true)
     }
 
@@ -212,6 +234,9 @@ struct AgentLoop: Sendable {
         switch offered.handler {
         case .tool(let tool):
             toolName = tool.spec.id.rawValue
+            if tool.spec.requiresApproval, let refusal = try await awaitApproval(tool.spec, call: call) {
+                return (refusal, true)
+            }
             await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
             do {
                 let context = ToolContext(runID: state.runID, agent: agent.id, principal: principal, secrets: environment.secrets, knowledgeCollections: agent.knowledge)

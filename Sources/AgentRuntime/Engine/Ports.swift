@@ -73,12 +73,15 @@ public struct EngineEnvironment: Sendable {
     public var knowledge: (any KnowledgeRetriever)?
     /// How many tokens of retrieved knowledge a task prompt may carry.
     public var knowledgeTokenBudget: Int
+    /// Where calls of tools that need approval wait for a human; without one they are refused.
+    public var approvals: (any ApprovalGate)?
 
     /// Creates an environment.
     public init(
         models: any ModelResolver, tools: any ToolSource = ToolSet([]), policy: any ToolPolicy = AllowAllToolPolicy(),
         secrets: (any SecretStore)? = nil, limits: RunLimits = RunLimits(), streaming: Bool = true,
-        defaultManagerModel: ModelReference? = nil, knowledge: (any KnowledgeRetriever)? = nil, knowledgeTokenBudget: Int = 1200
+        defaultManagerModel: ModelReference? = nil, knowledge: (any KnowledgeRetriever)? = nil, knowledgeTokenBudget: Int = 1200,
+        approvals: (any ApprovalGate)? = nil
     ) {
         self.models = models
         self.tools = tools
@@ -89,5 +92,6 @@ public struct EngineEnvironment: Sendable {
         self.defaultManagerModel = defaultManagerModel
         self.knowledge = knowledge
         self.knowledgeTokenBudget = knowledgeTokenBudget
+        self.approvals = approvals
     }
 }

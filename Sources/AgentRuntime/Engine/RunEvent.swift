@@ -45,7 +45,11 @@ public struct RunEvent: Hashable, Sendable {
         /// A tool call finished.
         case toolFinished(callID: String, tool: String, outcome: ToolOutcome, durationMS: Int, result: String)
         /// A tool call was refused before anything ran.
-        case toolDenied(callID: String, tool: String, reason: String)
+        case toolDenied(callID: String, tool: String, reason: String, arguments: String)
+        /// A tool call waits for a human's approval; the run is paused.
+        case awaitingApproval(approvalID: String, callID: String, tool: String, arguments: String)
+        /// A human (or the expiry) decided.
+        case approvalDecided(approvalID: String, tool: String, approved: Bool, by: String, comment: String)
         /// A manager delegated to a coworker.
         case delegationStarted(coworker: String, kind: String, task: String)
         /// The coworker answered.
@@ -84,6 +88,8 @@ public struct RunEvent: Hashable, Sendable {
         case .toolStarted: return "tool_started"
         case .toolFinished: return "tool_finished"
         case .toolDenied: return "tool_denied"
+        case .awaitingApproval: return "awaiting_approval"
+        case .approvalDecided: return "approval_decided"
         case .delegationStarted: return "delegation_started"
         case .delegationFinished: return "delegation_finished"
         case .guardrailVerdict: return "guardrail_verdict"
@@ -114,8 +120,12 @@ public struct RunEvent: Hashable, Sendable {
             return ["call_id": .string(id), "tool": .string(tool), "arguments": .string(arguments)]
         case .toolFinished(let id, let tool, let outcome, let duration, let result):
             return ["call_id": .string(id), "tool": .string(tool), "outcome": .string(outcome.rawValue), "duration_ms": .int(duration), "result": .string(result)]
-        case .toolDenied(let id, let tool, let reason):
+        case .toolDenied(let id, let tool, let reason, _):
             return ["call_id": .string(id), "tool": .string(tool), "reason": .string(reason)]
+        case .awaitingApproval(let approval, let id, let tool, let arguments):
+            return ["approval_id": .string(approval), "call_id": .string(id), "tool": .string(tool), "arguments": .string(arguments)]
+        case .approvalDecided(let approval, let tool, let approved, let by, let comment):
+            return ["approval_id": .string(approval), "tool": .string(tool), "approved": .bool(approved), "by": .string(by), "comment": .string(comment)]
         case .delegationStarted(let coworker, let kind, let task):
             return ["coworker": .string(coworker), "kind": .string(kind), "task": .string(task)]
         case .delegationFinished(let coworker, let output): return ["coworker": .string(coworker), "output": .string(output)]

@@ -92,6 +92,21 @@ public struct HTTPChatModel<Format: ChatWireFormat>: ChatModel {
             for try await chunk in response.body where body.count < 1 << 20 { body += chunk }
             throw format.parseError(status: response.status, headers: response.headers, body: body)
         }
+        // Some compatible servers ignore `stream: true` and answer with one JSON body: accept it.
+        if let type = response.headers["content-type"]?.lowercased(), type.hasPrefix("application/json") {
+            var body: [UInt8] = []
+            for try await chunk in response.body { body += chunk }
+            let whole = try format.parseResponse(body, for: request)
+            if let text = whole.text, !text.isEmpty {
+                continuation.yield(.text(text))
+                delivered = true
+            }
+            for (index, call) in whole.toolCalls.enumerated() {
+                continuation.yield(.toolCall(index: index, id: call.id, name: call.name, arguments: call.arguments))
+            }
+            continuation.yield(.completed(whole))
+            return
+        }
         var decoder = format.makeStreamDecoder(for: request)
         var parser = ServerSentEventParser(framing: decoder.framing)
         for try await chunk in response.body {

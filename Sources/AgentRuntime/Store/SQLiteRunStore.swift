@@ -40,7 +40,7 @@ public actor SQLiteRunStore: RunStore {
             CREATE TABLE IF NOT EXISTS events (
                 run_id TEXT NOT NULL, sequence INTEGER NOT NULL, timestamp REAL NOT NULL, agent_path TEXT NOT NULL,
                 kind TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, sequence));
-            """)
+            """ + SQLiteRunStore.governanceSchema)
     }
 
     /// Owns the handle and its prepared statements; closes them when the store goes away.
@@ -64,7 +64,7 @@ public actor SQLiteRunStore: RunStore {
     }
 
     /// A value bound to a statement parameter.
-    private enum Value {
+    enum SQLValue {
         case text(String?)
         case integer(Int)
         case real(Double?)
@@ -84,7 +84,7 @@ public actor SQLiteRunStore: RunStore {
         return prepared
     }
 
-    private func bind(_ statement: OpaquePointer, _ values: [Value]) {
+    private func bind(_ statement: OpaquePointer, _ values: [SQLValue]) {
         for (index, value) in values.enumerated() {
             let position = Int32(index + 1)
             switch value {
@@ -96,13 +96,13 @@ public actor SQLiteRunStore: RunStore {
         }
     }
 
-    private func run(_ sql: String, _ values: [Value]) throws {
+    func execute(_ sql: String, _ values: [SQLValue]) throws {
         let statement = try statement(sql)
         bind(statement, values)
         guard sqlite3_step(statement) == SQLITE_DONE else { throw StoreError(message: String(cString: sqlite3_errmsg(database))) }
     }
 
-    private func query<T>(_ sql: String, _ values: [Value], row: (OpaquePointer) -> T) throws -> [T] {
+    func select<T>(_ sql: String, _ values: [SQLValue], row: (OpaquePointer) -> T) throws -> [T] {
         let statement = try statement(sql)
         bind(statement, values)
         var rows: [T] = []
@@ -121,7 +121,7 @@ public actor SQLiteRunStore: RunStore {
 
     private static func json(_ text: String?) -> JSONValue? { text.flatMap { try? JSONParser.value($0) } }
 
-    private static func recordValues(_ run: RunRecord) -> [Value] {
+    private static func recordValues(_ run: RunRecord) -> [SQLValue] {
         [
             .text(run.id.rawValue), .text(run.tenant.rawValue), .text(run.user), .text(run.crew), .text(run.status.rawValue),
             .text(run.inputs.serialized()), .text(run.output), .text(run.outputJSON?.serialized()), .text(run.errorCode),
@@ -133,17 +133,17 @@ public actor SQLiteRunStore: RunStore {
 
     /// Stores a new run.
     public func insert(_ run: RunRecord) throws {
-        try self.run("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", Self.recordValues(run))
+        try self.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", Self.recordValues(run))
     }
 
     /// Replaces a run's record.
     public func update(_ run: RunRecord) throws {
-        try self.run("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", Self.recordValues(run))
+        try self.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", Self.recordValues(run))
     }
 
     /// Appends an event.
     public func append(_ event: RunEvent) throws {
-        try run(
+        try execute(
             "INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?)",
             [.text(event.runID.rawValue), .integer(event.sequence), .real(event.timestamp.timeIntervalSince1970),
              .text(event.agentPathText), .text(event.kindName), .text(event.payload.serialized())])
@@ -153,9 +153,9 @@ public actor SQLiteRunStore: RunStore {
     public func saveTasks(_ tasks: [TaskOutput], of runID: RunID) throws {
         try Self.execute(database!, "BEGIN")
         do {
-            try run("DELETE FROM task_outputs WHERE run_id = ?", [.text(runID.rawValue)])
+            try execute("DELETE FROM task_outputs WHERE run_id = ?", [.text(runID.rawValue)])
             for (position, task) in tasks.enumerated() {
-                try run(
+                try execute(
                     "INSERT INTO task_outputs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     [.text(runID.rawValue), .integer(position), .text(task.task.rawValue), .text(task.agent), .text(task.text),
                      .text(task.json?.serialized()), .integer(task.usage.inputTokens), .integer(task.usage.outputTokens),
@@ -186,37 +186,37 @@ public actor SQLiteRunStore: RunStore {
     /// The run, when it belongs to `tenant` (or any tenant when nil).
     public func run(_ id: RunID, tenant: TenantID?) throws -> RunRecord? {
         if let tenant {
-            return try query("SELECT \(Self.runColumns) FROM runs WHERE id = ? AND tenant = ?", [.text(id.rawValue), .text(tenant.rawValue)], row: Self.record).first
+            return try select("SELECT \(Self.runColumns) FROM runs WHERE id = ? AND tenant = ?", [.text(id.rawValue), .text(tenant.rawValue)], row: Self.record).first
         }
-        return try query("SELECT \(Self.runColumns) FROM runs WHERE id = ?", [.text(id.rawValue)], row: Self.record).first
+        return try select("SELECT \(Self.runColumns) FROM runs WHERE id = ?", [.text(id.rawValue)], row: Self.record).first
     }
 
     /// Runs newest first.
     public func runs(tenant: TenantID?, status: RunStatus?, crew: String?, limit: Int, offset: Int) throws -> [RunRecord] {
         var conditions: [String] = []
-        var values: [Value] = []
+        var values: [SQLValue] = []
         if let tenant { conditions.append("tenant = ?"); values.append(.text(tenant.rawValue)) }
         if let status { conditions.append("status = ?"); values.append(.text(status.rawValue)) }
         if let crew { conditions.append("crew = ?"); values.append(.text(crew)) }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         values += [.integer(limit), .integer(offset)]
-        return try query("SELECT \(Self.runColumns) FROM runs \(filter) ORDER BY created_at DESC, id LIMIT ? OFFSET ?", values, row: Self.record)
+        return try select("SELECT \(Self.runColumns) FROM runs \(filter) ORDER BY created_at DESC, id LIMIT ? OFFSET ?", values, row: Self.record)
     }
 
     /// Counts runs matching a filter.
     public func count(tenant: TenantID?, status: RunStatus?, crew: String?) throws -> Int {
         var conditions: [String] = []
-        var values: [Value] = []
+        var values: [SQLValue] = []
         if let tenant { conditions.append("tenant = ?"); values.append(.text(tenant.rawValue)) }
         if let status { conditions.append("status = ?"); values.append(.text(status.rawValue)) }
         if let crew { conditions.append("crew = ?"); values.append(.text(crew)) }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try query("SELECT COUNT(*) FROM runs \(filter)", values) { Int(sqlite3_column_int64($0, 0)) }.first ?? 0
+        return try select("SELECT COUNT(*) FROM runs \(filter)", values) { Int(sqlite3_column_int64($0, 0)) }.first ?? 0
     }
 
     /// A run's task outputs in order.
     public func tasks(of runID: RunID) throws -> [TaskOutput] {
-        try query("SELECT task, agent, text, json, input_tokens, output_tokens, cached_input_tokens, cost_usd, duration_ms FROM task_outputs WHERE run_id = ? ORDER BY position", [.text(runID.rawValue)]) { statement in
+        try select("SELECT task, agent, text, json, input_tokens, output_tokens, cached_input_tokens, cost_usd, duration_ms FROM task_outputs WHERE run_id = ? ORDER BY position", [.text(runID.rawValue)]) { statement in
             TaskOutput(
                 task: TaskID(Self.text(statement, 0) ?? ""), agent: Self.text(statement, 1) ?? "", text: Self.text(statement, 2) ?? "",
                 json: Self.json(Self.text(statement, 3)),
@@ -227,16 +227,19 @@ public actor SQLiteRunStore: RunStore {
 
     /// A run's events after `sequence`.
     public func events(of runID: RunID, after sequence: Int) throws -> [StoredEvent] {
-        try query("SELECT sequence, timestamp, agent_path, kind, data FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence", [.text(runID.rawValue), .integer(sequence)]) { statement in
+        try select("SELECT sequence, timestamp, agent_path, kind, data FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence", [.text(runID.rawValue), .integer(sequence)]) { statement in
             StoredEvent(
                 runID: runID, sequence: Int(sqlite3_column_int64(statement, 0)), timestamp: Date(timeIntervalSince1970: sqlite3_column_double(statement, 1)),
                 agentPath: Self.text(statement, 2) ?? "", kind: Self.text(statement, 3) ?? "", data: Self.json(Self.text(statement, 4)) ?? .null)
         }
     }
 
+    /// Rows changed by the last statement.
+    func changes() -> Int { Int(sqlite3_changes(database)) }
+
     /// Marks runs left `running` or `queued` (by a crash) as `interrupted`; returns how many.
     public func interruptUnfinished() throws -> Int {
-        try run("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status IN ('running', 'queued', 'awaiting_approval')", [.real(Date().timeIntervalSince1970)])
+        try execute("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status IN ('running', 'queued', 'awaiting_approval')", [.real(Date().timeIntervalSince1970)])
         return Int(sqlite3_changes(database))
     }
 }

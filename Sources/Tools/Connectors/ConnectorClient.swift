@@ -90,7 +90,10 @@ public struct ConnectorClient: Sendable {
                 throw ToolError("\(connector) could not be reached: \(redactor.redact(error.message))", isTransient: true)
             }
             let json = response.body.isEmpty ? JSONValue.null : ((try? JSONParser.value(response.body)) ?? .string(String(decoding: response.body.prefix(500), as: UTF8.self)))
-            if (200..<300).contains(response.status) { return Response(status: response.status, headers: response.headers, json: json) }
+            if (200..<300).contains(response.status) {
+                // A service that echoes a credential must not leak it into results, events or the audit log.
+                return Response(status: response.status, headers: response.headers, json: secrets.isEmpty ? json : Self.redact(json, redactor))
+            }
             let message = redactor.redact(describeError(json) ?? Self.excerpt(json))
             if response.status == 429 {
                 let wait = RetryAfter.parse(response.headers) ?? .seconds(1)
@@ -109,6 +112,15 @@ public struct ConnectorClient: Sendable {
             }
         }
         throw ToolError("\(connector) rate limit reached", isTransient: true)
+    }
+
+    static func redact(_ value: JSONValue, _ redactor: Redactor) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(redactor.redact(text))
+        case .array(let items): return .array(items.map { redact($0, redactor) })
+        case .object(let object): return .object(JSONObject(object.members.map { (key: $0.key, value: redact($0.value, redactor)) }))
+        default: return value
+        }
     }
 
     /// `message`, `error.message`, `error_description`, `detail`, or `errors[0].message`.
@@ -132,6 +144,8 @@ public struct ConnectorClient: Sendable {
         var components = URLComponents(url: base.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
         let items = query.compactMap { pair in pair.1.map { URLQueryItem(name: pair.0, value: $0) } }
         if !items.isEmpty { components.queryItems = (components.queryItems ?? []) + items }
+        // URLComponents leaves '+' as is, and most services read it as a space.
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
         return components.url!
     }
 

@@ -142,15 +142,15 @@ struct AnthropicChatFormatTests {
     }
 
     @Test("a streamed text answer (with pings) equals the non-streamed one, split at every byte")
-    func streamedText() throws {
-        let deltas = try StreamReplay.decodeAtEverySplit(format, request, body: Self.textStream)
+    func streamedText() async throws {
+        let deltas = try await StreamReplay.decodeAtEverySplit(format, request, body: Self.textStream)
         #expect(StreamReplay.completed(deltas) == (try format.parseResponse(Array(Self.textResponse.utf8), for: request)))
         #expect(deltas.filter { if case .text = $0 { true } else { false } }.count == 2)
     }
 
     @Test("two streamed tool_use blocks with split input JSON equal the non-streamed answer")
-    func streamedToolCalls() throws {
-        let deltas = try StreamReplay.decodeAtEverySplit(format, request, body: Self.toolStream)
+    func streamedToolCalls() async throws {
+        let deltas = try await StreamReplay.decodeAtEverySplit(format, request, body: Self.toolStream)
         let streamed = try #require(StreamReplay.completed(deltas))
         let whole = try format.parseResponse(Array(Self.toolResponse.utf8), for: request)
         #expect(streamed == whole)
@@ -162,7 +162,7 @@ struct AnthropicChatFormatTests {
     }
 
     @Test("structured output forces a tool and returns its input as the text")
-    func structuredOutput() throws {
+    func structuredOutput() async throws {
         let schema = JSONSchema(["type": "object", "properties": ["score": ["type": "integer"]], "required": ["score"]])
         let request = ChatRequest(model: "claude-sonnet-4-5", messages: [.user("Score it")], responseFormat: .jsonSchema(name: "lead score", schema: schema))
         let body = try JSONParser.value(try format.makeRequest(request, stream: false).body!)
@@ -181,7 +181,7 @@ struct AnthropicChatFormatTests {
             event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":5}}\n
             event: message_stop\ndata: {"type":"message_stop"}\n\n
             """
-        let streamed = try StreamReplay.completed(StreamReplay.decodeAtEverySplit(format, request, body: stream))
+        let streamed = try await StreamReplay.completed(StreamReplay.decodeAtEverySplit(format, request, body: stream))
         #expect(streamed == response)
     }
 

@@ -83,14 +83,14 @@ struct GeminiChatFormatTests {
     }
 
     @Test("a streamed text answer equals the non-streamed one, split at every byte")
-    func streamedText() throws {
-        let deltas = try StreamReplay.decodeAtEverySplit(format, request, body: Self.textStream)
+    func streamedText() async throws {
+        let deltas = try await StreamReplay.decodeAtEverySplit(format, request, body: Self.textStream)
         #expect(StreamReplay.completed(deltas) == (try format.parseResponse(Array(Self.textResponse.utf8), for: request)))
     }
 
     @Test("two streamed function calls equal the non-streamed answer")
-    func streamedToolCalls() throws {
-        let deltas = try StreamReplay.decodeAtEverySplit(format, request, body: Self.toolStream)
+    func streamedToolCalls() async throws {
+        let deltas = try await StreamReplay.decodeAtEverySplit(format, request, body: Self.toolStream)
         let streamed = try #require(StreamReplay.completed(deltas))
         #expect(streamed == (try format.parseResponse(Array(Self.toolResponse.utf8), for: request)))
         #expect(streamed.toolCalls == [

@@ -91,6 +91,17 @@ struct HTTPChatModelTests {
         #expect(body["stream"] == true)
     }
 
+    @Test("a server that answers a streaming request with one JSON body is understood")
+    func jsonAnswerToStream() async throws {
+        let model = HTTPChatModel(format: format, transport: ReplayTransport([Self.ok]), retryPolicy: fast)
+        var text = ""
+        let response = try await model.stream(request) { delta in
+            if case .text(let fragment) = delta { text += fragment }
+        }
+        #expect(text == "Hello! How can I help you today?")
+        #expect(response.usage.inputTokens == 1117)
+    }
+
     @Test("a stream that fails after deltas were delivered is not retried")
     func noRetryAfterDelivery() async throws {
         let partial = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n"

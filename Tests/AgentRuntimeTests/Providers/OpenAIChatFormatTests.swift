@@ -146,8 +146,8 @@ struct OpenAIChatFormatTests {
     }
 
     @Test("a streamed text answer equals the non-streamed one, split at every byte")
-    func streamedText() throws {
-        let deltas = try StreamReplay.decodeAtEverySplit(format, request, body: Self.textStream)
+    func streamedText() async throws {
+        let deltas = try await StreamReplay.decodeAtEverySplit(format, request, body: Self.textStream)
         #expect(StreamReplay.text(deltas) == "Hello! How can I help you today? Ünïcødé ✓")
         let streamed = try #require(StreamReplay.completed(deltas))
         #expect(streamed.usage == TokenUsage(inputTokens: 1117, outputTokens: 9, cachedInputTokens: 1024))
@@ -156,8 +156,8 @@ struct OpenAIChatFormatTests {
     }
 
     @Test("two streamed tool calls with split arguments assemble like the non-streamed answer")
-    func streamedToolCalls() throws {
-        let deltas = try StreamReplay.decodeAtEverySplit(format, request, body: Self.toolStream)
+    func streamedToolCalls() async throws {
+        let deltas = try await StreamReplay.decodeAtEverySplit(format, request, body: Self.toolStream)
         let streamed = try #require(StreamReplay.completed(deltas))
         let whole = try format.parseResponse(Array(Self.toolResponse.utf8), for: request)
         #expect(streamed.toolCalls == whole.toolCalls)

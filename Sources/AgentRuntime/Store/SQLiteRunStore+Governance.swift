@@ -1,0 +1,265 @@
+import CSQLite
+import Foundation
+
+/// A stored approval request and its state.
+public struct ApprovalRecord: Hashable, Sendable {
+    /// The request.
+    public var request: ApprovalRequest
+    /// `pending`, `approved`, `rejected` or `expired`.
+    public var status: String
+    /// When it stops waiting.
+    public var expiresAt: Date
+    /// Who decided, and when, and why.
+    public var decidedBy: String?
+    /// See `decidedBy`.
+    public var decidedAt: Date?
+    /// See `decidedBy`.
+    public var comment: String?
+}
+
+/// One audited tool call.
+public struct AuditEntry: Hashable, Sendable {
+    /// When.
+    public var time: Date
+    /// Whose.
+    public var tenant: TenantID
+    /// The user.
+    public var user: String
+    /// The user's roles.
+    public var roles: [String]
+    /// The run.
+    public var runID: RunID
+    /// The agent path.
+    public var agent: String
+    /// The tool.
+    public var tool: String
+    /// `allowed`, `failed`, `repeated`, `denied`, `awaiting_approval`, `approved`, `rejected`.
+    public var outcome: String
+    /// How long the call took.
+    public var durationMS: Int?
+    /// The arguments, with secret-looking values redacted.
+    public var arguments: String
+    /// The reason or comment.
+    public var detail: String
+
+    /// Creates an entry.
+    public init(time: Date, tenant: TenantID, user: String, roles: [String], runID: RunID, agent: String, tool: String, outcome: String, durationMS: Int?, arguments: String, detail: String) {
+        self.time = time
+        self.tenant = tenant
+        self.user = user
+        self.roles = roles
+        self.runID = runID
+        self.agent = agent
+        self.tool = tool
+        self.outcome = outcome
+        self.durationMS = durationMS
+        self.arguments = arguments
+        self.detail = detail
+    }
+}
+
+extension SQLiteRunStore {
+    static let governanceSchema = """
+        CREATE TABLE IF NOT EXISTS approvals (
+            id TEXT PRIMARY KEY, run_id TEXT NOT NULL, tenant TEXT NOT NULL, user TEXT NOT NULL, roles TEXT NOT NULL, agent TEXT NOT NULL,
+            tool TEXT NOT NULL, arguments TEXT NOT NULL, status TEXT NOT NULL, requested_at REAL NOT NULL, expires_at REAL NOT NULL,
+            decided_at REAL, decided_by TEXT, comment TEXT);
+        CREATE INDEX IF NOT EXISTS approvals_tenant_status ON approvals (tenant, status);
+        CREATE TABLE IF NOT EXISTS audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, tenant TEXT NOT NULL, user TEXT NOT NULL, roles TEXT NOT NULL,
+            run_id TEXT NOT NULL, agent TEXT NOT NULL, tool TEXT NOT NULL, outcome TEXT NOT NULL, duration_ms INTEGER,
+            arguments TEXT NOT NULL, detail TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS audit_tenant_time ON audit (tenant, time);
+        CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        """
+
+    /// Sets a run's status (e.g. `awaiting_approval` while it waits).
+    public func setStatus(_ runID: RunID, _ status: RunStatus) throws {
+        try execute("UPDATE runs SET status = ? WHERE id = ?", [.text(status.rawValue), .text(runID.rawValue)])
+    }
+
+    /// Stores a pending approval.
+    public func insertApproval(_ request: ApprovalRequest, expiresAt: Date) throws {
+        try execute("INSERT INTO approvals (id, run_id, tenant, user, roles, agent, tool, arguments, status, requested_at, expires_at) VALUES (?,?,?,?,?,?,?,?,'pending',?,?)", [
+            .text(request.id), .text(request.runID.rawValue), .text(request.principal.tenant.rawValue), .text(request.principal.user),
+            .text(request.principal.roles.map(\.rawValue).sorted().joined(separator: ",")), .text(request.agent.rawValue), .text(request.tool.rawValue),
+            .text(request.arguments), .real(request.requestedAt.timeIntervalSince1970), .real(expiresAt.timeIntervalSince1970),
+        ])
+    }
+
+    /// Decides a pending, unexpired approval of `tenant` (nil: any tenant); false when there is none.
+    public func decideApproval(_ id: String, tenant: TenantID?, approved: Bool, by: String, comment: String) throws -> Bool {
+        var sql = "UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, comment = ? WHERE id = ? AND status = 'pending' AND expires_at > ?"
+        var values: [SQLValue] = [.text(approved ? "approved" : "rejected"), .real(Date().timeIntervalSince1970), .text(by), .text(comment), .text(id), .real(Date().timeIntervalSince1970)]
+        if let tenant { sql += " AND tenant = ?"; values.append(.text(tenant.rawValue)) }
+        try execute(sql, values)
+        return changes() == 1
+    }
+
+    /// Marks a pending approval expired; false when it was already decided.
+    public func expireApproval(_ id: String) throws -> Bool {
+        try execute("UPDATE approvals SET status = 'expired', decided_at = ?, decided_by = 'expiry' WHERE id = ? AND status = 'pending'", [.real(Date().timeIntervalSince1970), .text(id)])
+        return changes() == 1
+    }
+
+    private static let approvalColumns = "id, run_id, tenant, user, roles, agent, tool, arguments, status, requested_at, expires_at, decided_at, decided_by, comment"
+
+    private static func approval(_ statement: OpaquePointer) -> ApprovalRecord {
+        func text(_ column: Int32) -> String? { sqlite3_column_text(statement, column).map { String(cString: $0) } }
+        let roles = Set((text(4) ?? "").split(separator: ",").compactMap { Role(rawValue: String($0)) })
+        return ApprovalRecord(
+            request: ApprovalRequest(
+                id: text(0) ?? "", runID: RunID(text(1) ?? ""), principal: Principal(tenant: TenantID(text(2) ?? ""), user: text(3) ?? "", roles: roles),
+                agent: AgentID(text(5) ?? ""), tool: ToolID(text(6) ?? ""), arguments: text(7) ?? "", requestedAt: Date(timeIntervalSince1970: sqlite3_column_double(statement, 9))),
+            status: text(8) ?? "", expiresAt: Date(timeIntervalSince1970: sqlite3_column_double(statement, 10)),
+            decidedBy: text(12), decidedAt: sqlite3_column_type(statement, 11) == SQLITE_NULL ? nil : Date(timeIntervalSince1970: sqlite3_column_double(statement, 11)),
+            comment: text(13))
+    }
+
+    /// One approval, when it belongs to `tenant` (nil: any).
+    public func approval(_ id: String, tenant: TenantID?) throws -> ApprovalRecord? {
+        var sql = "SELECT \(Self.approvalColumns) FROM approvals WHERE id = ?"
+        var values: [SQLValue] = [.text(id)]
+        if let tenant { sql += " AND tenant = ?"; values.append(.text(tenant.rawValue)) }
+        return try select(sql, values, row: Self.approval).first
+    }
+
+    /// Approvals, newest first, filtered by tenant, run and status.
+    public func approvals(tenant: TenantID?, runID: RunID? = nil, status: String? = nil) throws -> [ApprovalRecord] {
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        if let tenant { conditions.append("tenant = ?"); values.append(.text(tenant.rawValue)) }
+        if let runID { conditions.append("run_id = ?"); values.append(.text(runID.rawValue)) }
+        if let status { conditions.append("status = ?"); values.append(.text(status)) }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try select("SELECT \(Self.approvalColumns) FROM approvals \(filter) ORDER BY requested_at DESC", values, row: Self.approval)
+    }
+
+    /// Appends to the audit log (rows can never be changed or deleted).
+    public func appendAudit(_ entry: AuditEntry) throws {
+        try execute("INSERT INTO audit (time, tenant, user, roles, run_id, agent, tool, outcome, duration_ms, arguments, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)", [
+            .real(entry.time.timeIntervalSince1970), .text(entry.tenant.rawValue), .text(entry.user), .text(entry.roles.joined(separator: ",")),
+            .text(entry.runID.rawValue), .text(entry.agent), .text(entry.tool), .text(entry.outcome), entry.durationMS.map { .integer($0) } ?? .text(nil),
+            .text(entry.arguments), .text(entry.detail),
+        ])
+    }
+
+    /// Audit entries, oldest first, of `tenant` (nil: all) since `since`.
+    public func audit(tenant: TenantID?, since: Date?, limit: Int = 1000) throws -> [AuditEntry] {
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        if let tenant { conditions.append("tenant = ?"); values.append(.text(tenant.rawValue)) }
+        if let since { conditions.append("time >= ?"); values.append(.real(since.timeIntervalSince1970)) }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        values.append(.integer(limit))
+        return try select("SELECT time, tenant, user, roles, run_id, agent, tool, outcome, duration_ms, arguments, detail FROM audit \(filter) ORDER BY id LIMIT ?", values) { statement in
+            func text(_ column: Int32) -> String { sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "" }
+            return AuditEntry(
+                time: Date(timeIntervalSince1970: sqlite3_column_double(statement, 0)), tenant: TenantID(text(1)), user: text(2),
+                roles: text(3).split(separator: ",").map(String.init), runID: RunID(text(4)), agent: text(5), tool: text(6), outcome: text(7),
+                durationMS: sqlite3_column_type(statement, 8) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(statement, 8)), arguments: text(9), detail: text(10))
+        }
+    }
+}
+
+/// An ``ApprovalGate`` on the run store: the request is stored as pending and
+/// the run polls for a decision (which may come from another process, e.g.
+/// `agentctl approvals approve`) until it expires.
+public struct StoreApprovalGate: ApprovalGate {
+    /// The store.
+    public let store: SQLiteRunStore
+    /// How long a request waits before it expires (and counts as rejected).
+    public let expiry: Duration
+    /// How often the store is checked.
+    public let pollInterval: Duration
+
+    /// Creates a gate.
+    public init(store: SQLiteRunStore, expiry: Duration = .seconds(3600), pollInterval: Duration = .milliseconds(250)) {
+        self.store = store
+        self.expiry = expiry
+        self.pollInterval = pollInterval
+    }
+
+    /// Stores the request, then waits for its decision or expiry.
+    public func decide(_ request: ApprovalRequest) async throws -> ApprovalDecision {
+        let expiresAt = Date().addingTimeInterval(expiry.seconds)
+        try await store.insertApproval(request, expiresAt: expiresAt)
+        try await store.setStatus(request.runID, .awaitingApproval)
+        defer { Task { try? await store.setStatus(request.runID, .running) } }
+        while true {
+            if let record = try await store.approval(request.id, tenant: nil), record.status != "pending" {
+                return ApprovalDecision(approved: record.status == "approved", by: record.decidedBy ?? "", comment: record.comment ?? "", expired: record.status == "expired")
+            }
+            if Date() >= expiresAt, try await store.expireApproval(request.id) {
+                return ApprovalDecision(approved: false, by: "expiry", expired: true)
+            }
+            try await Task.sleep(for: pollInterval)
+        }
+    }
+}
+
+/// Writes every tool call of a run to the audit log: allowed, failed, repeated,
+/// denied, awaiting approval, approved, rejected. Arguments are redacted.
+public actor AuditEventSink: EventSink {
+    private let store: SQLiteRunStore
+    private let principal: Principal
+    private var started: [String: String] = [:]
+
+    /// Creates a sink for one run's principal.
+    public init(store: SQLiteRunStore, principal: Principal) {
+        self.store = store
+        self.principal = principal
+    }
+
+    /// Records the tool events.
+    public func emit(_ event: RunEvent) async {
+        func entry(_ tool: String, _ outcome: String, _ arguments: String, _ detail: String, duration: Int? = nil) -> AuditEntry {
+            AuditEntry(
+                time: event.timestamp, tenant: principal.tenant, user: principal.user, roles: principal.roles.map(\.rawValue).sorted(),
+                runID: event.runID, agent: event.agentPathText, tool: tool, outcome: outcome, durationMS: duration,
+                arguments: AuditRedaction.redact(arguments), detail: Redactor().redact(detail))
+        }
+        let record: AuditEntry?
+        switch event.kind {
+        case .toolStarted(let id, _, let arguments):
+            started[id] = arguments
+            record = nil
+        case .toolFinished(let id, let tool, let outcome, let duration, let result):
+            let arguments = started.removeValue(forKey: id) ?? ""
+            record = entry(tool, outcome == .success ? "allowed" : outcome == .repeated ? "repeated" : "failed", arguments, outcome == .error ? String(result.prefix(500)) : "", duration: duration)
+        case .toolDenied(_, let tool, let reason, let arguments):
+            record = entry(tool, "denied", arguments, reason)
+        case .awaitingApproval(let approval, _, let tool, let arguments):
+            record = entry(tool, "awaiting_approval", arguments, "approval \(approval)")
+        case .approvalDecided(let approval, let tool, let approved, let by, let comment):
+            record = entry(tool, approved ? "approved" : "rejected", "", "approval \(approval) by \(by)\(comment.isEmpty ? "" : ": \(comment)")")
+        default:
+            record = nil
+        }
+        if let record { try? await store.appendAudit(record) }
+    }
+}
+
+/// Masks values of secret-looking keys (`password`, `token`, `secret`, `api_key`, ...) and key-shaped strings in JSON arguments.
+public enum AuditRedaction {
+    static let sensitive = ["password", "passwd", "secret", "token", "api_key", "apikey", "authorization", "credential", "private_key"]
+
+    /// The arguments with secrets masked (non-JSON text is masked by shape only).
+    public static func redact(_ arguments: String) -> String {
+        guard let value = try? JSONParser.value(arguments) else { return Redactor().redact(arguments) }
+        return Redactor().redact(mask(value).serialized())
+    }
+
+    private static func mask(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let object):
+            return .object(JSONObject(object.members.map { member in
+                let lowered = member.key.lowercased()
+                return (key: member.key, value: sensitive.contains { lowered.contains($0) } ? .string(Redactor.mask) : mask(member.value))
+            }))
+        case .array(let items): return .array(items.map(mask))
+        default: return value
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import AgentRuntime
+
+/// Every connector's operations.
+public enum Connectors {
+    /// All connector tools, calling services through `client`.
+    public static func tools(_ client: ConnectorClient) -> [any Tool] {
+        WordPressConnector.tools(client) + StripeConnector.tools(client) + SlackConnector.tools(client) + MailchimpConnector.tools(client)
+            + TrelloConnector.tools(client)
+    }
+}
