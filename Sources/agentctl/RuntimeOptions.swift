@@ -29,9 +29,25 @@ struct RuntimeOptions: ParsableArguments {
         return loaded
     }
 
-    /// The secret store: environment variables over `./.env`.
-    func secretStore() throws -> EnvironmentSecretStore {
-        try EnvironmentSecretStore(dotEnv: URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".env"))
+    /// The secret store: Vault/OpenBao when `VAULT_ADDR` (or `BAO_ADDR`) is set, authenticated with `VAULT_TOKEN`
+    /// or AppRole (`VAULT_ROLE_ID` + `VAULT_SECRET_ID`), KV v2 mount `VAULT_KV_MOUNT` (default `secret`);
+    /// otherwise environment variables over `./.env`.
+    func secretStore() throws -> any SecretStore {
+        let environment = ProcessInfo.processInfo.environment
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        if let address = (value("VAULT_ADDR") ?? value("BAO_ADDR")).flatMap(URL.init(string:)) {
+            let authentication: VaultSecretStore.Authentication
+            if let token = value("VAULT_TOKEN") ?? value("BAO_TOKEN") {
+                authentication = .token(token)
+            } else if let role = value("VAULT_ROLE_ID"), let secret = value("VAULT_SECRET_ID") {
+                authentication = .appRole(roleID: role, secretID: secret)
+            } else {
+                Console.error("error: VAULT_ADDR is set but neither VAULT_TOKEN nor VAULT_ROLE_ID and VAULT_SECRET_ID are")
+                throw ExitCode(ExitStatus.invalid)
+            }
+            return VaultSecretStore(address: address, mount: value("VAULT_KV_MOUNT") ?? "secret", authentication: authentication, namespace: value("VAULT_NAMESPACE"))
+        }
+        return try EnvironmentSecretStore(dotEnv: URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".env"))
     }
 
     /// The provider registry over a URLSession transport.

@@ -35,3 +35,19 @@ struct ToolCatalogTests {
         }
     }
 }
+
+@Suite("Tool registry")
+struct ToolRegistryTests {
+    @Test("every tool in the catalog has an implementation in the standard registry")
+    func complete() {
+        let registry = ToolRegistry.standard(
+            client: ConnectorClient(transport: URLSessionTransport(), settings: StaticConnectorSettings([:])),
+            knowledge: ScriptedKnowledge())
+        #expect(registry.ids == ToolCatalog.standard.ids)
+        for id in ToolCatalog.standard.ids { #expect(registry.tool(id)?.spec == ToolCatalog.standard.spec(id)) }
+    }
+}
+
+struct ScriptedKnowledge: KnowledgeRetriever {
+    func search(_ query: String, collections: [String], tenant: TenantID?, limit: Int) async -> [KnowledgeSnippet] { [] }
+}

@@ -1,0 +1,116 @@
+import AgentRuntime
+import Foundation
+
+/// Google Analytics Data API v1beta (`properties/{id}:runReport`) for GA4
+/// properties, authenticated with an OAuth access token (`Authorization: Bearer`).
+/// Setting: `property_id` (`123456789` or `properties/123456789`); secret: `access_token`.
+/// A report returns at most `limit` rows; `row_count` tells how many matched.
+public enum GoogleAnalyticsConnector {
+    /// The connector's operations.
+    public static func tools(_ client: ConnectorClient) -> [any Tool] {
+        [
+            ConnectorOperation("google_analytics.run_report") { arguments, context in
+                let metrics = try names(arguments["metrics"], argument: "metrics")
+                guard !metrics.isEmpty else { throw ToolError("\"metrics\" needs at least one metric name, e.g. sessions") }
+                let dimensions = try names(arguments["dimensions"], argument: "dimensions")
+                guard let start = arguments["start_date"]?.stringValue, !start.isEmpty else { throw ToolError("\"start_date\" is required") }
+                guard let end = arguments["end_date"]?.stringValue, !end.isEmpty else { throw ToolError("\"end_date\" is required") }
+                let limit = ConnectorClient.limit(arguments, default: 100, max: 10000)
+
+                let connection = try await connect(client, context)
+                var body: JSONObject = ["dateRanges": [["startDate": .string(start), "endDate": .string(end)]]]
+                if !dimensions.isEmpty { body["dimensions"] = .array(dimensions.map { ["name": .string($0)] }) }
+                body["metrics"] = .array(metrics.map { ["name": .string($0)] })
+                body["limit"] = .int(limit)
+                let url = ConnectorClient.url(connection.base, path: "v1beta/properties/\(connection.property):runReport")
+                let headers: HTTPHeaders = ["Authorization": "Bearer \(connection.token)", "Accept": "application/json", "Content-Type": "application/json"]
+                let request = HTTPRequest(method: "POST", url: url, headers: headers, body: Array(JSONValue.object(body).serialized().utf8))
+                let response = try await client.send(request, connector: "google_analytics", secrets: [connection.token], describeError: describeError)
+                return .json(report(response.json))
+            },
+        ]
+    }
+
+    struct Connection {
+        var base: URL
+        var property: String
+        var token: String
+    }
+
+    static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> Connection {
+        let configuration = try await client.configuration("google_analytics", context: context)
+        var property = try client.setting("property_id", of: configuration).trimmingCharacters(in: .whitespaces)
+        if property.hasPrefix("properties/") { property.removeFirst("properties/".count) }
+        guard !property.isEmpty, property.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw ToolError("google_analytics has an invalid property_id setting; expected the GA4 property's numeric id, e.g. 123456789")
+        }
+        let token = try await client.secret("access_token", of: configuration, context: context)
+        return Connection(base: try client.baseURL(configuration, standard: "https://analyticsdata.googleapis.com"), property: property, token: token)
+    }
+
+    /// A list of API names (`["sessions", "totalUsers"]`); a single string is taken as a one-element list.
+    static func names(_ value: JSONValue?, argument: String) throws -> [String] {
+        switch value {
+        case nil, .null?: return []
+        case .string(let name)?: return name.isEmpty ? [] : [name]
+        case .array(let items)?:
+            return try items.map { item in
+                guard let name = item.stringValue, !name.isEmpty else { throw ToolError("\"\(argument)\" must be a list of names") }
+                return name
+            }
+        default: throw ToolError("\"\(argument)\" must be a list of names")
+        }
+    }
+
+    /// Google's error body: `{"error":{"code":400,"message":…,"status":"INVALID_ARGUMENT"}}`.
+    static func describeError(_ json: JSONValue) -> String? {
+        guard let message = json["error"]?["message"]?.stringValue else { return ConnectorClient.defaultErrorMessage(json) }
+        if let status = json["error"]?["status"]?.stringValue { return "\(status): \(message)" }
+        return message
+    }
+
+    /// Rows as objects keyed by dimension and metric names, metric values as numbers.
+    static func report(_ json: JSONValue) -> JSONValue {
+        let dimensionNames = items(json["dimensionHeaders"]).map { $0["name"]?.stringValue ?? "" }
+        let metricHeaders = items(json["metricHeaders"])
+        var rows: [JSONValue] = []
+        if case .array(let returned)? = json["rows"] {
+            for item in returned {
+                var row = JSONObject()
+                let dimensionValues = items(item["dimensionValues"])
+                for (index, name) in dimensionNames.enumerated() where index < dimensionValues.count {
+                    row[name] = dimensionValues[index]["value"] ?? .null
+                }
+                let metricValues = items(item["metricValues"])
+                for (index, header) in metricHeaders.enumerated() where index < metricValues.count {
+                    row[header["name"]?.stringValue ?? ""] = number(metricValues[index]["value"])
+                }
+                rows.append(.object(row))
+            }
+        }
+        // rowCount counts every matching row (0 is omitted by the API), not only those returned.
+        let rowCount = Int(json["rowCount"]?.doubleValue ?? json["rowCount"]?.stringValue.flatMap(Double.init) ?? 0)
+        var data: JSONObject = [
+            "dimensions": .array(dimensionNames.map { .string($0) }),
+            "metrics": .array(metricHeaders.map { ["name": $0["name"] ?? .null, "type": $0["type"] ?? .null] }),
+            "rows": .array(rows), "row_count": .int(rowCount),
+        ]
+        if rowCount > rows.count { data["truncated"] = true }
+        if let zone = json["metadata"]?["timeZone"] { data["time_zone"] = zone }
+        if let currency = json["metadata"]?["currencyCode"] { data["currency_code"] = currency }
+        return .object(data)
+    }
+
+    static func items(_ value: JSONValue?) -> [JSONValue] {
+        if case .array(let items)? = value { return items }
+        return []
+    }
+
+    /// A metric value (sent as text) as a number: an integer when it is whole, else a decimal; the text when it is not numeric.
+    static func number(_ value: JSONValue?) -> JSONValue {
+        guard let text = value?.stringValue else { return value ?? .null }
+        if let integer = Int(text) { return .int(integer) }
+        if let decimal = Double(text), decimal.isFinite { return .double(decimal) }
+        return .string(text)
+    }
+}

@@ -1,0 +1,126 @@
+import AgentRuntime
+import Foundation
+
+/// HubSpot CRM API v3 (`/crm/v3/objects/...`), authenticated with a private-app
+/// or OAuth access token (`Authorization: Bearer`). Secret: `access_token`.
+/// Lists page with HubSpot's `after` cursor (`paging.next.after`).
+public enum HubSpotConnector {
+    /// The connector's operations.
+    public static func tools(_ client: ConnectorClient) -> [any Tool] {
+        [
+            ConnectorOperation("hubspot.search_contacts") { arguments, context in
+                let connection = try await connect(client, context)
+                guard let query = arguments["query"]?.stringValue, !query.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw ToolError("\"query\" is required")
+                }
+                var body: JSONObject = [
+                    "query": .string(query), "limit": .int(ConnectorClient.limit(arguments, default: 10)),
+                    "properties": .array(contactProperties.map { .string($0) }),
+                ]
+                if let after = arguments["cursor"]?.stringValue, !after.isEmpty { body["after"] = .string(after) }
+                let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts/search")
+                let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "hubspot", secrets: [connection.token], describeError: describeError)
+                return .json(page(response.json, key: "contacts", summary: contactSummary))
+            },
+            ConnectorOperation("hubspot.create_contact") { arguments, context in
+                let connection = try await connect(client, context)
+                var properties = JSONObject()
+                for key in contactProperties { if let value = arguments[key]?.stringValue { properties[key] = .string(value) } }
+                guard properties["email"] != nil else { throw ToolError("\"email\" is required") }
+                let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts")
+                let response = try await client.send(connection.request("POST", url, body: ["properties": .object(properties)]), connector: "hubspot", secrets: [connection.token], describeError: describeError)
+                return .json(contactSummary(response.json))
+            },
+            ConnectorOperation("hubspot.update_contact") { arguments, context in
+                let connection = try await connect(client, context)
+                guard let id = arguments["id"]?.stringValue ?? arguments["id"]?.doubleValue.map({ String(Int($0)) }), !id.isEmpty else {
+                    throw ToolError("\"id\" is required")
+                }
+                // A numeric record id, or an email address looked up with `idProperty=email`.
+                let byEmail = id.contains("@")
+                guard byEmail || id.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                    throw ToolError("\"id\" must be a HubSpot contact id (digits) or the contact's email address")
+                }
+                guard case .object(let given)? = arguments["properties"], !given.members.isEmpty else {
+                    throw ToolError("nothing to update: give at least one property in \"properties\"")
+                }
+                var properties = JSONObject()
+                for (key, value) in given {
+                    switch value {
+                    case .string, .null: properties[key] = value
+                    case .int(let number): properties[key] = .string(String(number))
+                    case .double(let number): properties[key] = .string(String(number))
+                    case .bool(let flag): properties[key] = .string(flag ? "true" : "false")
+                    default: throw ToolError("property \"\(key)\" must be a string")
+                    }
+                }
+                let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts/\(id)", query: [("idProperty", byEmail ? "email" : nil)])
+                let response = try await client.send(connection.request("PATCH", url, body: ["properties": .object(properties)]), connector: "hubspot", secrets: [connection.token], describeError: describeError)
+                return .json(contactSummary(response.json))
+            },
+            ConnectorOperation("hubspot.list_deals") { arguments, context in
+                let connection = try await connect(client, context)
+                let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/deals", query: [
+                    ("limit", String(ConnectorClient.limit(arguments, default: 20))),
+                    ("after", arguments["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }),
+                    ("properties", dealProperties.joined(separator: ",")),
+                ])
+                let response = try await client.send(connection.request("GET", url), connector: "hubspot", secrets: [connection.token], describeError: describeError)
+                return .json(page(response.json, key: "deals", summary: dealSummary))
+            },
+        ]
+    }
+
+    /// The contact properties read and written.
+    static let contactProperties = ["email", "firstname", "lastname", "company", "phone", "lifecyclestage"]
+    /// The deal properties read.
+    static let dealProperties = ["dealname", "amount", "dealstage", "closedate"]
+
+    struct Connection {
+        var base: URL
+        var token: String
+
+        func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
+            var headers: HTTPHeaders = ["Authorization": "Bearer \(token)", "Accept": "application/json"]
+            if body != nil { headers.set("Content-Type", "application/json") }
+            return HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.serialized().utf8) })
+        }
+    }
+
+    static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> Connection {
+        let configuration = try await client.configuration("hubspot", context: context)
+        let token = try await client.secret("access_token", of: configuration, context: context)
+        return Connection(base: try client.baseURL(configuration, standard: "https://api.hubapi.com"), token: token)
+    }
+
+    /// HubSpot's error body: `{"status":"error","message":…,"category":…,"correlationId":…}`.
+    static func describeError(_ json: JSONValue) -> String? {
+        guard let message = json["message"]?.stringValue else { return ConnectorClient.defaultErrorMessage(json) }
+        if let category = json["category"]?.stringValue ?? json["errorType"]?.stringValue { return "\(message) (\(category))" }
+        return message
+    }
+
+    /// `{"<key>": [...], "total": n, "next_cursor": paging.next.after}`.
+    static func page(_ json: JSONValue, key: String, summary: (JSONValue) -> JSONValue) -> JSONValue {
+        guard case .array(let results)? = json["results"] else { return .object([key: .array([])]) }
+        var data: JSONObject = [key: .array(results.map(summary))]
+        if let total = json["total"] { data["total"] = total }
+        if let after = json["paging"]?["next"]?["after"]?.stringValue, !after.isEmpty { data["next_cursor"] = .string(after) }
+        return .object(data)
+    }
+
+    /// The fields an agent needs from a contact: its id, the main properties, when it changed.
+    static func contactSummary(_ contact: JSONValue) -> JSONValue {
+        var summary: JSONObject = ["id": contact["id"] ?? .null]
+        for key in contactProperties { summary[key] = contact["properties"]?[key] ?? .null }
+        summary["updated_at"] = contact["updatedAt"] ?? .null
+        return .object(summary)
+    }
+
+    /// The fields an agent needs from a deal.
+    static func dealSummary(_ deal: JSONValue) -> JSONValue {
+        var summary: JSONObject = ["id": deal["id"] ?? .null]
+        for key in dealProperties { summary[key] = deal["properties"]?[key] ?? .null }
+        return .object(summary)
+    }
+}

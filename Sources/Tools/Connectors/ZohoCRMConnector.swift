@@ -1,0 +1,109 @@
+import AgentRuntime
+import Foundation
+
+/// Zoho CRM REST API v6 (`/crm/v6/Leads`), authenticated with an OAuth access
+/// token (`Authorization: Zoho-oauthtoken …`). Setting: `data_center` (`com`,
+/// `eu`, `in`, `com.au`, `jp`, `ca`; default `com`); secret: `access_token`.
+/// Lists page with `page`/`per_page` and `info.more_records`.
+public enum ZohoCRMConnector {
+    /// The connector's operations.
+    public static func tools(_ client: ConnectorClient) -> [any Tool] {
+        [
+            ConnectorOperation("zoho_crm.list_leads") { arguments, context in
+                let connection = try await connect(client, context)
+                let page = max(1, Int(arguments["page"]?.doubleValue ?? 1))
+                let url = ConnectorClient.url(connection.base, path: "crm/v6/Leads", query: [
+                    ("fields", leadFields.joined(separator: ",")), ("per_page", String(ConnectorClient.limit(arguments, default: 20))),
+                    ("page", String(page)), ("sort_by", "Modified_Time"), ("sort_order", "desc"),
+                ])
+                let response = try await client.send(connection.request("GET", url), connector: "zoho_crm", secrets: [connection.token], describeError: describeError)
+                // 204 No Content: the module has no records (or none on this page).
+                guard case .array(let records)? = response.json["data"] else { return .json(["leads": []]) }
+                var data: JSONObject = ["leads": .array(records.map(summary))]
+                if response.json["info"]?["more_records"] == .bool(true) { data["next_page"] = .int(page + 1) }
+                return .json(.object(data))
+            },
+            ConnectorOperation("zoho_crm.create_lead") { arguments, context in
+                var record = JSONObject()
+                for (argument, field) in writableFields { if let value = arguments[argument]?.stringValue { record[field] = .string(value) } }
+                guard record["Last_Name"] != nil else { throw ToolError("\"last_name\" is required") }
+                guard record["Company"] != nil else { throw ToolError("\"company\" is required") }
+                let connection = try await connect(client, context)
+                let url = ConnectorClient.url(connection.base, path: "crm/v6/Leads")
+                let response = try await client.send(connection.request("POST", url, body: ["data": [.object(record)]]), connector: "zoho_crm", secrets: [connection.token], describeError: describeError)
+                guard case .array(let results)? = response.json["data"], let result = results.first else {
+                    throw ToolError("zoho_crm returned an unexpected response")
+                }
+                // Zoho reports each record's outcome in `data[]`, also in a 2xx response.
+                guard result["status"]?.stringValue == "success", let id = result["details"]?["id"] else {
+                    throw ToolError("zoho_crm did not create the lead: \(describe(result))")
+                }
+                return .json(["id": id, "code": result["code"] ?? .null, "created_time": result["details"]?["Created_Time"] ?? .null])
+            },
+        ]
+    }
+
+    /// The data centres Zoho CRM runs in (the domain suffix of `www.zohoapis.<dc>`).
+    public static let dataCenters = ["com", "eu", "in", "com.au", "jp", "ca"]
+
+    /// The API domain of a data centre, e.g. `https://www.zohoapis.eu` for `eu`; nil for an unknown one.
+    public static func apiDomain(dataCenter: String) -> String? {
+        let normalized = dataCenter.trimmingCharacters(in: .whitespaces).lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        return dataCenters.contains(normalized) ? "https://www.zohoapis.\(normalized)" : nil
+    }
+
+    /// The lead fields read (Zoho requires `fields` on list requests).
+    static let leadFields = ["First_Name", "Last_Name", "Company", "Email", "Phone", "Lead_Source", "Lead_Status", "Owner", "Created_Time", "Modified_Time"]
+    /// Argument name → Zoho field API name, for writes.
+    static let writableFields = [
+        ("last_name", "Last_Name"), ("first_name", "First_Name"), ("company", "Company"), ("email", "Email"), ("phone", "Phone"), ("lead_source", "Lead_Source"),
+    ]
+
+    struct Connection {
+        var base: URL
+        var token: String
+
+        func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
+            var headers: HTTPHeaders = ["Authorization": "Zoho-oauthtoken \(token)", "Accept": "application/json"]
+            if body != nil { headers.set("Content-Type", "application/json") }
+            return HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.serialized().utf8) })
+        }
+    }
+
+    static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> Connection {
+        let configuration = try await client.configuration("zoho_crm", context: context)
+        let dataCenter = configuration.settings["data_center"].flatMap { $0.isEmpty ? nil : $0 } ?? "com"
+        guard let domain = apiDomain(dataCenter: dataCenter) else {
+            throw ToolError("zoho_crm has an unknown data_center \"\(dataCenter)\"; use one of \(dataCenters.joined(separator: ", "))")
+        }
+        let token = try await client.secret("access_token", of: configuration, context: context)
+        return Connection(base: try client.baseURL(configuration, standard: domain), token: token)
+    }
+
+    /// Zoho's error body: `{"code","details","message","status":"error"}`, or per record in `data[]`.
+    static func describeError(_ json: JSONValue) -> String? {
+        if case .array(let results)? = json["data"], let first = results.first, first["message"] != nil { return describe(first) }
+        if json["message"] != nil || json["code"] != nil { return describe(json) }
+        return ConnectorClient.defaultErrorMessage(json)
+    }
+
+    /// `message (CODE: field)` from one Zoho status object.
+    static func describe(_ status: JSONValue) -> String {
+        let message = status["message"]?.stringValue ?? "unknown error"
+        var qualifiers: [String] = []
+        if let code = status["code"]?.stringValue { qualifiers.append(code) }
+        if let field = status["details"]?["api_name"]?.stringValue { qualifiers.append("field \(field)") }
+        if let existing = status["details"]?["duplicate_record"]?["id"]?.stringValue { qualifiers.append("existing record \(existing)") }
+        return qualifiers.isEmpty ? message : "\(message) (\(qualifiers.joined(separator: ", ")))"
+    }
+
+    /// The fields an agent needs from a lead.
+    static func summary(_ lead: JSONValue) -> JSONValue {
+        [
+            "id": lead["id"] ?? .null, "first_name": lead["First_Name"] ?? .null, "last_name": lead["Last_Name"] ?? .null,
+            "company": lead["Company"] ?? .null, "email": lead["Email"] ?? .null, "phone": lead["Phone"] ?? .null,
+            "lead_source": lead["Lead_Source"] ?? .null, "lead_status": lead["Lead_Status"] ?? .null,
+            "owner": lead["Owner"]?["name"] ?? .null, "modified_time": lead["Modified_Time"] ?? .null,
+        ]
+    }
+}
