@@ -149,6 +149,16 @@ public struct ConnectorClient: Sendable {
         return components.url!
     }
 
+    /// A request with one authentication header, `Accept: application/json`, and a JSON body when given.
+    public static func jsonRequest(
+        _ method: String, _ url: URL, authentication: (name: String, value: String), body: JSONValue? = nil,
+        contentType: String = "application/json"
+    ) -> HTTPRequest {
+        var headers: HTTPHeaders = [authentication.name: authentication.value, "Accept": "application/json"]
+        if body != nil { headers.set("Content-Type", contentType) }
+        return HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.serialized().utf8) })
+    }
+
     /// `application/x-www-form-urlencoded` body.
     public static func formBody(_ pairs: [(String, String)]) -> [UInt8] {
         var allowed = CharacterSet.alphanumerics

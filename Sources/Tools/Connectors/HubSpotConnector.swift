@@ -81,9 +81,7 @@ public enum HubSpotConnector {
         var token: String
 
         func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
-            var headers: HTTPHeaders = ["Authorization": "Bearer \(token)", "Accept": "application/json"]
-            if body != nil { headers.set("Content-Type", "application/json") }
-            return HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.serialized().utf8) })
+            ConnectorClient.jsonRequest(method, url, authentication: ("Authorization", "Bearer \(token)"), body: body)
         }
     }
 

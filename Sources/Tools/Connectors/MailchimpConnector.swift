@@ -54,9 +54,7 @@ public enum MailchimpConnector {
 
         func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
             let credentials = Data("anystring:\(key)".utf8).base64EncodedString()
-            var headers: HTTPHeaders = ["Authorization": "Basic \(credentials)", "Accept": "application/json"]
-            if body != nil { headers.set("Content-Type", "application/json") }
-            return HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.serialized().utf8) })
+            return ConnectorClient.jsonRequest(method, url, authentication: ("Authorization", "Basic \(credentials)"), body: body)
         }
     }
 

@@ -65,9 +65,7 @@ public enum ShopifyConnector {
         }
 
         func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
-            var headers: HTTPHeaders = ["X-Shopify-Access-Token": token, "Accept": "application/json"]
-            if body != nil { headers.set("Content-Type", "application/json") }
-            return HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.serialized().utf8) })
+            ConnectorClient.jsonRequest(method, url, authentication: ("X-Shopify-Access-Token", token), body: body)
         }
     }
 

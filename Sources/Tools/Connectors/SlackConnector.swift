@@ -39,9 +39,7 @@ public enum SlackConnector {
         var token: String
 
         func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
-            var headers: HTTPHeaders = ["Authorization": "Bearer \(token)", "Accept": "application/json"]
-            if body != nil { headers.set("Content-Type", "application/json; charset=utf-8") }
-            return HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.serialized().utf8) })
+            ConnectorClient.jsonRequest(method, url, authentication: ("Authorization", "Bearer \(token)"), body: body, contentType: "application/json; charset=utf-8")
         }
 
         /// Sends `request` and turns an `ok:false` answer (HTTP 200) into a tool error.

@@ -64,9 +64,7 @@ public enum ZohoCRMConnector {
         var token: String
 
         func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
-            var headers: HTTPHeaders = ["Authorization": "Zoho-oauthtoken \(token)", "Accept": "application/json"]
-            if body != nil { headers.set("Content-Type", "application/json") }
-            return HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.serialized().utf8) })
+            ConnectorClient.jsonRequest(method, url, authentication: ("Authorization", "Zoho-oauthtoken \(token)"), body: body)
         }
     }
 
