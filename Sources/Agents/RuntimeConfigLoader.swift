@@ -13,7 +13,7 @@ public enum RuntimeConfigLoader {
     public static let fileName = "agentruntime.json"
 
     /// Every top-level field.
-    public static let allowed = ["$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits"]
+    public static let allowed = ["$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits", "approval_expiry_seconds"]
     /// Every field of `limits`.
     public static let limitsAllowed = [
         "max_llm_calls", "max_tokens", "max_cost_usd", "max_wall_time_seconds", "max_delegations", "max_tool_mistakes_per_task",
@@ -122,6 +122,7 @@ public enum RuntimeConfigLoader {
         if let member = fields["limits"], let limits = reader.limits(member.value, at: JSONPointer.root.appending("limits")) {
             config.limits = limits
         }
+        if let seconds = reader.integer(fields, "approval_expiry_seconds", range: 1...2_592_000) { config.approvalExpiry = .seconds(seconds) }
         if let member = fields["tenant_rate_limit"] {
             config.tenantRateLimit = reader.rateLimit(member.value, at: JSONPointer.root.appending("tenant_rate_limit"))
         }

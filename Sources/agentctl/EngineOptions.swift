@@ -36,7 +36,7 @@ struct EngineOptions: ParsableArguments {
     /// The engine environment: providers from the runtime config, built-in and connector tools gated by the
     /// tenants' policy, knowledge, approvals through the run store.
     func environment(runtime: RuntimeOptions, catalog: CatalogOptions, tenants: TenantCatalog, store: SQLiteRunStore?, streaming: Bool) async throws -> EngineEnvironment {
-        let registry = try runtime.registry()
+        let registry = try runtime.registry(tenantRateLimits: tenants.tenants.compactMapValues(\.rateLimit))
         let models: any ModelResolver = model.flatMap(ModelReference.init(parsing:)).map { OverridingModelResolver(base: registry, reference: $0) } ?? registry
         let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)
         for file in await knowledge.skipped { Console.error("warning: knowledge/\(file.path) skipped: \(file.reason)") }
@@ -44,7 +44,7 @@ struct EngineOptions: ParsableArguments {
         return EngineEnvironment(
             models: models, tools: ToolRegistry.standard(client: client, knowledge: knowledge), policy: TenantToolPolicy(tenants: tenants.tenants),
             secrets: try runtime.secretStore(), limits: tenants.tenants[principal.tenant]?.limits ?? registry.config.limits,
-            streaming: streaming, knowledge: knowledge, approvals: store.map { StoreApprovalGate(store: $0) })
+            streaming: streaming, knowledge: knowledge, approvals: store.map { StoreApprovalGate(store: $0, expiry: registry.config.approvalExpiry) })
     }
 
     /// Exits unless the tenant exists and may use every agent of `crew`.

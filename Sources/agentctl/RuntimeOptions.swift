@@ -50,9 +50,9 @@ struct RuntimeOptions: ParsableArguments {
         return try EnvironmentSecretStore(dotEnv: URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".env"))
     }
 
-    /// The provider registry over a URLSession transport.
-    func registry() throws -> ProviderRegistry {
-        ProviderRegistry(config: try loadConfig(), transport: URLSessionTransport(), secrets: try secretStore())
+    /// The provider registry over a URLSession transport, with each tenant's own rate limit.
+    func registry(tenantRateLimits: [TenantID: RateLimit] = [:]) throws -> ProviderRegistry {
+        ProviderRegistry(config: try loadConfig(), transport: URLSessionTransport(), secrets: try secretStore(), tenantRateLimits: tenantRateLimits)
     }
 }
 

@@ -23,7 +23,8 @@ struct RuntimeConfigLoaderTests {
               "prices": {"vllm/qwen2.5-7b": {"input": 0.01, "output": 0.02}},
               "fallbacks": {"vllm/qwen2.5-7b": ["openai/gpt-4o-mini"]},
               "tenant_rate_limit": {"requests_per_minute": 60, "tokens_per_minute": 100000},
-              "limits": {"max_llm_calls": 40, "max_cost_usd": 0.5, "max_wall_time_seconds": 120}
+              "limits": {"max_llm_calls": 40, "max_cost_usd": 0.5, "max_wall_time_seconds": 120},
+              "approval_expiry_seconds": 900
             }
             """)
         #expect(diagnostics.isEmpty, "\(diagnostics.map(\.formatted))")
@@ -40,6 +41,7 @@ struct RuntimeConfigLoaderTests {
         #expect(config.fallbacks[ModelReference(provider: "vllm", model: "qwen2.5-7b")] == [ModelReference(provider: "openai", model: "gpt-4o-mini")])
         #expect(config.tenantRateLimit == RateLimit(requestsPerMinute: 60, tokensPerMinute: 100000))
         #expect(config.limits == RunLimits(maxLLMCalls: 40, maxCostUSD: 0.5, maxWallTimeSeconds: 120))
+        #expect(config.approvalExpiry == .seconds(900))
     }
 
     @Test("a key pasted into the file is rejected without echoing it")

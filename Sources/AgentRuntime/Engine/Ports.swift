@@ -24,7 +24,7 @@ public protocol ModelResolver: Sendable {
 extension ProviderRegistry: ModelResolver {
     /// Resolves with the tenant's own key and rate limit when it has them.
     public func resolve(_ reference: ModelReference?, principal: Principal) async throws -> ResolvedModel {
-        let resolved = try await resolve(reference, tenant: principal.tenant)
+        let resolved = try await resolve(reference, tenant: principal.tenant, tenantRateLimit: tenantRateLimits[principal.tenant])
         return ResolvedModel(reference: resolved.reference, model: resolved.model, price: resolved.price)
     }
 }

@@ -10,6 +10,8 @@ public struct ProviderRegistry: Sendable {
     private let secrets: (any SecretStore)?
     private let environment: [String: String]
     private let limiter: RateLimiter
+    /// Each tenant's own rate limit (from its tenant file), replacing the config's default.
+    let tenantRateLimits: [TenantID: RateLimit]
 
     /// The tenant-scoped secret path of a tenant's own key for `provider` (bring your own key).
     public static func tenantKeyPath(_ provider: String) -> String { "llm/\(provider)" }
@@ -17,8 +19,10 @@ public struct ProviderRegistry: Sendable {
     /// Creates a registry.
     public init(
         config: RuntimeConfig, transport: any HTTPTransport, secrets: (any SecretStore)? = nil,
-        environment: [String: String] = ProcessInfo.processInfo.environment, limiter: RateLimiter = RateLimiter()
+        environment: [String: String] = ProcessInfo.processInfo.environment, limiter: RateLimiter = RateLimiter(),
+        tenantRateLimits: [TenantID: RateLimit] = [:]
     ) {
+        self.tenantRateLimits = tenantRateLimits
         self.config = config
         self.transport = transport
         self.secrets = secrets

@@ -100,6 +100,8 @@ public struct RuntimeConfig: Sendable {
     public var tenantRateLimit: RateLimit?
     /// Per-run limits.
     public var limits: RunLimits
+    /// How long a tool call waits for approval before the request expires (counting as a rejection).
+    public var approvalExpiry: Duration = .seconds(3600)
 
     /// Creates a config.
     public init(

@@ -56,6 +56,26 @@ struct ProviderRegistryTests {
         #expect(await registry.credentialStatus("ollama") == .notNeeded)
     }
 
+    @Test("a tenant's own rate limit applies to that tenant's calls only")
+    func tenantRateLimit() async throws {
+        let transport = ReplayTransport(Array(repeating: ReplayTransport.Reply(body: OpenAIChatFormatTests.textResponse), count: 4))
+        let limiter = RateLimiter()
+        let registry = ProviderRegistry(
+            config: RuntimeConfig.fromEnvironment(Self.environment), transport: transport, environment: Self.environment, limiter: limiter,
+            tenantRateLimits: ["acme": RateLimit(requestsPerMinute: 1)])
+        let reference = ModelReference(provider: "openai", model: "gpt-4o-mini")
+        let acme = try await registry.resolve(reference, principal: Principal(tenant: "acme", user: "u", roles: [.tenantUser]))
+        var request = ChatRequest(model: "gpt-4o-mini", messages: [.user("hi")])
+        _ = try await acme.model.complete(request)
+        request.deadline = .now + .seconds(5)
+        let error = await #expect(throws: ProviderError.self) { _ = try await acme.model.complete(request) }
+        #expect(error?.code == .rateLimited, "acme's second call would wait ~60 s, past its deadline")
+        let globex = try await registry.resolve(reference, principal: Principal(tenant: "globex", user: "u", roles: [.tenantUser]))
+        _ = try await globex.model.complete(request)
+        _ = try await globex.model.complete(request)
+        #expect(transport.requests.count == 3)
+    }
+
     @Test("a secret store failure is reported by reference")
     func secretStoreFailure() async throws {
         let failure = SecretStoreError(kind: .sealed, reference: "tenants/acme/llm/openai", message: "Vault is sealed")
