@@ -80,6 +80,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private var _maxInFlight = 0
     private var _requests = 0
     private var _disconnects = 0
+    private var _lastBody: [UInt8] = []
     private var _stopped = false
     private var connections: Set<Int32> = []
 
@@ -91,6 +92,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     public var maxInFlight: Int { lock.withLock { _maxInFlight } }
     /// Requests received.
     public var requestCount: Int { lock.withLock { _requests } }
+    /// The body of the most recent request.
+    public var lastBody: [UInt8] { lock.withLock { _lastBody } }
     /// Responses cut short because the client closed the connection.
     public var clientDisconnects: Int { lock.withLock { _disconnects } }
 
@@ -167,6 +170,7 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         while let request = readRequest(fd, buffer: &buffer) {
             lock.withLock {
                 _requests += 1
+                _lastBody = request.body
                 _inFlight += 1
                 _maxInFlight = max(_maxInFlight, _inFlight)
             }

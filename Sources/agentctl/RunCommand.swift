@@ -69,25 +69,39 @@ struct Runner {
     let json: Bool
     let dryRun: Bool
     let verbose: Bool
+    /// Whether the final output goes to stdout (replay prints its own report instead).
+    var printsOutput = true
 
-    func execute(_ crew: CrewDefinition, inputs: [String: JSONValue]) async throws {
+    /// Runs `crew` and stores it; `agents` (default: the catalog) and `models` (default: the configured providers) may be replaced.
+    @discardableResult
+    func execute(
+        _ crew: CrewDefinition, inputs: [String: JSONValue], agents override: (@Sendable (AgentID) -> AgentDefinition?)? = nil,
+        models: ((any ModelResolver) -> any ModelResolver)? = nil, exitOnFailure: Bool = true
+    ) async throws -> RunResult? {
         let catalog = self.catalog
-        let agents: @Sendable (AgentID) -> AgentDefinition? = { catalog.agent($0) }
+        let agents: @Sendable (AgentID) -> AgentDefinition? = override ?? { catalog.agent($0) }
         let tenants = catalogOptions.loadTenants()
         try engine.checkTenant(tenants, crew: crew, agents: agents)
         let store = dryRun ? nil : try engine.openStore()
-        let environment = try await engine.environment(runtime: runtime, catalog: catalogOptions, tenants: tenants, store: store, streaming: true)
+        var environment = try await engine.environment(runtime: runtime, catalog: catalogOptions, tenants: tenants, store: store, streaming: true)
+        if let models { environment.models = models(environment.models) }
+        let runID = RunID(UUID().uuidString.lowercased())
+        if let store {
+            // Every model exchange is recorded, so the run can be replayed with edited definitions.
+            environment.models = RecordingModelResolver(base: environment.models) { reference, request, response in
+                try? await store.appendExchange(runID, model: reference.description, request: request, response: response)
+            }
+        }
         let runner = CrewRunner(environment: environment)
         if dryRun {
             try printPlan(try await plan(runner, crew, inputs, agents))
-            return
+            return nil
         }
         do { _ = try CrewRunner.resolveInputs(crew, inputs) } catch let error as EngineError {
             Console.error("error: \(error)")
             throw ExitCode(ExitStatus.invalid)
         }
-        guard let store else { return }
-        let runID = RunID(UUID().uuidString.lowercased())
+        guard let store else { return nil }
         let principal = engine.principal
         let record = RunRecord(
             id: runID, tenant: principal.tenant, user: principal.user, crew: crew.id.rawValue, status: .running,
@@ -108,14 +122,16 @@ struct Runner {
         interrupt.cancel()
         try await store.update(record.finished(with: result))
         try await store.saveTasks(result.tasks, of: runID)
-        if json {
+        if !printsOutput {
+        } else if json {
             Console.print(RunJSON.result(result).serialized(pretty: true))
         } else if let output = result.output {
             Console.print(output)
         }
         Console.error(String(format: "run %@ %@ · %d tokens · $%.6f · %.1f s", runID.rawValue, result.status.rawValue, result.usage.totalTokens, result.costUSD, result.duration.seconds))
+        guard exitOnFailure else { return result }
         switch result.status {
-        case .succeeded: return
+        case .succeeded: return result
         case .cancelled: throw ExitCode(ExitStatus.cancelled)
         default: throw ExitCode(ExitStatus.runFailed)
         }

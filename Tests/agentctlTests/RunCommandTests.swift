@@ -120,4 +120,53 @@ struct RunCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("answer: Suggest three blog topics"))
     }
+
+    @Test("replay reproduces a recorded run exactly without calling the model, and re-asks only the task whose agent changed")
+    func replay() async throws {
+        let server = try FakeModelServer.start()
+        defer { server.stop() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = directory.url.appendingPathComponent("runs.sqlite").path
+        let common = ["--model", "openai/gpt-4o-mini", "--store", store]
+        let recorded = try await run(["run", "content-approval", "--json", "--input", "topic=pricing", "--input", "target_keyword=pricing guide"] + common, server: server)
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        let runID = try #require(try json(recorded.stdout)["run_id"]?.stringValue)
+        let callsForRun = server.requestCount
+
+        let same = try await run(["replay", runID, "--json"] + common, server: server)
+        #expect(same.status == 0, "\(same.stderr)")
+        let unchanged = try json(same.stdout)
+        #expect(unchanged["live_calls"] == 0)
+        #expect(unchanged["served_from_recording"] == .int(callsForRun))
+        #expect(server.requestCount == callsForRun, "nothing was asked again")
+        guard case .array(let tasks)? = unchanged["tasks"] else { Issue.record("no tasks"); return }
+        #expect(tasks.count == 4 && tasks.allSatisfy { $0["changed"] == false })
+
+        // The copy editor gets a new backstory; the fake model's answers depend on role and task, so only its own call changes.
+        let original = try String(contentsOfFile: AgentCtl.root.appendingPathComponent("agents/content/copy-editor.json").path, encoding: .utf8)
+        guard case .object(var definition) = try JSONParser.value(original) else { Issue.record("not an object"); return }
+        definition["backstory"] = "A brand new backstory for the replay test, with different wording."
+        let edited = try directory.write("edited/content/copy-editor.json", JSONValue.object(definition).serialized(pretty: true))
+        let changed = try await run(["replay", runID, "--json", "--agent-file", edited.path] + common, server: server)
+        #expect(changed.status == 0, "\(changed.stderr)")
+        let report = try json(changed.stdout)
+        #expect(report["live_calls"] == 1)
+        #expect(report["served_from_recording"] == .int(callsForRun - 1))
+        #expect(server.requestCount == callsForRun + 1)
+        let asked = try #require(try JSONParser.value(server.lastBody)["messages"]?[0]?["content"]?.stringValue)
+        #expect(asked.contains("A brand new backstory"))
+
+        let bad = try directory.write("bad/content/copy-editor.json", "{\"id\": \"copy-editor\"}")
+        let rejected = try await run(["replay", runID, "--agent-file", bad.path] + common, server: server)
+        #expect(rejected.status == 1)
+        #expect(rejected.stderr.contains("missing required field"))
+    }
+}
+
+extension JSONValue {
+    fileprivate subscript(index: Int) -> JSONValue? {
+        if case .array(let items) = self, index < items.count { return items[index] }
+        return nil
+    }
 }

@@ -72,6 +72,9 @@ extension SQLiteRunStore {
         CREATE INDEX IF NOT EXISTS audit_tenant_time ON audit (tenant, time);
         CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TABLE IF NOT EXISTS exchanges (
+            run_id TEXT NOT NULL, sequence INTEGER NOT NULL, model TEXT NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL,
+            PRIMARY KEY (run_id, sequence));
         """
 
     /// Sets a run's status (e.g. `awaiting_approval` while it waits).
@@ -134,6 +137,24 @@ extension SQLiteRunStore {
         if let status { conditions.append("status = ?"); values.append(.text(status)) }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try select("SELECT \(Self.approvalColumns) FROM approvals \(filter) ORDER BY requested_at DESC", values, row: Self.approval)
+    }
+
+    /// Records one model exchange of a run (numbered in call order).
+    public func appendExchange(_ runID: RunID, model: String, request: ChatRequest, response: ChatResponse) throws {
+        let next = try select("SELECT COALESCE(MAX(sequence), 0) + 1 FROM exchanges WHERE run_id = ?", [.text(runID.rawValue)]) { Int(sqlite3_column_int64($0, 0)) }.first ?? 1
+        try execute("INSERT INTO exchanges VALUES (?,?,?,?,?)", [
+            .text(runID.rawValue), .integer(next), .text(model), .text(request.fingerprint), .text(response.json.serialized()),
+        ])
+    }
+
+    /// A run's recorded model exchanges in call order.
+    public func exchanges(of runID: RunID) throws -> [ModelExchange] {
+        try select("SELECT sequence, model, request, response FROM exchanges WHERE run_id = ? ORDER BY sequence", [.text(runID.rawValue)]) { statement in
+            func text(_ column: Int32) -> String { sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "" }
+            return ModelExchange(
+                runID: runID, sequence: Int(sqlite3_column_int64(statement, 0)), model: text(1), request: text(2),
+                response: (try? JSONParser.value(text(3))).flatMap(ChatResponse.init(json:)) ?? ChatResponse(text: nil, finishReason: .stop))
+        }
     }
 
     /// Appends to the audit log (rows can never be changed or deleted).

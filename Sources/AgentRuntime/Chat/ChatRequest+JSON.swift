@@ -1,0 +1,71 @@
+/// Canonical JSON of requests and responses: how model exchanges are recorded,
+/// compared (an unchanged prompt has an identical canonical request) and replayed.
+extension ChatRequest {
+    /// Everything that determines the answer (the deadline excluded), with sorted keys when serialised.
+    public var canonicalJSON: JSONValue {
+        var object: JSONObject = [
+            "model": .string(model), "messages": .array(messages.map(\.json)),
+            "tools": .array(tools.map { ["name": .string($0.name), "description": .string($0.description), "parameters": $0.parameters.document] }),
+            "stop": .array(stop.map { .string($0) }),
+        ]
+        if let temperature { object["temperature"] = .double(temperature) }
+        if let maxTokens { object["max_tokens"] = .int(maxTokens) }
+        if let topP { object["top_p"] = .double(topP) }
+        if case .jsonSchema(let name, let schema) = responseFormat { object["response_format"] = ["name": .string(name), "schema": schema.document] }
+        return .object(object)
+    }
+
+    /// The canonical request as text (sorted keys), the key for replay.
+    public var fingerprint: String { canonicalJSON.serialized(sortedKeys: true) }
+}
+
+extension Message {
+    /// The message as JSON.
+    public var json: JSONValue {
+        switch self {
+        case .system(let text): return ["role": "system", "content": .string(text)]
+        case .user(let text): return ["role": "user", "content": .string(text)]
+        case .assistant(let text, let calls):
+            return ["role": "assistant", "content": text.map(JSONValue.string) ?? .null,
+                    "tool_calls": .array(calls.map { ["id": .string($0.id), "name": .string($0.name), "arguments": .string($0.arguments)] })]
+        case .tool(let id, let name, let content, let isError):
+            return ["role": "tool", "call_id": .string(id), "name": .string(name), "content": .string(content), "is_error": .bool(isError)]
+        }
+    }
+}
+
+extension ChatResponse {
+    /// The response as JSON.
+    public var json: JSONValue {
+        [
+            "text": text.map(JSONValue.string) ?? .null,
+            "tool_calls": .array(toolCalls.map { ["id": .string($0.id), "name": .string($0.name), "arguments": .string($0.arguments)] }),
+            "finish_reason": .string(finishReason.description), "model": model.map(JSONValue.string) ?? .null,
+            "usage": ["input_tokens": .int(usage.inputTokens), "output_tokens": .int(usage.outputTokens), "cached_input_tokens": .int(usage.cachedInputTokens)],
+        ]
+    }
+
+    /// Decodes ``json``.
+    public init?(json: JSONValue) {
+        guard case .object = json else { return nil }
+        var calls: [ToolCall] = []
+        if case .array(let items)? = json["tool_calls"] {
+            calls = items.map { ToolCall(id: $0["id"]?.stringValue ?? "", name: $0["name"]?.stringValue ?? "", arguments: $0["arguments"]?.stringValue ?? "{}") }
+        }
+        let reason: FinishReason
+        switch json["finish_reason"]?.stringValue ?? "stop" {
+        case "stop": reason = .stop
+        case "length": reason = .length
+        case "tool_calls": reason = .toolCalls
+        case "content_filter": reason = .contentFilter
+        case let other: reason = .other(other)
+        }
+        let usage = json["usage"]
+        self.init(
+            text: json["text"]?.stringValue, toolCalls: calls, finishReason: reason,
+            usage: TokenUsage(
+                inputTokens: Int(usage?["input_tokens"]?.doubleValue ?? 0), outputTokens: Int(usage?["output_tokens"]?.doubleValue ?? 0),
+                cachedInputTokens: Int(usage?["cached_input_tokens"]?.doubleValue ?? 0)),
+            model: json["model"]?.stringValue)
+    }
+}
