@@ -523,3 +523,46 @@ extension JSONDocument {
         return nil
     }
 }
+
+extension JSONDocument {
+    /// The offset just past `node`'s text (its closing quote or bracket, or its last character).
+    public func endOffset(of node: JSONNode) -> Int {
+        var index = node.offset
+        guard index < bytes.count else { return index }
+        switch bytes[index] {
+        case UInt8(ascii: "\""):
+            index += 1
+            while index < bytes.count {
+                if bytes[index] == UInt8(ascii: "\\") { index += 2; continue }
+                if bytes[index] == UInt8(ascii: "\"") { return index + 1 }
+                index += 1
+            }
+            return index
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            var inString = false
+            while index < bytes.count {
+                let byte = bytes[index]
+                if inString {
+                    if byte == UInt8(ascii: "\\") { index += 2; continue }
+                    if byte == UInt8(ascii: "\"") { inString = false }
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = true
+                } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                    depth += 1
+                } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
+                    depth -= 1
+                    if depth == 0 { return index + 1 }
+                }
+                index += 1
+            }
+            return index
+        default:
+            while index < bytes.count, !" \t\r\n,}]".utf8.contains(bytes[index]) { index += 1 }
+            return index
+        }
+    }
+
+    /// The document's text.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+}

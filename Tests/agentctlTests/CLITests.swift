@@ -23,7 +23,7 @@ enum AgentCtl {
     }
 
     /// Runs `agentctl arguments` in `directory` with extra environment variables.
-    static func run(_ arguments: [String], in directory: URL = root, environment: [String: String] = [:]) async throws -> Result {
+    static func run(_ arguments: [String], in directory: URL = root, environment: [String: String] = [:], input: String? = nil) async throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("agentctl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -42,7 +42,13 @@ enum AgentCtl {
         process.environment = env
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
+        if let input {
+            let file = scratch.appendingPathComponent("in")
+            try Data(input.utf8).write(to: file)
+            process.standardInput = try FileHandle(forReadingFrom: file)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         // Wait without blocking a thread of the shared cooperative pool.
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             process.terminationHandler = { _ in done.resume() }
