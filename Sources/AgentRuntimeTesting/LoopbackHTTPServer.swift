@@ -133,6 +133,10 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     deinit { stop() }
 
     /// Stops accepting and closes every connection.
+    ///
+    /// Sockets are only shut down here; the threads using them close them when they exit. Closing a
+    /// descriptor another thread may be about to use would let the kernel hand its number to a new
+    /// socket (another test's server), and this server's threads would then serve that server's clients.
     public func stop() {
         let open: Set<Int32>? = lock.withLock {
             guard !_stopped else { return nil }
@@ -141,20 +145,26 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         }
         guard let open else { return }
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
         for fd in open { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let fd = accept(listener, nil, nil)
             if fd < 0 {
                 if lock.withLock({ _stopped }) { return }
                 continue
             }
+            if lock.withLock({ _stopped }) {
+                close(fd)
+                return
+            }
             var yes: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
             lock.withLock { _ = connections.insert(fd) }
+            // A connection accepted while stopping is shut down by stop() or right here.
+            if lock.withLock({ _stopped }) { shutdown(fd, Int32(SHUT_RDWR)) }
             let thread = Thread { [self] in
                 serve(fd)
                 lock.withLock { _ = connections.remove(fd) }

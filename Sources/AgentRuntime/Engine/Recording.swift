@@ -54,20 +54,12 @@ struct RecordingChatModel: ChatModel {
     }
 
     func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatDelta, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<ChatDelta, any Error>.makeStream()
-        let task = Task {
-            do {
-                for try await delta in base.stream(request) {
-                    if case .completed(let response) = delta { await record(reference, request, response) }
-                    continuation.yield(delta)
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
+        .producing { continuation in
+            for try await delta in base.stream(request) {
+                if case .completed(let response) = delta { await record(reference, request, response) }
+                continuation.yield(delta)
             }
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 }
 
@@ -137,22 +129,14 @@ struct ReplayChatModel: ChatModel {
     }
 
     func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatDelta, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<ChatDelta, any Error>.makeStream()
-        let task = Task {
-            do {
-                if let answer = await ledger.take(request.fingerprint) {
-                    if let text = answer.text, !text.isEmpty { continuation.yield(.text(text)) }
-                    continuation.yield(.completed(answer))
-                } else {
-                    await ledger.countLive()
-                    for try await delta in try await live().model.stream(request) { continuation.yield(delta) }
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
+        .producing { continuation in
+            if let answer = await ledger.take(request.fingerprint) {
+                if let text = answer.text, !text.isEmpty { continuation.yield(.text(text)) }
+                continuation.yield(.completed(answer))
+            } else {
+                await ledger.countLive()
+                for try await delta in try await live().model.stream(request) { continuation.yield(delta) }
             }
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 }

@@ -71,11 +71,8 @@ public struct AnthropicChatFormat: ChatWireFormat {
     }
 
     static func encode(_ messages: [Message]) -> [JSONValue] {
-        var turns: [(role: String, blocks: [JSONValue])] = []
-        func add(_ role: String, _ blocks: [JSONValue]) {
-            guard !blocks.isEmpty else { return }
-            if turns.last?.role == role { turns[turns.count - 1].blocks += blocks } else { turns.append((role, blocks)) }
-        }
+        var turns = TurnList()
+        func add(_ role: String, _ blocks: [JSONValue]) { turns.add(role, blocks) }
         for message in messages {
             switch message {
             case .system(let text): add("user", [["type": "text", "text": .string(text)]])
@@ -96,7 +93,7 @@ public struct AnthropicChatFormat: ChatWireFormat {
                 add("user", [.object(block)])
             }
         }
-        return turns.map { ["role": .string($0.role), "content": .array($0.blocks)] }
+        return turns.json(itemsKey: "content")
     }
 
     /// The HTTP request.

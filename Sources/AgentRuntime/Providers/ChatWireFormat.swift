@@ -90,6 +90,23 @@ public struct StreamAccumulator: Sendable {
     }
 }
 
+/// Conversation turns where consecutive items of one role merge into one turn
+/// (Anthropic and Gemini require roles to alternate).
+struct TurnList {
+    private var turns: [(role: String, items: [JSONValue])] = []
+
+    /// Adds items to the last turn when it has `role`, else starts a turn.
+    mutating func add(_ role: String, _ items: [JSONValue]) {
+        guard !items.isEmpty else { return }
+        if turns.last?.role == role { turns[turns.count - 1].items += items } else { turns.append((role, items)) }
+    }
+
+    /// `[{"role": …, <itemsKey>: […]}]`.
+    func json(itemsKey: String) -> [JSONValue] {
+        turns.map { .object(JSONObject([(key: "role", value: .string($0.role)), (key: itemsKey, value: .array($0.items))])) }
+    }
+}
+
 /// Helpers shared by the wire formats.
 enum Wire {
     /// Parses a JSON body or throws `invalid_response`.

@@ -45,8 +45,7 @@ public struct FallbackChatModel: ChatModel {
 
     /// Streams from the first model that starts answering.
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatDelta, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<ChatDelta, any Error>.makeStream()
-        let task = Task {
+        .producing { continuation in
             var lastError: (any Error)?
             for candidate in candidates {
                 var delivered = false
@@ -55,18 +54,12 @@ public struct FallbackChatModel: ChatModel {
                         continuation.yield(delta)
                         delivered = true
                     }
-                    continuation.finish()
                     return
                 } catch let error as ProviderError where error.isRetryable && !delivered {
                     lastError = error
-                } catch {
-                    continuation.finish(throwing: error)
-                    return
                 }
             }
-            continuation.finish(throwing: lastError ?? ProviderError(code: .invalidRequest, message: "no model to call", provider: nil))
+            throw lastError ?? ProviderError(code: .invalidRequest, message: "no model to call", provider: nil)
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 }

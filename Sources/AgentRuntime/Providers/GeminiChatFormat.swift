@@ -58,11 +58,8 @@ public struct GeminiChatFormat: ChatWireFormat {
     }
 
     static func encode(_ messages: [Message]) -> [JSONValue] {
-        var turns: [(role: String, parts: [JSONValue])] = []
-        func add(_ role: String, _ parts: [JSONValue]) {
-            guard !parts.isEmpty else { return }
-            if turns.last?.role == role { turns[turns.count - 1].parts += parts } else { turns.append((role, parts)) }
-        }
+        var turns = TurnList()
+        func add(_ role: String, _ parts: [JSONValue]) { turns.add(role, parts) }
         for message in messages {
             switch message {
             case .system(let text), .user(let text): add("user", [["text": .string(text)]])
@@ -84,7 +81,7 @@ public struct GeminiChatFormat: ChatWireFormat {
                 add("user", [["functionResponse": ["name": .string(name), "response": response]]])
             }
         }
-        return turns.map { ["role": .string($0.role), "parts": .array($0.parts)] }
+        return turns.json(itemsKey: "parts")
     }
 
     /// The HTTP request.

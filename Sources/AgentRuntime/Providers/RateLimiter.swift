@@ -147,20 +147,12 @@ public struct RateLimitedChatModel: ChatModel {
 
     /// Waits for the limits, then streams.
     public func stream(_ request: ChatRequest) -> AsyncThrowingStream<ChatDelta, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<ChatDelta, any Error>.makeStream()
-        let task = Task {
-            do {
-                let estimate = try await acquire(request)
-                for try await delta in base.stream(request) {
-                    if case .completed(let response) = delta { await settle(estimate: estimate, usage: response.usage) }
-                    continuation.yield(delta)
-                }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
+        .producing { continuation in
+            let estimate = try await acquire(request)
+            for try await delta in base.stream(request) {
+                if case .completed(let response) = delta { await settle(estimate: estimate, usage: response.usage) }
+                continuation.yield(delta)
             }
         }
-        continuation.onTermination = { _ in task.cancel() }
-        return stream
     }
 }
