@@ -24,6 +24,18 @@ public enum JSONValue: Hashable, Sendable {
         return nil
     }
 
+    /// The element at `index` when this is an array and the index is in range.
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let items) = self, items.indices.contains(index) { return items[index] }
+        return nil
+    }
+
+    /// The elements, if this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
     /// The string payload, if this is a string.
     public var stringValue: String? {
         if case .string(let value) = self { return value }

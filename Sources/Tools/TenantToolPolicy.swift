@@ -27,6 +27,12 @@ public struct TenantToolPolicy: ToolPolicy {
     public func decide(_ tool: ToolSpec, agent: AgentDefinition, principal: Principal) async -> ToolDecision {
         guard let tenant = tenants[principal.tenant] else { return .deny("unknown tenant \(principal.tenant)") }
         guard tenant.allows(agent) else { return .deny("agent \(agent.id) is not enabled for tenant \(tenant.id)") }
+        return await decide(tool, principal: principal)
+    }
+
+    /// The decision for the caller whatever the agent: tenant connection, role and deny list.
+    public func decide(_ tool: ToolSpec, principal: Principal) async -> ToolDecision {
+        guard let tenant = tenants[principal.tenant] else { return .deny("unknown tenant \(principal.tenant)") }
         let connector = tool.id.connector
         guard Self.builtinConnectors.contains(connector) || tenant.connectors[connector] != nil else {
             return .deny("\(connector) is not connected for tenant \(tenant.id)")

@@ -72,6 +72,11 @@ extension SQLiteRunStore {
         CREATE INDEX IF NOT EXISTS audit_tenant_time ON audit (tenant, time);
         CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TABLE IF NOT EXISTS idempotency (
+            tenant TEXT NOT NULL, key TEXT NOT NULL, run_id TEXT NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (tenant, key));
+        CREATE TABLE IF NOT EXISTS agent_versions (
+            agent_id TEXT NOT NULL, version INTEGER NOT NULL, time REAL NOT NULL, user TEXT NOT NULL, content TEXT NOT NULL,
+            PRIMARY KEY (agent_id, version));
         CREATE TABLE IF NOT EXISTS exchanges (
             run_id TEXT NOT NULL, sequence INTEGER NOT NULL, model TEXT NOT NULL, request TEXT NOT NULL, response TEXT NOT NULL,
             PRIMARY KEY (run_id, sequence));
@@ -137,6 +142,33 @@ extension SQLiteRunStore {
         if let status { conditions.append("status = ?"); values.append(.text(status)) }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try select("SELECT \(Self.approvalColumns) FROM approvals \(filter) ORDER BY requested_at DESC", values, row: Self.approval)
+    }
+
+    /// Claims `key` for `runID` in `tenant`'s scope; returns the run that already holds the key, if any.
+    public func claimIdempotencyKey(_ key: String, tenant: TenantID, runID: RunID) throws -> RunID? {
+        if let existing = try select("SELECT run_id FROM idempotency WHERE tenant = ? AND key = ?", [.text(tenant.rawValue), .text(key)], row: {
+            RunID(sqlite3_column_text($0, 0).map { String(cString: $0) } ?? "")
+        }).first {
+            return existing
+        }
+        try execute("INSERT INTO idempotency VALUES (?,?,?,?)", [.text(tenant.rawValue), .text(key), .text(runID.rawValue), .real(Date().timeIntervalSince1970)])
+        return nil
+    }
+
+    /// Stores a version of an agent definition (the text as written), numbered 1, 2, 3, ...; returns its number.
+    @discardableResult
+    public func appendAgentVersion(_ agent: AgentID, content: String, user: String) throws -> Int {
+        let next = try select("SELECT COALESCE(MAX(version), 0) + 1 FROM agent_versions WHERE agent_id = ?", [.text(agent.rawValue)]) { Int(sqlite3_column_int64($0, 0)) }.first ?? 1
+        try execute("INSERT INTO agent_versions VALUES (?,?,?,?,?)", [.text(agent.rawValue), .integer(next), .real(Date().timeIntervalSince1970), .text(user), .text(content)])
+        return next
+    }
+
+    /// An agent's stored versions, newest first.
+    public func agentVersions(_ agent: AgentID) throws -> [(version: Int, time: Date, user: String, content: String)] {
+        try select("SELECT version, time, user, content FROM agent_versions WHERE agent_id = ? ORDER BY version DESC", [.text(agent.rawValue)]) { statement in
+            (Int(sqlite3_column_int64(statement, 0)), Date(timeIntervalSince1970: sqlite3_column_double(statement, 1)),
+             sqlite3_column_text(statement, 2).map { String(cString: $0) } ?? "", sqlite3_column_text(statement, 3).map { String(cString: $0) } ?? "")
+        }
     }
 
     /// Records one model exchange of a run (numbered in call order).

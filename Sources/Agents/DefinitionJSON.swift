@@ -1,8 +1,9 @@
 import AgentRuntime
 
-/// JSON renderings of definitions for `--json` output, with defaults filled in.
-enum DefinitionJSON {
-    static func agentSummary(_ agent: AgentDefinition) -> JSONValue {
+/// JSON renderings of definitions (CLI `--json`, the HTTP API), with defaults filled in.
+public enum DefinitionJSON {
+    /// An agent's listing fields.
+    public static func agentSummary(_ agent: AgentDefinition) -> JSONValue {
         [
             "id": .string(agent.id.rawValue), "name": .string(agent.name), "category": .string(agent.category),
             "model": agent.model.map { .string($0.description) } ?? .null, "temperature": .double(agent.temperature),
@@ -11,7 +12,8 @@ enum DefinitionJSON {
         ]
     }
 
-    static func agent(_ agent: AgentDefinition) -> JSONValue {
+    /// A whole agent definition.
+    public static func agent(_ agent: AgentDefinition) -> JSONValue {
         var object = JSONObject([
             ("id", .string(agent.id.rawValue)), ("name", .string(agent.name)), ("category", .string(agent.category)),
         ])
@@ -31,7 +33,8 @@ enum DefinitionJSON {
         return .object(object)
     }
 
-    static func crewSummary(_ crew: CrewDefinition) -> JSONValue {
+    /// A crew's listing fields.
+    public static func crewSummary(_ crew: CrewDefinition) -> JSONValue {
         [
             "id": .string(crew.id.rawValue), "name": .string(crew.name), "process": .string(crew.process.rawValue),
             "agents": .array(crew.agents.map { .string($0.rawValue) }), "tasks": .int(crew.tasks.count),
@@ -39,7 +42,8 @@ enum DefinitionJSON {
         ]
     }
 
-    static func crew(_ crew: CrewDefinition) -> JSONValue {
+    /// A whole crew definition.
+    public static func crew(_ crew: CrewDefinition) -> JSONValue {
         var object = JSONObject([("id", .string(crew.id.rawValue)), ("name", .string(crew.name))])
         if let description = crew.description { object["description"] = .string(description) }
         object["process"] = .string(crew.process.rawValue)
