@@ -20,26 +20,44 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "AgentRuntime", dependencies: ["CSQLite"]),
         .target(name: "Agents", dependencies: ["AgentRuntime"]),
         .target(name: "Tools", dependencies: ["AgentRuntime"]),
-        .target(name: "AgentGateway", dependencies: ["AgentRuntime", "Agents", "Tools"]),
+        .target(
+            name: "AgentGateway",
+            dependencies: [
+                "AgentRuntime", "Agents", "Tools", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .target(name: "AgentRuntimeTesting", dependencies: ["AgentRuntime"]),
         .executableTarget(
             name: "agentctl",
             dependencies: [
-                "AgentRuntime", "Agents", "Tools",
+                "AgentRuntime", "Agents", "Tools", "AgentGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "Benchmarks", dependencies: ["AgentRuntime", "Agents", "Tools", "AgentRuntimeTesting"]),
+        .executableTarget(name: "Benchmarks", dependencies: ["AgentRuntime", "Agents", "Tools", "AgentGateway", "AgentRuntimeTesting"]),
         .testTarget(name: "AgentRuntimeTests", dependencies: ["AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "AgentRuntime", "Tools", "AgentRuntimeTesting"]),
         .testTarget(name: "ToolsTests", dependencies: ["Tools", "AgentRuntime", "Agents", "AgentRuntimeTesting"]),
         .testTarget(name: "agentctlTests", dependencies: ["agentctl", "AgentRuntime", "AgentRuntimeTesting"]),
+        .testTarget(
+            name: "AgentGatewayTests",
+            dependencies: [
+                "AgentGateway", "AgentRuntime", "Agents", "Tools", "AgentRuntimeTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,6 +4,7 @@
 //   swift run -c release agentruntime-bench providers [--iterations N]
 //   swift run -c release agentruntime-bench engine [--calls N] [--crews 100,1000] [--latency-ms 200]
 //   swift run -c release agentruntime-bench knowledge [--megabytes 10] [--queries N]
+//   swift run -c release agentruntime-bench gateway [--runs 1000] [--tasks 1] [--latency-ms 200]
 //
 // Build in release mode for meaningful figures.
 
@@ -15,6 +16,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "providers": ProviderBenchmark.run,
     "engine": EngineBenchmark.run,
     "knowledge": KnowledgeBenchmark.run,
+    "gateway": GatewayBenchmark.run,
     "model-server": ModelServerCommand.run,
 ]
 

@@ -1,0 +1,36 @@
+import AgentRuntime
+import HTTPTypes
+import Hummingbird
+
+/// The request context: who is calling (after authentication) and the request id.
+public struct GatewayContext: RequestContext {
+    /// Hummingbird's storage.
+    public var coreContext: CoreRequestContextStorage
+    /// The authenticated caller (set by the authentication middleware for `/v1`).
+    public var principal: Principal?
+    /// The request id (echoed from `X-Request-ID` or generated).
+    public var requestID = ""
+
+    /// Creates a context.
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// Bodies are limited to 1 MiB.
+    public var maxUploadSize: Int { 1 << 20 }
+
+    /// The caller, or 401.
+    func caller() throws -> Principal {
+        guard let principal else { throw GatewayError(.unauthorized, "not authenticated") }
+        return principal
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = Self("X-Request-ID")!
+    static let tenantID = Self("X-Tenant-ID")!
+    static let userID = Self("X-User-ID")!
+    static let userRoles = Self("X-User-Roles")!
+    static let idempotencyKey = Self("Idempotency-Key")!
+    static let lastEventID = Self("Last-Event-ID")!
+}

@@ -1,0 +1,88 @@
+import AgentRuntime
+import HTTPTypes
+import Hummingbird
+
+/// An API error: a stable code, an HTTP status, a message, and details (e.g. one entry per invalid field).
+public struct GatewayError: Error, Sendable {
+    /// The error codes of the API.
+    public enum Code: String, Sendable {
+        /// 401.
+        case unauthorized = "UNAUTHORIZED"
+        /// 403.
+        case forbidden = "FORBIDDEN"
+        /// 404.
+        case notFound = "NOT_FOUND"
+        /// 400.
+        case validation = "VALIDATION_ERROR"
+        /// 409.
+        case conflict = "CONFLICT"
+        /// 413.
+        case payloadTooLarge = "PAYLOAD_TOO_LARGE"
+        /// 429.
+        case rateLimited = "RATE_LIMITED"
+        /// 500.
+        case internalError = "INTERNAL_ERROR"
+        /// 503 (readiness only).
+        case unavailable = "UNAVAILABLE"
+
+        /// The HTTP status.
+        public var status: HTTPResponse.Status {
+            switch self {
+            case .unauthorized: return .unauthorized
+            case .forbidden: return .forbidden
+            case .notFound: return .notFound
+            case .validation: return .badRequest
+            case .conflict: return .conflict
+            case .payloadTooLarge: return .contentTooLarge
+            case .rateLimited: return .tooManyRequests
+            case .internalError: return .internalServerError
+            case .unavailable: return .serviceUnavailable
+            }
+        }
+    }
+
+    /// The code.
+    public var code: Code
+    /// What is wrong.
+    public var message: String
+    /// Details (field problems, limits).
+    public var details: JSONValue
+    /// Seconds to wait (429).
+    public var retryAfter: Int?
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String, details: JSONValue = .array([]), retryAfter: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.details = details
+        self.retryAfter = retryAfter
+    }
+
+    /// `{"error": {"code", "message", "details"}}`.
+    public var body: JSONValue {
+        ["error": ["code": .string(code.rawValue), "message": .string(message), "details": details]]
+    }
+}
+
+/// JSON responses with the API's envelope.
+enum Reply {
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: value.serialized())))
+    }
+
+    /// `{"data": …}`.
+    static func data(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response { json(["data": value], status: status) }
+
+    /// `{"data": [...], "meta": {"page", "limit", "total"}}`.
+    static func list(_ items: [JSONValue], page: Int, limit: Int, total: Int) -> Response {
+        json(["data": .array(items), "meta": ["page": .int(page), "limit": .int(limit), "total": .int(total)]])
+    }
+
+    static func error(_ error: GatewayError) -> Response {
+        var headers: HTTPFields = [:]
+        if let retryAfter = error.retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return json(error.body, status: error.code.status, headers: headers)
+    }
+}

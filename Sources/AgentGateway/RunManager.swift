@@ -1,0 +1,99 @@
+import AgentRuntime
+import Foundation
+
+/// Runs started through the API: started in the background, stored as they go,
+/// cancellable, limited per tenant, and drained on shutdown.
+public actor RunManager {
+    private struct Active {
+        var tenant: TenantID
+        var task: Task<RunResult?, Never>
+    }
+
+    private let store: SQLiteRunStore
+    private let metrics: GatewayMetrics
+    private let concurrentRunsPerTenant: Int
+    private var active: [RunID: Active] = [:]
+    private var accepting = true
+
+    init(store: SQLiteRunStore, metrics: GatewayMetrics, concurrentRunsPerTenant: Int) {
+        self.store = store
+        self.metrics = metrics
+        self.concurrentRunsPerTenant = concurrentRunsPerTenant
+    }
+
+    /// Runs in flight.
+    public var inFlight: Int { active.count }
+
+    /// Starts `crew` for `principal`; the record is stored before this returns. Throws 429 past the tenant's limit.
+    func start(
+        _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal, environment: EngineEnvironment,
+        agents: @escaping @Sendable (AgentID) -> AgentDefinition?, runID: RunID
+    ) async throws -> Task<RunResult?, Never> {
+        guard accepting else { throw GatewayError(.unavailable, "the service is shutting down") }
+        let running = active.values.count { $0.tenant == principal.tenant }
+        guard running < concurrentRunsPerTenant else {
+            throw GatewayError(.rateLimited, "tenant \(principal.tenant) already has \(running) runs in flight (limit \(concurrentRunsPerTenant))", retryAfter: 5)
+        }
+        let record = RunRecord(
+            id: runID, tenant: principal.tenant, user: principal.user, crew: crew.id.rawValue, status: .running,
+            inputs: .object(JSONObject(inputs.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })))
+        try await store.insert(record)
+        var environment = environment
+        let store = self.store
+        environment.models = RecordingModelResolver(base: environment.models) { reference, request, response in
+            try? await store.appendExchange(runID, model: reference.description, request: request, response: response)
+        }
+        let sink = FanOutEventSink([RunStoreEventSink(store: store), AuditEventSink(store: store, principal: principal), metrics])
+        let runner = CrewRunner(environment: environment)
+        let metrics = self.metrics
+        let task = Task<RunResult?, Never> {
+            let result = try? await runner.run(crew, inputs: inputs, principal: principal, agents: agents, runID: runID, sink: sink)
+            if let result {
+                try? await store.update(record.finished(with: result))
+                try? await store.saveTasks(result.tasks, of: runID)
+                await metrics.runFinished(crew: crew.id.rawValue, status: result.status, seconds: result.duration.seconds)
+            } else {
+                var failed = record
+                failed.status = .failed
+                failed.finishedAt = Date()
+                try? await store.update(failed)
+            }
+            await self.finished(runID)
+            return result
+        }
+        active[runID] = Active(tenant: principal.tenant, task: task)
+        await metrics.setInFlight(active.count)
+        return task
+    }
+
+    private func finished(_ runID: RunID) async {
+        active[runID] = nil
+        await metrics.setInFlight(active.count)
+    }
+
+    /// Cancels a run of `tenant` in flight; false when it is not running here.
+    func cancel(_ runID: RunID, tenant: TenantID) -> Bool {
+        guard let run = active[runID], run.tenant == tenant else { return false }
+        run.task.cancel()
+        return true
+    }
+
+    /// Stops accepting runs, lets running ones finish for `grace`, then cancels the rest and records them as interrupted.
+    public func drain(grace: Duration) async {
+        accepting = false
+        let deadline = ContinuousClock.now + grace
+        while !active.isEmpty, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let remaining = active
+        for (_, run) in remaining { run.task.cancel() }
+        for (id, run) in remaining {
+            _ = await run.task.value
+            if var record = try? await store.run(id, tenant: nil) {
+                record.status = .interrupted
+                record.finishedAt = Date()
+                try? await store.update(record)
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import AgentGateway
+import AgentRuntime
+import Agents
+import ArgumentParser
+import Foundation
+import Tools
+
+/// `agentctl serve`: the HTTP service for the platform's API gateway.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Serve the HTTP API.",
+        discussion: "Callers authenticate with Authorization: Bearer <token>; the token is read from the secret reference given by --token-ref (default env:AGENTRUNTIME_SERVICE_TOKEN). Without a token the service refuses to start, unless --insecure-dev is given. SIGTERM or Ctrl-C shuts down gracefully.")
+
+    @OptionGroup var catalog: CatalogOptions
+    @OptionGroup var runtime: RuntimeOptions
+    @Option(name: .long, help: "The address to bind.") var host: String = "127.0.0.1"
+    @Option(name: .long, help: "The port (0 picks a free one).") var port: Int = 8080
+    @Option(name: .long, help: "Where the service token comes from: env:NAME or secret:path.") var tokenRef: String = "env:AGENTRUNTIME_SERVICE_TOKEN"
+    @Flag(name: .long, help: "Start without a service token (development only: every caller is trusted).") var insecureDev = false
+    @Option(name: .long, help: "The run store (SQLite).") var store: String?
+    @Option(name: .long, help: "Seconds running runs get to finish on shutdown.") var shutdownGrace: Int = 30
+    @Option(name: .long, help: "Requests per minute per tenant.") var requestsPerMinute: Int = 600
+    @Option(name: .long, help: "Runs in flight per tenant.") var concurrentRuns: Int = 50
+
+    func run() async throws {
+        let secrets = try runtime.secretStore()
+        var token: String?
+        switch CredentialReference(parsing: tokenRef) {
+        case .environment(let name)?: token = ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+        case .secret(let path)?: token = try await secrets.secret(path, scope: .platform)
+        case nil: throw ValidationError("--token-ref must be env:NAME or secret:path")
+        }
+        if token == nil, !insecureDev {
+            Console.error("error: no service token (\(tokenRef) is not set); set it, or start with --insecure-dev for local development")
+            throw ExitCode(ExitStatus.invalid)
+        }
+        if insecureDev, token == nil { Console.error("warning: --insecure-dev: requests are not authenticated") }
+        let loadedCatalog = try catalog.loadCatalog()
+        if loadedCatalog.errorCount > 0 { Console.error("warning: \(loadedCatalog.errorCount) definition error(s); run `agentctl validate`") }
+        let tenants = catalog.loadTenants()
+        let storePath = store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? ".agentruntime/runs.sqlite"
+        let runStore = try SQLiteRunStore(path: storePath)
+        let registry = try runtime.registry(tenantRateLimits: tenants.tenants.compactMapValues(\.rateLimit))
+        let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)
+        let watcher = knowledge.watch(every: .seconds(5))
+        defer { watcher.cancel() }
+        let client = ConnectorClient(transport: URLSessionTransport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
+        let tools = ToolRegistry.standard(client: client, knowledge: knowledge)
+        let base = EngineEnvironment(
+            models: registry, tools: tools, policy: TenantToolPolicy(tenants: tenants.tenants), secrets: secrets, limits: registry.config.limits,
+            streaming: true, knowledge: knowledge, approvals: StoreApprovalGate(store: runStore, expiry: registry.config.approvalExpiry))
+        let tenantLimits = tenants.tenants.compactMapValues(\.limits)
+        let services = GatewayServices(
+            configuration: GatewayConfiguration(
+                serviceToken: token, requestsPerMinutePerTenant: requestsPerMinute, concurrentRunsPerTenant: concurrentRuns,
+                shutdownGracePeriod: .seconds(shutdownGrace)),
+            catalog: CatalogHolder(catalog: loadedCatalog, loader: CatalogLoader(
+                agentsDirectory: catalog.agentsDirectory, knowledgeDirectory: catalog.knowledgeDirectory, knownTools: ToolCatalog.standard.ids,
+                displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))),
+            tenants: tenants.tenants,
+            environment: { principal in
+                var environment = base
+                if let limits = tenantLimits[principal.tenant] { environment.limits = limits }
+                return environment
+            },
+            store: runStore, secrets: secrets,
+            providersReady: {
+                guard let model = registry.config.defaultModel else { return (false, "no default model") }
+                switch await registry.credentialStatus(model.provider) {
+                case .present, .notNeeded: return (true, "default model \(model)")
+                case .missing(let reference): return (false, "default model \(model): \(reference) is not set")
+                case .unavailable(let message): return (false, message)
+                case .unknownProvider: return (false, "unknown provider \(model.provider)")
+                }
+            })
+        try await Gateway.run(services, host: host, port: port) { bound in
+            Console.error("agentctl serve: listening on http://\(host):\(bound)")
+        }
+    }
+}
