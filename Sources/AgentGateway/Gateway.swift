@@ -34,7 +34,7 @@ public enum Gateway {
         // Runs left running by a crash are not running any more.
         _ = try await services.store.interruptUnfinished()
         return Application(
-            router: router(services), configuration: .init(address: .hostname(host, port: port), serverName: "agentruntime"),
+            router: router(services), configuration: .init(address: .hostname(host, port: port), serverName: "agentruntime", backlog: 4096),
             services: [RunDrainService(runs: services.runs, grace: services.configuration.shutdownGracePeriod)],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })
     }

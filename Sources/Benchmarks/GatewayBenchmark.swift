@@ -4,8 +4,8 @@ import Agents
 import Foundation
 import Tools
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
+#if canImport(Glibc)
+import Glibc
 #endif
 
 /// N concurrent runs posted over HTTP (`POST /v1/crews/{id}/runs`, `wait: true`) to the gateway, whose agents call a
@@ -82,54 +82,30 @@ enum GatewayBenchmark {
         defer { server.cancel() }
         let port = try await bound.wait()
 
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = 4096
-        configuration.timeoutIntervalForRequest = 300
-        let session = URLSession(configuration: configuration)
-        let url = URL(string: "http://127.0.0.1:\(port)/v1/crews/bench/runs")!
-        @Sendable func post(_ index: Int) async -> (seconds: Double, ok: Bool) {
-            var request = URLRequest(url: url)
-            request.httpMethod = "POST"
-            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-            request.setValue("bench", forHTTPHeaderField: "X-Tenant-ID")
-            request.setValue("bench-user", forHTTPHeaderField: "X-User-ID")
-            request.setValue("tenant_user", forHTTPHeaderField: "X-User-Roles")
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = Data(#"{"inputs": {"topic": "pricing \#(index)"}, "wait": true}"#.utf8)
-            let started = ContinuousClock.now
-            do {
-                let (data, response) = try await session.data(for: request)
-                let ok = (response as? HTTPURLResponse)?.statusCode == 200
-                    && (try? JSONParser.value(Array(data)))?["data"]?["status"] == "succeeded"
-                return ((ContinuousClock.now - started).seconds, ok)
-            } catch {
-                return ((ContinuousClock.now - started).seconds, false)
-            }
-        }
-        // Warm up: connections, the store, the catalog.
-        for index in 0..<5 { _ = await post(-1 - index) }
-
+        // The load comes from a child process with one blocking socket per request, so the gateway's CPU and memory
+        // are its own and the client costs next to nothing (URLSession with a thousand connections would cost more than the gateway).
+        let warm = try await LoadClientProcess.start(port: port, runs: 5)
+        guard warm.failures == 0 else { throw BenchmarkError("warm-up runs failed: \(warm.firstFailure ?? "?")") }
         let storedBefore = try await store.count(tenant: "bench", status: .succeeded, crew: "bench")
         let modelBefore = EngineBenchmark.processCPUSeconds(modelPID)
         let cpuBefore = EngineBenchmark.cpuSeconds()
         let started = ContinuousClock.now
-        let results = await withTaskGroup(of: (seconds: Double, ok: Bool).self) { group in
-            for index in 0..<runs { group.addTask { await post(index) } }
-            return await group.reduce(into: [(seconds: Double, ok: Bool)]()) { $0.append($1) }
-        }
+        let load = try await LoadClientProcess.start(port: port, runs: runs)
         let wall = (ContinuousClock.now - started).seconds
         let cpu = EngineBenchmark.cpuSeconds() - cpuBefore
         let modelCPU = EngineBenchmark.processCPUSeconds(modelPID) - modelBefore
         let ideal = Double(tasks * latencyMS) / 1000
-        let added = results.map { ($0.seconds - ideal) * 1000 }.sorted()
-        let errors = results.filter { !$0.ok }.count
+        let added = load.seconds.map { ($0 - ideal) * 1000 }.sorted()
+        let errors = load.failures
+        guard !added.isEmpty else { throw BenchmarkError("no results from the load client") }
         let stored = try await store.count(tenant: "bench", status: .succeeded, crew: "bench")
         print("\(runs) concurrent runs posted over HTTP (POST /v1/crews/bench/runs, wait: true), \(tasks) task(s) each, model latency \(latencyMS) ms")
         print(String(format: "  wall %.3f s · throughput %.0f runs/s · ideal per run %.0f ms", wall, Double(runs) / wall, ideal * 1000))
         print(String(format: "  added latency per run (response time − model time): p50 %.0f ms · p99 %.0f ms · max %.0f ms",
                      added[added.count / 2], added[min(added.count - 1, added.count * 99 / 100)], added.last ?? 0))
-        print(String(format: "  errors %d · runs stored as succeeded %d · CPU of gateway + load client %.2f s · model-server CPU %.2f s · peak RSS (gateway + client) %.1f MB",
-                     errors, stored - storedBefore, cpu, modelCPU, EngineBenchmark.peakMemoryMB()))
+        print(String(format: "  errors %d%@ · runs stored as succeeded %d · gateway CPU %.2f s (%.2f ms per run) · load-client CPU %.2f s · model-server CPU %.2f s · gateway peak RSS %.1f MB",
+                     errors, load.firstFailure.map { " (first: \($0))" } ?? "", stored - storedBefore, cpu, cpu / Double(runs) * 1000, load.cpuSeconds, modelCPU,
+                     EngineBenchmark.peakMemoryMB()))
     }
 }
 
@@ -146,5 +122,121 @@ final class PortBox: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(10))
         }
         throw BenchmarkError("the gateway did not start")
+    }
+}
+
+/// `agentruntime-bench load-client --port P --runs N`: posts N runs at once, one thread and one blocking socket each,
+/// and prints `ok <seconds>` or `fail <reason>` per request, then `cpu <seconds>`.
+enum LoadClientCommand {
+    static func run(_ arguments: [String]) throws {
+        let options = BenchmarkOptions(arguments)
+        guard let port = Int(options.value("--port") ?? "") else { throw BenchmarkError("--port is required") }
+        let runs = Int(options.value("--runs") ?? "") ?? 1000
+        let lines = LockedLines()
+        let group = DispatchGroup()
+        let start = DispatchSemaphore(value: 0)
+        for index in 0..<runs {
+            group.enter()
+            let thread = Thread {
+                start.wait()
+                let body = #"{"inputs": {"topic": "pricing \#(index)"}, "wait": true}"#
+                let request = "POST /v1/crews/bench/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(GatewayBenchmark.token)\r\n"
+                    + "X-Tenant-ID: bench\r\nX-User-ID: bench-user\r\nX-User-Roles: tenant_user\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+                let began = ContinuousClock.now
+                let outcome = exchange(port: port, request: Array(request.utf8))
+                let seconds = (ContinuousClock.now - began).seconds
+                lines.append(outcome == nil ? "ok \(seconds)" : "fail \(outcome!)")
+                group.leave()
+            }
+            thread.stackSize = 256 * 1024
+            thread.start()
+        }
+        for _ in 0..<runs { start.signal() }
+        group.wait()
+        for line in lines.all { print(line) }
+        print("cpu \(EngineBenchmark.cpuSeconds())")
+    }
+
+    /// One request over a new connection; nil when the answer is 200 with a succeeded run, else what went wrong.
+    static func exchange(port: Int, request: [UInt8]) -> String? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return "socket: errno \(errno)" }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return "connect: errno \(errno)" }
+        var sent = 0
+        while sent < request.count {
+            let count = request[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard count > 0 else { return "write: errno \(errno)" }
+            sent += count
+        }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 { return "read: errno \(errno)" }
+            if count == 0 { break }
+            response.append(contentsOf: buffer[0..<count])
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        guard text.hasPrefix("HTTP/1.1 200") else { return String(text.prefix(200)).replacingOccurrences(of: "\r\n", with: " ") }
+        guard text.contains(#""status":"succeeded""#) else { return "run did not succeed: " + String(text.suffix(300)) }
+        return nil
+    }
+}
+
+/// Lines collected from many threads.
+final class LockedLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
+
+/// Runs `load-client` as a child process and reads its results.
+enum LoadClientProcess {
+    struct Results {
+        var seconds: [Double] = []
+        var failures = 0
+        var firstFailure: String?
+        var cpuSeconds = 0.0
+    }
+
+    /// Waits for the child on a thread of its own, keeping the (two-thread) cooperative pool free for the gateway.
+    static func start(port: Int, runs: Int) async throws -> Results {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try run(port: port, runs: runs) }) }.start()
+        }
+    }
+
+    static func run(port: Int, runs: Int) throws -> Results {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        process.arguments = ["load-client", "--port", String(port), "--runs", String(runs)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        var results = Results()
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            if line.hasPrefix("ok "), let seconds = Double(line.dropFirst(3)) {
+                results.seconds.append(seconds)
+            } else if line.hasPrefix("cpu "), let seconds = Double(line.dropFirst(4)) {
+                results.cpuSeconds = seconds
+            } else if line.hasPrefix("fail ") {
+                results.failures += 1
+                if results.firstFailure == nil { results.firstFailure = String(line.dropFirst(5)) }
+            }
+        }
+        results.failures += max(0, runs - results.seconds.count - results.failures)
+        return results
     }
 }

@@ -18,6 +18,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "knowledge": KnowledgeBenchmark.run,
     "gateway": GatewayBenchmark.run,
     "model-server": ModelServerCommand.run,
+    "load-client": LoadClientCommand.run,
 ]
 
 guard let name = arguments.first, let benchmark = benchmarks[name] else {
