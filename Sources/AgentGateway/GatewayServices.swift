@@ -71,8 +71,8 @@ public struct GatewayServices: Sendable {
     public var store: SQLiteRunStore
     /// Secrets (for readiness).
     public var secrets: (any SecretStore)?
-    /// Whether the default model's provider has its credential (for readiness).
-    public var providersReady: @Sendable () async -> (Bool, String)
+    /// Whether every provider the catalog's agents use has its credential (for readiness), given the current catalog.
+    public var providersReady: @Sendable (Catalog) async -> (Bool, String)
     /// Counters for `/metrics`.
     public let metrics: GatewayMetrics
     /// Runs in flight.
@@ -82,7 +82,7 @@ public struct GatewayServices: Sendable {
     public init(
         configuration: GatewayConfiguration, catalog: CatalogHolder, tenants: [TenantID: TenantDefinition],
         environment: @escaping @Sendable (Principal) -> EngineEnvironment, store: SQLiteRunStore, secrets: (any SecretStore)?,
-        providersReady: @escaping @Sendable () async -> (Bool, String) = { (true, "configured") }
+        providersReady: @escaping @Sendable (Catalog) async -> (Bool, String) = { _ in (true, "configured") }
     ) {
         self.configuration = configuration
         self.catalog = catalog

@@ -402,7 +402,7 @@ struct Routes: Sendable {
                 checks.append(("secret_store", false, "\(error)"))
             }
         }
-        let (providersOK, providersDetail) = await services.providersReady()
+        let (providersOK, providersDetail) = await services.providersReady(catalog)
         checks.append(("providers", providersOK, providersDetail))
         let ok = checks.allSatisfy(\.1)
         let body: JSONValue = ["status": .string(ok ? "ready" : "not_ready"), "checks": .object(JSONObject(checks.map { (key: $0.0, value: ["ok": .bool($0.1), "detail": .string($0.2)]) }))]

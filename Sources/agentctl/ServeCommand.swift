@@ -64,14 +64,22 @@ struct ServeCommand: AsyncParsableCommand {
                 return environment
             },
             store: runStore, secrets: secrets,
-            providersReady: {
-                guard let model = registry.config.defaultModel else { return (false, "no default model") }
-                switch await registry.credentialStatus(model.provider) {
-                case .present, .notNeeded: return (true, "default model \(model)")
-                case .missing(let reference): return (false, "default model \(model): \(reference) is not set")
-                case .unavailable(let message): return (false, message)
-                case .unknownProvider: return (false, "unknown provider \(model.provider)")
+            providersReady: { catalog in
+                // Every provider an agent will call (its own model, or the default) must have its credential.
+                var models = Set(catalog.agents.compactMap(\.model))
+                if let model = registry.config.defaultModel { models.insert(model) }
+                guard !models.isEmpty else { return (false, "no default model and no agent names a model") }
+                var problems: [String] = []
+                for provider in Set(models.map(\.provider)).sorted() {
+                    switch await registry.credentialStatus(provider) {
+                    case .present, .notNeeded: continue
+                    case .missing(let reference): problems.append("\(provider): \(reference) is not set")
+                    case .unavailable(let message): problems.append("\(provider): \(message)")
+                    case .unknownProvider: problems.append("\(provider): not configured")
+                    }
                 }
+                let used = Set(models.map(\.provider)).sorted().joined(separator: ", ")
+                return problems.isEmpty ? (true, "providers in use: \(used)") : (false, problems.joined(separator: "; "))
             })
         try await Gateway.run(services, host: host, port: port) { bound in
             Console.error("agentctl serve: listening on http://\(host):\(bound)")

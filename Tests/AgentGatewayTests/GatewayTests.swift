@@ -94,6 +94,22 @@ struct GatewayTests {
         }
     }
 
+    @Test("readiness fails with 503 and names the failing check")
+    func notReady() async throws {
+        let fixture = try F()
+        defer { fixture.directory.remove() }
+        var services = fixture.services
+        services.providersReady = { catalog in (false, "openai: env:OPENAI_API_KEY is not set (\(catalog.agents.count) agents)") }
+        try await Application(router: Gateway.router(services)).test(.router) { client in
+            try await client.execute(uri: "/health/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let checks = try F.json(response)["error"]?["details"]?["checks"]
+                #expect(checks?["providers"] == ["ok": false, "detail": "openai: env:OPENAI_API_KEY is not set (105 agents)"])
+                #expect(checks?["store"]?["ok"] == true)
+            }
+        }
+    }
+
     @Test("authentication and identity: 401 without a valid token or identity, 403 for unknown roles or tenants; request ids")
     func authentication() async throws {
         let fixture = try F()
