@@ -27,7 +27,7 @@ public enum Gateway {
         return router
     }
 
-    /// The application: the router, a service that drains runs on shutdown, and `onRunning` called with the bound port.
+    /// The application: the router, and `onRunning` called with the bound port. Runs left running by a crash are marked interrupted.
     public static func application(
         _ services: GatewayServices, host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
@@ -35,15 +35,28 @@ public enum Gateway {
         _ = try await services.store.interruptUnfinished()
         return Application(
             router: router(services), configuration: .init(address: .hostname(host, port: port), serverName: "agentruntime", backlog: 4096),
-            services: [RunDrainService(runs: services.runs, grace: services.configuration.shutdownGracePeriod)],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })
+    }
+
+    /// The server and the run drain as one service group. On graceful shutdown (SIGTERM, SIGINT, or
+    /// `triggerGracefulShutdown()`) the drain goes first: new runs are refused (503), running ones get the grace
+    /// period, the rest are cancelled and recorded as interrupted, so requests waiting on them answer; then the server stops.
+    public static func serviceGroup(
+        _ services: GatewayServices, host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> ServiceGroup {
+        let app = try await application(services, host: host, port: port, onRunning: onRunning)
+        let drain = RunDrainService(runs: services.runs, grace: services.configuration.shutdownGracePeriod)
+        // Services shut down in reverse order: the drain before the server.
+        return ServiceGroup(configuration: .init(
+            services: [.init(service: app), .init(service: drain, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger))
     }
 
     /// Serves until SIGTERM or SIGINT (graceful shutdown: runs drain, then the server stops).
     public static func run(
         _ services: GatewayServices, host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        try await application(services, host: host, port: port, onRunning: onRunning).runService()
+        try await serviceGroup(services, host: host, port: port, onRunning: onRunning).run()
     }
 }
 
@@ -53,8 +66,13 @@ struct RunDrainService: Service {
     let grace: Duration
 
     func run() async throws {
-        try? await gracefulShutdown()
-        await runs.drain(grace: grace)
+        do {
+            try await gracefulShutdown()
+            await runs.drain(grace: grace)
+        } catch {
+            // Cancelled rather than shut down gracefully: no grace.
+            await runs.drain(grace: .zero)
+        }
     }
 }
 

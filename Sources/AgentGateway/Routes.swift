@@ -71,7 +71,9 @@ struct Routes: Sendable {
     private func page(_ request: Request) throws -> (page: Int, limit: Int) {
         let page = Int(request.uri.queryParameters.get("page") ?? "1") ?? 0
         let limit = Int(request.uri.queryParameters.get("limit") ?? "20") ?? 0
-        guard page >= 1, (1...200).contains(limit) else { throw GatewayError(.validation, "page must be ≥ 1 and limit 1–200") }
+        guard (1...1_000_000).contains(page), (1...200).contains(limit) else {
+            throw GatewayError(.validation, "page must be 1–1000000 and limit 1–200", details: [["field": "page", "message": "1–1000000"], ["field": "limit", "message": "1–200"]])
+        }
         return (page, limit)
     }
 
@@ -102,22 +104,48 @@ struct Routes: Sendable {
         let principal = try context.caller()
         let catalog = await services.catalog.catalog
         let crewID = try parameter(context, "crew_id")
-        guard let crew = catalog.crew(CrewID(crewID)) else { throw GatewayError(.notFound, "no crew \"\(crewID)\"") }
-        guard let tenant = tenant(principal) else { throw GatewayError(.forbidden, "unknown tenant") }
-        for id in crew.agents + [crew.manager].compactMap({ $0 }) {
-            if let agent = catalog.agent(id), !tenant.allows(agent) { throw GatewayError(.forbidden, "agent \(id) of crew \(crewID) is not enabled for this tenant") }
+        // A crew with an agent the tenant may not use is not listed for it, so it is not found either.
+        let allowed = Set(visibleAgents(catalog, principal).map(\.id))
+        guard let crew = catalog.crew(CrewID(crewID)), (crew.agents + [crew.manager].compactMap { $0 }).allSatisfy(allowed.contains) else {
+            throw GatewayError(.notFound, "no crew \"\(crewID)\"")
         }
         let body = try await body(request, context)
         let inputs = try inputsObject(body["inputs"])
         let wait = body["wait"] == true
         let runID = RunID(UUID().uuidString.lowercased())
-        if let key = request.headers[.idempotencyKey], !key.isEmpty {
-            if let existing = try await services.store.claimIdempotencyKey(key, tenant: principal.tenant, runID: runID) {
-                guard let record = try await services.store.run(existing, tenant: principal.tenant) else { throw GatewayError(.conflict, "idempotency key in use") }
-                return Reply.data(RunJSON.record(record), status: record.status.isFinal || !wait ? (wait ? .ok : .accepted) : .accepted)
-            }
+        guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
+            return try await launch(crew, inputs: inputs, principal: principal, catalog: catalog, runID: runID, wait: wait)
         }
-        return try await launch(crew, inputs: inputs, principal: principal, catalog: catalog, runID: runID, wait: wait)
+        guard key.count <= 200 else { throw GatewayError(.validation, "Idempotency-Key is longer than 200 characters", details: [["field": "Idempotency-Key", "message": "at most 200 characters"]]) }
+        if let existing = try await services.store.claimIdempotencyKey(key, tenant: principal.tenant, runID: runID) {
+            return try await replay(existing, wait: wait, tenant: principal.tenant)
+        }
+        do {
+            return try await launch(crew, inputs: inputs, principal: principal, catalog: catalog, runID: runID, wait: wait)
+        } catch {
+            // The run never started: a retry with the same key may start it.
+            if try await services.store.run(runID, tenant: principal.tenant) == nil {
+                try? await services.store.releaseIdempotencyKey(key, tenant: principal.tenant, runID: runID)
+            }
+            throw error
+        }
+    }
+
+    /// The run an Idempotency-Key already names: as it is now, or once finished when the caller waits.
+    private func replay(_ id: RunID, wait: Bool, tenant: TenantID) async throws -> Response {
+        let store = services.store
+        var record = try await store.run(id, tenant: tenant)
+        // The first request may still be storing its run, or (with wait) the run may still be going.
+        while !Task.isCancelled, record == nil || (wait && !(record?.status.isFinal ?? false)) {
+            try await Task.sleep(for: services.configuration.eventPollInterval)
+            record = try await store.run(id, tenant: tenant)
+            if record == nil, try await !store.isIdempotencyKeyClaimed(for: id) { break }
+        }
+        guard let record else { throw GatewayError(.conflict, "the request with this Idempotency-Key did not start a run; retry") }
+        guard wait else { return Reply.data(["run_id": .string(id.rawValue), "status": .string(record.status.rawValue)], status: .accepted) }
+        guard case .object(var object) = RunJSON.record(record) else { return Reply.data(RunJSON.record(record)) }
+        object["tasks"] = .array(try await store.tasks(of: id).map(RunJSON.task))
+        return Reply.data(.object(object))
     }
 
     private func launch(_ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal, catalog: Catalog, runID: RunID, wait: Bool) async throws -> Response {
@@ -392,14 +420,14 @@ struct Routes: Sendable {
             _ = try await services.store.count(tenant: nil, status: nil, crew: nil)
             checks.append(("store", true, "writable"))
         } catch {
-            checks.append(("store", false, "\(error)"))
+            checks.append(("store", false, "not readable"))
         }
         if let secrets = services.secrets {
             do {
                 _ = try await secrets.secret("health/probe", scope: .platform)
                 checks.append(("secret_store", true, "reachable"))
             } catch {
-                checks.append(("secret_store", false, "\(error)"))
+                checks.append(("secret_store", false, "unreachable"))
             }
         }
         let (providersOK, providersDetail) = await services.providersReady(catalog)

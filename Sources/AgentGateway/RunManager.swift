@@ -13,6 +13,8 @@ public actor RunManager {
     private let metrics: GatewayMetrics
     private let concurrentRunsPerTenant: Int
     private var active: [RunID: Active] = [:]
+    /// Runs that passed the limit check and are being stored (counted against the limit, awaited by a drain).
+    private var starting: [TenantID: Int] = [:]
     private var accepting = true
 
     init(store: SQLiteRunStore, metrics: GatewayMetrics, concurrentRunsPerTenant: Int) {
@@ -30,14 +32,25 @@ public actor RunManager {
         agents: @escaping @Sendable (AgentID) -> AgentDefinition?, runID: RunID
     ) async throws -> Task<RunResult?, Never> {
         guard accepting else { throw GatewayError(.unavailable, "the service is shutting down") }
-        let running = active.values.count { $0.tenant == principal.tenant }
+        // The slot is taken before the first suspension, so concurrent starts cannot all pass the check.
+        let running = active.values.count { $0.tenant == principal.tenant } + starting[principal.tenant, default: 0]
         guard running < concurrentRunsPerTenant else {
             throw GatewayError(.rateLimited, "tenant \(principal.tenant) already has \(running) runs in flight (limit \(concurrentRunsPerTenant))", retryAfter: 5)
         }
+        starting[principal.tenant, default: 0] += 1
+        defer { starting[principal.tenant, default: 1] -= 1 }
         let record = RunRecord(
             id: runID, tenant: principal.tenant, user: principal.user, crew: crew.id.rawValue, status: .running,
             inputs: .object(JSONObject(inputs.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })))
         try await store.insert(record)
+        guard accepting else {
+            // A drain began while this run was being stored: it never starts.
+            var interrupted = record
+            interrupted.status = .interrupted
+            interrupted.finishedAt = Date()
+            try? await store.update(interrupted)
+            throw GatewayError(.unavailable, "the service is shutting down")
+        }
         var environment = environment
         let store = self.store
         environment.models = RecordingModelResolver(base: environment.models) { reference, request, response in
@@ -82,7 +95,7 @@ public actor RunManager {
     public func drain(grace: Duration) async {
         accepting = false
         let deadline = ContinuousClock.now + grace
-        while !active.isEmpty, ContinuousClock.now < deadline {
+        while !active.isEmpty || starting.values.contains(where: { $0 > 0 }), ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
         let remaining = active

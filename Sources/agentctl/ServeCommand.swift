@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
         var token: String?
         switch CredentialReference(parsing: tokenRef) {
         case .environment(let name)?: token = ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
-        case .secret(let path)?: token = try await secrets.secret(path, scope: .platform)
+        case .secret(let path)?: token = try await secrets.secret(path, scope: .platform).flatMap { $0.isEmpty ? nil : $0 }
         case nil: throw ValidationError("--token-ref must be env:NAME or secret:path")
         }
         if token == nil, !insecureDev {
@@ -69,17 +69,16 @@ struct ServeCommand: AsyncParsableCommand {
                 var models = Set(catalog.agents.compactMap(\.model))
                 if let model = registry.config.defaultModel { models.insert(model) }
                 guard !models.isEmpty else { return (false, "no default model and no agent names a model") }
-                var problems: [String] = []
+                // This check is unauthenticated: it names providers, never credential references.
+                var missing: [String] = []
                 for provider in Set(models.map(\.provider)).sorted() {
                     switch await registry.credentialStatus(provider) {
                     case .present, .notNeeded: continue
-                    case .missing(let reference): problems.append("\(provider): \(reference) is not set")
-                    case .unavailable(let message): problems.append("\(provider): \(message)")
-                    case .unknownProvider: problems.append("\(provider): not configured")
+                    case .missing, .unavailable, .unknownProvider: missing.append(provider)
                     }
                 }
                 let used = Set(models.map(\.provider)).sorted().joined(separator: ", ")
-                return problems.isEmpty ? (true, "providers in use: \(used)") : (false, problems.joined(separator: "; "))
+                return missing.isEmpty ? (true, "providers in use: \(used)") : (false, "no usable credential for \(missing.joined(separator: ", "))")
             })
         try await Gateway.run(services, host: host, port: port) { bound in
             Console.error("agentctl serve: listening on http://\(host):\(bound)")

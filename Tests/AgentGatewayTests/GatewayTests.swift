@@ -3,6 +3,9 @@ import AgentRuntime
 import AgentRuntimeTesting
 import Agents
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -208,6 +211,7 @@ struct GatewayTests {
                 try #expect(F.json(response)["error"]?["details"] == [["field": "inputs.target_keyword", "message": "required input is missing"]])
             }
             try await client.execute(uri: "/v1/crews/nope/runs", method: .post, headers: F.headers(), body: F.body([:])) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/v1/runs?page=9223372036854775807&limit=200", method: .get, headers: F.headers()) { #expect($0.status == .badRequest) }
             try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(), body: ByteBuffer(string: "{\"inputs\": ")) { response in
                 #expect(response.status == .badRequest)
                 try #expect(F.json(response)["error"]?["code"] == "VALIDATION_ERROR")
@@ -235,6 +239,20 @@ struct GatewayTests {
             }
             #expect(ids[0] == ids[1])
             #expect(ids[0] != ids[2])
+            // A first attempt that fails does not use up its key.
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "key-2"]
+            try await client.execute(uri: "/v1/crews/seo-audit/runs", method: .post, headers: F.headers(extra: key), body: F.body(["inputs": [:]])) { #expect($0.status == .badRequest) }
+            let retried = try await client.execute(uri: "/v1/crews/seo-audit/runs", method: .post, headers: F.headers(extra: key),
+                                                   body: F.body(["inputs": ["website_url": "https://acme.test", "competitors": "globex.test"], "wait": true])) { response in
+                #expect(response.status == .ok)
+                return try F.json(response)["data"]?["run_id"]?.stringValue ?? "?"
+            }
+            // Waiting on a key whose run exists answers with the finished run.
+            try await client.execute(uri: "/v1/crews/seo-audit/runs", method: .post, headers: F.headers(extra: key), body: F.body(["wait": true])) { response in
+                #expect(response.status == .ok)
+                try #expect(F.json(response)["data"]?["run_id"]?.stringValue == retried)
+                try #expect(F.json(response)["data"]?["status"] == "succeeded")
+            }
         }
     }
 
@@ -461,6 +479,30 @@ struct GatewayTests {
         await fixture.services.runs.drain(grace: .zero)
     }
 
+    @Test("simultaneous starts cannot pass the concurrent-run limit together")
+    func simultaneousStarts() async throws {
+        let configuration = GatewayConfiguration(serviceToken: F.token, concurrentRunsPerTenant: 2, eventPollInterval: .milliseconds(20))
+        let fixture = try F(configuration: configuration) { _ in
+            try await Task.sleep(for: .seconds(30))
+            return ScriptedChatModel.text("late")
+        }
+        defer { fixture.directory.remove() }
+        try await fixture.app.test(.router) { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(),
+                                                 body: F.body(["inputs": ["topic": "a", "target_keyword": "b"]])) { $0.status }
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .accepted }.count == 2)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 10)
+        }
+        await fixture.services.runs.drain(grace: .zero)
+    }
+
     @Test("draining cancels runs still going after the grace period and records them as interrupted; a crash's leftovers are interrupted on start")
     func drain() async throws {
         let fixture = try F { _ in
@@ -488,24 +530,48 @@ struct GatewayTests {
         #expect(try await fixture.services.store.run("crashed", tenant: nil)?.status == .interrupted)
     }
 
-    @Test("graceful shutdown over a live socket: the server stops, and a run in flight finishes within the grace period")
+    /// Serves `fixture` on a free loopback port, posts one run over a real socket, then shuts down gracefully.
+    static func shutDownAfterOneRun(_ fixture: F) async throws -> (runID: String, shutdown: Duration) {
+        let port = PortBox()
+        let group = try await Gateway.serviceGroup(fixture.services, host: "127.0.0.1", port: 0) { port.set($0) }
+        let serving = Task { try await group.run() }
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(try await port.wait())/v1/crews/content-approval/runs")!)
+        request.httpMethod = "POST"
+        for field in F.headers() { request.setValue(field.value, forHTTPHeaderField: field.name.rawName) }
+        request.httpBody = Data(#"{"inputs": {"topic": "a", "target_keyword": "b"}}"#.utf8)
+        let (data, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 202)
+        let id = try JSONParser.value(Array(data))["data"]?["run_id"]?.stringValue ?? ""
+        let started = ContinuousClock.now
+        await group.triggerGracefulShutdown()
+        try await serving.value
+        return (id, ContinuousClock.now - started)
+    }
+
+    @Test("graceful shutdown over a live socket: a run in flight finishes within the grace period, then the server stops")
     func gracefulShutdown() async throws {
-        let configuration = GatewayConfiguration(serviceToken: F.token, eventPollInterval: .milliseconds(20), shutdownGracePeriod: .seconds(10))
+        let configuration = GatewayConfiguration(serviceToken: F.token, eventPollInterval: .milliseconds(20), shutdownGracePeriod: .seconds(20))
         let fixture = try F(configuration: configuration) { request in
             try await Task.sleep(for: .milliseconds(150))
             return try await F.answer(request)
         }
         defer { fixture.directory.remove() }
-        let app = try await Gateway.application(fixture.services, host: "127.0.0.1", port: 0)
-        let id = try await app.test(.live) { client in
-            try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(), body: F.body(["inputs": ["topic": "a", "target_keyword": "b"]])) { response in
-                #expect(response.status == .accepted)
-                return try F.json(response)["data"]?["run_id"]?.stringValue ?? ""
-            }
-        }
-        // Leaving `test` shut the server down gracefully; the drain let the run finish.
+        let (id, _) = try await Self.shutDownAfterOneRun(fixture)
         let status = try await fixture.services.store.run(RunID(id), tenant: nil)?.status
         #expect(status == .succeeded)
+    }
+
+    @Test("graceful shutdown: a run still going when the grace period ends is cancelled and recorded as interrupted")
+    func shutdownDeadline() async throws {
+        let configuration = GatewayConfiguration(serviceToken: F.token, eventPollInterval: .milliseconds(20), shutdownGracePeriod: .milliseconds(300))
+        let fixture = try F(configuration: configuration) { _ in
+            try await Task.sleep(for: .seconds(60))
+            return ScriptedChatModel.text("late")
+        }
+        defer { fixture.directory.remove() }
+        let (id, shutdown) = try await Self.shutDownAfterOneRun(fixture)
+        #expect(shutdown < .seconds(15))
+        #expect(try await fixture.services.store.run(RunID(id), tenant: nil)?.status == .interrupted)
     }
 
     @Test("openapi.json describes exactly the routes the gateway serves")
@@ -523,5 +589,21 @@ struct GatewayTests {
         }
         #expect(documented == Set(Gateway.routes.map { "\($0.method) \($0.path)" }))
         #expect(document["openapi"]?.stringValue?.hasPrefix("3.") == true)
+    }
+}
+
+/// The port a server bound, from its start callback.
+final class PortBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var port: Int?
+
+    func set(_ value: Int) { lock.withLock { port = value } }
+
+    func wait() async throws -> Int {
+        for _ in 0..<1000 {
+            if let port = lock.withLock({ port }) { return port }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw CancellationError()
     }
 }

@@ -87,6 +87,11 @@ extension SQLiteRunStore {
         try execute("UPDATE runs SET status = ? WHERE id = ?", [.text(status.rawValue), .text(runID.rawValue)])
     }
 
+    /// Sets a run's status only while it is `from` (so a late update cannot undo a final status).
+    public func setStatus(_ runID: RunID, _ status: RunStatus, from: RunStatus) throws {
+        try execute("UPDATE runs SET status = ? WHERE id = ? AND status = ?", [.text(status.rawValue), .text(runID.rawValue), .text(from.rawValue)])
+    }
+
     /// Stores a pending approval.
     public func insertApproval(_ request: ApprovalRequest, expiresAt: Date) throws {
         try execute("INSERT INTO approvals (id, run_id, tenant, user, roles, agent, tool, arguments, status, requested_at, expires_at) VALUES (?,?,?,?,?,?,?,?,'pending',?,?)", [
@@ -153,6 +158,16 @@ extension SQLiteRunStore {
         }
         try execute("INSERT INTO idempotency VALUES (?,?,?,?)", [.text(tenant.rawValue), .text(key), .text(runID.rawValue), .real(Date().timeIntervalSince1970)])
         return nil
+    }
+
+    /// Forgets a claimed key whose run never started (so a retry with the same key can start it).
+    public func releaseIdempotencyKey(_ key: String, tenant: TenantID, runID: RunID) throws {
+        try execute("DELETE FROM idempotency WHERE tenant = ? AND key = ? AND run_id = ?", [.text(tenant.rawValue), .text(key), .text(runID.rawValue)])
+    }
+
+    /// Whether some Idempotency-Key still names `runID` (false once a failed start released it).
+    public func isIdempotencyKeyClaimed(for runID: RunID) throws -> Bool {
+        try !select("SELECT 1 FROM idempotency WHERE run_id = ?", [.text(runID.rawValue)]) { _ in 1 }.isEmpty
     }
 
     /// Stores a version of an agent definition (the text as written), numbered 1, 2, 3, ...; returns its number.
@@ -238,8 +253,19 @@ public struct StoreApprovalGate: ApprovalGate {
     public func decide(_ request: ApprovalRequest) async throws -> ApprovalDecision {
         let expiresAt = Date().addingTimeInterval(expiry.seconds)
         try await store.insertApproval(request, expiresAt: expiresAt)
-        try await store.setStatus(request.runID, .awaitingApproval)
-        defer { Task { try? await store.setStatus(request.runID, .running) } }
+        try await store.setStatus(request.runID, .awaitingApproval, from: .running)
+        do {
+            let decision = try await wait(for: request, expiresAt: expiresAt)
+            try await store.setStatus(request.runID, .running, from: .awaitingApproval)
+            return decision
+        } catch {
+            // Cancelled while waiting: back to running (the run's final status is written after this).
+            try? await store.setStatus(request.runID, .running, from: .awaitingApproval)
+            throw error
+        }
+    }
+
+    private func wait(for request: ApprovalRequest, expiresAt: Date) async throws -> ApprovalDecision {
         while true {
             if let record = try await store.approval(request.id, tenant: nil), record.status != "pending" {
                 return ApprovalDecision(approved: record.status == "approved", by: record.decidedBy ?? "", comment: record.comment ?? "", expired: record.status == "expired")
