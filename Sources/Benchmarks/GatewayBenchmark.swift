@@ -1,5 +1,6 @@
 import AgentGateway
 import AgentRuntime
+import AgentRuntimeTesting
 import Agents
 import Foundation
 import Tools
@@ -109,21 +110,6 @@ enum GatewayBenchmark {
     }
 }
 
-/// The port the server bound, handed from its start callback to the benchmark.
-final class PortBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var port: Int?
-
-    func set(_ value: Int) { lock.withLock { port = value } }
-
-    func wait() async throws -> Int {
-        for _ in 0..<500 {
-            if let port = lock.withLock({ port }) { return port }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw BenchmarkError("the gateway did not start")
-    }
-}
 
 /// `agentruntime-bench load-client --port P --runs N`: posts N runs at once, one thread and one blocking socket each,
 /// and prints `ok <seconds>` or `fail <reason>` per request, then `cpu <seconds>`.

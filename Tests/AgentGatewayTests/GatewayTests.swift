@@ -592,18 +592,3 @@ struct GatewayTests {
     }
 }
 
-/// The port a server bound, from its start callback.
-final class PortBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var port: Int?
-
-    func set(_ value: Int) { lock.withLock { port = value } }
-
-    func wait() async throws -> Int {
-        for _ in 0..<1000 {
-            if let port = lock.withLock({ port }) { return port }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw CancellationError()
-    }
-}
