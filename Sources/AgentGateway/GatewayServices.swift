@@ -77,6 +77,8 @@ public struct GatewayServices: Sendable {
     public let metrics: GatewayMetrics
     /// Runs in flight.
     public let runs: RunManager
+    /// Serialises definition updates.
+    let configUpdates = SerialQueue()
 
     /// Creates the services.
     public init(
@@ -93,5 +95,23 @@ public struct GatewayServices: Sendable {
         self.providersReady = providersReady
         self.metrics = GatewayMetrics()
         self.runs = RunManager(store: store, metrics: metrics, concurrentRunsPerTenant: configuration.concurrentRunsPerTenant)
+    }
+}
+
+/// Runs async operations one at a time, in arrival order.
+actor SerialQueue {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        if busy {
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
+        }
+        return try await body()
     }
 }

@@ -358,9 +358,15 @@ struct Routes: Sendable {
             throw GatewayError(.payloadTooLarge, "the request body is larger than \(context.maxUploadSize) bytes")
         }
         let bytes = Array(buffer.readableBytesView)
+        guard IdentifierPattern.isSafeFolder(id) else { throw GatewayError(.validation, "invalid agent id \"\(id)\"", details: [["field": "agent_id", "message": "lowercase letters, digits and hyphens"]]) }
         guard let category = (try? JSONParser.value(bytes))?["category"]?.stringValue, IdentifierPattern.isSafeFolder(category) else {
             throw GatewayError(.validation, "the body must be an agent definition with a category", details: [["field": "category", "message": "required"]])
         }
+        // One update at a time: write, reload and rollback must not interleave.
+        return try await services.configUpdates.run { try await replaceAgent(id: id, category: category, bytes: bytes, principal: principal) }
+    }
+
+    private func replaceAgent(id: String, category: String, bytes: [UInt8], principal: Principal) async throws -> Response {
         let holder = services.catalog
         let current = await holder.catalog
         if let existing = current.agent(AgentID(id)), existing.category != category {
@@ -378,7 +384,14 @@ struct Routes: Sendable {
         let previous = try? String(contentsOf: file, encoding: .utf8)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(bytes).write(to: file, options: .atomic)
-        let reloaded = try await holder.reload()
+        let reloaded: Catalog
+        do {
+            reloaded = try await holder.reload()
+        } catch {
+            if let previous { try? Data(previous.utf8).write(to: file, options: .atomic) } else { try? FileManager.default.removeItem(at: file) }
+            _ = try? await holder.reload()
+            throw error
+        }
         let problems = reloaded.diagnostics.filter { $0.severity == .error && $0.file.hasSuffix("/\(category)/\(id).json") }
         if !problems.isEmpty {
             // The file is fine alone but clashes with the rest of the catalog: put the old one back.

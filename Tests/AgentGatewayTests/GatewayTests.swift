@@ -424,6 +424,15 @@ struct GatewayTests {
             try await client.execute(uri: "/v1/agents/seo-specialist/invoke", method: .post, headers: F.headers(), body: F.body(["prompt": "Who are you?"])) { #expect($0.status == .ok) }
             let system = await fixture.model.requests.last.flatMap { request in request.messages.first.flatMap { if case .system(let text) = $0 { text } else { nil } } } ?? ""
             #expect(system.contains("Principal SEO Strategist"))
+            // Simultaneous updates are applied one after the other.
+            let versions = try await withThrowingTaskGroup(of: JSONValue?.self) { group in
+                for _ in 0..<4 {
+                    group.addTask { try await client.execute(uri: "/v1/agents/seo-specialist", method: .put, headers: admin, body: F.body(updated)) { try F.json($0)["data"]?["version"] } }
+                }
+                return try await group.reduce(into: [JSONValue?]()) { $0.append($1) }
+            }
+            #expect(Set(versions) == [3, 4, 5, 6])
+            try await client.execute(uri: "/v1/agents/../etc", method: .put, headers: admin, body: F.body(updated)) { #expect($0.status != .ok) }
             let audit = try await fixture.services.store.audit(tenant: "acme", since: nil, limit: 10)
             #expect(audit.contains { $0.tool == "config.agent_update" && $0.user == "ada" && $0.detail.contains("Senior SEO Specialist") })
         }
