@@ -161,8 +161,11 @@ struct Routes: Sendable {
         let task = try await services.runs.start(
             crew, inputs: inputs, principal: principal, environment: services.environment(principal), agents: { catalog.agent($0) }, runID: runID)
         guard wait else { return Reply.data(["run_id": .string(runID.rawValue), "status": "running"], status: .accepted) }
-        guard let result = await task.value else { throw GatewayError(.internalError, "the run could not start") }
-        return Reply.data(RunJSON.result(result))
+        switch await task.value {
+        case .success(let result): return Reply.data(RunJSON.result(result))
+        case .failure(.cancelled): throw GatewayError(.conflict, "run \(runID) was cancelled")
+        case .failure(let error): throw GatewayError(.validation, "run \(runID) could not be carried out: \(error.description)", details: [["field": "", "message": .string(error.code)]])
+        }
     }
 
     private func listRuns(_ request: Request, _ context: GatewayContext) async throws -> Response {

@@ -6,7 +6,7 @@ import Foundation
 public actor RunManager {
     private struct Active {
         var tenant: TenantID
-        var task: Task<RunResult?, Never>
+        var task: Task<Result<RunResult, EngineError>, Never>
     }
 
     private let store: SQLiteRunStore
@@ -30,7 +30,7 @@ public actor RunManager {
     func start(
         _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal, environment: EngineEnvironment,
         agents: @escaping @Sendable (AgentID) -> AgentDefinition?, runID: RunID
-    ) async throws -> Task<RunResult?, Never> {
+    ) async throws -> Task<Result<RunResult, EngineError>, Never> {
         guard accepting else { throw GatewayError(.unavailable, "the service is shutting down") }
         // The slot is taken before the first suspension, so concurrent starts cannot all pass the check.
         let running = active.values.count { $0.tenant == principal.tenant } + starting[principal.tenant, default: 0]
@@ -59,20 +59,29 @@ public actor RunManager {
         let sink = FanOutEventSink([RunStoreEventSink(store: store), AuditEventSink(store: store, principal: principal), metrics])
         let runner = CrewRunner(environment: environment)
         let metrics = self.metrics
-        let task = Task<RunResult?, Never> {
-            let result = try? await runner.run(crew, inputs: inputs, principal: principal, agents: agents, runID: runID, sink: sink)
-            if let result {
+        let task = Task<Result<RunResult, EngineError>, Never> {
+            let started = ContinuousClock.now
+            let outcome: Result<RunResult, EngineError>
+            do {
+                let result = try await runner.run(crew, inputs: inputs, principal: principal, agents: agents, runID: runID, sink: sink)
                 try? await store.update(record.finished(with: result))
                 try? await store.saveTasks(result.tasks, of: runID)
                 await metrics.runFinished(crew: crew.id.rawValue, status: result.status, seconds: result.duration.seconds)
-            } else {
+                outcome = .success(result)
+            } catch {
+                // The run could not be carried out at all (an agent missing from the catalog, inputs the engine refused).
+                let engineError = error as? EngineError ?? (error is CancellationError ? .cancelled : .modelUnavailable("the run stopped on an internal error"))
                 var failed = record
-                failed.status = .failed
+                failed.status = engineError == .cancelled ? .cancelled : .failed
                 failed.finishedAt = Date()
+                failed.errorCode = engineError.code
+                failed.errorMessage = engineError.description
                 try? await store.update(failed)
+                await metrics.runFinished(crew: crew.id.rawValue, status: failed.status, seconds: (ContinuousClock.now - started).seconds)
+                outcome = .failure(engineError)
             }
             await self.finished(runID)
-            return result
+            return outcome
         }
         active[runID] = Active(tenant: principal.tenant, task: task)
         await metrics.setInFlight(active.count)
