@@ -4,8 +4,8 @@ import PackageDescription
 /// AgentRuntime: a multi-agent orchestration runtime.
 ///
 /// Library modules (`AgentRuntime`, `Agents`, `Tools`) import Foundation only.
-/// Packages are confined to the edge: `agentctl` (swift-argument-parser) and,
-/// once it lands, `AgentGateway` (Hummingbird).
+/// Packages are confined to the edge: `agentctl` (swift-argument-parser),
+/// `AgentGateway` (Hummingbird) and `NIOTransport` (async-http-client).
 let package = Package(
     name: "AgentRuntime",
     platforms: [.macOS(.v14)],
@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Agents", targets: ["Agents"]),
         .library(name: "Tools", targets: ["Tools"]),
         .library(name: "AgentGateway", targets: ["AgentGateway"]),
+        .library(name: "NIOTransport", targets: ["NIOTransport"]),
         .library(name: "AgentRuntimeTesting", targets: ["AgentRuntimeTesting"]),
         .executable(name: "agentctl", targets: ["agentctl"]),
         .executable(name: "agentruntime-bench", targets: ["Benchmarks"]),
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -38,18 +40,27 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
+        .target(
+            name: "NIOTransport",
+            dependencies: [
+                "AgentRuntime", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .target(name: "AgentRuntimeTesting", dependencies: ["AgentRuntime"]),
         .executableTarget(
             name: "agentctl",
             dependencies: [
-                "AgentRuntime", "Agents", "Tools", "AgentGateway",
+                "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "Benchmarks", dependencies: ["AgentRuntime", "Agents", "Tools", "AgentGateway", "AgentRuntimeTesting"]),
+        .executableTarget(name: "Benchmarks", dependencies: ["AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "AgentRuntimeTesting"]),
         .testTarget(name: "AgentRuntimeTests", dependencies: ["AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "AgentRuntime", "Tools", "AgentRuntimeTesting"]),
-        .testTarget(name: "ToolsTests", dependencies: ["Tools", "AgentRuntime", "Agents", "AgentRuntimeTesting"]),
+        .testTarget(name: "ToolsTests", dependencies: ["Tools", "AgentRuntime", "Agents", "NIOTransport", "AgentRuntimeTesting"]),
+        .testTarget(name: "NIOTransportTests", dependencies: ["NIOTransport", "AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(name: "agentctlTests", dependencies: ["agentctl", "AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(
             name: "AgentGatewayTests",

@@ -80,6 +80,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private var _maxInFlight = 0
     private var _requests = 0
     private var _disconnects = 0
+    private var _connections = 0
+    private var _received: [Request] = []
     private var _lastBody: [UInt8] = []
     private var _stopped = false
     private var connections: Set<Int32> = []
@@ -94,37 +96,17 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     public var requestCount: Int { lock.withLock { _requests } }
     /// The body of the most recent request.
     public var lastBody: [UInt8] { lock.withLock { _lastBody } }
+    /// Connections accepted (a keep-alive client makes one for many requests).
+    public var connectionCount: Int { lock.withLock { _connections } }
+    /// The requests received, in order (the last 1,000).
+    public var receivedRequests: [Request] { lock.withLock { _received } }
     /// Responses cut short because the client closed the connection.
     public var clientDisconnects: Int { lock.withLock { _disconnects } }
 
     /// Starts a server answering every request with `handler`.
     public init(handler: @escaping @Sendable (Request) -> Response) throws {
         self.handler = handler
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw HTTPTransportError(kind: .connection, message: "socket() failed") }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 2048) == 0 else {
-            close(fd)
-            throw HTTPTransportError(kind: .connection, message: "bind/listen on 127.0.0.1 failed")
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        listener = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
+        (listener, port) = try LoopbackSocket.listen(backlog: 2048)
         let thread = Thread { [self] in acceptLoop() }
         thread.stackSize = 1 << 20
         thread.start()
@@ -162,7 +144,10 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             }
             var yes: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
-            lock.withLock { _ = connections.insert(fd) }
+            lock.withLock {
+                _ = connections.insert(fd)
+                _connections += 1
+            }
             // A connection accepted while stopping is shut down by stop() or right here.
             if lock.withLock({ _stopped }) { shutdown(fd, Int32(SHUT_RDWR)) }
             let thread = Thread { [self] in
@@ -181,6 +166,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
             lock.withLock {
                 _requests += 1
                 _lastBody = request.body
+                _received.append(request)
+                if _received.count > 1000 { _received.removeFirst(_received.count - 1000) }
                 _inFlight += 1
                 _maxInFlight = max(_maxInFlight, _inFlight)
             }
@@ -231,19 +218,16 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         return true
     }
 
-    private func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if sent <= 0 { return false }
-            offset += sent
-        }
-        return true
-    }
+    private func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool { LoopbackSocket.sendAll(fd, bytes) }
 
     private static func reason(_ status: Int) -> String {
         switch status {
         case 200: return "OK"
+        case 301: return "Moved Permanently"
+        case 302: return "Found"
+        case 303: return "See Other"
+        case 307: return "Temporary Redirect"
+        case 308: return "Permanent Redirect"
         case 400: return "Bad Request"
         case 401: return "Unauthorized"
         case 429: return "Too Many Requests"

@@ -13,7 +13,12 @@ public enum RuntimeConfigLoader {
     public static let fileName = "agentruntime.json"
 
     /// Every top-level field.
-    public static let allowed = ["$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits", "approval_expiry_seconds"]
+    public static let allowed = ["$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits", "approval_expiry_seconds", "http"]
+    /// Every field of `http`.
+    public static let httpAllowed = [
+        "client", "max_connections_per_host", "connect_timeout_seconds", "idle_timeout_seconds", "pool_idle_timeout_seconds", "max_redirects",
+        "max_response_bytes",
+    ]
     /// Every field of `limits`.
     public static let limitsAllowed = [
         "max_llm_calls", "max_tokens", "max_cost_usd", "max_wall_time_seconds", "max_delegations", "max_tool_mistakes_per_task",
@@ -123,6 +128,9 @@ public enum RuntimeConfigLoader {
             config.limits = limits
         }
         if let seconds = reader.integer(fields, "approval_expiry_seconds", range: 1...2_592_000) { config.approvalExpiry = .seconds(seconds) }
+        if let member = fields["http"], let http = reader.httpSettings(member.value, at: JSONPointer.root.appending("http"), base: config.http) {
+            config.http = http
+        }
         if let member = fields["tenant_rate_limit"] {
             config.tenantRateLimit = reader.rateLimit(member.value, at: JSONPointer.root.appending("tenant_rate_limit"))
         }
@@ -131,6 +139,24 @@ public enum RuntimeConfigLoader {
 }
 
 extension DefinitionReader {
+    mutating func httpSettings(_ node: JSONNode, at pointer: JSONPointer, base: HTTPClientSettings) -> HTTPClientSettings? {
+        guard let fields = object(node, at: pointer, what: "http settings", allowed: RuntimeConfigLoader.httpAllowed, required: []) else { return nil }
+        var settings = base
+        if let text = string(fields, "client"), let member = fields["client"] {
+            if let client = HTTPClientSettings.Client(rawValue: text) { settings.client = client } else {
+                let words = HTTPClientSettings.Client.allCases.map(\.rawValue)
+                error(.invalidValue, "\"client\" must be one of \(words.joined(separator: ", ")), found \"\(text)\"\(NameSuggestion.didYouMean(text, in: words))", at: member.value.offset, pointer.appending("client"))
+            }
+        }
+        if let value = integer(fields, "max_connections_per_host", range: 1...65_536) { settings.maxConnectionsPerHost = value }
+        if let value = number(fields, "connect_timeout_seconds", range: 0.01...600) { settings.connectTimeout = .milliseconds(Int((value * 1000).rounded())) }
+        if let value = number(fields, "idle_timeout_seconds", range: 1...86_400) { settings.idleTimeout = .milliseconds(Int((value * 1000).rounded())) }
+        if let value = number(fields, "pool_idle_timeout_seconds", range: 1...86_400) { settings.poolIdleTimeout = .milliseconds(Int((value * 1000).rounded())) }
+        if let value = integer(fields, "max_redirects", range: 0...20) { settings.maxRedirects = value }
+        if let value = integer(fields, "max_response_bytes", range: 1024...(1 << 30)) { settings.maxResponseBytes = value }
+        return settings
+    }
+
     mutating func rateLimit(_ node: JSONNode, at pointer: JSONPointer) -> RateLimit? {
         guard let fields = object(node, at: pointer, what: "rate limit", allowed: ["requests_per_minute", "tokens_per_minute"], required: []) else { return nil }
         return RateLimit(

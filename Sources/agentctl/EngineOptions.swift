@@ -40,7 +40,7 @@ struct EngineOptions: ParsableArguments {
         let models: any ModelResolver = model.flatMap(ModelReference.init(parsing:)).map { OverridingModelResolver(base: registry, reference: $0) } ?? registry
         let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)
         for file in await knowledge.skipped { Console.error("warning: knowledge/\(file.path) skipped: \(file.reason)") }
-        let client = ConnectorClient(transport: URLSessionTransport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
+        let client = ConnectorClient(transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
         return EngineEnvironment(
             models: models, tools: ToolRegistry.standard(client: client, knowledge: knowledge), policy: TenantToolPolicy(tenants: tenants.tenants),
             secrets: try runtime.secretStore(), limits: tenants.tenants[principal.tenant]?.limits ?? registry.config.limits,

@@ -2,6 +2,7 @@ import AgentRuntime
 import Agents
 import ArgumentParser
 import Foundation
+import NIOTransport
 import Tools
 
 /// Where the runtime config comes from, and the adapters built from it (the composition root).
@@ -16,7 +17,12 @@ struct RuntimeOptions: ParsableArguments {
     }
 
     /// The environment defaults with the config file on top; exits with diagnostics when the file has errors.
+    /// Read once per process (diagnostics print once); every command shares the result.
     func loadConfig() throws -> RuntimeConfig {
+        try ProcessAdapters.shared.config { try readConfig() }
+    }
+
+    private func readConfig() throws -> RuntimeConfig {
         let environment = ProcessInfo.processInfo.environment
         if config != nil, !FileManager.default.fileExists(atPath: configFile.path) {
             Console.error("error: config file not found: \(configFile.path)")
@@ -33,6 +39,10 @@ struct RuntimeOptions: ParsableArguments {
     /// or AppRole (`VAULT_ROLE_ID` + `VAULT_SECRET_ID`), KV v2 mount `VAULT_KV_MOUNT` (default `secret`);
     /// otherwise environment variables over `./.env`.
     func secretStore() throws -> any SecretStore {
+        try ProcessAdapters.shared.secrets { try makeSecretStore() }
+    }
+
+    private func makeSecretStore() throws -> any SecretStore {
         let environment = ProcessInfo.processInfo.environment
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         if let address = (value("VAULT_ADDR") ?? value("BAO_ADDR")).flatMap(URL.init(string:)) {
@@ -45,18 +55,72 @@ struct RuntimeOptions: ParsableArguments {
                 Console.error("error: VAULT_ADDR is set but neither VAULT_TOKEN nor VAULT_ROLE_ID and VAULT_SECRET_ID are")
                 throw ExitCode(ExitStatus.invalid)
             }
-            return VaultSecretStore(address: address, mount: value("VAULT_KV_MOUNT") ?? "secret", authentication: authentication, namespace: value("VAULT_NAMESPACE"))
+            return VaultSecretStore(
+                address: address, mount: value("VAULT_KV_MOUNT") ?? "secret", authentication: authentication, transport: try transport(),
+                namespace: value("VAULT_NAMESPACE"))
         }
         return try EnvironmentSecretStore(dotEnv: URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".env"))
     }
 
-    /// The provider registry over a URLSession transport, with each tenant's own rate limit.
+    /// The provider registry over the process's transport, with each tenant's own rate limit.
     func registry(tenantRateLimits: [TenantID: RateLimit] = [:]) throws -> ProviderRegistry {
-        ProviderRegistry(config: try loadConfig(), transport: URLSessionTransport(), secrets: try secretStore(), tenantRateLimits: tenantRateLimits)
+        ProviderRegistry(config: try loadConfig(), transport: try transport(), secrets: try secretStore(), tenantRateLimits: tenantRateLimits)
+    }
+
+    /// The one HTTP transport of the process (providers, connectors and the secret store share its pools): the NIO
+    /// client unless `http.client` (or `AGENTRUNTIME_HTTP_CLIENT`) says `urlsession`; redirects followed by
+    /// ``RedirectingTransport``'s rules.
+    func transport() throws -> any HTTPTransport {
+        let settings = try loadConfig().http
+        return try ProcessAdapters.shared.transport {
+            let base: any HTTPTransport
+            switch settings.client {
+            case .nio:
+                do { base = try AsyncHTTPClientTransport(settings: settings) } catch {
+                    Console.error("error: \(error)")
+                    throw ExitCode(ExitStatus.invalid)
+                }
+            case .urlsession:
+                base = URLSessionTransport(maximumConnectionsPerHost: settings.maxConnectionsPerHost, idleTimeout: settings.idleTimeout.seconds)
+            }
+            return RedirectingTransport(base, maxRedirects: settings.maxRedirects)
+        }
     }
 }
 
 extension ExitStatus {
     /// A model or tool call failed.
     static let callFailed: Int32 = 3
+}
+
+/// The adapters a process builds once and every command shares: the config (so its diagnostics print once), the
+/// HTTP transport (one set of connection pools) and the secret store (one login).
+final class ProcessAdapters: Sendable {
+    static let shared = ProcessAdapters()
+
+    private let loadedConfig = Once<RuntimeConfig>()
+    private let builtTransport = Once<any HTTPTransport>()
+    private let builtSecrets = Once<any SecretStore>()
+
+    func config(_ make: () throws -> RuntimeConfig) throws -> RuntimeConfig { try loadedConfig.get(make) }
+    func transport(_ make: () throws -> any HTTPTransport) throws -> any HTTPTransport { try builtTransport.get(make) }
+    func secrets(_ make: () throws -> any SecretStore) throws -> any SecretStore { try builtSecrets.get(make) }
+}
+
+/// A value made on first use. `make` runs outside the lock (it may ask for another `Once`); when two callers race,
+/// the first value stored wins.
+final class Once<Value>: @unchecked Sendable {
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var value: Value?
+
+    func get(_ make: () throws -> Value) throws -> Value {
+        if let value = lock.withLock({ value }) { return value }
+        let made = try make()
+        return lock.withLock {
+            if let value { return value }
+            value = made
+            return made
+        }
+    }
 }

@@ -44,7 +44,7 @@ struct ServeCommand: AsyncParsableCommand {
         let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)
         let watcher = knowledge.watch(every: .seconds(5))
         defer { watcher.cancel() }
-        let client = ConnectorClient(transport: URLSessionTransport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
+        let client = ConnectorClient(transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
         let tools = ToolRegistry.standard(client: client, knowledge: knowledge)
         let base = EngineEnvironment(
             models: registry, tools: tools, policy: TenantToolPolicy(tenants: tenants.tenants), secrets: secrets, limits: registry.config.limits,

@@ -15,6 +15,7 @@ struct ToolsCommand: AsyncParsableCommand {
             abstract: "List every tool; with --tenant, --role and --agent, the tools that agent would be offered and why each other one is hidden.")
 
         @OptionGroup var catalog: CatalogOptions
+        @OptionGroup var runtime: RuntimeOptions
         @Option(name: .long, help: "The tenant.") var tenant: String?
         @Option(name: .long, help: "The caller's role.") var role: String?
         @Option(name: .long, help: "The agent.") var agent: String?
@@ -43,7 +44,7 @@ struct ToolsCommand: AsyncParsableCommand {
             let tenants = catalog.loadTenants()
             let policy = TenantToolPolicy(tenants: tenants.tenants)
             let principal = Principal(tenant: TenantID(tenant), user: "cli", roles: [parsedRole])
-            let registry = ToolRegistry.standard(client: ConnectorClient(transport: URLSessionTransport(), settings: TenantConnectorSettings(tenants: tenants.tenants)), knowledge: KnowledgeBase(root: catalog.knowledgeDirectory))
+            let registry = ToolRegistry.standard(client: ConnectorClient(transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants)), knowledge: KnowledgeBase(root: catalog.knowledgeDirectory))
             var rows: [[String]] = []
             var items: [JSONValue] = []
             for spec in specs {

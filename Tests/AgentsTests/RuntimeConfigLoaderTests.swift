@@ -44,6 +44,26 @@ struct RuntimeConfigLoaderTests {
         #expect(config.approvalExpiry == .seconds(900))
     }
 
+    @Test("the HTTP client: NIO by default, URLSession by config or environment, pool and timeouts checked")
+    func http() {
+        #expect(base.http == HTTPClientSettings())
+        #expect(base.http.client == .nio)
+        #expect(RuntimeConfig.fromEnvironment(["AGENTRUNTIME_HTTP_CLIENT": "URLSession"]).http.client == .urlsession)
+        let (config, diagnostics) = decode("""
+            {"http": {"client": "urlsession", "max_connections_per_host": 32, "connect_timeout_seconds": 2.5, "idle_timeout_seconds": 60,
+                      "pool_idle_timeout_seconds": 30, "max_redirects": 2, "max_response_bytes": 1048576}}
+            """)
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.formatted))")
+        #expect(config.http == HTTPClientSettings(
+            client: .urlsession, maxConnectionsPerHost: 32, connectTimeout: .milliseconds(2500), idleTimeout: .seconds(60), poolIdleTimeout: .seconds(30),
+            maxRedirects: 2, maxResponseBytes: 1 << 20))
+        let (_, bad) = decode("""
+            {"http": {"client": "curl", "max_connections_per_host": 0, "max_redirect": 3}}
+            """)
+        #expect(bad.map(\.pointer).sorted() == ["/http/client", "/http/max_connections_per_host", "/http/max_redirect"])
+        #expect(bad.first { $0.pointer == "/http/max_redirect" }?.message.contains("max_redirects") == true)
+    }
+
     @Test("a key pasted into the file is rejected without echoing it")
     func pastedKey() {
         let (_, diagnostics) = decode(#"{"providers": {"openai": {"kind": "openai", "api_key": "sk-proj-REALKEY123456789"}}}"#)

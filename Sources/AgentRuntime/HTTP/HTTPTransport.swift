@@ -135,6 +135,8 @@ public struct HTTPTransportError: Error, Hashable, Sendable, CustomStringConvert
         case connection
         /// The body was larger than allowed.
         case responseTooLarge = "response_too_large"
+        /// A redirect was refused: too many, a downgrade from https, or one that would resend the body elsewhere.
+        case redirect
     }
 
     /// What went wrong.

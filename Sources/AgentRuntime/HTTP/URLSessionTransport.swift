@@ -10,7 +10,11 @@ import FoundationNetworking
 /// callbacks to its own stream (Linux ignores per-task delegates). The overall
 /// deadline is enforced here, since URLSession's own timeouts are idle
 /// timeouts in whole seconds. Cookies and caches are off: tenants share the
-/// session, never state.
+/// session, never state. Redirects are delivered, not followed (wrap it in
+/// ``RedirectingTransport`` to follow them safely).
+///
+/// On Linux, libcurl keeps about one core busy while any request is in flight;
+/// the NIO transport (module `NIOTransport`) is the runtime's default.
 public final class URLSessionTransport: HTTPTransport, Sendable {
     private let session: URLSession
     private let router: TaskRouter
@@ -134,6 +138,14 @@ private final class TaskRouter: NSObject, URLSessionDataDelegate, @unchecked Sen
         }
         head?.resume(returning: (http?.statusCode ?? 0, headers))
         completionHandler(.allow)
+    }
+
+    /// Redirects are not followed here: the 3xx response is delivered, and ``RedirectingTransport`` decides.
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+        completionHandler: @escaping @Sendable (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {

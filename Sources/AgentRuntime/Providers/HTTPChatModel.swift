@@ -145,7 +145,7 @@ public struct HTTPChatModel<Format: ChatWireFormat>: ChatModel {
             case .timeout: failure = ProviderError(code: .timeout, message: error.message, provider: format.provider)
             case .cancelled: failure = ProviderError(code: .cancelled, message: error.message, provider: format.provider)
             case .connection: failure = ProviderError(code: .connection, message: error.message, provider: format.provider)
-            case .responseTooLarge:
+            case .responseTooLarge, .redirect:
                 failure = ProviderError(code: .invalidResponse, message: error.message, provider: format.provider)
             }
         case is CancellationError:

@@ -102,6 +102,8 @@ public struct RuntimeConfig: Sendable {
     public var limits: RunLimits
     /// How long a tool call waits for approval before the request expires (counting as a rejection).
     public var approvalExpiry: Duration = .seconds(3600)
+    /// The HTTP client every provider, connector and secret store call goes through.
+    public var http = HTTPClientSettings()
 
     /// Creates a config.
     public init(
@@ -154,6 +156,10 @@ public struct RuntimeConfig: Sendable {
                 : value("GEMINI_API_KEY") != nil ? ModelReference(provider: "gemini", model: "gemini-2.5-flash")
                 : value("GROQ_API_KEY") != nil ? ModelReference(provider: "groq", model: "llama-3.3-70b-versatile")
                 : ModelReference(provider: "ollama", model: "llama3.2"))
-        return RuntimeConfig(providers: providers, defaultModel: defaultModel)
+        var config = RuntimeConfig(providers: providers, defaultModel: defaultModel)
+        if let client = value("AGENTRUNTIME_HTTP_CLIENT").flatMap({ HTTPClientSettings.Client(rawValue: $0.lowercased()) }) {
+            config.http.client = client
+        }
+        return config
     }
 }

@@ -1,6 +1,7 @@
 import AgentRuntime
 import AgentRuntimeTesting
 import Foundation
+import NIOTransport
 import Testing
 import Tools
 
@@ -22,7 +23,8 @@ struct ConnectorHarness {
         var all = settings
         all["base_url"] = server.baseURL.absoluteString
         let configuration = ConnectorSettings(connector: connector, settings: all, secrets: Dictionary(uniqueKeysWithValues: secrets.keys.map { ($0, "\(connector)/\($0)") }))
-        client = ConnectorClient(transport: URLSessionTransport(), settings: StaticConnectorSettings(["acme": [configuration]]), maxRateLimitWait: .seconds(2))
+        // The connectors run over the NIO transport, as `agentctl` and `serve` run them.
+        client = ConnectorClient(transport: RedirectingTransport(try AsyncHTTPClientTransport(environment: [:])), settings: StaticConnectorSettings(["acme": [configuration]]), maxRateLimitWait: .seconds(2))
         let store = InMemorySecretStore([.tenant("acme"): Dictionary(uniqueKeysWithValues: secrets.map { ("\(connector)/\($0.key)", $0.value) })])
         context = ToolContext(runID: "run", agent: "agent", principal: Principal(tenant: "acme", user: "u", roles: [.tenantAdmin]), secrets: store)
         self.log = log
