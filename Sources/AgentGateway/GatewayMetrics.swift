@@ -18,8 +18,15 @@ public actor GatewayMetrics: EventSink {
     /// Creates empty metrics.
     public init() {}
 
-    /// Counts model calls, tokens, cost and tool outcomes from events.
-    public func emit(_ event: RunEvent) {
+    /// Counts model calls, tokens, cost and tool outcomes from events (others return without entering the actor).
+    public nonisolated func emit(_ event: RunEvent) async {
+        switch event.kind {
+        case .llmResponse, .toolFinished, .toolDenied: await count(event)
+        default: return
+        }
+    }
+
+    private func count(_ event: RunEvent) {
         switch event.kind {
         case .llmResponse(let model, let usage, let costUSD, _, _):
             let provider = model.split(separator: "/").first.map(String.init) ?? model

@@ -62,23 +62,33 @@ extension JSONValue {
             output += "\""
             return
         }
-        var run = String.UnicodeScalarView()
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": run.append(contentsOf: "\\\"".unicodeScalars)
-            case "\\": run.append(contentsOf: "\\\\".unicodeScalars)
-            case "\n": run.append(contentsOf: "\\n".unicodeScalars)
-            case "\r": run.append(contentsOf: "\\r".unicodeScalars)
-            case "\t": run.append(contentsOf: "\\t".unicodeScalars)
-            case "\u{08}": run.append(contentsOf: "\\b".unicodeScalars)
-            case "\u{0C}": run.append(contentsOf: "\\f".unicodeScalars)
-            case "\u{00}"..."\u{1F}", "\u{2028}", "\u{2029}":
-                let hex = String(scalar.value, radix: 16)
-                run.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).unicodeScalars)
-            default: run.append(scalar)
+        // Escapes byte by byte on the UTF-8 (multi-byte characters pass through untouched, but for U+2028 and
+        // U+2029, which JavaScript treats as line ends).
+        let source = Array(string.utf8)
+        var escaped: [UInt8] = []
+        escaped.reserveCapacity(source.count + 16)
+        let hexDigits = Array("0123456789abcdef".utf8)
+        var index = 0
+        while index < source.count {
+            let byte = source[index]
+            switch byte {
+            case 0x22: escaped.append(0x5C); escaped.append(0x22)
+            case 0x5C: escaped.append(0x5C); escaped.append(0x5C)
+            case 0x0A: escaped.append(0x5C); escaped.append(0x6E)
+            case 0x0D: escaped.append(0x5C); escaped.append(0x72)
+            case 0x09: escaped.append(0x5C); escaped.append(0x74)
+            case 0x08: escaped.append(0x5C); escaped.append(0x62)
+            case 0x0C: escaped.append(0x5C); escaped.append(0x66)
+            case 0x00..<0x20: escaped.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+            case 0xE2 where index + 2 < source.count && source[index + 1] == 0x80 && (source[index + 2] == 0xA8 || source[index + 2] == 0xA9):
+                escaped += Array((source[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
+                index += 3
+                continue
+            default: escaped.append(byte)
             }
+            index += 1
         }
-        output += String(run)
+        output += String(decoding: escaped, as: UTF8.self)
         output += "\""
     }
 }

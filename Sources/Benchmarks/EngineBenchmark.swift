@@ -157,10 +157,10 @@ final class ModelServerProcess {
     let process = Process()
     let baseURL: URL
 
-    init(latencyMS: Int) throws {
+    init(latencyMS: Int, extra: [String] = []) throws {
         let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("bench-port-\(UUID().uuidString)")
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        process.arguments = ["model-server", "--latency-ms", String(latencyMS), "--port-file", portFile.path]
+        process.arguments = ["model-server", "--latency-ms", String(latencyMS), "--port-file", portFile.path] + extra
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(10)
@@ -184,12 +184,18 @@ struct BenchmarkError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// `model-server --latency-ms N --port-file F`: the fake OpenAI-compatible model, until killed.
+/// `model-server --latency-ms N --port-file F [--any-path]`: the fake OpenAI-compatible model, until killed; with
+/// `--any-path`, a service answering every request with `{"ok":true}` after the latency (a slow connector API).
 enum ModelServerCommand {
     static func run(_ arguments: [String]) throws {
         let options = BenchmarkOptions(arguments)
         let latency = Int(options.value("--latency-ms") ?? "") ?? 0
-        let server = try FakeModelServer.start(latency: .milliseconds(latency))
+        let server = try arguments.contains("--any-path")
+            ? LoopbackHTTPServer { _ in
+                Thread.sleep(forTimeInterval: Double(latency) / 1000)
+                return .init(body: #"{"ok":true}"#)
+            }
+            : FakeModelServer.start(latency: .milliseconds(latency))
         if let file = options.value("--port-file") {
             try String(server.port).write(toFile: file, atomically: true, encoding: .utf8)
         } else {

@@ -111,13 +111,25 @@ enum GatewayBenchmark {
 }
 
 
-/// `agentruntime-bench load-client --port P --runs N`: posts N runs at once, one thread and one blocking socket each,
-/// and prints `ok <seconds>` or `fail <reason>` per request, then `cpu <seconds>`.
+/// `agentruntime-bench load-client --port P --runs N [--sequential] [--model-calls K]`: posts N runs at once, one
+/// thread and one blocking socket each (`--sequential`: one after another), and prints `ok <seconds>` or
+/// `fail <reason>` per request, then `cpu <seconds>`. With `--model-calls K`, P is a model server instead: N
+/// sessions at once, each K streamed chat completions one after another over one keep-alive connection.
 enum LoadClientCommand {
     static func run(_ arguments: [String]) throws {
         let options = BenchmarkOptions(arguments)
         guard let port = Int(options.value("--port") ?? "") else { throw BenchmarkError("--port is required") }
         let runs = Int(options.value("--runs") ?? "") ?? 1000
+        let modelCalls = Int(options.value("--model-calls") ?? "")
+        if arguments.contains("--sequential") {
+            for index in 0..<runs {
+                let began = ContinuousClock.now
+                let outcome = exchange(port: port, request: Array(runRequest(index).utf8))
+                print(outcome == nil ? "ok \((ContinuousClock.now - began).seconds)" : "fail \(outcome!)")
+            }
+            print("cpu \(EngineBenchmark.cpuSeconds())")
+            return
+        }
         let lines = LockedLines()
         let group = DispatchGroup()
         let start = DispatchSemaphore(value: 0)
@@ -125,12 +137,8 @@ enum LoadClientCommand {
             group.enter()
             let thread = Thread {
                 start.wait()
-                let body = #"{"inputs": {"topic": "pricing \#(index)"}, "wait": true}"#
-                let request = "POST /v1/crews/bench/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(GatewayBenchmark.token)\r\n"
-                    + "X-Tenant-ID: bench\r\nX-User-ID: bench-user\r\nX-User-Roles: tenant_user\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
                 let began = ContinuousClock.now
-                let outcome = exchange(port: port, request: Array(request.utf8))
+                let outcome = modelCalls.map { modelSession(port: port, calls: $0) } ?? exchange(port: port, request: Array(runRequest(index).utf8))
                 let seconds = (ContinuousClock.now - began).seconds
                 lines.append(outcome == nil ? "ok \(seconds)" : "fail \(outcome!)")
                 group.leave()
@@ -138,17 +146,26 @@ enum LoadClientCommand {
             thread.stackSize = 256 * 1024
             thread.start()
         }
+        let began = ContinuousClock.now
         for _ in 0..<runs { start.signal() }
         group.wait()
+        print("wall \((ContinuousClock.now - began).seconds)")
         for line in lines.all { print(line) }
         print("cpu \(EngineBenchmark.cpuSeconds())")
     }
 
-    /// One request over a new connection; nil when the answer is 200 with a succeeded run, else what went wrong.
-    static func exchange(port: Int, request: [UInt8]) -> String? {
+    /// `POST /v1/crews/bench/runs` waiting for the result, over a connection of its own.
+    static func runRequest(_ index: Int) -> String {
+        let body = #"{"inputs": {"topic": "pricing \#(index)"}, "wait": true}"#
+        return "POST /v1/crews/bench/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(GatewayBenchmark.token)\r\n"
+            + "X-Tenant-ID: bench\r\nX-User-ID: bench-user\r\nX-User-Roles: tenant_user\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
+    }
+
+    /// A connected blocking socket to 127.0.0.1:`port`, or what went wrong.
+    static func connectSocket(port: Int) -> Result<Int32, BenchmarkError> {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return "socket: errno \(errno)" }
-        defer { close(fd) }
+        guard fd >= 0 else { return .failure(BenchmarkError("socket: errno \(errno)")) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -156,13 +173,56 @@ enum LoadClientCommand {
         let connected = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { return "connect: errno \(errno)" }
+        guard connected == 0 else {
+            close(fd)
+            return .failure(BenchmarkError("connect: errno \(errno)"))
+        }
+        return .success(fd)
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {
         var sent = 0
-        while sent < request.count {
-            let count = request[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             guard count > 0 else { return "write: errno \(errno)" }
             sent += count
         }
+        return nil
+    }
+
+    /// `calls` streamed chat completions over one keep-alive connection; nil when every one ended well.
+    static func modelSession(port: Int, calls: Int) -> String? {
+        let fd: Int32
+        switch connectSocket(port: port) {
+        case .success(let socket): fd = socket
+        case .failure(let error): return error.description
+        }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 16 * 1024)
+        for call in 0..<calls {
+            let body = #"{"model":"fake-model","stream":true,"messages":[{"role":"user","content":"Step \#(call)"}]}"#
+            let request = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+            if let failure = writeAll(fd, Array(request.utf8)) { return failure }
+            var response: [UInt8] = []
+            while !response.reversed().starts(with: Array("0\r\n\r\n".utf8).reversed()) {
+                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count <= 0 { return "read: connection ended (errno \(errno))" }
+                response.append(contentsOf: buffer[0..<count])
+            }
+            guard response.starts(with: Array("HTTP/1.1 200".utf8)) else { return String(decoding: response.prefix(120), as: UTF8.self) }
+        }
+        return nil
+    }
+
+    /// One request over a new connection; nil when the answer is 200 with a succeeded run, else what went wrong.
+    static func exchange(port: Int, request: [UInt8]) -> String? {
+        let fd: Int32
+        switch connectSocket(port: port) {
+        case .success(let socket): fd = socket
+        case .failure(let error): return error.description
+        }
+        defer { close(fd) }
+        if let failure = writeAll(fd, request) { return failure }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
@@ -193,6 +253,8 @@ enum LoadClientProcess {
         var failures = 0
         var firstFailure: String?
         var cpuSeconds = 0.0
+        /// From the first request sent to the last answer received (without the client process's start).
+        var wall = 0.0
     }
 
     /// Waits for the child on a thread of its own, keeping the (two-thread) cooperative pool free for the gateway.
@@ -202,10 +264,10 @@ enum LoadClientProcess {
         }
     }
 
-    static func run(port: Int, runs: Int) throws -> Results {
+    static func run(port: Int, runs: Int, extra: [String] = []) throws -> Results {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        process.arguments = ["load-client", "--port", String(port), "--runs", String(runs)]
+        process.arguments = ["load-client", "--port", String(port), "--runs", String(runs)] + extra
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -215,6 +277,8 @@ enum LoadClientProcess {
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
             if line.hasPrefix("ok "), let seconds = Double(line.dropFirst(3)) {
                 results.seconds.append(seconds)
+            } else if line.hasPrefix("wall "), let seconds = Double(line.dropFirst(5)) {
+                results.wall = seconds
             } else if line.hasPrefix("cpu "), let seconds = Double(line.dropFirst(4)) {
                 results.cpuSeconds = seconds
             } else if line.hasPrefix("fail ") {

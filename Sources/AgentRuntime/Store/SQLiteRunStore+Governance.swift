@@ -187,11 +187,15 @@ extension SQLiteRunStore {
     }
 
     /// Records one model exchange of a run (numbered in call order).
-    public func appendExchange(_ runID: RunID, model: String, request: ChatRequest, response: ChatResponse) throws {
+    /// The request and response are serialised by the caller; the row is committed with the next batch (see
+    /// ``append(_:)``), before any other read or write of the store.
+    public nonisolated func appendExchange(_ runID: RunID, model: String, request: ChatRequest, response: ChatResponse) async throws {
+        enqueue(.exchange(runID: runID, model: model, fingerprint: request.fingerprint, response: response.json.serialized()))
+    }
+
+    func insertExchange(_ runID: RunID, model: String, fingerprint: String, response: String) throws {
         let next = try select("SELECT COALESCE(MAX(sequence), 0) + 1 FROM exchanges WHERE run_id = ?", [.text(runID.rawValue)]) { Int(sqlite3_column_int64($0, 0)) }.first ?? 1
-        try execute("INSERT INTO exchanges VALUES (?,?,?,?,?)", [
-            .text(runID.rawValue), .integer(next), .text(model), .text(request.fingerprint), .text(response.json.serialized()),
-        ])
+        try execute("INSERT INTO exchanges VALUES (?,?,?,?,?)", [.text(runID.rawValue), .integer(next), .text(model), .text(fingerprint), .text(response)])
     }
 
     /// A run's recorded model exchanges in call order.
@@ -291,8 +295,15 @@ public actor AuditEventSink: EventSink {
         self.principal = principal
     }
 
-    /// Records the tool events.
-    public func emit(_ event: RunEvent) async {
+    /// Records the tool events (any other event returns at once, without entering the sink).
+    public nonisolated func emit(_ event: RunEvent) async {
+        switch event.kind {
+        case .toolStarted, .toolFinished, .toolDenied, .awaitingApproval, .approvalDecided: await record(event)
+        default: return
+        }
+    }
+
+    private func record(_ event: RunEvent) async {
         func entry(_ tool: String, _ outcome: String, _ arguments: String, _ detail: String, duration: Int? = nil) -> AuditEntry {
             AuditEntry(
                 time: event.timestamp, tenant: principal.tenant, user: principal.user, roles: principal.roles.map(\.rawValue).sorted(),

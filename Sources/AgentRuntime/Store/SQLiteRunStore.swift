@@ -5,6 +5,8 @@ import Foundation
 public actor SQLiteRunStore: RunStore {
     private let connection: Connection
     private var database: OpaquePointer? { connection.handle }
+    /// Events and exchanges waiting for the next batch commit.
+    private nonisolated let pending = PendingWrites()
     /// The database file.
     public nonisolated let path: String
 
@@ -64,7 +66,7 @@ public actor SQLiteRunStore: RunStore {
     }
 
     /// A value bound to a statement parameter.
-    enum SQLValue {
+    enum SQLValue: Sendable {
         case text(String?)
         case integer(Int)
         case real(Double?)
@@ -97,12 +99,14 @@ public actor SQLiteRunStore: RunStore {
     }
 
     func execute(_ sql: String, _ values: [SQLValue]) throws {
+        commitPendingOutsideTransactions()
         let statement = try statement(sql)
         bind(statement, values)
         guard sqlite3_step(statement) == SQLITE_DONE else { throw StoreError(message: String(cString: sqlite3_errmsg(database))) }
     }
 
     func select<T>(_ sql: String, _ values: [SQLValue], row: (OpaquePointer) -> T) throws -> [T] {
+        commitPendingOutsideTransactions()
         let statement = try statement(sql)
         bind(statement, values)
         var rows: [T] = []
@@ -113,6 +117,11 @@ public actor SQLiteRunStore: RunStore {
             rows.append(row(statement))
         }
         return rows
+    }
+
+    /// Reads and writes see every queued row first (inside a transaction, the batch is already being written).
+    private func commitPendingOutsideTransactions() {
+        if let database, sqlite3_get_autocommit(database) != 0, pending.hasRows { flushPending() }
     }
 
     private static func text(_ statement: OpaquePointer, _ column: Int32) -> String? {
@@ -141,12 +150,37 @@ public actor SQLiteRunStore: RunStore {
         try self.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", Self.recordValues(run))
     }
 
-    /// Appends an event.
-    public func append(_ event: RunEvent) throws {
-        try execute(
-            "INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?)",
-            [.text(event.runID.rawValue), .integer(event.sequence), .real(event.timestamp.timeIntervalSince1970),
-             .text(event.agentPathText), .text(event.kindName), .text(event.payload.serialized())])
+    /// Appends an event. The payload is serialised by the caller and the row committed with the next batch:
+    /// a run does not wait for the store, and many runs' events share one transaction. Pending rows are committed
+    /// before any other read or write of the store, so a run's events are stored before its final status.
+    public nonisolated func append(_ event: RunEvent) async throws {
+        enqueue(.event([
+            .text(event.runID.rawValue), .integer(event.sequence), .real(event.timestamp.timeIntervalSince1970),
+            .text(event.agentPathText), .text(event.kindName), .text(event.payload.serialized()),
+        ]))
+    }
+
+    /// Queues a row; the first row of a batch schedules the commit.
+    nonisolated func enqueue(_ write: PendingWrites.Write) {
+        if pending.add(write) { Task { await self.flushPending() } }
+    }
+
+    /// Commits the queued rows in one transaction (a row that fails is skipped, not the batch).
+    func flushPending() {
+        let writes = pending.takeAll()
+        guard !writes.isEmpty, let database else { return }
+        func write(_ item: PendingWrites.Write) throws {
+            switch item {
+            case .event(let row): try execute("INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?)", row)
+            case .exchange(let runID, let model, let fingerprint, let response): try insertExchange(runID, model: model, fingerprint: fingerprint, response: response)
+            }
+        }
+        guard (try? Self.execute(database, "BEGIN")) != nil else {
+            for item in writes { try? write(item) }
+            return
+        }
+        for item in writes { try? write(item) }
+        if (try? Self.execute(database, "COMMIT")) == nil { try? Self.execute(database, "ROLLBACK") }
     }
 
     /// Stores task outputs (replacing earlier ones of the run).
@@ -250,4 +284,38 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
     /// The message.
     public var description: String { "run store: \(message)" }
+}
+
+/// Rows queued for the store's next batch commit; any thread may add, the store takes them all.
+final class PendingWrites: @unchecked Sendable {
+    /// One queued row.
+    enum Write: Sendable {
+        /// An `events` row.
+        case event([SQLiteRunStore.SQLValue])
+        /// An `exchanges` row (numbered when written).
+        case exchange(runID: RunID, model: String, fingerprint: String, response: String)
+    }
+
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var writes: [Write] = []
+
+    /// Queues `write`; true when it is the first of a new batch (the caller schedules the commit).
+    func add(_ write: Write) -> Bool {
+        lock.withLock {
+            writes.append(write)
+            return writes.count == 1
+        }
+    }
+
+    /// Takes every queued row.
+    func takeAll() -> [Write] {
+        lock.withLock {
+            defer { writes = [] }
+            return writes
+        }
+    }
+
+    /// Whether any row is queued.
+    var hasRows: Bool { lock.withLock { !writes.isEmpty } }
 }
