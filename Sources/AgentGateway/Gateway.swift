@@ -27,12 +27,13 @@ public enum Gateway {
         return router
     }
 
-    /// The application: the router, and `onRunning` called with the bound port. Runs left running by a crash are marked interrupted.
+    /// The application: the router, and `onRunning` called with the bound port. Runs a previous process left
+    /// unfinished (a crash, or a shutdown that interrupted them) are carried on from their journals.
     public static func application(
         _ services: GatewayServices, host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
-        // Runs left running by a crash are not running any more.
-        _ = try await services.store.interruptUnfinished()
+        // Runs a previous process left unfinished are carried on from their journals.
+        _ = try await services.runs.resumeUnfinished(environment: services.environment)
         return Application(
             router: router(services), configuration: .init(address: .hostname(host, port: port), serverName: "agentruntime", backlog: 4096),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })

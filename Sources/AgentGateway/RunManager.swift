@@ -10,6 +10,7 @@ public actor RunManager {
     }
 
     private let store: SQLiteRunStore
+    private let lifecycle: RunLifecycle
     private let metrics: GatewayMetrics
     private let concurrentRunsPerTenant: Int
     private var active: [RunID: Active] = [:]
@@ -19,6 +20,7 @@ public actor RunManager {
 
     init(store: SQLiteRunStore, metrics: GatewayMetrics, concurrentRunsPerTenant: Int) {
         self.store = store
+        self.lifecycle = RunLifecycle(store: store)
         self.metrics = metrics
         self.concurrentRunsPerTenant = concurrentRunsPerTenant
     }
@@ -39,52 +41,71 @@ public actor RunManager {
         }
         starting[principal.tenant, default: 0] += 1
         defer { starting[principal.tenant, default: 1] -= 1 }
-        let record = RunRecord(
-            id: runID, tenant: principal.tenant, user: principal.user, crew: crew.id.rawValue, status: .running,
-            inputs: .object(JSONObject(inputs.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })))
-        try await store.insert(record)
+        let (record, definition) = try await lifecycle.submit(crew, inputs: inputs, principal: principal, agents: agents, runID: runID)
         guard accepting else {
-            // A drain began while this run was being stored: it never starts.
+            // A drain began while this run was being stored: it never starts (the next process carries it on).
             var interrupted = record
             interrupted.status = .interrupted
             interrupted.finishedAt = Date()
             try? await store.update(interrupted)
             throw GatewayError(.unavailable, "the service is shutting down")
         }
-        var environment = environment
-        let store = self.store
-        environment.models = RecordingModelResolver(base: environment.models) { reference, request, response in
-            try? await store.appendExchange(runID, model: reference.description, request: request, response: response)
+        return launch(record, definition: definition, environment: environment)
+    }
+
+    /// Carries on a run that did not finish (left running by a crash, or interrupted by a shutdown) from its
+    /// journal, as a new attempt; nil when there is nothing to carry on.
+    func resume(_ runID: RunID, tenant: TenantID?, reason: String, environment: (Principal) -> EngineEnvironment) async throws -> Task<Result<RunResult, EngineError>, Never>? {
+        guard accepting, active[runID] == nil else { return nil }
+        guard let prepared = try await lifecycle.prepareResume(runID, tenant: tenant, reason: reason) else { return nil }
+        return launch(prepared.record, definition: prepared.definition, environment: environment(prepared.definition.principal))
+    }
+
+    /// Carries on every run a previous process left unfinished; returns how many. Runs stored before runs kept
+    /// their definitions cannot be carried on and are marked interrupted.
+    func resumeUnfinished(environment: (Principal) -> EngineEnvironment) async throws -> Int {
+        var resumed = 0
+        for status in [RunStatus.running, .queued, .interrupted] {
+            var offset = 0
+            while true {
+                let page = try await store.runs(tenant: nil, status: status, crew: nil, limit: 200, offset: offset)
+                if page.isEmpty { break }
+                offset += page.count
+                for record in page where active[record.id] == nil {
+                    let reason = status == .interrupted ? "interrupted by a shutdown" : "the process stopped before the run finished"
+                    if try await resume(record.id, tenant: nil, reason: reason, environment: environment) != nil {
+                        resumed += 1
+                    } else if status != .interrupted {
+                        var interrupted = record
+                        interrupted.status = .interrupted
+                        interrupted.finishedAt = Date()
+                        try? await store.update(interrupted)
+                    }
+                }
+            }
         }
-        let sink = FanOutEventSink([RunStoreEventSink(store: store), AuditEventSink(store: store, principal: principal), metrics])
-        let runner = CrewRunner(environment: environment)
+        return resumed
+    }
+
+    private func launch(_ record: RunRecord, definition: RunDefinition, environment: EngineEnvironment) -> Task<Result<RunResult, EngineError>, Never> {
+        let lifecycle = self.lifecycle
         let metrics = self.metrics
+        let sinks: [any EventSink] = [AuditEventSink(store: store, principal: definition.principal), metrics]
+        let runID = record.id
+        let crew = record.crew
         let task = Task<Result<RunResult, EngineError>, Never> {
             let started = ContinuousClock.now
-            let outcome: Result<RunResult, EngineError>
-            do {
-                let result = try await runner.run(crew, inputs: inputs, principal: principal, agents: agents, runID: runID, sink: sink)
-                try? await store.update(record.finished(with: result))
-                try? await store.saveTasks(result.tasks, of: runID)
-                await metrics.runFinished(crew: crew.id.rawValue, status: result.status, seconds: result.duration.seconds)
-                outcome = .success(result)
-            } catch {
-                // The run could not be carried out at all (an agent missing from the catalog, inputs the engine refused).
-                let engineError = error as? EngineError ?? (error is CancellationError ? .cancelled : .modelUnavailable("the run stopped on an internal error"))
-                var failed = record
-                failed.status = engineError == .cancelled ? .cancelled : .failed
-                failed.finishedAt = Date()
-                failed.errorCode = engineError.code
-                failed.errorMessage = engineError.description
-                try? await store.update(failed)
-                await metrics.runFinished(crew: crew.id.rawValue, status: failed.status, seconds: (ContinuousClock.now - started).seconds)
-                outcome = .failure(engineError)
+            let outcome = await lifecycle.execute(record, definition: definition, environment: environment, sinks: sinks)
+            switch outcome {
+            case .success(let result): await metrics.runFinished(crew: crew, status: result.status, seconds: result.duration.seconds)
+            case .failure(let error):
+                await metrics.runFinished(crew: crew, status: error == .cancelled ? .cancelled : .failed, seconds: (ContinuousClock.now - started).seconds)
             }
             await self.finished(runID)
             return outcome
         }
-        active[runID] = Active(tenant: principal.tenant, task: task)
-        await metrics.setInFlight(active.count)
+        active[runID] = Active(tenant: record.tenant, task: task)
+        Task { await metrics.setInFlight(active.count) }
         return task
     }
 

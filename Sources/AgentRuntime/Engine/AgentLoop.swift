@@ -78,6 +78,35 @@ struct AgentLoop: Sendable {
         await state.emit(path, .llmRequest(model: model.reference.description, messageCount: messages.count, toolCount: chatTools.count))
         let started = ContinuousClock.now
         let response: ChatResponse
+        let journalKey = state.journal == nil ? "" : JournalSession.key(request)
+        if let journal = state.journal, let recorded = await journal.replay(.model, key: journalKey).flatMap(ChatResponse.init(json:)) {
+            // An earlier attempt made this call: its answer is journaled, and is not paid for twice.
+            response = recorded
+            if environment.streaming, let text = recorded.text, !text.isEmpty { await state.emit(path, .textDelta(text)) }
+        } else {
+            response = try await callModel(request)
+            if let journal = state.journal {
+                do { try await journal.record(.model, key: journalKey, data: response.json) } catch {
+                    throw EngineError.journalUnavailable(String(describing: error))
+                }
+            }
+        }
+        let latency = ContinuousClock.now - started
+        let cost = model.price?.cost(of: response.usage) ?? 0
+        await state.record(agent: agent.id.rawValue, model: model.reference.description, usage: response.usage, cost: cost)
+        await meter.add(response.usage, cost: cost)
+        await state.emit(
+            path,
+            .llmResponse(
+                model: model.reference.description, usage: response.usage, costUSD: model.price == nil ? nil : cost,
+                latencyMS: Int(latency.seconds * 1000), finishReason: response.finishReason.description))
+        try await state.checkLimits()
+        return response
+    }
+
+    /// The live model call, its failures mapped to engine errors.
+    private func callModel(_ request: ChatRequest) async throws -> ChatResponse {
+        let response: ChatResponse
         do {
             if environment.streaming {
                 response = try await model.model.stream(request) { delta in
@@ -95,16 +124,6 @@ struct AgentLoop: Sendable {
         } catch is CancellationError {
             throw EngineError.cancelled
         }
-        let latency = ContinuousClock.now - started
-        let cost = model.price?.cost(of: response.usage) ?? 0
-        await state.record(agent: agent.id.rawValue, model: model.reference.description, usage: response.usage, cost: cost)
-        await meter.add(response.usage, cost: cost)
-        await state.emit(
-            path,
-            .llmResponse(
-                model: model.reference.description, usage: response.usage, costUSD: model.price == nil ? nil : cost,
-                latencyMS: Int(latency.seconds * 1000), finishReason: response.finishReason.description))
-        try await state.checkLimits()
         return response
     }
 
@@ -184,6 +203,14 @@ struct AgentLoop: Sendable {
         return (messages, mistakes)
     }
 
+    /// Journals a tool call's result (what the model reads) before the run goes on.
+    private func journalTool(_ key: String, content: String, isError: Bool) async throws {
+        guard let journal = state.journal else { return }
+        do { try await journal.record(.tool, key: key, data: ["content": .string(content), "is_error": .bool(isError)]) } catch {
+            throw EngineError.journalUnavailable(String(describing: error))
+        }
+    }
+
     /// Waits for a human's decision on a call that needs approval; returns the refusal text when it is not approved.
     private func awaitApproval(_ spec: ToolSpec, call: ToolCall) async throws -> String? {
         guard let gate = environment.approvals else {
@@ -234,7 +261,17 @@ struct AgentLoop: Sendable {
         switch offered.handler {
         case .tool(let tool):
             toolName = tool.spec.id.rawValue
+            let journalKey = JournalSession.key(tool: toolName, arguments: arguments)
+            if let journal = state.journal, let recorded = await journal.replay(.tool, key: journalKey),
+               let text = recorded["content"]?.stringValue {
+                // An earlier attempt ran (or was refused) this call: the journaled result stands; nothing runs twice.
+                await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
+                content = text
+                isError = recorded["is_error"] == true
+                break
+            }
             if tool.spec.requiresApproval, let refusal = try await awaitApproval(tool.spec, call: call) {
+                try await journalTool(journalKey, content: refusal, isError: true)
                 return (refusal, true)
             }
             await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
@@ -252,6 +289,7 @@ struct AgentLoop: Sendable {
                 content = "Error: the tool failed: \(error)"
                 isError = true
             }
+            try await journalTool(journalKey, content: content, isError: isError)
         case .synthesized(let run):
             toolName = call.name
             await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))

@@ -50,13 +50,19 @@ public struct CrewRunner: Sendable {
     public func run(
         _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal,
         agents: @escaping @Sendable (AgentID) -> AgentDefinition?, runID: RunID = RunID(UUID().uuidString.lowercased()),
-        sink: any EventSink
+        sink: any EventSink, journal: (any RunJournal)? = nil, attempt: Int = 1
     ) async throws -> RunResult {
         let values = try Self.resolveInputs(crew, inputs)
         for id in crew.agents + [crew.manager].compactMap({ $0 }) where agents(id) == nil {
             throw EngineError.unknownAgent(id)
         }
-        let state = RunState(runID: runID, limits: environment.limits, sink: sink)
+        var session: JournalSession?
+        if let journal {
+            do { session = try await JournalSession(runID: runID, journal: journal, attempt: attempt) } catch {
+                throw EngineError.journalUnavailable(String(describing: error))
+            }
+        }
+        let state = RunState(runID: runID, limits: environment.limits, sink: sink, journal: session)
         let started = ContinuousClock.now
         await state.emit([], .runStarted(crew: crew.id.rawValue, inputs: .object(JSONObject(inputs.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }))))
         let outputs = TaskOutputs()

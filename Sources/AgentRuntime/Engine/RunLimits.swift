@@ -67,6 +67,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case modelUnavailable(String)
     /// The run was cancelled.
     case cancelled
+    /// A step could not be journaled (or the journal read), so the run cannot promise to survive a crash.
+    case journalUnavailable(String)
 
     /// A stable, low-cardinality code.
     public var code: String {
@@ -81,6 +83,7 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .model(let error): return "model_\(error.code.rawValue)"
         case .modelUnavailable: return "model_unavailable"
         case .cancelled: return "cancelled"
+        case .journalUnavailable: return "journal_unavailable"
         }
     }
 
@@ -97,6 +100,7 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .model(let error): return "model call failed: \(error)"
         case .modelUnavailable(let message): return message
         case .cancelled: return "the run was cancelled"
+        case .journalUnavailable(let message): return "the run journal is unavailable: \(message)"
         }
     }
 }

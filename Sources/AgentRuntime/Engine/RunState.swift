@@ -5,6 +5,8 @@ import Foundation
 actor RunState {
     let runID: RunID
     let limits: RunLimits
+    /// Answers steps earlier attempts journaled and journals new ones (nil: the run is not journaled).
+    let journal: JournalSession?
     private let sink: any EventSink
     private let started = ContinuousClock.now
     private var sequence = 0
@@ -15,9 +17,10 @@ actor RunState {
     private(set) var byAgent: [String: UsageTotals] = [:]
     private(set) var byModel: [String: UsageTotals] = [:]
 
-    init(runID: RunID, limits: RunLimits, sink: any EventSink) {
+    init(runID: RunID, limits: RunLimits, sink: any EventSink, journal: JournalSession? = nil) {
         self.runID = runID
         self.limits = limits
+        self.journal = journal
         self.sink = sink
     }
 

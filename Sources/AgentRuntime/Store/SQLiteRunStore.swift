@@ -42,7 +42,7 @@ public actor SQLiteRunStore: RunStore {
             CREATE TABLE IF NOT EXISTS events (
                 run_id TEXT NOT NULL, sequence INTEGER NOT NULL, timestamp REAL NOT NULL, agent_path TEXT NOT NULL,
                 kind TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, sequence));
-            """ + SQLiteRunStore.governanceSchema)
+            """ + SQLiteRunStore.governanceSchema + SQLiteRunStore.journalSchema + SQLiteRunStore.definitionSchema)
     }
 
     /// Owns the handle and its prepared statements; closes them when the store goes away.
@@ -158,6 +158,11 @@ public actor SQLiteRunStore: RunStore {
             .text(event.runID.rawValue), .integer(event.sequence), .real(event.timestamp.timeIntervalSince1970),
             .text(event.agentPathText), .text(event.kindName), .text(event.payload.serialized()),
         ]))
+    }
+
+    /// Runs one prepared statement now (pending rows first).
+    func insert(_ sql: String, _ values: [SQLValue]) throws {
+        try execute(sql, values)
     }
 
     /// Queues a row; the first row of a batch schedules the commit.

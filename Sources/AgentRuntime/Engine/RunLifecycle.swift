@@ -1,0 +1,126 @@
+import Foundation
+
+/// What another attempt needs to carry a run on: the crew and agents as they were when the run was submitted
+/// (definitions may change meanwhile), its inputs, who started it, and how its earlier attempts ended.
+public struct RunDefinition: Codable, Hashable, Sendable {
+    /// The crew as submitted.
+    public var crew: CrewDefinition
+    /// Every agent the crew uses (and its manager), as submitted.
+    public var agents: [AgentDefinition]
+    /// The run's inputs.
+    public var inputs: [String: JSONValue]
+    /// Who started it.
+    public var principal: Principal
+    /// The current attempt: 1 for the first.
+    public var attempt: Int
+    /// How each earlier attempt ended, oldest first.
+    public var attemptErrors: [String]
+
+    /// Creates a definition.
+    public init(crew: CrewDefinition, agents: [AgentDefinition], inputs: [String: JSONValue], principal: Principal, attempt: Int = 1, attemptErrors: [String] = []) {
+        self.crew = crew
+        self.agents = agents
+        self.inputs = inputs
+        self.principal = principal
+        self.attempt = attempt
+        self.attemptErrors = attemptErrors
+    }
+}
+
+/// The port to where run definitions are kept.
+public protocol RunDefinitionStore: Sendable {
+    /// Stores (or replaces) a run's definition.
+    func saveDefinition(_ definition: RunDefinition, of run: RunID) async throws
+    /// A run's definition, if it has one.
+    func definition(of run: RunID) async throws -> RunDefinition?
+}
+
+/// The port to the record of every model exchange (for replays with edited definitions).
+public protocol ExchangeLog: Sendable {
+    /// Records one exchange of a run.
+    func appendExchange(_ runID: RunID, model: String, request: ChatRequest, response: ChatResponse) async throws
+}
+
+/// A store that keeps runs durable: records and events, the journal, definitions and exchanges.
+public typealias DurableRunStore = RunStore & RunJournal & RunDefinitionStore & ExchangeLog
+
+/// Owns a stored run from submission to its final status: stores it with the definitions it starts with, runs
+/// each attempt with its steps journaled (a later attempt answers them from the journal), attaches the store's
+/// event sink to the caller's, and writes the final record and task outputs. The CLI and the gateway both run
+/// crews through it.
+public struct RunLifecycle: Sendable {
+    /// The store.
+    public let store: any DurableRunStore
+
+    /// Creates a lifecycle over `store`.
+    public init(store: any DurableRunStore) { self.store = store }
+
+    /// Stores a new run (status `running`) with the crew and agents it starts with.
+    public func submit(
+        _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal, agents: (AgentID) -> AgentDefinition?,
+        runID: RunID = RunID(UUID().uuidString.lowercased())
+    ) async throws -> (record: RunRecord, definition: RunDefinition) {
+        let used = (crew.agents + [crew.manager].compactMap { $0 }).compactMap(agents)
+        let definition = RunDefinition(crew: crew, agents: used, inputs: inputs, principal: principal)
+        let record = RunRecord(
+            id: runID, tenant: principal.tenant, user: principal.user, crew: crew.id.rawValue, status: .running,
+            inputs: .object(JSONObject(inputs.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })))
+        try await store.insert(record)
+        try await store.saveDefinition(definition, of: runID)
+        return (record, definition)
+    }
+
+    /// Runs the current attempt of a stored run to its final status, and stores that status, usage and outputs.
+    /// A run the engine cannot carry out at all (inputs it refuses, a missing agent) is stored as failed with the
+    /// engine's error code.
+    public func execute(
+        _ record: RunRecord, definition: RunDefinition, environment: EngineEnvironment, sinks: [any EventSink] = []
+    ) async -> Result<RunResult, EngineError> {
+        var environment = environment
+        let store = self.store
+        let runID = record.id
+        // Every model exchange is recorded, so the run can be replayed with edited definitions.
+        environment.models = RecordingModelResolver(base: environment.models) { reference, request, response in
+            try? await store.appendExchange(runID, model: reference.description, request: request, response: response)
+        }
+        let agents = Dictionary(definition.agents.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let sink = FanOutEventSink([RunStoreEventSink(store: store)] + sinks)
+        do {
+            let result = try await CrewRunner(environment: environment).run(
+                definition.crew, inputs: definition.inputs, principal: definition.principal, agents: { agents[$0] }, runID: runID, sink: sink,
+                journal: store, attempt: definition.attempt)
+            try? await store.update(record.finished(with: result))
+            try? await store.saveTasks(result.tasks, of: runID)
+            return .success(result)
+        } catch {
+            let engineError = error as? EngineError ?? (error is CancellationError ? .cancelled : .modelUnavailable("the run stopped on an internal error: \(error)"))
+            var failed = record
+            failed.status = engineError == .cancelled ? .cancelled : .failed
+            failed.finishedAt = Date()
+            failed.errorCode = engineError.code
+            failed.errorMessage = engineError.description
+            try? await store.update(failed)
+            return .failure(engineError)
+        }
+    }
+
+    /// Readies the next attempt of a run that did not finish (left `running` by a crash, or `interrupted` by a
+    /// shutdown): notes why the last attempt ended, counts the attempt, and marks the run running again. Nil when
+    /// the run does not exist for `tenant`, has already finished, or has no stored definition.
+    public func prepareResume(_ runID: RunID, tenant: TenantID?, reason: String) async throws -> (record: RunRecord, definition: RunDefinition)? {
+        guard var record = try await store.run(runID, tenant: tenant), Self.resumable(record.status),
+              var definition = try await store.definition(of: runID) else { return nil }
+        definition.attemptErrors.append("attempt \(definition.attempt): \(reason)")
+        definition.attempt += 1
+        try await store.saveDefinition(definition, of: runID)
+        record.status = .running
+        record.finishedAt = nil
+        record.errorCode = nil
+        record.errorMessage = nil
+        try await store.update(record)
+        return (record, definition)
+    }
+
+    /// Whether a run in `status` can be carried on.
+    public static func resumable(_ status: RunStatus) -> Bool { [.queued, .running, .interrupted].contains(status) }
+}

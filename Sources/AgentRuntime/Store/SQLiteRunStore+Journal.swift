@@ -1,0 +1,59 @@
+import CSQLite
+import Foundation
+
+extension SQLiteRunStore: RunJournal {
+    static let journalSchema = """
+        CREATE TABLE IF NOT EXISTS journal (
+            run_id TEXT NOT NULL, step INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,
+            attempt INTEGER NOT NULL, created_at REAL NOT NULL, PRIMARY KEY (run_id, step));
+        """
+
+    /// The run's journaled steps in order.
+    public func journal(of run: RunID) throws -> [JournalEntry] {
+        try select("SELECT step, kind, key, data, attempt FROM journal WHERE run_id = ? ORDER BY step", [.text(run.rawValue)]) { statement in
+            func text(_ column: Int32) -> String { sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "" }
+            return JournalEntry(
+                runID: run, step: Int(sqlite3_column_int64(statement, 0)), kind: JournalEntry.Kind(rawValue: text(1)) ?? .model, key: text(2),
+                data: (try? JSONParser.value(text(3))) ?? .null, attempt: Int(sqlite3_column_int64(statement, 4)))
+        }
+    }
+
+    /// Appends a step, committed before this returns. The data is serialised before the store is entered.
+    public nonisolated func appendJournal(_ entry: JournalEntry) async throws {
+        let row: [SQLValue] = [
+            .text(entry.runID.rawValue), .integer(entry.step), .text(entry.kind.rawValue), .text(entry.key), .text(entry.data.serialized()),
+            .integer(entry.attempt), .real(Date().timeIntervalSince1970),
+        ]
+        try await insert("INSERT INTO journal VALUES (?,?,?,?,?,?,?)", row)
+    }
+}
+
+extension SQLiteRunStore: RunDefinitionStore, ExchangeLog {
+    static let definitionSchema = """
+        CREATE TABLE IF NOT EXISTS run_definitions (run_id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, definition TEXT NOT NULL);
+        """
+
+    /// Stores (or replaces) a run's definition.
+    public func saveDefinition(_ definition: RunDefinition, of run: RunID) throws {
+        let data = try JSONEncoder().encode(definition)
+        try execute("INSERT OR REPLACE INTO run_definitions VALUES (?,?,?)", [.text(run.rawValue), .integer(definition.attempt), .text(String(decoding: data, as: UTF8.self))])
+    }
+
+    /// A run's definition, if it has one.
+    public func definition(of run: RunID) throws -> RunDefinition? {
+        let texts = try select("SELECT definition FROM run_definitions WHERE run_id = ?", [.text(run.rawValue)]) { statement in
+            sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? ""
+        }
+        guard let text = texts.first else { return nil }
+        return try JSONDecoder().decode(RunDefinition.self, from: Data(text.utf8))
+    }
+
+    /// How many attempts each of `runs` has had (1 when it has no definition).
+    public func attempts(of runs: [RunID]) throws -> [RunID: Int] {
+        var result: [RunID: Int] = [:]
+        for run in runs {
+            result[run] = try select("SELECT attempt FROM run_definitions WHERE run_id = ?", [.text(run.rawValue)]) { Int(sqlite3_column_int64($0, 0)) }.first ?? 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,110 @@
+import AgentRuntime
+import AgentRuntimeTesting
+import Foundation
+import Testing
+
+/// Runs carried on from their journal: what an earlier attempt finished is answered from the store, never asked or
+/// done again.
+@Suite("Engine: the run journal")
+struct JournalTests {
+    typealias F = EngineFixtures
+
+    static func writeTool() -> ClosureTool {
+        ClosureTool(ToolSpec(id: "crm.create_contact", description: "Create a contact", parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write)) { arguments in
+            ToolResult(content: "created \(arguments["email"]?.stringValue ?? "?")")
+        }
+    }
+
+    static let agent = F.agent("closer", tools: ["crm.create_contact"])
+    static let crew = CrewDefinition(
+        id: "pipeline", name: "Pipeline", process: .sequential, agents: [agent.id],
+        tasks: [
+            CrewTask(id: "first", description: "Task one: add the lead", expectedOutput: "Confirmation", agent: agent.id),
+            CrewTask(id: "second", description: "Task two: summarise", expectedOutput: "Summary", agent: agent.id),
+        ])
+
+    /// Task one calls the write tool then answers; task two answers, unless `failSecond` (the "crash").
+    static func model(failSecond: Bool) -> ScriptedChatModel {
+        ScriptedChatModel { request in
+            let hasResult = request.messages.contains { if case .tool = $0 { return true } else { return false } }
+            if request.messages.contains(where: { if case .user(let text) = $0 { return text.contains("Task two") } else { return false } }) {
+                if failSecond { throw ProviderError(code: .server, message: "the process died", provider: "test") }
+                return ScriptedChatModel.text("Summary: one contact added", usage: TokenUsage(inputTokens: 30, outputTokens: 5))
+            }
+            let usage = TokenUsage(inputTokens: 10, outputTokens: 2)
+            return hasResult
+                ? ScriptedChatModel.text("Added ada@example.com", usage: usage)
+                : ScriptedChatModel.calls([("crm-create_contact", #"{"email": "ada@example.com"}"#)], usage: usage)
+        }
+    }
+
+    @Test("a second attempt answers finished steps from the journal: no model call paid twice, no write done twice", arguments: [false, true])
+    func resume(streaming: Bool) async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
+        let runID = RunID("run-journal-\(streaming)")
+        let tool = Self.writeTool()
+        var limits = RunLimits()
+        limits.maxToolMistakesPerTask = 2
+
+        let first = Self.model(failSecond: true)
+        let crashed = try await F.runner(first, tools: [tool], limits: limits, streaming: streaming).run(
+            Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: runID, sink: RecordingEventSink(), journal: store)
+        #expect(crashed.status == .failed)
+        #expect(first.requests.count == 3, "task one: tool call, answer; task two: the failing call")
+        #expect(tool.callCount == 1)
+        let journaled = try await store.journal(of: runID)
+        #expect(journaled.map(\.kind) == [.model, .tool, .model])
+        #expect(journaled.map(\.step) == [1, 2, 3])
+        #expect(Set(journaled.map(\.attempt)) == [1])
+
+        let second = Self.model(failSecond: false)
+        let sink = RecordingEventSink()
+        let resumed = try await F.runner(second, tools: [tool], limits: limits, streaming: streaming).run(
+            Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: runID, sink: sink, journal: store, attempt: 2)
+        #expect(resumed.status == .succeeded)
+        #expect(resumed.output == "Summary: one contact added")
+        #expect(second.requests.count == 1, "only task two's call is made again")
+        #expect(F.lastUser(second.requests[0]).contains("Task two"))
+        #expect(tool.callCount == 1, "the write ran once across both attempts")
+        #expect(resumed.usage == TokenUsage(inputTokens: 50, outputTokens: 9), "the usage of the journaled calls counts")
+        #expect(resumed.tasks.first?.text == "Added ada@example.com")
+        let after = try await store.journal(of: runID)
+        #expect(after.map(\.step) == [1, 2, 3, 4])
+        #expect(after.last?.attempt == 2)
+        let events = await sink.events.map(\.kindName)
+        #expect(events.filter { $0 == "tool_started" }.count == 1, "the replayed tool call still shows in the run's events")
+    }
+
+    @Test("a refused approval is journaled too: the resumed run does not ask again")
+    func refusalJournaled() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
+        let spec = ToolSpec(id: "crm.create_contact", description: "Create", parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write, requiresApproval: true)
+        let tool = ClosureTool(spec) { _ in ToolResult(content: "created") }
+        let gate = CountingRejectGate()
+        let environment = EngineEnvironment(models: ScriptedModelResolver(Self.model(failSecond: true)), tools: ToolSet([tool]), streaming: false, approvals: gate)
+        _ = try await CrewRunner(environment: environment).run(
+            Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: "run-refused", sink: RecordingEventSink(), journal: store)
+        #expect(gate.count == 1)
+        var again = environment
+        again.models = ScriptedModelResolver(Self.model(failSecond: false))
+        let resumed = try await CrewRunner(environment: again).run(
+            Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: "run-refused", sink: RecordingEventSink(), journal: store, attempt: 2)
+        #expect(resumed.status == .succeeded)
+        #expect(gate.count == 1, "the decision was journaled; nobody is asked twice")
+        #expect(tool.callCount == 0)
+    }
+}
+
+/// Rejects every request and counts them.
+final class CountingRejectGate: ApprovalGate, @unchecked Sendable {
+    private let lock = NSLock()
+    private var asked = 0
+    var count: Int { lock.withLock { asked } }
+
+    func decide(_ request: ApprovalRequest) async throws -> ApprovalDecision {
+        lock.withLock { asked += 1 }
+        return ApprovalDecision(approved: false, by: "reviewer", comment: "no")
+    }
+}
