@@ -18,7 +18,11 @@ public enum FakeModelServer {
             return .init(status: 404, body: #"{"error":{"message":"unknown route","type":"invalid_request_error"}}"#)
         }
         if latency > .zero { Thread.sleep(forTimeInterval: latency.seconds) }
-        let answer = self.answer(body)
+        return reply(answer(body), to: body)
+    }
+
+    /// `answer` as a Chat Completions response to `body` (streamed when it asks for a stream).
+    public static func reply(_ answer: Answer, to body: JSONValue) -> LoopbackHTTPServer.Response {
         let model = body["model"]?.stringValue ?? "fake"
         let usage: JSONValue = ["prompt_tokens": .int(answer.inputTokens), "completion_tokens": .int(answer.outputTokens), "total_tokens": .int(answer.inputTokens + answer.outputTokens)]
         guard body["stream"] == true else {
@@ -70,6 +74,14 @@ public enum FakeModelServer {
         public var inputTokens: Int
         /// Reported completion tokens.
         public var outputTokens: Int
+
+        /// Creates an answer.
+        public init(text: String? = nil, call: (name: String, arguments: String)? = nil, inputTokens: Int = 10, outputTokens: Int = 5) {
+            self.text = text
+            self.call = call
+            self.inputTokens = inputTokens
+            self.outputTokens = outputTokens
+        }
     }
 
     /// Decides the answer.

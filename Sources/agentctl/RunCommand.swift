@@ -85,13 +85,6 @@ struct Runner {
         let store = dryRun ? nil : try engine.openStore()
         var environment = try await engine.environment(runtime: runtime, catalog: catalogOptions, tenants: tenants, store: store, streaming: true)
         if let models { environment.models = models(environment.models) }
-        let runID = RunID(UUID().uuidString.lowercased())
-        if let store {
-            // Every model exchange is recorded, so the run can be replayed with edited definitions.
-            environment.models = RecordingModelResolver(base: environment.models) { reference, request, response in
-                try? await store.appendExchange(runID, model: reference.description, request: request, response: response)
-            }
-        }
         let runner = CrewRunner(environment: environment)
         if dryRun {
             try printPlan(try await plan(runner, crew, inputs, agents))
@@ -103,25 +96,14 @@ struct Runner {
         }
         guard let store else { return nil }
         let principal = engine.principal
-        let record = RunRecord(
-            id: runID, tenant: principal.tenant, user: principal.user, crew: crew.id.rawValue, status: .running,
-            inputs: .object(JSONObject(inputs.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })))
-        try await store.insert(record)
-        let sink = FanOutEventSink([RunStoreEventSink(store: store), AuditEventSink(store: store, principal: principal), ProgressPrinter(verbose: verbose)])
-        let task = Task { try await runner.run(crew, inputs: inputs, principal: principal, agents: agents, runID: runID, sink: sink) }
-        signal(SIGINT, SIG_IGN)
-        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        interrupt.setEventHandler { task.cancel() }
-        interrupt.resume()
-        let result: RunResult
-        do { result = try await task.value } catch {
-            Console.error("error: \(error)")
-            try? await store.update(RunRecord(id: runID, tenant: principal.tenant, user: principal.user, crew: crew.id.rawValue, status: .failed, inputs: record.inputs, errorCode: "start_failed", errorMessage: String(describing: error), finishedAt: Date()))
-            throw ExitCode(ExitStatus.invalid)
-        }
-        interrupt.cancel()
-        try await store.update(record.finished(with: result))
-        try await store.saveTasks(result.tasks, of: runID)
+        let lifecycle = RunLifecycle(store: store)
+        let (record, definition) = try await lifecycle.submit(crew, inputs: inputs, principal: principal, agents: agents)
+        let result = try await Self.follow(lifecycle, record: record, definition: definition, environment: environment, store: store, verbose: verbose)
+        return try Self.report(result, of: record.id, json: json, printsOutput: printsOutput, exitOnFailure: exitOnFailure)
+    }
+
+    /// Prints the output (stdout) and a summary (stderr); exits with the run's status unless told not to.
+    static func report(_ result: RunResult, of runID: RunID, json: Bool, printsOutput: Bool = true, exitOnFailure: Bool = true) throws -> RunResult {
         if !printsOutput {
         } else if json {
             Console.print(RunJSON.result(result).serialized(pretty: true))
@@ -134,6 +116,25 @@ struct Runner {
         case .succeeded: return result
         case .cancelled: throw ExitCode(ExitStatus.cancelled)
         default: throw ExitCode(ExitStatus.runFailed)
+        }
+    }
+
+    /// Runs the current attempt in the foreground with progress on stderr; Ctrl-C cancels it.
+    static func follow(
+        _ lifecycle: RunLifecycle, record: RunRecord, definition: RunDefinition, environment: EngineEnvironment, store: SQLiteRunStore, verbose: Bool
+    ) async throws -> RunResult {
+        let sinks: [any EventSink] = [AuditEventSink(store: store, principal: definition.principal), ProgressPrinter(verbose: verbose)]
+        let task = Task { await lifecycle.execute(record, definition: definition, environment: environment, sinks: sinks) }
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        interrupt.setEventHandler { task.cancel() }
+        interrupt.resume()
+        defer { interrupt.cancel() }
+        switch await task.value {
+        case .success(let result): return result
+        case .failure(let error):
+            Console.error("error: \(error)")
+            throw ExitCode(ExitStatus.invalid)
         }
     }
 

@@ -1,11 +1,12 @@
 import AgentRuntime
+import Agents
 import ArgumentParser
 import Foundation
 
 /// `agentctl runs list|show|events`.
 struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "runs", abstract: "Inspect stored runs.", subcommands: [List.self, Show.self, Events.self], defaultSubcommand: List.self)
+        commandName: "runs", abstract: "Inspect stored runs.", subcommands: [List.self, Show.self, Events.self, Resume.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
@@ -32,6 +33,42 @@ struct RunsCommand: AsyncParsableCommand {
             Console.print(Table.render(
                 header: ["RUN", "CREW", "STATUS", "TOKENS", "COST", "CREATED"],
                 rows: runs.map { [$0.id.rawValue, $0.crew, $0.status.rawValue, String($0.usage.totalTokens), String(format: "$%.6f", $0.costUSD), $0.createdAt.formatted(.iso8601)] }))
+        }
+    }
+
+    struct Resume: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Carry on a run that did not finish, from its journal.",
+            discussion: "Steps the run already finished are answered from its journal (no model call is paid twice, no tool call is repeated); the rest run live, with the definitions the run started with. An interrupted run can always be resumed; one still marked running only with --force (when no process is running it: serve resumes its own at start-up). Same output and exit statuses as `run`.")
+        @OptionGroup var catalog: CatalogOptions
+        @OptionGroup var runtime: RuntimeOptions
+        @OptionGroup var engine: EngineOptions
+        @Argument(help: "The run id.") var runID: String
+        @Flag(name: .long, help: "Resume a run still marked running (its process is gone).") var force = false
+        @Flag(name: .long, help: "Print the result as JSON on stdout.") var json = false
+        @Flag(name: .long, help: "Also print successful tool results.") var verbose = false
+
+        func run() async throws {
+            let store = try engine.openStore()
+            guard let existing = try await store.run(RunID(runID), tenant: TenantID(engine.tenant)) else {
+                Console.error("error: no run \"\(runID)\" for tenant \(engine.tenant)")
+                throw ExitCode(ExitStatus.notFound)
+            }
+            guard RunLifecycle.resumable(existing.status), existing.status != .running || force else {
+                let hint = existing.status == .running ? " (if no process is running it any more, add --force)" : "; only unfinished runs can be resumed"
+                Console.error("error: run \(runID) is \(existing.status.rawValue)\(hint)")
+                throw ExitCode(ExitStatus.invalid)
+            }
+            let lifecycle = RunLifecycle(store: store)
+            guard let prepared = try await lifecycle.prepareResume(existing.id, tenant: existing.tenant, reason: "\(existing.status.rawValue); resumed by agentctl runs resume") else {
+                Console.error("error: run \(runID) has no stored definition (it was started before runs kept them) and cannot be resumed")
+                throw ExitCode(ExitStatus.invalid)
+            }
+            let tenants = catalog.loadTenants()
+            let environment = try await engine.environment(runtime: runtime, catalog: catalog, tenants: tenants, store: store, streaming: true)
+            Console.error("resuming run \(runID) · attempt \(prepared.definition.attempt)")
+            let result = try await Runner.follow(lifecycle, record: prepared.record, definition: prepared.definition, environment: environment, store: store, verbose: verbose)
+            _ = try Runner.report(result, of: prepared.record.id, json: json)
         }
     }
 

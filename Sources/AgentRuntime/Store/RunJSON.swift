@@ -41,6 +41,7 @@ public enum RunJSON {
             "error": run.errorCode.map { ["code": .string($0), "message": .string(run.errorMessage ?? "")] } ?? .null,
             "usage": usage(run.usage), "cost_usd": .double(run.costUSD), "created_at": .string(run.createdAt.formatted(.iso8601)),
             "finished_at": run.finishedAt.map { .string($0.formatted(.iso8601)) } ?? .null,
+            "attempts": .int(run.attempts), "attempt_errors": .array(run.attemptErrors.map(JSONValue.string)),
         ]
     }
 }

@@ -30,13 +30,19 @@ public struct RunRecord: Hashable, Sendable {
     public var createdAt: Date
     /// When it ended.
     public var finishedAt: Date?
+    /// Attempts made: 1, or more when the run was carried on after a crash or an interruption.
+    public var attempts: Int = 1
+    /// How each earlier attempt ended, oldest first.
+    public var attemptErrors: [String] = []
 
     /// Creates a record.
     public init(
         id: RunID, tenant: TenantID, user: String, crew: String, status: RunStatus, inputs: JSONValue, output: String? = nil,
         outputJSON: JSONValue? = nil, errorCode: String? = nil, errorMessage: String? = nil, usage: TokenUsage = TokenUsage(),
-        costUSD: Double = 0, createdAt: Date = Date(), finishedAt: Date? = nil
+        costUSD: Double = 0, createdAt: Date = Date(), finishedAt: Date? = nil, attempts: Int = 1, attemptErrors: [String] = []
     ) {
+        self.attempts = attempts
+        self.attemptErrors = attemptErrors
         self.id = id
         self.tenant = tenant
         self.user = user

@@ -30,13 +30,17 @@ extension SQLiteRunStore: RunJournal {
 
 extension SQLiteRunStore: RunDefinitionStore, ExchangeLog {
     static let definitionSchema = """
-        CREATE TABLE IF NOT EXISTS run_definitions (run_id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, definition TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS run_definitions (
+            run_id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, attempt_errors TEXT NOT NULL, definition TEXT NOT NULL);
         """
 
     /// Stores (or replaces) a run's definition.
     public func saveDefinition(_ definition: RunDefinition, of run: RunID) throws {
         let data = try JSONEncoder().encode(definition)
-        try execute("INSERT OR REPLACE INTO run_definitions VALUES (?,?,?)", [.text(run.rawValue), .integer(definition.attempt), .text(String(decoding: data, as: UTF8.self))])
+        try execute("INSERT OR REPLACE INTO run_definitions VALUES (?,?,?,?)", [
+            .text(run.rawValue), .integer(definition.attempt), .text(JSONValue.array(definition.attemptErrors.map(JSONValue.string)).serialized()),
+            .text(String(decoding: data, as: UTF8.self)),
+        ])
     }
 
     /// A run's definition, if it has one.
@@ -46,14 +50,5 @@ extension SQLiteRunStore: RunDefinitionStore, ExchangeLog {
         }
         guard let text = texts.first else { return nil }
         return try JSONDecoder().decode(RunDefinition.self, from: Data(text.utf8))
-    }
-
-    /// How many attempts each of `runs` has had (1 when it has no definition).
-    public func attempts(of runs: [RunID]) throws -> [RunID: Int] {
-        var result: [RunID: Int] = [:]
-        for run in runs {
-            result[run] = try select("SELECT attempt FROM run_definitions WHERE run_id = ?", [.text(run.rawValue)]) { Int(sqlite3_column_int64($0, 0)) }.first ?? 1
-        }
-        return result
     }
 }

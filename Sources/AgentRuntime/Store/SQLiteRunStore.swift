@@ -207,7 +207,9 @@ public actor SQLiteRunStore: RunStore {
         }
     }
 
-    private static let runColumns = "id, tenant, user, crew, status, inputs, output, output_json, error_code, error_message, input_tokens, output_tokens, cached_input_tokens, cost_usd, created_at, finished_at"
+    private static let runColumns = "id, tenant, user, crew, status, inputs, output, output_json, error_code, error_message, input_tokens, output_tokens, cached_input_tokens, cost_usd, created_at, finished_at, COALESCE(d.attempt, 1), d.attempt_errors"
+    /// Runs with their attempts (kept with their definitions).
+    private static let runsTable = "runs LEFT JOIN run_definitions d ON d.run_id = runs.id"
 
     private static func record(_ statement: OpaquePointer) -> RunRecord {
         RunRecord(
@@ -219,15 +221,17 @@ public actor SQLiteRunStore: RunStore {
                 inputTokens: Int(sqlite3_column_int64(statement, 10)), outputTokens: Int(sqlite3_column_int64(statement, 11)),
                 cachedInputTokens: Int(sqlite3_column_int64(statement, 12))),
             costUSD: sqlite3_column_double(statement, 13), createdAt: Date(timeIntervalSince1970: sqlite3_column_double(statement, 14)),
-            finishedAt: sqlite3_column_type(statement, 15) == SQLITE_NULL ? nil : Date(timeIntervalSince1970: sqlite3_column_double(statement, 15)))
+            finishedAt: sqlite3_column_type(statement, 15) == SQLITE_NULL ? nil : Date(timeIntervalSince1970: sqlite3_column_double(statement, 15)),
+            attempts: Int(sqlite3_column_int64(statement, 16)),
+            attemptErrors: json(text(statement, 17))?.arrayValue?.compactMap(\.stringValue) ?? [])
     }
 
     /// The run, when it belongs to `tenant` (or any tenant when nil).
     public func run(_ id: RunID, tenant: TenantID?) throws -> RunRecord? {
         if let tenant {
-            return try select("SELECT \(Self.runColumns) FROM runs WHERE id = ? AND tenant = ?", [.text(id.rawValue), .text(tenant.rawValue)], row: Self.record).first
+            return try select("SELECT \(Self.runColumns) FROM \(Self.runsTable) WHERE id = ? AND tenant = ?", [.text(id.rawValue), .text(tenant.rawValue)], row: Self.record).first
         }
-        return try select("SELECT \(Self.runColumns) FROM runs WHERE id = ?", [.text(id.rawValue)], row: Self.record).first
+        return try select("SELECT \(Self.runColumns) FROM \(Self.runsTable) WHERE id = ?", [.text(id.rawValue)], row: Self.record).first
     }
 
     /// Runs newest first.
@@ -239,7 +243,7 @@ public actor SQLiteRunStore: RunStore {
         if let crew { conditions.append("crew = ?"); values.append(.text(crew)) }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         values += [.integer(limit), .integer(offset)]
-        return try select("SELECT \(Self.runColumns) FROM runs \(filter) ORDER BY created_at DESC, id LIMIT ? OFFSET ?", values, row: Self.record)
+        return try select("SELECT \(Self.runColumns) FROM \(Self.runsTable) \(filter) ORDER BY created_at DESC, id LIMIT ? OFFSET ?", values, row: Self.record)
     }
 
     /// Counts runs matching a filter.

@@ -1,0 +1,185 @@
+import AgentRuntime
+import AgentRuntimeTesting
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Durability over real processes: `agentctl serve` is killed with SIGKILL in the middle of a run and started
+/// again on the same store; the run is carried on from its journal.
+@Suite("Durable runs across kill -9", .serialized)
+struct DurabilityTests {
+    /// A model that counts requests per task, calls the Slack tool in task one, and (once) hangs in task two.
+    final class Model: @unchecked Sendable {
+        private let lock = NSLock()
+        private var counts: [String: Int] = [:]
+        private var hang = true
+        private var hanging = false
+        private var released = false
+
+        func count(_ task: String) -> Int { lock.withLock { counts[task, default: 0] } }
+        var isHanging: Bool { lock.withLock { hanging } }
+        func release() { lock.withLock { released = true } }
+
+        func respond(_ request: LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response {
+            guard let body = try? JSONParser.value(request.body), case .array(let messages)? = body["messages"] else {
+                return .init(status: 400, body: #"{"error":{"message":"bad request"}}"#)
+            }
+            let user = messages.last { $0["role"] == "user" }?["content"]?.stringValue ?? ""
+            let task = ["one", "two", "three"].first { user.contains("Step \($0):") } ?? "other"
+            let shouldHang: Bool = lock.withLock {
+                counts[task, default: 0] += 1
+                guard task == "two", hang else { return false }
+                hang = false
+                hanging = true
+                return true
+            }
+            if shouldHang {
+                // The serving process is killed while it waits here; this answer never arrives.
+                let end = Date().addingTimeInterval(60)
+                while Date() < end, !lock.withLock({ released }) { Thread.sleep(forTimeInterval: 0.02) }
+            }
+            let hasResult = messages.contains { $0["role"] == "tool" }
+            if task == "one", !hasResult {
+                return FakeModelServer.reply(.init(call: (name: "slack-post_message", arguments: #"{"channel": "C1", "text": "We launched"}"#)), to: body)
+            }
+            return FakeModelServer.reply(.init(text: "Step \(task) done"), to: body)
+        }
+    }
+
+    /// `agentctl serve` as a child process.
+    final class Serve {
+        let process = Process()
+        let port: Int
+        let log: URL
+
+        init(workspace: URL, environment: [String: String]) async throws {
+            log = workspace.appendingPathComponent("serve-\(UUID().uuidString).log")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.executableURL = AgentCtl.binary
+            process.currentDirectoryURL = workspace
+            process.arguments = [
+                "serve", "--port", "0", "--agents-dir", "agents", "--tenants-dir", "tenants", "--knowledge-dir", "knowledge",
+                "--store", "runs.sqlite", "--token-ref", "env:DURABILITY_TOKEN",
+            ]
+            var env = ProcessInfo.processInfo.environment
+            env.merge(environment) { $1 }
+            process.environment = env
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: log)
+            try process.run()
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                if let range = text.range(of: "listening on http://127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) {
+                    self.port = port
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            kill(process.processIdentifier, SIGKILL)
+            throw CocoaError(.executableLoad)
+        }
+
+        func kill9() async {
+            kill(process.processIdentifier, SIGKILL)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        }
+    }
+
+    static let token = "durability-token"
+
+    static func workspace() throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory()
+        let root = directory.url
+        for folder in ["agents/ops", "agents/crews", "tenants", "knowledge"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        try #"""
+        {"id": "announcer", "name": "Announcer", "category": "ops", "role": "Launch announcer", "goal": "Tell the team about launches",
+         "backstory": "Keeps everyone informed.", "model": "openai/gpt-4o-mini", "tools": ["slack.post_message"]}
+        """#.write(to: root.appendingPathComponent("agents/ops/announcer.json"), atomically: true, encoding: .utf8)
+        try #"""
+        {"id": "announce", "name": "Announce", "process": "sequential", "agents": ["announcer"], "tasks": [
+          {"id": "one", "description": "Step one: post the launch note to Slack", "expected_output": "Confirmation", "agent": "announcer"},
+          {"id": "two", "description": "Step two: draft the follow-up", "expected_output": "A draft", "agent": "announcer"},
+          {"id": "three", "description": "Step three: summarise", "expected_output": "A summary", "agent": "announcer"}]}
+        """#.write(to: root.appendingPathComponent("agents/crews/announce.json"), atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    static func tenant(slack: URL, in root: URL) throws {
+        try """
+        {"id": "acme", "name": "Acme", "connectors": {"slack": {"settings": {"base_url": "\(slack.absoluteString)"}, "secrets": {"bot_token": "slack/bot_token"}}}}
+        """.write(to: root.appendingPathComponent("tenants/acme.json"), atomically: true, encoding: .utf8)
+    }
+
+    static func request(_ method: String, _ path: String, port: Int, body: String? = nil) async throws -> JSONValue {
+        let headers: HTTPHeaders = [
+            "Authorization": "Bearer \(token)", "X-Tenant-ID": "acme", "X-User-ID": "ops-lead", "X-User-Roles": "tenant_admin",
+            "Content-Type": "application/json",
+        ]
+        let response = try await URLSessionTransport().send(HTTPRequest(
+            method: method, url: URL(string: "http://127.0.0.1:\(port)\(path)")!, headers: headers, body: body.map { Array($0.utf8) },
+            deadline: .now + .seconds(10)))
+        return try JSONParser.value(response.body)
+    }
+
+    @Test("kill -9 during task two's model call; the next serve carries the run on: nothing paid or posted twice")
+    func killDuringModelCall() async throws {
+        let model = Model()
+        let modelServer = try LoopbackHTTPServer { model.respond($0) }
+        defer {
+            model.release()
+            modelServer.stop()
+        }
+        let slack = try LoopbackHTTPServer { request in
+            request.path.hasSuffix("chat.postMessage")
+                ? .init(body: #"{"ok": true, "channel": "C1", "ts": "1700000000.000100"}"#)
+                : .init(status: 404, body: #"{"ok": false, "error": "unknown_method"}"#)
+        }
+        defer { slack.stop() }
+        let directory = try Self.workspace()
+        defer { directory.remove() }
+        try Self.tenant(slack: slack.baseURL, in: directory.url)
+        let environment = [
+            "OPENAI_API_KEY": "sk-durability-000000000000", "OPENAI_BASE_URL": modelServer.baseURL.appendingPathComponent("v1").absoluteString,
+            "ANTHROPIC_API_KEY": "", "GEMINI_API_KEY": "", "GROQ_API_KEY": "", "AGENTRUNTIME_DEFAULT_MODEL": "",
+            "AGENTRUNTIME_SECRET_TENANT_ACME_SLACK_BOT_TOKEN": "xoxb-durability-token", "DURABILITY_TOKEN": Self.token,
+        ]
+
+        let first = try await Serve(workspace: directory.url, environment: environment)
+        let started = try await Self.request("POST", "/v1/crews/announce/runs", port: first.port, body: #"{"inputs": {}, "wait": false}"#)
+        let runID = try #require(started["data"]?["run_id"]?.stringValue, "\(started)")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !model.isHanging, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(model.isHanging, "task two's model call never arrived")
+        await first.kill9()
+        #expect(slack.requestCount == 1)
+
+        let second = try await Serve(workspace: directory.url, environment: environment)
+        defer { kill(second.process.processIdentifier, SIGKILL) }
+        var run: JSONValue = .null
+        let end = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < end {
+            run = try await Self.request("GET", "/v1/runs/\(runID)", port: second.port)
+            if let status = run["data"]?["status"]?.stringValue, status != "running", status != "queued" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let data = try #require(run["data"], "\(run)")
+        #expect(data["status"] == "succeeded", "\(data)")
+        #expect(model.count("one") == 1 + 1, "task one (a tool call, then the answer) was asked once, not again after the restart")
+        #expect(model.count("two") == 2, "the call cut off by the kill was made again, once")
+        #expect(model.count("three") == 1)
+        #expect(slack.requestCount == 1, "the Slack message was posted exactly once")
+        #expect(data["attempts"] == 2)
+        #expect(data["attempt_errors"]?.arrayValue?.count == 1)
+        // Four answered calls of 10 + 5 tokens each: the first attempt's are counted too.
+        #expect(data["usage"]?["input_tokens"] == 40)
+        #expect(data["usage"]?["output_tokens"] == 20)
+        #expect(data["output"] == "Step three done")
+    }
+}
