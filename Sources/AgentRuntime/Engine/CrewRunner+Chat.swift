@@ -51,7 +51,15 @@ extension CrewRunner {
         let loop = AgentLoop(
             agent: agent, model: model, tools: tools, path: [agent.id.rawValue], task: "chat", state: execution.state,
             environment: environment, principal: principal, responseFormat: .text, meter: meter)
-        let (text, messages) = try await loop.run([.system(PromptBuilder.system(for: agent))] + history + [.user(user)])
+        let text: String
+        let messages: [Message]
+        do {
+            (text, messages) = try await loop.run([.system(PromptBuilder.system(for: agent))] + history + [.user(user)])
+            await execution.state.finishDelivery()
+        } catch {
+            await execution.state.finishDelivery()
+            throw error
+        }
         var transcript = Array(messages.dropFirst())
         // Keep the user's own words in the history (the knowledge block is per turn).
         if let index = transcript.indices.dropFirst(history.count).first, case .user = transcript[index] { transcript[index] = .user(message) }

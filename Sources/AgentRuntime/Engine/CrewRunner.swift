@@ -100,6 +100,7 @@ public struct CrewRunner: Sendable {
             status = .failed
             await state.emit([], .runFailed(code: error.code, message: error.description))
         }
+        await state.finishDelivery()
         return RunResult(
             runID: runID, crew: crew.id.rawValue, status: status, output: status == .succeeded ? finished.last?.text : nil,
             outputJSON: status == .succeeded ? finished.last?.json : nil, tasks: finished, usage: await state.usage,

@@ -7,7 +7,9 @@ actor RunState {
     let limits: RunLimits
     /// Answers steps earlier attempts journaled and journals new ones (nil: the run is not journaled).
     let journal: JournalSession?
-    private let sink: any EventSink
+    /// Events in sequence order, delivered to the sink one at a time by `delivery`.
+    private let queue: AsyncStream<RunEvent>.Continuation
+    private let delivery: Task<Void, Never>
     private let started = ContinuousClock.now
     private var sequence = 0
     private var calls = 0
@@ -21,15 +23,29 @@ actor RunState {
         self.runID = runID
         self.limits = limits
         self.journal = journal
-        self.sink = sink
+        let (events, queue) = AsyncStream<RunEvent>.makeStream()
+        self.queue = queue
+        delivery = Task {
+            for await event in events { await sink.emit(event) }
+        }
     }
 
     var deadline: ContinuousClock.Instant { started.advanced(by: .milliseconds(Int(limits.maxWallTimeSeconds * 1000))) }
     var elapsed: Duration { ContinuousClock.now - started }
 
-    func emit(_ path: [String], _ kind: RunEvent.Kind) async {
-        sequence += 1
-        await sink.emit(RunEvent(runID: runID, sequence: sequence, timestamp: Date(), agentPath: path, kind: kind))
+    /// Numbers the event and queues it for the sink. Numbers are taken and events queued in one step, so the sink
+    /// sees them in sequence order however many tool calls run at once. Streamed text deltas are not numbered:
+    /// they carry the number of the event before them (they are delivered live and never stored, so what is stored
+    /// is numbered 1, 2, 3, ... without gaps).
+    func emit(_ path: [String], _ kind: RunEvent.Kind) {
+        if case .textDelta = kind {} else { sequence += 1 }
+        queue.yield(RunEvent(runID: runID, sequence: sequence, timestamp: Date(), agentPath: path, kind: kind))
+    }
+
+    /// Waits until the sink has every event emitted so far; no event may be emitted after this.
+    func finishDelivery() async {
+        queue.finish()
+        await delivery.value
     }
 
     /// Checks the limits before a model call and counts it.
