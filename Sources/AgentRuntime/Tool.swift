@@ -20,9 +20,16 @@ public struct ToolContext: Sendable {
     public var secrets: (any SecretStore)?
     /// The calling agent's knowledge collections (what `knowledge.search` may search).
     public var knowledgeCollections: [String]
+    /// The same for every attempt of the same call of the same run: a service that takes an idempotency key (Stripe's
+    /// `Idempotency-Key`) gets this one, so a call repeated after a crash is not carried out twice.
+    public var idempotencyKey: String?
 
     /// Creates a context.
-    public init(runID: RunID, agent: AgentID, principal: Principal, secrets: (any SecretStore)? = nil, knowledgeCollections: [String] = []) {
+    public init(
+        runID: RunID, agent: AgentID, principal: Principal, secrets: (any SecretStore)? = nil, knowledgeCollections: [String] = [],
+        idempotencyKey: String? = nil
+    ) {
+        self.idempotencyKey = idempotencyKey
         self.runID = runID
         self.agent = agent
         self.principal = principal

@@ -262,21 +262,44 @@ struct AgentLoop: Sendable {
         case .tool(let tool):
             toolName = tool.spec.id.rawValue
             let journalKey = JournalSession.key(tool: toolName, arguments: arguments)
-            if let journal = state.journal, let recorded = await journal.replay(.tool, key: journalKey),
-               let text = recorded["content"]?.stringValue {
-                // An earlier attempt ran (or was refused) this call: the journaled result stands; nothing runs twice.
-                await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
-                content = text
-                isError = recorded["is_error"] == true
-                break
+            var idempotencyKey: String?
+            var approved = false
+            if let journal = state.journal {
+                let claim = await journal.claimTool(key: journalKey)
+                idempotencyKey = claim.idempotencyKey
+                if let recorded = claim.result, let text = recorded["content"]?.stringValue {
+                    // An earlier attempt ran (or was refused) this call: the journaled result stands; nothing runs twice.
+                    await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
+                    content = text
+                    isError = recorded["is_error"] == true
+                    break
+                }
+                if claim.uncertain {
+                    // Sent by an earlier attempt, never answered: a human decides whether it goes out again.
+                    guard environment.uncertainSideEffects == .askApproval, environment.approvals != nil else {
+                        throw EngineError.uncertainSideEffect(tool: toolName)
+                    }
+                    if let refusal = try await awaitApproval(tool.spec, call: call) {
+                        try await journalTool(journalKey, content: refusal, isError: true)
+                        return (refusal, true)
+                    }
+                    approved = true
+                }
             }
-            if tool.spec.requiresApproval, let refusal = try await awaitApproval(tool.spec, call: call) {
+            if tool.spec.requiresApproval, !approved, let refusal = try await awaitApproval(tool.spec, call: call) {
                 try await journalTool(journalKey, content: refusal, isError: true)
                 return (refusal, true)
             }
+            if tool.spec.access != .read, let journal = state.journal {
+                do { try await journal.record(.toolStarted, key: journalKey, data: ["tool": .string(toolName)]) } catch {
+                    throw EngineError.journalUnavailable(String(describing: error))
+                }
+            }
             await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
             do {
-                let context = ToolContext(runID: state.runID, agent: agent.id, principal: principal, secrets: environment.secrets, knowledgeCollections: agent.knowledge)
+                let context = ToolContext(
+                    runID: state.runID, agent: agent.id, principal: principal, secrets: environment.secrets, knowledgeCollections: agent.knowledge,
+                    idempotencyKey: idempotencyKey)
                 content = try await tool.call(arguments, context: context).content
             } catch let error as ToolError {
                 content = "Error: \(error.message)"

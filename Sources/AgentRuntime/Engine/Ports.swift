@@ -75,6 +75,9 @@ public struct EngineEnvironment: Sendable {
     public var knowledgeTokenBudget: Int
     /// Where calls of tools that need approval wait for a human; without one they are refused.
     public var approvals: (any ApprovalGate)?
+    /// What a resumed run does with a call of a tool that changes something which an earlier attempt sent but never
+    /// saw answered: ask a human (when approvals are available) or fail the run with `uncertain_side_effect`.
+    public var uncertainSideEffects: UncertainSideEffectPolicy = .askApproval
 
     /// Creates an environment.
     public init(
@@ -94,4 +97,12 @@ public struct EngineEnvironment: Sendable {
         self.knowledgeTokenBudget = knowledgeTokenBudget
         self.approvals = approvals
     }
+}
+
+/// What a resumed run does with a write whose earlier attempt may or may not have taken effect.
+public enum UncertainSideEffectPolicy: String, Sendable, CaseIterable {
+    /// Ask a human whether to send it again (with the same idempotency key); without an approval channel, fail.
+    case askApproval = "ask_approval"
+    /// Fail the run with `uncertain_side_effect`.
+    case fail
 }

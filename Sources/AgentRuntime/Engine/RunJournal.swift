@@ -8,6 +8,9 @@ public struct JournalEntry: Hashable, Sendable {
         case model
         /// A tool call; `key` identifies the tool and its arguments, `data` the result the model read.
         case tool
+        /// A call of a tool that changes something was sent (its result follows as a `tool` entry, unless the
+        /// process died first: then nobody knows whether it took effect).
+        case toolStarted = "tool_started"
     }
 
     /// The run.
@@ -51,6 +54,7 @@ actor JournalSession {
     private let attempt: Int
     private var recorded: [String: [JournalEntry]] = [:]
     private var nextStep: Int
+    private var occurrences: [String: Int] = [:]
     /// Steps answered from the journal in this attempt.
     private(set) var replayed = 0
 
@@ -72,6 +76,20 @@ actor JournalSession {
         recorded[slot] = entries
         replayed += 1
         return entry.data
+    }
+
+    /// What the journal says of this tool call: its result, if an earlier attempt finished it; whether an earlier
+    /// attempt sent it without a result (its effect is uncertain); and the call's idempotency key, the same in every
+    /// attempt (the n-th call of the same tool with the same arguments in the run).
+    func claimTool(key: String) -> (result: JSONValue?, uncertain: Bool, idempotencyKey: String) {
+        let occurrence = occurrences[key, default: 0]
+        occurrences[key] = occurrence + 1
+        let idempotencyKey = Self.hash("\(runID.rawValue)|\(key)|\(occurrence)")
+        let startedSlot = JournalEntry.Kind.toolStarted.rawValue + ":" + key
+        let hadStarted = !(recorded[startedSlot]?.isEmpty ?? true)
+        if hadStarted { recorded[startedSlot]?.removeFirst() }
+        if let result = replay(.tool, key: key) { return (result, false, idempotencyKey) }
+        return (nil, hadStarted, idempotencyKey)
     }
 
     /// Journals a completed step; returns once it is stored.

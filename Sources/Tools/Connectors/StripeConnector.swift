@@ -35,7 +35,8 @@ public enum StripeConnector {
                 var form = [("email", email)]
                 for key in ["name", "description"] { if let value = arguments[key]?.stringValue, !value.isEmpty { form.append((key, value)) } }
                 var request = connection.request("POST", ConnectorClient.url(connection.base, path: "customers"), form: form)
-                request.headers.set("Idempotency-Key", UUID().uuidString)
+                // The run's key for this call: a call repeated after a crash creates no second customer.
+                request.headers.set("Idempotency-Key", context.idempotencyKey ?? UUID().uuidString)
                 let response = try await client.send(request, connector: "stripe", secrets: [connection.key], describeError: describeError)
                 return .json(customer(response.json))
             },

@@ -54,8 +54,8 @@ struct JournalTests {
         #expect(first.requests.count == 3, "task one: tool call, answer; task two: the failing call")
         #expect(tool.callCount == 1)
         let journaled = try await store.journal(of: runID)
-        #expect(journaled.map(\.kind) == [.model, .tool, .model])
-        #expect(journaled.map(\.step) == [1, 2, 3])
+        #expect(journaled.map(\.kind) == [.model, .toolStarted, .tool, .model], "a write is marked as sent before it goes out")
+        #expect(journaled.map(\.step) == [1, 2, 3, 4])
         #expect(Set(journaled.map(\.attempt)) == [1])
 
         let second = Self.model(failSecond: false)
@@ -70,7 +70,7 @@ struct JournalTests {
         #expect(resumed.usage == TokenUsage(inputTokens: 50, outputTokens: 9), "the usage of the journaled calls counts")
         #expect(resumed.tasks.first?.text == "Added ada@example.com")
         let after = try await store.journal(of: runID)
-        #expect(after.map(\.step) == [1, 2, 3, 4])
+        #expect(after.map(\.step) == [1, 2, 3, 4, 5])
         #expect(after.last?.attempt == 2)
         let events = await sink.events.map(\.kindName)
         #expect(events.filter { $0 == "tool_started" }.count == 1, "the replayed tool call still shows in the run's events")
@@ -95,6 +95,61 @@ struct JournalTests {
         #expect(gate.count == 1, "the decision was journaled; nobody is asked twice")
         #expect(tool.callCount == 0)
     }
+}
+
+extension JournalTests {
+    @Test("a write sent by an attempt that died before its result is not repeated blindly: the run fails, or a human approves and it goes out again with the same idempotency key")
+    func uncertainWrite() async throws {
+        for askApproval in [false, true] {
+            let directory = try TemporaryDirectory()
+            defer { directory.remove() }
+            let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
+            let runID = RunID("run-uncertain-\(askApproval)")
+            let tool = DyingWriteTool()
+            var environment = EngineEnvironment(
+                models: ScriptedModelResolver(Self.model(failSecond: false)), tools: ToolSet([tool]), streaming: false,
+                approvals: askApproval ? ApprovingGate() : nil)
+            environment.uncertainSideEffects = askApproval ? .askApproval : .fail
+            let crashed = try await CrewRunner(environment: environment).run(
+                Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: runID, sink: RecordingEventSink(), journal: store)
+            #expect(crashed.status == .cancelled, "the process 'died' while the write was in flight")
+            #expect(try await store.journal(of: runID).map(\.kind) == [.model, .toolStarted])
+
+            let resumed = try await CrewRunner(environment: environment).run(
+                Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: runID, sink: RecordingEventSink(), journal: store, attempt: 2)
+            if askApproval {
+                #expect(resumed.status == .succeeded)
+                #expect(tool.keys.count == 2)
+                #expect(tool.keys.first == tool.keys.last, "the repeated call carries the first attempt's idempotency key")
+            } else {
+                #expect(resumed.status == .failed)
+                #expect(resumed.error == .uncertainSideEffect(tool: "crm.create_contact"))
+                #expect(tool.keys.count == 1, "not sent again")
+            }
+        }
+    }
+}
+
+/// A write tool that records each call's idempotency key; its first call never returns (the process "dies").
+final class DyingWriteTool: Tool, @unchecked Sendable {
+    let spec = ToolSpec(id: "crm.create_contact", description: "Create", parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write)
+    private let lock = NSLock()
+    private var seen: [String?] = []
+    var keys: [String?] { lock.withLock { seen } }
+
+    func call(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
+        let first: Bool = lock.withLock {
+            seen.append(context.idempotencyKey)
+            return seen.count == 1
+        }
+        if first { throw CancellationError() }
+        return ToolResult(content: "created")
+    }
+}
+
+/// Approves every request.
+struct ApprovingGate: ApprovalGate {
+    func decide(_ request: ApprovalRequest) async throws -> ApprovalDecision { ApprovalDecision(approved: true, by: "reviewer") }
 }
 
 /// Rejects every request and counts them.

@@ -74,6 +74,12 @@ struct StripeConnectorTests {
         let key = try #require(request.headers["idempotency-key"])
         #expect(!key.isEmpty)
         #expect(requests.first?.headers["idempotency-key"] == key)
+
+        // Inside a journaled run the key is the run's, the same in every attempt of the same call.
+        var context = harness.context
+        context.idempotencyKey = "run-7-call-2"
+        _ = try await harness.tool("stripe.create_customer", in: StripeConnector.tools(harness.client)).call(["email": "jane@acme.test"], context: context)
+        #expect(harness.log.all.last?.headers["idempotency-key"] == "run-7-call-2")
     }
 
     @Test("Stripe error bodies become readable tool errors without the secret key")
