@@ -46,7 +46,9 @@ public enum Gateway {
         _ services: GatewayServices, host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> ServiceGroup {
         let app = try await application(services, host: host, port: port, onRunning: onRunning)
-        let drain = RunDrainService(runs: services.runs, grace: services.configuration.shutdownGracePeriod)
+        let drain = RunDrainService(
+            runs: services.runs, grace: services.configuration.shutdownGracePeriod, resumeInterval: services.configuration.resumeInterval,
+            environment: services.environment)
         // Services shut down in reverse order: the drain before the server.
         return ServiceGroup(configuration: .init(
             services: [.init(service: app), .init(service: drain, successTerminationBehavior: .gracefullyShutdownGroup)],
@@ -61,12 +63,23 @@ public enum Gateway {
     }
 }
 
-/// On graceful shutdown: stop accepting runs, let running ones finish up to the grace period, then cancel and mark the rest interrupted.
+/// While serving: carries on queued runs and runs whose approval expired. On graceful shutdown: stop accepting
+/// runs, let running ones finish up to the grace period, then cancel and mark the rest interrupted (the next
+/// process carries them on).
 struct RunDrainService: Service {
     let runs: RunManager
     let grace: Duration
+    let resumeInterval: Duration
+    let environment: @Sendable (Principal) -> EngineEnvironment
 
     func run() async throws {
+        let sweeper = Task { [runs, resumeInterval, environment] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: resumeInterval)
+                _ = try? await runs.resumeDue(environment: environment)
+            }
+        }
+        defer { sweeper.cancel() }
         do {
             try await gracefulShutdown()
             await runs.drain(grace: grace)

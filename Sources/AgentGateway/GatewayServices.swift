@@ -17,6 +17,8 @@ public struct GatewayConfiguration: Sendable {
     public var eventPollInterval: Duration
     /// How long a shutdown lets running runs finish before cancelling them.
     public var shutdownGracePeriod: Duration
+    /// How often queued runs (an approval decided elsewhere) and expired approvals are looked for.
+    public var resumeInterval: Duration = .seconds(2)
 
     /// Creates a configuration.
     public init(

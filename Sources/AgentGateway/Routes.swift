@@ -267,8 +267,15 @@ struct Routes: Sendable {
         guard let approval = try await services.store.approval(approvalID, tenant: principal.tenant), approval.request.runID == record.id else {
             throw GatewayError(.notFound, "no approval \"\(approvalID)\" for run \(record.id)")
         }
+        guard !record.status.isFinal else {
+            throw GatewayError(.conflict, "run \(record.id) has ended (\(record.status.rawValue)); its approvals can no longer be decided")
+        }
         guard try await services.store.decideApproval(approvalID, tenant: principal.tenant, approved: approve, by: principal.user, comment: comment) else {
             throw GatewayError(.conflict, "approval \(approvalID) was already decided or has expired (\(approval.status))")
+        }
+        // A run that stopped to wait is queued and carried on here, from its journal.
+        if try await RunLifecycle(store: services.store).queueAfterDecision(record.id) {
+            _ = try? await services.runs.resume(record.id, tenant: principal.tenant, reason: "waited for approval \(approvalID)", environment: services.environment)
         }
         return Reply.data(Self.approvalJSON(try await services.store.approval(approvalID, tenant: principal.tenant) ?? approval))
     }

@@ -87,6 +87,21 @@ public actor RunManager {
         return resumed
     }
 
+    /// Carries on runs that are due: queued ones (an approval decided by another process) and ones waiting for an
+    /// approval that has expired (they continue, and the model is told the call was not approved).
+    func resumeDue(environment: (Principal) -> EngineEnvironment) async throws -> Int {
+        guard accepting else { return 0 }
+        let lifecycle = self.lifecycle
+        for approval in try await store.approvals(tenant: nil, status: "pending") where approval.expiresAt <= Date() {
+            if try await store.expireApproval(approval.request.id) { _ = try await lifecycle.queueAfterDecision(approval.request.runID) }
+        }
+        var resumed = 0
+        for record in try await store.runs(tenant: nil, status: .queued, crew: nil, limit: 200, offset: 0) where active[record.id] == nil {
+            if try await resume(record.id, tenant: nil, reason: "waited for an approval", environment: environment) != nil { resumed += 1 }
+        }
+        return resumed
+    }
+
     private func launch(_ record: RunRecord, definition: RunDefinition, environment: EngineEnvironment) -> Task<Result<RunResult, EngineError>, Never> {
         let lifecycle = self.lifecycle
         let metrics = self.metrics

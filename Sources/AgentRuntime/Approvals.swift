@@ -49,6 +49,16 @@ public struct ApprovalDecision: Hashable, Sendable {
     }
 }
 
+/// Thrown by a gate that does not hold the run while a human decides: the run stops as `awaiting_approval`,
+/// holding no task or memory, and is carried on from its journal once the decision is made.
+public struct ApprovalSuspended: Error, Hashable, Sendable {
+    /// The approval the run waits for.
+    public var approvalID: String
+
+    /// Creates the signal.
+    public init(approvalID: String) { self.approvalID = approvalID }
+}
+
 /// The port through which a run waits for approvals. `decide` returns when a
 /// human has decided or the request has expired; cancelling the run cancels the wait.
 public protocol ApprovalGate: Sendable {

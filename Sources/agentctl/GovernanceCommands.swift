@@ -96,9 +96,18 @@ struct ApprovalsCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.invalid)
         }
         let store = try engine.openStore()
+        if let approval = try await store.approval(id, tenant: TenantID(engine.tenant)),
+           let run = try await store.run(approval.request.runID, tenant: TenantID(engine.tenant)), run.status.isFinal {
+            Console.error("error: run \(run.id) has ended (\(run.status.rawValue)); its approvals can no longer be decided")
+            throw ExitCode(ExitStatus.invalid)
+        }
         guard try await store.decideApproval(id, tenant: TenantID(engine.tenant), approved: approved, by: engine.principal.user, comment: comment) else {
             Console.error("error: no pending approval \"\(id)\" for tenant \(engine.tenant) (unknown, already decided, or expired)")
             throw ExitCode(ExitStatus.notFound)
+        }
+        // A run that stopped to wait (under serve) is queued; serve carries it on within seconds.
+        if let approval = try await store.approval(id, tenant: TenantID(engine.tenant)), try await RunLifecycle(store: store).queueAfterDecision(approval.request.runID) {
+            Console.error("run \(approval.request.runID) queued to continue")
         }
         Console.print("\(approved ? "approved" : "rejected") \(id)")
     }

@@ -48,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         let tools = ToolRegistry.standard(client: client, knowledge: knowledge)
         let base = EngineEnvironment(
             models: registry, tools: tools, policy: TenantToolPolicy(tenants: tenants.tenants), secrets: secrets, limits: registry.config.limits,
-            streaming: true, knowledge: knowledge, approvals: StoreApprovalGate(store: runStore, expiry: registry.config.approvalExpiry))
+            streaming: true, knowledge: knowledge, approvals: StoreApprovalGate(store: runStore, expiry: registry.config.approvalExpiry, suspends: true))
         let tenantLimits = tenants.tenants.compactMapValues(\.limits)
         let services = GatewayServices(
             configuration: GatewayConfiguration(

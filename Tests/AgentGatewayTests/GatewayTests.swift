@@ -326,7 +326,8 @@ struct GatewayTests {
             for _ in 0..<500 where approvalID.isEmpty {
                 try await Task.sleep(for: .milliseconds(10))
                 if runID.isEmpty {
-                    runID = try await client.execute(uri: "/v1/runs?status=running", method: .get, headers: F.headers()) { try F.json($0)["data"]?[0]?["run_id"]?.stringValue ?? "" }
+                    // Running, or already waiting for the approval.
+                    runID = try await client.execute(uri: "/v1/runs", method: .get, headers: F.headers()) { try F.json($0)["data"]?[0]?["run_id"]?.stringValue ?? "" }
                     continue
                 }
                 approvalID = try await client.execute(uri: "/v1/runs/\(runID)/approvals", method: .get, headers: F.headers(roles: "tenant_user")) { response in

@@ -4,6 +4,10 @@ import Foundation
 import NIOTransport
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The two HTTP clients behind the ``HTTPTransport`` port.
 enum TransportKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case nio, urlsession
@@ -159,11 +163,10 @@ struct HTTPTransportContractTests {
     @Test("a host that refuses connections fails fast with a clear error", arguments: TransportKind.allCases)
     func unreachable(_ kind: TransportKind) async throws {
         let transport = try kind.make()
-        // A port that was just free: bind, read the port, close.
-        let server = try LoopbackHTTPServer { _ in .init(body: "{}") }
-        let port = server.port
-        server.stop()
-        try await Task.sleep(for: .milliseconds(50))
+        // A port bound but not listening refuses connections, and no other test can take it meanwhile.
+        let closed = try ClosedPort()
+        defer { closed.close() }
+        let port = closed.port
         let started = ContinuousClock.now
         let error = await #expect(throws: HTTPTransportError.self) {
             _ = try await transport.send(HTTPRequest(method: "GET", url: URL(string: "http://127.0.0.1:\(port)/")!, deadline: .now + .seconds(30)))
@@ -340,4 +343,30 @@ final class Flag: @unchecked Sendable {
     private var value = false
     var isSet: Bool { lock.withLock { value } }
     func set() { lock.withLock { value = true } }
+}
+
+/// A loopback port that refuses connections: bound, never listening.
+final class ClosedPort: @unchecked Sendable {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard fd >= 0, bound == 0 else {
+            port = 0
+            throw HTTPTransportError(kind: .connection, message: "bind failed")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { _ = Glibc.close(fd) }
 }

@@ -111,10 +111,26 @@ struct DurabilityTests {
         return directory
     }
 
-    static func tenant(slack: URL, in root: URL) throws {
+    static func tenant(slack: URL, stripe: URL? = nil, in root: URL) throws {
+        let stripeEntry = stripe.map { #", "stripe": {"settings": {"base_url": "\#($0.absoluteString)"}, "secrets": {"secret_key": "stripe/secret_key"}}"# } ?? ""
         try """
-        {"id": "acme", "name": "Acme", "connectors": {"slack": {"settings": {"base_url": "\(slack.absoluteString)"}, "secrets": {"bot_token": "slack/bot_token"}}}}
+        {"id": "acme", "name": "Acme", "connectors": {"slack": {"settings": {"base_url": "\(slack.absoluteString)"}, "secrets": {"bot_token": "slack/bot_token"}}\(stripeEntry)}}
         """.write(to: root.appendingPathComponent("tenants/acme.json"), atomically: true, encoding: .utf8)
+    }
+
+    /// The environment serve and the CLI run with: the model server as OpenAI, the tenant's secrets, the token.
+    static func environment(model: LoopbackHTTPServer, secrets: [String: String]) -> [String: String] {
+        [
+            "OPENAI_API_KEY": "sk-durability-000000000000", "OPENAI_BASE_URL": model.baseURL.appendingPathComponent("v1").absoluteString,
+            "ANTHROPIC_API_KEY": "", "GEMINI_API_KEY": "", "GROQ_API_KEY": "", "AGENTRUNTIME_DEFAULT_MODEL": "", "DURABILITY_TOKEN": token,
+        ].merging(secrets) { $1 }
+    }
+
+    /// Starts serve and a run of the crew (not waiting for it).
+    static func startRun(in workspace: URL, environment: [String: String]) async throws -> (Serve, String) {
+        let serve = try await Serve(workspace: workspace, environment: environment)
+        let started = try await request("POST", "/v1/crews/announce/runs", port: serve.port, body: #"{"inputs": {}, "wait": false}"#)
+        return (serve, try #require(started["data"]?["run_id"]?.stringValue, "\(started)"))
     }
 
     static func request(_ method: String, _ path: String, port: Int, body: String? = nil) async throws -> JSONValue {
@@ -145,15 +161,8 @@ struct DurabilityTests {
         let directory = try Self.workspace()
         defer { directory.remove() }
         try Self.tenant(slack: slack.baseURL, in: directory.url)
-        let environment = [
-            "OPENAI_API_KEY": "sk-durability-000000000000", "OPENAI_BASE_URL": modelServer.baseURL.appendingPathComponent("v1").absoluteString,
-            "ANTHROPIC_API_KEY": "", "GEMINI_API_KEY": "", "GROQ_API_KEY": "", "AGENTRUNTIME_DEFAULT_MODEL": "",
-            "AGENTRUNTIME_SECRET_TENANT_ACME_SLACK_BOT_TOKEN": "xoxb-durability-token", "DURABILITY_TOKEN": Self.token,
-        ]
-
-        let first = try await Serve(workspace: directory.url, environment: environment)
-        let started = try await Self.request("POST", "/v1/crews/announce/runs", port: first.port, body: #"{"inputs": {}, "wait": false}"#)
-        let runID = try #require(started["data"]?["run_id"]?.stringValue, "\(started)")
+        let environment = Self.environment(model: modelServer, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_SLACK_BOT_TOKEN": "xoxb-durability-token"])
+        let (first, runID) = try await Self.startRun(in: directory.url, environment: environment)
         let deadline = ContinuousClock.now + .seconds(30)
         while !model.isHanging, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(model.isHanging, "task two's model call never arrived")
@@ -181,5 +190,66 @@ struct DurabilityTests {
         #expect(data["usage"]?["input_tokens"] == 40)
         #expect(data["usage"]?["output_tokens"] == 20)
         #expect(data["output"] == "Step three done")
+    }
+
+    @Test("a run waiting for approval survives kill -9: approved from another process, the next serve carries it on and the write happens once")
+    func approvalAcrossRestart() async throws {
+        let model = try LoopbackHTTPServer { request in
+            guard let body = try? JSONParser.value(request.body), case .array(let messages)? = body["messages"] else { return .init(status: 400, body: "{}") }
+            let user = messages.last { $0["role"] == "user" }?["content"]?.stringValue ?? ""
+            if user.contains("Step one:"), !messages.contains(where: { $0["role"] == "tool" }) {
+                return FakeModelServer.reply(.init(call: (name: "stripe-create_customer", arguments: #"{"email": "ada@example.com", "name": "Ada"}"#)), to: body)
+            }
+            return FakeModelServer.reply(.init(text: "done: \(user.prefix(12))"), to: body)
+        }
+        defer { model.stop() }
+        let stripe = try LoopbackHTTPServer { request in
+            request.path == "/v1/customers" || request.path == "/customers"
+                ? .init(body: #"{"id": "cus_1", "object": "customer", "email": "ada@example.com", "name": "Ada"}"#)
+                : .init(status: 404, body: #"{"error": {"type": "invalid_request_error", "message": "no such route"}}"#)
+        }
+        defer { stripe.stop() }
+        let slack = try LoopbackHTTPServer { _ in .init(body: #"{"ok": true}"#) }
+        defer { slack.stop() }
+        let directory = try Self.workspace()
+        defer { directory.remove() }
+        try Self.tenant(slack: slack.baseURL, stripe: stripe.baseURL, in: directory.url)
+        try #"""
+        {"id": "announcer", "name": "Announcer", "category": "ops", "role": "Launch announcer", "goal": "Tell the team about launches",
+         "backstory": "Keeps everyone informed.", "model": "openai/gpt-4o-mini", "tools": ["stripe.create_customer"]}
+        """#.write(to: directory.url.appendingPathComponent("agents/ops/announcer.json"), atomically: true, encoding: .utf8)
+        let environment = Self.environment(model: model, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_STRIPE_SECRET_KEY": "sk_test_durability"])
+        let (first, runID) = try await Self.startRun(in: directory.url, environment: environment)
+        var approvalID = ""
+        let deadline = ContinuousClock.now + .seconds(30)
+        while approvalID.isEmpty, ContinuousClock.now < deadline {
+            let run = try await Self.request("GET", "/v1/runs/\(runID)", port: first.port)
+            if run["data"]?["status"] == "awaiting_approval" {
+                approvalID = try await Self.request("GET", "/v1/runs/\(runID)/approvals", port: first.port)["data"]?[0]?["approval_id"]?.stringValue ?? ""
+            }
+            if approvalID.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        try #require(!approvalID.isEmpty, "the run never asked for approval")
+        await first.kill9()
+        #expect(stripe.requestCount == 0)
+
+        let second = try await Serve(workspace: directory.url, environment: environment)
+        defer { kill(second.process.processIdentifier, SIGKILL) }
+        #expect(try await Self.request("GET", "/v1/runs/\(runID)", port: second.port)["data"]?["status"] == "awaiting_approval", "a waiting run stays waiting")
+        let approved = try await AgentCtl.run(["approvals", "approve", approvalID, "--tenant", "acme", "--store", "runs.sqlite"], in: directory.url, environment: environment)
+        #expect(approved.status == 0, "\(approved.stderr)")
+        var run: JSONValue = .null
+        let end = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < end {
+            run = try await Self.request("GET", "/v1/runs/\(runID)", port: second.port)
+            if let status = run["data"]?["status"]?.stringValue, RunStatus(rawValue: status)?.isFinal == true { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(run["data"]?["status"] == "succeeded", "\(run)")
+        #expect(stripe.requestCount == 1, "the approved write happened exactly once")
+        #expect(stripe.receivedRequests.first?.headers["idempotency-key"] != nil)
+        #expect(run["data"]?["attempts"] == 2)
+        let again = try await AgentCtl.run(["approvals", "approve", approvalID, "--tenant", "acme", "--store", "runs.sqlite"], in: directory.url, environment: environment)
+        #expect(again.status != 0, "an approval of an ended run changes nothing")
     }
 }

@@ -212,13 +212,13 @@ struct AgentLoop: Sendable {
     }
 
     /// Waits for a human's decision on a call that needs approval; returns the refusal text when it is not approved.
-    private func awaitApproval(_ spec: ToolSpec, call: ToolCall) async throws -> String? {
+    private func awaitApproval(_ spec: ToolSpec, call: ToolCall, id: String?) async throws -> String? {
         guard let gate = environment.approvals else {
             await state.emit(path, .toolDenied(callID: call.id, tool: spec.id.rawValue, reason: "needs human approval, and no approval channel is configured", arguments: call.arguments))
             return "Error: \(call.name) needs a human's approval, and approvals are not available here. Continue without it."
         }
         let request = ApprovalRequest(
-            id: UUID().uuidString.lowercased(), runID: state.runID, principal: principal, agent: agent.id, tool: spec.id,
+            id: id ?? UUID().uuidString.lowercased(), runID: state.runID, principal: principal, agent: agent.id, tool: spec.id,
             arguments: call.arguments, requestedAt: Date())
         await state.emit(path, .awaitingApproval(approvalID: request.id, callID: call.id, tool: spec.id.rawValue, arguments: call.arguments))
         let decision: ApprovalDecision
@@ -226,6 +226,8 @@ struct AgentLoop: Sendable {
             decision = try await gate.decide(request)
         } catch is CancellationError {
             throw EngineError.cancelled
+        } catch let suspended as ApprovalSuspended {
+            throw EngineError.awaitingApproval(approvalID: suspended.approvalID)
         }
         await state.emit(path, .approvalDecided(approvalID: request.id, tool: spec.id.rawValue, approved: decision.approved, by: decision.by, comment: decision.comment))
         guard !decision.approved else { return nil }
@@ -279,14 +281,15 @@ struct AgentLoop: Sendable {
                     guard environment.uncertainSideEffects == .askApproval, environment.approvals != nil else {
                         throw EngineError.uncertainSideEffect(tool: toolName)
                     }
-                    if let refusal = try await awaitApproval(tool.spec, call: call) {
+                    // A new question (its own id): an earlier approval of the first send does not cover sending it again.
+                    if let refusal = try await awaitApproval(tool.spec, call: call, id: idempotencyKey.map { $0 + "-again" }) {
                         try await journalTool(journalKey, content: refusal, isError: true)
                         return (refusal, true)
                     }
                     approved = true
                 }
             }
-            if tool.spec.requiresApproval, !approved, let refusal = try await awaitApproval(tool.spec, call: call) {
+            if tool.spec.requiresApproval, !approved, let refusal = try await awaitApproval(tool.spec, call: call, id: idempotencyKey) {
                 try await journalTool(journalKey, content: refusal, isError: true)
                 return (refusal, true)
             }

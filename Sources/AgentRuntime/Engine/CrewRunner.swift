@@ -96,6 +96,9 @@ public struct CrewRunner: Sendable {
         case .cancelled?:
             status = .cancelled
             await state.emit([], .runCancelled(reason: "cancelled by the caller"))
+        case .awaitingApproval?:
+            // Not an end: the run is carried on from its journal once a human decides.
+            status = .awaitingApproval
         case let error?:
             status = .failed
             await state.emit([], .runFailed(code: error.code, message: error.description))

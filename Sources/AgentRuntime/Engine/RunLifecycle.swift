@@ -15,6 +15,8 @@ public struct RunDefinition: Codable, Hashable, Sendable {
     public var attempt: Int
     /// How each earlier attempt ended, oldest first.
     public var attemptErrors: [String]
+    /// The approval the run stopped to wait for (its attempt ended; a decision queues it), if any.
+    public var waitingFor: String?
 
     /// Creates a definition.
     public init(crew: CrewDefinition, agents: [AgentDefinition], inputs: [String: JSONValue], principal: Principal, attempt: Int = 1, attemptErrors: [String] = []) {
@@ -41,8 +43,14 @@ public protocol ExchangeLog: Sendable {
     func appendExchange(_ runID: RunID, model: String, request: ChatRequest, response: ChatResponse) async throws
 }
 
-/// A store that keeps runs durable: records and events, the journal, definitions and exchanges.
-public typealias DurableRunStore = RunStore & RunJournal & RunDefinitionStore & ExchangeLog
+/// The port that moves a run between statuses atomically, so that two processes never carry on the same run.
+public protocol RunClaims: Sendable {
+    /// Moves the run to `status` only while it is in one of `from`; true when this caller moved it.
+    func claim(_ run: RunID, from: [RunStatus], to status: RunStatus) async throws -> Bool
+}
+
+/// A store that keeps runs durable: records and events, the journal, definitions, exchanges and claims.
+public typealias DurableRunStore = RunStore & RunJournal & RunDefinitionStore & ExchangeLog & RunClaims
 
 /// Owns a stored run from submission to its final status: stores it with the definitions it starts with, runs
 /// each attempt with its steps journaled (a later attempt answers them from the journal), attaches the store's
@@ -89,6 +97,11 @@ public struct RunLifecycle: Sendable {
             let result = try await CrewRunner(environment: environment).run(
                 definition.crew, inputs: definition.inputs, principal: definition.principal, agents: { agents[$0] }, runID: runID, sink: sink,
                 journal: store, attempt: definition.attempt)
+            if case .awaitingApproval(let approvalID)? = result.error {
+                var waiting = definition
+                waiting.waitingFor = approvalID
+                try? await store.saveDefinition(waiting, of: runID)
+            }
             try? await store.update(record.finished(with: result))
             try? await store.saveTasks(result.tasks, of: runID)
             return .success(result)
@@ -110,8 +123,11 @@ public struct RunLifecycle: Sendable {
     public func prepareResume(_ runID: RunID, tenant: TenantID?, reason: String) async throws -> (record: RunRecord, definition: RunDefinition)? {
         guard var record = try await store.run(runID, tenant: tenant), Self.resumable(record.status),
               var definition = try await store.definition(of: runID) else { return nil }
+        // Only one caller carries a run on (a queued run is claimed; a crash leftover stays running).
+        guard try await store.claim(runID, from: [record.status], to: .running) else { return nil }
         definition.attemptErrors.append("attempt \(definition.attempt): \(reason)")
         definition.attempt += 1
+        definition.waitingFor = nil
         try await store.saveDefinition(definition, of: runID)
         record.status = .running
         record.finishedAt = nil
@@ -119,6 +135,14 @@ public struct RunLifecycle: Sendable {
         record.errorMessage = nil
         try await store.update(record)
         return (record, definition)
+    }
+
+    /// After a human decided an approval the run was waiting for: queues the run to be carried on. False when the
+    /// run was not waiting (it ended, or another decision queued it already).
+    public func queueAfterDecision(_ runID: RunID) async throws -> Bool {
+        // Only a run whose attempt ended to wait; one that waits in memory (the CLI in the foreground) goes on by itself.
+        guard try await store.definition(of: runID)?.waitingFor != nil else { return false }
+        return try await store.claim(runID, from: [.awaitingApproval], to: .queued)
     }
 
     /// Whether a run in `status` can be carried on.

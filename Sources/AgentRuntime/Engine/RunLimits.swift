@@ -69,6 +69,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case cancelled
     /// A step could not be journaled (or the journal read), so the run cannot promise to survive a crash.
     case journalUnavailable(String)
+    /// The run stopped to wait for a human's decision on a tool call; it holds nothing while it waits.
+    case awaitingApproval(approvalID: String)
     /// An earlier attempt sent this call of a tool that changes something and died before its result: it may or
     /// may not have taken effect, and it is not repeated blindly.
     case uncertainSideEffect(tool: String)
@@ -88,6 +90,7 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .cancelled: return "cancelled"
         case .journalUnavailable: return "journal_unavailable"
         case .uncertainSideEffect: return "uncertain_side_effect"
+        case .awaitingApproval: return "awaiting_approval"
         }
     }
 
@@ -105,6 +108,7 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .modelUnavailable(let message): return message
         case .cancelled: return "the run was cancelled"
         case .journalUnavailable(let message): return "the run journal is unavailable: \(message)"
+        case .awaitingApproval(let id): return "the run waits for a decision on approval \(id)"
         case .uncertainSideEffect(let tool):
             return "an earlier attempt called \(tool) and stopped before its result; it may have taken effect, so it is not repeated without a human's approval"
         }

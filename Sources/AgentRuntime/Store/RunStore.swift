@@ -69,7 +69,7 @@ public struct RunRecord: Hashable, Sendable {
         record.errorMessage = result.error?.description
         record.usage = result.usage
         record.costUSD = result.costUSD
-        record.finishedAt = date
+        record.finishedAt = result.status.isFinal ? date : nil
         return record
     }
 }

@@ -87,6 +87,13 @@ extension SQLiteRunStore {
         try execute("UPDATE runs SET status = ? WHERE id = ?", [.text(status.rawValue), .text(runID.rawValue)])
     }
 
+    /// Moves a run to `status` only while it is in one of `from`; true when it moved (one caller wins a race).
+    public func claim(_ runID: RunID, from: [RunStatus], to status: RunStatus) throws -> Bool {
+        let marks = from.map { _ in "?" }.joined(separator: ",")
+        try execute("UPDATE runs SET status = ?, finished_at = NULL WHERE id = ? AND status IN (\(marks))", [.text(status.rawValue), .text(runID.rawValue)] + from.map { .text($0.rawValue) })
+        return changes() == 1
+    }
+
     /// Sets a run's status only while it is `from` (so a late update cannot undo a final status).
     public func setStatus(_ runID: RunID, _ status: RunStatus, from: RunStatus) throws {
         try execute("UPDATE runs SET status = ? WHERE id = ? AND status = ?", [.text(status.rawValue), .text(runID.rawValue), .text(from.rawValue)])
@@ -245,19 +252,34 @@ public struct StoreApprovalGate: ApprovalGate {
     public let expiry: Duration
     /// How often the store is checked.
     public let pollInterval: Duration
+    /// Whether a run stops while it waits (`serve`: it holds no task and is carried on once decided) instead of
+    /// waiting in memory (`agentctl run` in the foreground).
+    public let suspends: Bool
 
     /// Creates a gate.
-    public init(store: SQLiteRunStore, expiry: Duration = .seconds(3600), pollInterval: Duration = .milliseconds(250)) {
+    public init(store: SQLiteRunStore, expiry: Duration = .seconds(3600), pollInterval: Duration = .milliseconds(250), suspends: Bool = false) {
         self.store = store
         self.expiry = expiry
         self.pollInterval = pollInterval
+        self.suspends = suspends
     }
 
-    /// Stores the request, then waits for its decision or expiry.
+    /// The decision on `request`: one already made (a run carried on after its approval asks again with the same
+    /// id), or stores the request and waits for it (or, when the gate suspends, throws ``ApprovalSuspended``).
     public func decide(_ request: ApprovalRequest) async throws -> ApprovalDecision {
-        let expiresAt = Date().addingTimeInterval(expiry.seconds)
-        try await store.insertApproval(request, expiresAt: expiresAt)
+        let expiresAt: Date
+        if let existing = try await store.approval(request.id, tenant: nil) {
+            if let decision = Self.decision(existing) { return decision }
+            expiresAt = existing.expiresAt
+        } else {
+            expiresAt = Date().addingTimeInterval(expiry.seconds)
+            try await store.insertApproval(request, expiresAt: expiresAt)
+        }
+        if Date() >= expiresAt, try await store.expireApproval(request.id) {
+            return ApprovalDecision(approved: false, by: "expiry", expired: true)
+        }
         try await store.setStatus(request.runID, .awaitingApproval, from: .running)
+        if suspends { throw ApprovalSuspended(approvalID: request.id) }
         do {
             let decision = try await wait(for: request, expiresAt: expiresAt)
             try await store.setStatus(request.runID, .running, from: .awaitingApproval)
@@ -269,11 +291,15 @@ public struct StoreApprovalGate: ApprovalGate {
         }
     }
 
+    /// The decision a stored approval carries, if it is decided.
+    static func decision(_ record: ApprovalRecord) -> ApprovalDecision? {
+        guard record.status != "pending" else { return nil }
+        return ApprovalDecision(approved: record.status == "approved", by: record.decidedBy ?? "", comment: record.comment ?? "", expired: record.status == "expired")
+    }
+
     private func wait(for request: ApprovalRequest, expiresAt: Date) async throws -> ApprovalDecision {
         while true {
-            if let record = try await store.approval(request.id, tenant: nil), record.status != "pending" {
-                return ApprovalDecision(approved: record.status == "approved", by: record.decidedBy ?? "", comment: record.comment ?? "", expired: record.status == "expired")
-            }
+            if let record = try await store.approval(request.id, tenant: nil), let decision = Self.decision(record) { return decision }
             if Date() >= expiresAt, try await store.expireApproval(request.id) {
                 return ApprovalDecision(approved: false, by: "expiry", expired: true)
             }

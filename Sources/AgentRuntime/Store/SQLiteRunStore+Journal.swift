@@ -28,7 +28,7 @@ extension SQLiteRunStore: RunJournal {
     }
 }
 
-extension SQLiteRunStore: RunDefinitionStore, ExchangeLog {
+extension SQLiteRunStore: RunDefinitionStore, ExchangeLog, RunClaims {
     static let definitionSchema = """
         CREATE TABLE IF NOT EXISTS run_definitions (
             run_id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, attempt_errors TEXT NOT NULL, definition TEXT NOT NULL);
