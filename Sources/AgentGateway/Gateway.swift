@@ -13,6 +13,7 @@ public enum Gateway {
     public static let routes: [(method: String, path: String)] = [
         ("GET", "/health"), ("GET", "/health/ready"), ("GET", "/metrics"),
         ("POST", "/v1/crews/{crew_id}/runs"), ("GET", "/v1/runs"), ("GET", "/v1/runs/{run_id}"), ("POST", "/v1/runs/{run_id}/cancel"),
+        ("POST", "/v1/runs/{run_id}/resume"),
         ("GET", "/v1/runs/{run_id}/events"), ("GET", "/v1/runs/{run_id}/approvals"), ("POST", "/v1/runs/{run_id}/approvals/{approval_id}"),
         ("POST", "/v1/agents/{agent_id}/invoke"), ("GET", "/v1/agents"), ("GET", "/v1/agents/{agent_id}"), ("PUT", "/v1/agents/{agent_id}"),
         ("GET", "/v1/agents/{agent_id}/versions"), ("GET", "/v1/crews"), ("GET", "/v1/crews/{crew_id}"), ("GET", "/v1/tools"),

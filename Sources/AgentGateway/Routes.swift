@@ -31,6 +31,7 @@ struct Routes: Sendable {
         case ("GET", "/v1/runs"): return try await listRuns(request, context)
         case ("GET", "/v1/runs/{run_id}"): return try await showRun(context)
         case ("POST", "/v1/runs/{run_id}/cancel"): return try await cancelRun(context)
+        case ("POST", "/v1/runs/{run_id}/resume"): return try await resumeRun(context)
         case ("GET", "/v1/runs/{run_id}/events"): return try await events(request, context)
         case ("GET", "/v1/runs/{run_id}/approvals"): return try await approvals(context)
         case ("POST", "/v1/runs/{run_id}/approvals/{approval_id}"): return try await decide(request, context)
@@ -206,6 +207,23 @@ struct Routes: Sendable {
             throw GatewayError(.conflict, "run \(record.id) is not running in this service")
         }
         return Reply.data(["run_id": .string(record.id.rawValue), "status": "cancelling"], status: .accepted)
+    }
+
+    /// Carries on an unfinished run (interrupted, or left running by a process that is gone) from its journal.
+    private func resumeRun(_ context: GatewayContext) async throws -> Response {
+        let principal = try context.caller()
+        try requireRole(principal, .tenantAdmin)
+        let record = try await ownRun(context)
+        if record.status == .awaitingApproval {
+            throw GatewayError(.conflict, "run \(record.id) waits for an approval; deciding it carries the run on")
+        }
+        guard RunLifecycle.resumable(record.status) else { throw GatewayError(.conflict, "run \(record.id) has ended (\(record.status.rawValue))") }
+        guard !(await services.runs.isActive(record.id)) else { throw GatewayError(.conflict, "run \(record.id) is running in this service") }
+        guard try await services.runs.resume(record.id, tenant: record.tenant, reason: "\(record.status.rawValue); resumed through the API", environment: services.environment) != nil else {
+            throw GatewayError(.conflict, "run \(record.id) cannot be resumed (it was started before runs kept their definitions, or another process took it)")
+        }
+        let attempts = (try await services.store.run(record.id, tenant: record.tenant))?.attempts ?? record.attempts + 1
+        return Reply.data(["run_id": .string(record.id.rawValue), "status": "running", "attempt": .int(attempts)], status: .accepted)
     }
 
     private func events(_ request: Request, _ context: GatewayContext) async throws -> Response {

@@ -28,6 +28,9 @@ public actor RunManager {
     /// Runs in flight.
     public var inFlight: Int { active.count }
 
+    /// Whether this process is running `runID` now.
+    public func isActive(_ runID: RunID) -> Bool { active[runID] != nil }
+
     /// Starts `crew` for `principal`; the record is stored before this returns. Throws 429 past the tenant's limit.
     func start(
         _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal, environment: EngineEnvironment,

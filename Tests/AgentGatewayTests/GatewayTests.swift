@@ -602,3 +602,48 @@ struct GatewayTests {
     }
 }
 
+
+@Suite("Gateway: resuming runs")
+struct GatewayResumeTests {
+    typealias F = GatewayFixture
+
+    @Test("POST /v1/runs/{id}/resume carries an interrupted run on from its journal; finished, foreign or unknown runs are refused")
+    func resume() async throws {
+        let fixture = try F()
+        defer { fixture.directory.remove() }
+        let store = fixture.services.store
+        let catalog = await fixture.services.catalog.catalog
+        let crew = try #require(catalog.crew("content-approval"))
+        let principal = Principal(tenant: "acme", user: "ada", roles: [.tenantAdmin])
+        // A run a shutdown interrupted: stored with its definition, then marked interrupted.
+        let (record, _) = try await RunLifecycle(store: store).submit(
+            crew, inputs: ["topic": "pricing", "target_keyword": "pricing guide"], principal: principal, agents: { catalog.agent($0) })
+        try await store.setStatus(record.id, .interrupted)
+        try await fixture.app.test(.router) { client in
+            try await client.execute(uri: "/v1/runs/\(record.id)/resume", method: .post, headers: F.headers(roles: "tenant_user")) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/v1/runs/\(record.id)/resume", method: .post, headers: F.headers(tenant: "globex")) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/v1/runs/nope/resume", method: .post, headers: F.headers()) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/v1/runs/\(record.id)/resume", method: .post, headers: F.headers()) { response in
+                #expect(response.status == .accepted)
+                let data = try F.json(response)["data"]
+                #expect(data?["status"] == "running")
+                #expect(data?["attempt"] == 2)
+            }
+            var status = ""
+            for _ in 0..<500 where status != "succeeded" {
+                try await Task.sleep(for: .milliseconds(10))
+                status = try await client.execute(uri: "/v1/runs/\(record.id)", method: .get, headers: F.headers()) { try F.json($0)["data"]?["status"]?.stringValue ?? "" }
+            }
+            #expect(status == "succeeded")
+            try await client.execute(uri: "/v1/runs/\(record.id)", method: .get, headers: F.headers()) { response in
+                let data = try F.json(response)["data"]
+                #expect(data?["attempts"] == 2)
+                #expect(data?["attempt_errors"]?[0]?.stringValue?.hasPrefix("attempt 1: interrupted") == true)
+            }
+            try await client.execute(uri: "/v1/runs/\(record.id)/resume", method: .post, headers: F.headers()) { response in
+                #expect(response.status == .conflict)
+                try #expect(F.json(response)["error"]?["code"] == "CONFLICT")
+            }
+        }
+    }
+}
