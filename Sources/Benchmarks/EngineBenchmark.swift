@@ -1,6 +1,7 @@
 import AgentRuntime
 import AgentRuntimeTesting
 import Foundation
+import NIOTransport
 import Tools
 
 #if canImport(Glibc)
@@ -43,7 +44,7 @@ enum EngineBenchmark {
         id: "analyst", name: "Analyst", category: "bench", role: "Analyst", goal: "Answer", backstory: "Answers questions briefly.",
         model: ModelReference(provider: "bench", model: "fake-model"), temperature: 0.2)
 
-    static func environment(_ server: URL, transport: URLSessionTransport) -> EngineEnvironment {
+    static func environment(_ server: URL, transport: any HTTPTransport) -> EngineEnvironment {
         let settings = ProviderSettings(name: "bench", kind: .openai, baseURL: server.appendingPathComponent("v1"), apiKey: nil, retry: RetryPolicy(maxRetries: 0))
         let config = RuntimeConfig(providers: ["bench": settings], defaultModel: agent.model, prices: PriceTable(["bench/*": ModelPrice(input: 1, output: 2)]))
         return EngineEnvironment(
@@ -58,7 +59,7 @@ enum EngineBenchmark {
 
     /// Per-call time of the whole engine (prompt, events, accounting, provider client) versus a bare HTTP call.
     static func overhead(server: URL, calls: Int) async throws {
-        let transport = URLSessionTransport()
+        let transport = try AsyncHTTPClientTransport(environment: [:])
         let format = OpenAIChatFormat(provider: "bench", endpoint: .standard(baseURL: server.appendingPathComponent("v1")), authentication: .none, apiKey: nil)
         let request = try format.makeRequest(ChatRequest(model: "fake-model", messages: [.system(PromptBuilder.system(for: agent)), .user("Step 1 about pricing")]), stream: false)
         for _ in 0..<50 { _ = try await transport.send(request) }  // warm the connection
@@ -90,17 +91,29 @@ enum EngineBenchmark {
                 try await store.saveTasks(result.tasks, of: id)
             }.microseconds)
         }
-        let rawP50 = median(raw), engineP50 = median(engine), storedP50 = median(stored)
-        print("orchestration overhead per LLM call (zero-latency model server on loopback, \(calls) sequential one-call runs)")
-        print(String(format: "  bare HTTP call (URLSession, loopback): p50 %7.0f µs", rawP50))
-        print(String(format: "  engine run, one call, no store:       p50 %7.0f µs  → overhead %6.0f µs per call", engineP50, engineP50 - rawP50))
-        print(String(format: "  engine run, one call, SQLite store:   p50 %7.0f µs  → overhead %6.0f µs per call", storedP50, storedP50 - rawP50))
+        // The same through the run lifecycle: the run and its definitions stored, every step journaled before the next.
+        let lifecycle = RunLifecycle(store: store)
+        var journaled: [Double] = []
+        for index in 0..<calls {
+            journaled.append(try await clock.measure {
+                let (record, definition) = try await lifecycle.submit(single, inputs: ["topic": .string("pricing \(index)")], principal: .local(), agents: lookup)
+                guard case .success(let result) = await lifecycle.execute(record, definition: definition, environment: environment(server, transport: transport)),
+                      result.status == .succeeded else { throw BenchmarkError("a journaled run failed") }
+            }.microseconds)
+        }
+        let rawP50 = median(raw), engineP50 = median(engine), storedP50 = median(stored), journaledP50 = median(journaled)
+        print("orchestration overhead per LLM call (zero-latency model server on loopback, \(calls) sequential one-call runs, SQLite on disk)")
+        print(String(format: "  bare HTTP call (NIO, loopback):                      p50 %7.0f µs", rawP50))
+        print(String(format: "  engine run, one call, no store:                     p50 %7.0f µs  → overhead %6.0f µs per call", engineP50, engineP50 - rawP50))
+        print(String(format: "  engine run, one call, SQLite store (events):        p50 %7.0f µs  → overhead %6.0f µs per call", storedP50, storedP50 - rawP50))
+        print(String(format: "  run lifecycle, one call, store + journal + exchange: p50 %7.0f µs  → overhead %6.0f µs per call (journal and lifecycle: +%.0f µs)",
+                     journaledP50, journaledP50 - rawP50, journaledP50 - storedP50))
     }
 
     /// N concurrent 3-task crews against a server with fixed latency: wall, CPU, peak memory, and efficiency versus the ideal.
     static func concurrency(server: URL, crews: Int, latencyMS: Int, serverPID: Int32) async throws {
         let serverBefore = processCPUSeconds(serverPID)
-        let transport = URLSessionTransport(maximumConnectionsPerHost: 4096)
+        let transport = try AsyncHTTPClientTransport(settings: HTTPClientSettings(maxConnectionsPerHost: 4096), environment: [:])
         let runner = CrewRunner(environment: environment(server, transport: transport))
         let threeTasks = crew(tasks: 3)
         let lookup: @Sendable (AgentID) -> AgentDefinition? = { $0 == agent.id ? agent : nil }
