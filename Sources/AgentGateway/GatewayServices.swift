@@ -70,7 +70,7 @@ public struct GatewayServices: Sendable {
     /// The engine environment for a caller (tools, policy, models, limits of its tenant).
     public var environment: @Sendable (Principal) -> EngineEnvironment
     /// Runs, events, approvals, audit.
-    public var store: SQLiteRunStore
+    public var store: any PlatformStore
     /// Secrets (for readiness).
     public var secrets: (any SecretStore)?
     /// Whether every provider the catalog's agents use has its credential (for readiness), given the current catalog.
@@ -85,7 +85,7 @@ public struct GatewayServices: Sendable {
     /// Creates the services.
     public init(
         configuration: GatewayConfiguration, catalog: CatalogHolder, tenants: [TenantID: TenantDefinition],
-        environment: @escaping @Sendable (Principal) -> EngineEnvironment, store: SQLiteRunStore, secrets: (any SecretStore)?,
+        environment: @escaping @Sendable (Principal) -> EngineEnvironment, store: any PlatformStore, secrets: (any SecretStore)?,
         providersReady: @escaping @Sendable (Catalog) async -> (Bool, String) = { _ in (true, "configured") }
     ) {
         self.configuration = configuration

@@ -258,7 +258,7 @@ struct Routes: Sendable {
 
     private func approvals(_ context: GatewayContext) async throws -> Response {
         let record = try await ownRun(context)
-        let items = try await services.store.approvals(tenant: record.tenant, runID: record.id)
+        let items = try await services.store.approvals(tenant: record.tenant, runID: record.id, status: nil)
         return Reply.list(items.map(Self.approvalJSON), page: 1, limit: max(1, items.count), total: items.count)
     }
 

@@ -9,7 +9,7 @@ public actor RunManager {
         var task: Task<Result<RunResult, EngineError>, Never>
     }
 
-    private let store: SQLiteRunStore
+    private let store: any PlatformStore
     private let lifecycle: RunLifecycle
     private let metrics: GatewayMetrics
     private let concurrentRunsPerTenant: Int
@@ -18,7 +18,7 @@ public actor RunManager {
     private var starting: [TenantID: Int] = [:]
     private var accepting = true
 
-    init(store: SQLiteRunStore, metrics: GatewayMetrics, concurrentRunsPerTenant: Int) {
+    init(store: any PlatformStore, metrics: GatewayMetrics, concurrentRunsPerTenant: Int) {
         self.store = store
         self.lifecycle = RunLifecycle(store: store)
         self.metrics = metrics
@@ -95,7 +95,7 @@ public actor RunManager {
     func resumeDue(environment: (Principal) -> EngineEnvironment) async throws -> Int {
         guard accepting else { return 0 }
         let lifecycle = self.lifecycle
-        for approval in try await store.approvals(tenant: nil, status: "pending") where approval.expiresAt <= Date() {
+        for approval in try await store.approvals(tenant: nil, runID: nil, status: "pending") where approval.expiresAt <= Date() {
             if try await store.expireApproval(approval.request.id) { _ = try await lifecycle.queueAfterDecision(approval.request.runID) }
         }
         var resumed = 0

@@ -26,7 +26,7 @@ struct EngineOptions: ParsableArguments {
         store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? ".agentruntime/runs.sqlite"
     }
 
-    func openStore() throws -> SQLiteRunStore {
+    func openStore() throws -> any PlatformStore {
         do { return try SQLiteRunStore(path: storePath) } catch {
             Console.error("error: \(error)")
             throw ExitCode(ExitStatus.invalid)
@@ -35,7 +35,7 @@ struct EngineOptions: ParsableArguments {
 
     /// The engine environment: providers from the runtime config, built-in and connector tools gated by the
     /// tenants' policy, knowledge, approvals through the run store.
-    func environment(runtime: RuntimeOptions, catalog: CatalogOptions, tenants: TenantCatalog, store: SQLiteRunStore?, streaming: Bool) async throws -> EngineEnvironment {
+    func environment(runtime: RuntimeOptions, catalog: CatalogOptions, tenants: TenantCatalog, store: (any PlatformStore)?, streaming: Bool) async throws -> EngineEnvironment {
         let registry = try runtime.registry(tenantRateLimits: tenants.tenants.compactMapValues(\.rateLimit))
         let models: any ModelResolver = model.flatMap(ModelReference.init(parsing:)).map { OverridingModelResolver(base: registry, reference: $0) } ?? registry
         let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)

@@ -59,7 +59,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try engine.openStore()
-            let records = try await store.approvals(tenant: TenantID(engine.tenant), status: status == "all" ? nil : status)
+            let records = try await store.approvals(tenant: TenantID(engine.tenant), runID: nil, status: status == "all" ? nil : status)
             if json {
                 Console.print(JSONValue.array(records.map { record in
                     ["id": .string(record.request.id), "run_id": .string(record.request.runID.rawValue), "agent": .string(record.request.agent.rawValue),
@@ -135,7 +135,7 @@ struct AuditCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.invalid)
         }
         let store = try engine.openStore()
-        for entry in try await store.audit(tenant: allTenants ? nil : TenantID(engine.tenant), since: start) {
+        for entry in try await store.audit(tenant: allTenants ? nil : TenantID(engine.tenant), since: start, limit: 1000) {
             if json {
                 Console.print(JSONValue.object([
                     "time": .string(entry.time.formatted(.iso8601)), "tenant": .string(entry.tenant.rawValue), "user": .string(entry.user),

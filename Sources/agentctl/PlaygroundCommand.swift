@@ -27,7 +27,7 @@ final class PlaygroundSession {
     private let command: PlaygroundCommand
     private var catalog: Catalog
     private let tenants: TenantCatalog
-    private let store: SQLiteRunStore
+    private let store: any PlatformStore
     private let runID = RunID("playground-" + UUID().uuidString.lowercased())
     private var environment: EngineEnvironment
     private var agent: AgentDefinition?

@@ -121,7 +121,7 @@ struct Runner {
 
     /// Runs the current attempt in the foreground with progress on stderr; Ctrl-C cancels it.
     static func follow(
-        _ lifecycle: RunLifecycle, record: RunRecord, definition: RunDefinition, environment: EngineEnvironment, store: SQLiteRunStore, verbose: Bool
+        _ lifecycle: RunLifecycle, record: RunRecord, definition: RunDefinition, environment: EngineEnvironment, store: any PlatformStore, verbose: Bool
     ) async throws -> RunResult {
         let sinks: [any EventSink] = [AuditEventSink(store: store, principal: definition.principal), ProgressPrinter(verbose: verbose)]
         let task = Task { await lifecycle.execute(record, definition: definition, environment: environment, sinks: sinks) }

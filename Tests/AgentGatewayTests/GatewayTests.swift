@@ -618,7 +618,7 @@ struct GatewayResumeTests {
         // A run a shutdown interrupted: stored with its definition, then marked interrupted.
         let (record, _) = try await RunLifecycle(store: store).submit(
             crew, inputs: ["topic": "pricing", "target_keyword": "pricing guide"], principal: principal, agents: { catalog.agent($0) })
-        try await store.setStatus(record.id, .interrupted)
+        try await store.setStatus(record.id, .interrupted, from: .running)
         try await fixture.app.test(.router) { client in
             try await client.execute(uri: "/v1/runs/\(record.id)/resume", method: .post, headers: F.headers(roles: "tenant_user")) { #expect($0.status == .forbidden) }
             try await client.execute(uri: "/v1/runs/\(record.id)/resume", method: .post, headers: F.headers(tenant: "globex")) { #expect($0.status == .notFound) }

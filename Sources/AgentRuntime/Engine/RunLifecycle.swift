@@ -41,12 +41,16 @@ public protocol RunDefinitionStore: Sendable {
 public protocol ExchangeLog: Sendable {
     /// Records one exchange of a run.
     func appendExchange(_ runID: RunID, model: String, request: ChatRequest, response: ChatResponse) async throws
+    /// A run's exchanges in call order.
+    func exchanges(of runID: RunID) async throws -> [ModelExchange]
 }
 
 /// The port that moves a run between statuses atomically, so that two processes never carry on the same run.
 public protocol RunClaims: Sendable {
     /// Moves the run to `status` only while it is in one of `from`; true when this caller moved it.
     func claim(_ run: RunID, from: [RunStatus], to status: RunStatus) async throws -> Bool
+    /// Sets a run's status only while it is `from` (a late update cannot undo a final status).
+    func setStatus(_ run: RunID, _ status: RunStatus, from: RunStatus) async throws
 }
 
 /// A store that keeps runs durable: records and events, the journal, definitions, exchanges and claims.

@@ -116,6 +116,8 @@ public protocol RunStore: Sendable {
     func tasks(of run: RunID) async throws -> [TaskOutput]
     /// A run's events after `sequence`, in order.
     func events(of run: RunID, after sequence: Int) async throws -> [StoredEvent]
+    /// Counts runs matching a filter.
+    func count(tenant: TenantID?, status: RunStatus?, crew: String?) async throws -> Int
 }
 
 /// An ``EventSink`` that stores every event (failures to store are counted, not thrown).

@@ -247,7 +247,7 @@ extension SQLiteRunStore {
 /// `agentctl approvals approve`) until it expires.
 public struct StoreApprovalGate: ApprovalGate {
     /// The store.
-    public let store: SQLiteRunStore
+    public let store: any ApprovalStore & RunClaims
     /// How long a request waits before it expires (and counts as rejected).
     public let expiry: Duration
     /// How often the store is checked.
@@ -257,7 +257,7 @@ public struct StoreApprovalGate: ApprovalGate {
     public let suspends: Bool
 
     /// Creates a gate.
-    public init(store: SQLiteRunStore, expiry: Duration = .seconds(3600), pollInterval: Duration = .milliseconds(250), suspends: Bool = false) {
+    public init(store: any ApprovalStore & RunClaims, expiry: Duration = .seconds(3600), pollInterval: Duration = .milliseconds(250), suspends: Bool = false) {
         self.store = store
         self.expiry = expiry
         self.pollInterval = pollInterval
@@ -311,12 +311,12 @@ public struct StoreApprovalGate: ApprovalGate {
 /// Writes every tool call of a run to the audit log: allowed, failed, repeated,
 /// denied, awaiting approval, approved, rejected. Arguments are redacted.
 public actor AuditEventSink: EventSink {
-    private let store: SQLiteRunStore
+    private let store: any AuditLog
     private let principal: Principal
     private var started: [String: String] = [:]
 
     /// Creates a sink for one run's principal.
-    public init(store: SQLiteRunStore, principal: Principal) {
+    public init(store: any AuditLog, principal: Principal) {
         self.store = store
         self.principal = principal
     }
