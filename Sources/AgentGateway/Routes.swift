@@ -226,23 +226,49 @@ struct Routes: Sendable {
         return Reply.data(["run_id": .string(record.id.rawValue), "status": "running", "attempt": .int(attempts)], status: .accepted)
     }
 
+    /// The run's events as SSE. Events stored after `Last-Event-ID` (or `?after=`) come first, from the store; while
+    /// this process runs the run, the rest arrive live as they happen, streamed text included (`event: text_delta`,
+    /// without an id: reconnecting resumes after the last numbered event); otherwise the store is followed.
     private func events(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let record = try await ownRun(context)
         let after = Int(request.headers[.lastEventID] ?? request.uri.queryParameters.get("after").map { String($0) } ?? "0") ?? 0
         let store = services.store
         let poll = services.configuration.eventPollInterval
         let heartbeat = services.configuration.heartbeatInterval
+        // Subscribed before catching up, so nothing falls between the two.
+        let live = await services.runs.subscribe(record.id, idle: heartbeat)
         let body = ResponseBody { writer in
             var last = after
             var lastWrite = ContinuousClock.now
+            func write(_ event: StoredEvent) async throws {
+                try await writer.write(ByteBuffer(string: "id: \(event.sequence)\nevent: \(event.kind)\ndata: \(event.json.serialized())\n\n"))
+                last = event.sequence
+                lastWrite = .now
+            }
+            for event in try await store.events(of: record.id, after: last) { try await write(event) }
+            if let live {
+                for await item in live {
+                    if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                    switch item {
+                    case .idle:
+                        if ContinuousClock.now - lastWrite >= heartbeat {
+                            try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                            lastWrite = .now
+                        }
+                    case .event(let event):
+                        if case .textDelta(let text) = event.kind {
+                            let data: JSONValue = ["run_id": .string(event.runID.rawValue), "agent_path": .string(event.agentPathText), "text": .string(text)]
+                            try await writer.write(ByteBuffer(string: "event: text_delta\ndata: \(data.serialized())\n\n"))
+                            lastWrite = .now
+                        } else if event.sequence > last {
+                            try await write(StoredEvent(event))
+                        }
+                    }
+                }
+            }
             while true {
                 let final = try await store.run(record.id, tenant: nil)?.status.isFinal ?? true
-                let events = try await store.events(of: record.id, after: last)
-                for event in events {
-                    try await writer.write(ByteBuffer(string: "id: \(event.sequence)\nevent: \(event.kind)\ndata: \(event.json.serialized())\n\n"))
-                    last = event.sequence
-                    lastWrite = .now
-                }
+                for event in try await store.events(of: record.id, after: last) { try await write(event) }
                 // The status was read before the events: once final, everything was stored.
                 if final || Task.isCancelled || Task.isShuttingDownGracefully { break }
                 if ContinuousClock.now - lastWrite >= heartbeat {

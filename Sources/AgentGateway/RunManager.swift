@@ -7,6 +7,7 @@ public actor RunManager {
     private struct Active {
         var tenant: TenantID
         var task: Task<Result<RunResult, EngineError>, Never>
+        var broadcast: RunBroadcast
     }
 
     private let store: any PlatformStore
@@ -27,6 +28,11 @@ public actor RunManager {
 
     /// Runs in flight.
     public var inFlight: Int { active.count }
+
+    /// The live events of `runID` (text deltas included) while this process runs it; nil when it does not.
+    func subscribe(_ runID: RunID, idle: Duration) -> AsyncStream<RunBroadcast.Item>? {
+        active[runID]?.broadcast.subscribe(idle: idle)
+    }
 
     /// Whether this process is running `runID` now.
     public func isActive(_ runID: RunID) -> Bool { active[runID] != nil }
@@ -108,12 +114,14 @@ public actor RunManager {
     private func launch(_ record: RunRecord, definition: RunDefinition, environment: EngineEnvironment) -> Task<Result<RunResult, EngineError>, Never> {
         let lifecycle = self.lifecycle
         let metrics = self.metrics
-        let sinks: [any EventSink] = [AuditEventSink(store: store, principal: definition.principal), metrics]
+        let broadcast = RunBroadcast()
+        let sinks: [any EventSink] = [AuditEventSink(store: store, principal: definition.principal), metrics, broadcast]
         let runID = record.id
         let crew = record.crew
         let task = Task<Result<RunResult, EngineError>, Never> {
             let started = ContinuousClock.now
             let outcome = await lifecycle.execute(record, definition: definition, environment: environment, sinks: sinks)
+            broadcast.finish()
             switch outcome {
             case .success(let result): await metrics.runFinished(crew: crew, status: result.status, seconds: result.duration.seconds)
             case .failure(let error):
@@ -122,7 +130,7 @@ public actor RunManager {
             await self.finished(runID)
             return outcome
         }
-        active[runID] = Active(tenant: record.tenant, task: task)
+        active[runID] = Active(tenant: record.tenant, task: task, broadcast: broadcast)
         Task { await metrics.setInFlight(active.count) }
         return task
     }

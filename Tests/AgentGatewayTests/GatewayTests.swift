@@ -20,7 +20,7 @@ struct GatewayFixture {
     let model: ScriptedChatModel
 
     init(configuration: GatewayConfiguration = GatewayConfiguration(serviceToken: GatewayFixture.token, eventPollInterval: .milliseconds(20)),
-         tools: [any Tool] = [], respond: (@Sendable (ChatRequest) async throws -> ChatResponse)? = nil) throws {
+         tools: [any Tool] = [], streaming: Bool = false, respond: (@Sendable (ChatRequest) async throws -> ChatResponse)? = nil) throws {
         directory = try TemporaryDirectory()
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         try FileManager.default.copyItem(at: root.appendingPathComponent("agents"), to: directory.url.appendingPathComponent("agents"))
@@ -33,7 +33,7 @@ struct GatewayFixture {
         model = ScriptedChatModel(respond ?? GatewayFixture.answer)
         let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
         let environment = EngineEnvironment(
-            models: ScriptedModelResolver(model), tools: ToolSet(tools), policy: TenantToolPolicy(tenants: tenants), streaming: false,
+            models: ScriptedModelResolver(model), tools: ToolSet(tools), policy: TenantToolPolicy(tenants: tenants), streaming: streaming,
             approvals: StoreApprovalGate(store: store, pollInterval: .milliseconds(20)))
         services = GatewayServices(
             configuration: configuration, catalog: CatalogHolder(catalog: catalog, loader: loader), tenants: tenants,
@@ -644,6 +644,36 @@ struct GatewayResumeTests {
                 #expect(response.status == .conflict)
                 try #expect(F.json(response)["error"]?["code"] == "CONFLICT")
             }
+        }
+    }
+}
+
+@Suite("Gateway: live events")
+struct GatewayLiveEventsTests {
+    typealias F = GatewayFixture
+
+    @Test("SSE opened while the run is in flight: events arrive live with the streamed text, numbered 1..N like the stored ones; a reconnect gets exactly the rest")
+    func live() async throws {
+        let fixture = try F(streaming: true) { request in
+            try await Task.sleep(for: .milliseconds(150))
+            return try await F.answer(request)
+        }
+        defer { fixture.directory.remove() }
+        try await fixture.app.test(.router) { client in
+            let id = try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(), body: F.body(["inputs": ["topic": "pricing", "target_keyword": "guide"]])) {
+                try F.json($0)["data"]?["run_id"]?.stringValue ?? ""
+            }
+            let stream = try await client.execute(uri: "/v1/runs/\(id)/events", method: .get, headers: F.headers()) { String(buffer: $0.body) }
+            #expect(stream.contains("event: text_delta"), "the streamed text arrives live")
+            #expect(stream.contains("event: run_finished"))
+            let ids = stream.components(separatedBy: "\n").filter { $0.hasPrefix("id: ") }.compactMap { Int($0.dropFirst(4)) }
+            #expect(ids == Array(1...ids.count), "numbered without gaps, in order")
+            let stored = try await fixture.services.store.events(of: RunID(id), after: 0).map(\.sequence)
+            #expect(stored == ids)
+            let resumed = try await client.execute(uri: "/v1/runs/\(id)/events", method: .get, headers: F.headers(extra: [HTTPField.Name("Last-Event-ID")!: String(ids[3])])) {
+                String(buffer: $0.body)
+            }
+            #expect(resumed.components(separatedBy: "\n").filter { $0.hasPrefix("id: ") }.compactMap { Int($0.dropFirst(4)) } == Array(ids.dropFirst(4)))
         }
     }
 }

@@ -50,7 +50,7 @@ public struct CrewRunner: Sendable {
     public func run(
         _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal,
         agents: @escaping @Sendable (AgentID) -> AgentDefinition?, runID: RunID = RunID(UUID().uuidString.lowercased()),
-        sink: any EventSink, journal: (any RunJournal)? = nil, attempt: Int = 1
+        sink: any EventSink, journal: (any RunJournal)? = nil, attempt: Int = 1, eventsAfter: Int = 0
     ) async throws -> RunResult {
         let values = try Self.resolveInputs(crew, inputs)
         for id in crew.agents + [crew.manager].compactMap({ $0 }) where agents(id) == nil {
@@ -62,7 +62,7 @@ public struct CrewRunner: Sendable {
                 throw EngineError.journalUnavailable(String(describing: error))
             }
         }
-        let state = RunState(runID: runID, limits: environment.limits, sink: sink, journal: session)
+        let state = RunState(runID: runID, limits: environment.limits, sink: sink, journal: session, eventsAfter: eventsAfter)
         let started = ContinuousClock.now
         await state.emit([], .runStarted(crew: crew.id.rawValue, inputs: .object(JSONObject(inputs.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }))))
         let outputs = TaskOutputs()

@@ -98,9 +98,11 @@ public struct RunLifecycle: Sendable {
         let agents = Dictionary(definition.agents.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let sink = FanOutEventSink([RunStoreEventSink(store: store)] + sinks)
         do {
+            // A later attempt numbers its events on from the earlier ones, so what is stored stays 1, 2, 3, ...
+            let eventsAfter = definition.attempt > 1 ? try await store.lastEventSequence(of: runID) : 0
             let result = try await CrewRunner(environment: environment).run(
                 definition.crew, inputs: definition.inputs, principal: definition.principal, agents: { agents[$0] }, runID: runID, sink: sink,
-                journal: store, attempt: definition.attempt)
+                journal: store, attempt: definition.attempt, eventsAfter: eventsAfter)
             if case .awaitingApproval(let approvalID)? = result.error {
                 var waiting = definition
                 waiting.waitingFor = approvalID

@@ -19,7 +19,8 @@ actor RunState {
     private(set) var byAgent: [String: UsageTotals] = [:]
     private(set) var byModel: [String: UsageTotals] = [:]
 
-    init(runID: RunID, limits: RunLimits, sink: any EventSink, journal: JournalSession? = nil) {
+    init(runID: RunID, limits: RunLimits, sink: any EventSink, journal: JournalSession? = nil, eventsAfter: Int = 0) {
+        sequence = eventsAfter
         self.runID = runID
         self.limits = limits
         self.journal = journal

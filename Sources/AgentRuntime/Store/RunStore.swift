@@ -89,6 +89,21 @@ public struct StoredEvent: Hashable, Sendable {
     /// The payload.
     public var data: JSONValue
 
+    /// Creates a stored event.
+    public init(runID: RunID, sequence: Int, timestamp: Date, agentPath: String, kind: String, data: JSONValue) {
+        self.runID = runID
+        self.sequence = sequence
+        self.timestamp = timestamp
+        self.agentPath = agentPath
+        self.kind = kind
+        self.data = data
+    }
+
+    /// The event as stored, from the live event.
+    public init(_ event: RunEvent) {
+        self.init(runID: event.runID, sequence: event.sequence, timestamp: event.timestamp, agentPath: event.agentPathText, kind: event.kindName, data: event.payload)
+    }
+
     /// The event as JSON.
     public var json: JSONValue {
         [
@@ -118,6 +133,8 @@ public protocol RunStore: Sendable {
     func events(of run: RunID, after sequence: Int) async throws -> [StoredEvent]
     /// Counts runs matching a filter.
     func count(tenant: TenantID?, status: RunStatus?, crew: String?) async throws -> Int
+    /// The number of the run's last stored event (0 when it has none): a later attempt numbers on from here.
+    func lastEventSequence(of run: RunID) async throws -> Int
 }
 
 /// An ``EventSink`` that stores every event (failures to store are counted, not thrown).

@@ -246,6 +246,11 @@ public actor SQLiteRunStore: RunStore {
         return try select("SELECT \(Self.runColumns) FROM \(Self.runsTable) \(filter) ORDER BY created_at DESC, id LIMIT ? OFFSET ?", values, row: Self.record)
     }
 
+    /// The number of the run's last stored event (0 when it has none).
+    public func lastEventSequence(of run: RunID) throws -> Int {
+        try select("SELECT COALESCE(MAX(sequence), 0) FROM events WHERE run_id = ?", [.text(run.rawValue)]) { Int(sqlite3_column_int64($0, 0)) }.first ?? 0
+    }
+
     /// Counts runs matching a filter.
     public func count(tenant: TenantID?, status: RunStatus?, crew: String?) throws -> Int {
         var conditions: [String] = []
