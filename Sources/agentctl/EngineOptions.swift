@@ -26,25 +26,14 @@ struct EngineOptions: ParsableArguments {
         store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? ".agentruntime/runs.sqlite"
     }
 
-    func openStore() throws -> any PlatformStore {
-        do { return try SQLiteRunStore(path: storePath) } catch {
-            Console.error("error: \(error)")
-            throw ExitCode(ExitStatus.invalid)
-        }
-    }
+    func openStore() throws -> any PlatformStore { try Composition.store(path: storePath) }
 
-    /// The engine environment: providers from the runtime config, built-in and connector tools gated by the
-    /// tenants' policy, knowledge, approvals through the run store.
+    /// The engine environment (see ``Composition``) for this principal: its tenant's limits, and `--model` forced.
     func environment(runtime: RuntimeOptions, catalog: CatalogOptions, tenants: TenantCatalog, store: (any PlatformStore)?, streaming: Bool) async throws -> EngineEnvironment {
-        let registry = try runtime.registry(tenantRateLimits: tenants.tenants.compactMapValues(\.rateLimit))
-        let models: any ModelResolver = model.flatMap(ModelReference.init(parsing:)).map { OverridingModelResolver(base: registry, reference: $0) } ?? registry
-        let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)
-        for file in await knowledge.skipped { Console.error("warning: knowledge/\(file.path) skipped: \(file.reason)") }
-        let client = ConnectorClient(transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
-        return EngineEnvironment(
-            models: models, tools: ToolRegistry.standard(client: client, knowledge: knowledge), policy: TenantToolPolicy(tenants: tenants.tenants),
-            secrets: try runtime.secretStore(), limits: tenants.tenants[principal.tenant]?.limits ?? registry.config.limits,
-            streaming: streaming, knowledge: knowledge, approvals: store.map { StoreApprovalGate(store: $0, expiry: registry.config.approvalExpiry) })
+        var (environment, registry, _) = try await Composition.environment(runtime: runtime, catalog: catalog, tenants: tenants, store: store, streaming: streaming)
+        if let reference = model.flatMap(ModelReference.init(parsing:)) { environment.models = OverridingModelResolver(base: registry, reference: reference) }
+        environment.limits = tenants.tenants[principal.tenant]?.limits ?? registry.config.limits
+        return environment
     }
 
     /// Exits unless the tenant exists and may use every agent of `crew`.

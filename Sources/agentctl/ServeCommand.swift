@@ -39,16 +39,12 @@ struct ServeCommand: AsyncParsableCommand {
         if loadedCatalog.errorCount > 0 { Console.error("warning: \(loadedCatalog.errorCount) definition error(s); run `agentctl validate`") }
         let tenants = catalog.loadTenants()
         let storePath = store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? ".agentruntime/runs.sqlite"
-        let runStore = try SQLiteRunStore(path: storePath)
-        let registry = try runtime.registry(tenantRateLimits: tenants.tenants.compactMapValues(\.rateLimit))
-        let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)
+        let runStore = try Composition.store(path: storePath)
+        // Runs that need a decision stop and hold nothing while they wait; a decision queues them.
+        let (base, registry, knowledge) = try await Composition.environment(
+            runtime: runtime, catalog: catalog, tenants: tenants, store: runStore, streaming: true, suspendsForApprovals: true)
         let watcher = knowledge.watch(every: .seconds(5))
         defer { watcher.cancel() }
-        let client = ConnectorClient(transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
-        let tools = ToolRegistry.standard(client: client, knowledge: knowledge)
-        let base = EngineEnvironment(
-            models: registry, tools: tools, policy: TenantToolPolicy(tenants: tenants.tenants), secrets: secrets, limits: registry.config.limits,
-            streaming: true, knowledge: knowledge, approvals: StoreApprovalGate(store: runStore, expiry: registry.config.approvalExpiry, suspends: true))
         let tenantLimits = tenants.tenants.compactMapValues(\.limits)
         let services = GatewayServices(
             configuration: GatewayConfiguration(
