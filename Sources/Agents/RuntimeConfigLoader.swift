@@ -13,7 +13,7 @@ public enum RuntimeConfigLoader {
     public static let fileName = "agentruntime.json"
 
     /// Every top-level field.
-    public static let allowed = ["$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits", "approval_expiry_seconds", "http"]
+    public static let allowed = ["$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits", "approval_expiry_seconds", "http", "uncertain_writes"]
     /// Every field of `http`.
     public static let httpAllowed = [
         "client", "max_connections_per_host", "connect_timeout_seconds", "idle_timeout_seconds", "pool_idle_timeout_seconds", "max_redirects",
@@ -128,6 +128,12 @@ public enum RuntimeConfigLoader {
             config.limits = limits
         }
         if let seconds = reader.integer(fields, "approval_expiry_seconds", range: 1...2_592_000) { config.approvalExpiry = .seconds(seconds) }
+        if let text = reader.string(fields, "uncertain_writes"), let member = fields["uncertain_writes"] {
+            if let policy = UncertainSideEffectPolicy(rawValue: text) { config.uncertainWrites = policy } else {
+                let words = UncertainSideEffectPolicy.allCases.map(\.rawValue)
+                reader.error(.invalidValue, "\"uncertain_writes\" must be one of \(words.joined(separator: ", ")), found \"\(text)\"\(NameSuggestion.didYouMean(text, in: words))", at: member.value.offset, JSONPointer.root.appending("uncertain_writes"))
+            }
+        }
         if let member = fields["http"], let http = reader.httpSettings(member.value, at: JSONPointer.root.appending("http"), base: config.http) {
             config.http = http
         }

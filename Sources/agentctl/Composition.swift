@@ -26,10 +26,11 @@ enum Composition {
         let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)
         for file in await knowledge.skipped { Console.error("warning: knowledge/\(file.path) skipped: \(file.reason)") }
         let client = ConnectorClient(transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
-        let environment = EngineEnvironment(
+        var environment = EngineEnvironment(
             models: registry, tools: ToolRegistry.standard(client: client, knowledge: knowledge), policy: TenantToolPolicy(tenants: tenants.tenants),
             secrets: try runtime.secretStore(), limits: registry.config.limits, streaming: streaming, knowledge: knowledge,
             approvals: store.map { StoreApprovalGate(store: $0, expiry: registry.config.approvalExpiry, suspends: suspendsForApprovals) })
+        environment.uncertainSideEffects = registry.config.uncertainWrites
         return (environment, registry, knowledge)
     }
 }

@@ -57,6 +57,9 @@ struct RuntimeConfigLoaderTests {
         #expect(config.http == HTTPClientSettings(
             client: .urlsession, maxConnectionsPerHost: 32, connectTimeout: .milliseconds(2500), idleTimeout: .seconds(60), poolIdleTimeout: .seconds(30),
             maxRedirects: 2, maxResponseBytes: 1 << 20))
+        #expect(decode(#"{"uncertain_writes": "fail"}"#).0.uncertainWrites == .fail)
+        #expect(base.uncertainWrites == .askApproval)
+        #expect(decode(#"{"uncertain_writes": "retry"}"#).1.map(\.pointer) == ["/uncertain_writes"])
         let (_, bad) = decode("""
             {"http": {"client": "curl", "max_connections_per_host": 0, "max_redirect": 3}}
             """)

@@ -57,7 +57,7 @@ struct DurabilityTests {
 
         init(workspace: URL, environment: [String: String]) async throws {
             log = workspace.appendingPathComponent("serve-\(UUID().uuidString).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
             process.executableURL = AgentCtl.binary
             process.currentDirectoryURL = workspace
             process.arguments = [
@@ -98,10 +98,7 @@ struct DurabilityTests {
         for folder in ["agents/ops", "agents/crews", "tenants", "knowledge"] {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
-        try #"""
-        {"id": "announcer", "name": "Announcer", "category": "ops", "role": "Launch announcer", "goal": "Tell the team about launches",
-         "backstory": "Keeps everyone informed.", "model": "openai/gpt-4o-mini", "tools": ["slack.post_message"]}
-        """#.write(to: root.appendingPathComponent("agents/ops/announcer.json"), atomically: true, encoding: .utf8)
+        try writeAgent(tool: "slack.post_message", in: root)
         try #"""
         {"id": "announce", "name": "Announce", "process": "sequential", "agents": ["announcer"], "tasks": [
           {"id": "one", "description": "Step one: post the launch note to Slack", "expected_output": "Confirmation", "agent": "announcer"},
@@ -116,6 +113,26 @@ struct DurabilityTests {
         try """
         {"id": "acme", "name": "Acme", "connectors": {"slack": {"settings": {"base_url": "\(slack.absoluteString)"}, "secrets": {"bot_token": "slack/bot_token"}}\(stripeEntry)}}
         """.write(to: root.appendingPathComponent("tenants/acme.json"), atomically: true, encoding: .utf8)
+    }
+
+    /// The crew's one agent, with one tool.
+    static func writeAgent(tool: String, in root: URL) throws {
+        try """
+        {"id": "announcer", "name": "Announcer", "category": "ops", "role": "Launch announcer", "goal": "Tell the team about launches",
+         "backstory": "Keeps everyone informed.", "model": "openai/gpt-4o-mini", "tools": ["\(tool)"]}
+        """.write(to: root.appendingPathComponent("agents/ops/announcer.json"), atomically: true, encoding: .utf8)
+    }
+
+    /// The run as the API shows it once it has ended (or after 30 s).
+    static func finished(_ runID: String, port: Int) async throws -> JSONValue {
+        var run: JSONValue = .null
+        let end = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < end {
+            run = try await request("GET", "/v1/runs/\(runID)", port: port)
+            if let status = run["data"]?["status"]?.stringValue, RunStatus(rawValue: status)?.isFinal == true { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return run
     }
 
     /// The environment serve and the CLI run with: the model server as OpenAI, the tenant's secrets, the token.
@@ -171,13 +188,7 @@ struct DurabilityTests {
 
         let second = try await Serve(workspace: directory.url, environment: environment)
         defer { kill(second.process.processIdentifier, SIGKILL) }
-        var run: JSONValue = .null
-        let end = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < end {
-            run = try await Self.request("GET", "/v1/runs/\(runID)", port: second.port)
-            if let status = run["data"]?["status"]?.stringValue, status != "running", status != "queued" { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let run = try await Self.finished(runID, port: second.port)
         let data = try #require(run["data"], "\(run)")
         #expect(data["status"] == "succeeded", "\(data)")
         #expect(model.count("one") == 1 + 1, "task one (a tool call, then the answer) was asked once, not again after the restart")
@@ -214,10 +225,7 @@ struct DurabilityTests {
         let directory = try Self.workspace()
         defer { directory.remove() }
         try Self.tenant(slack: slack.baseURL, stripe: stripe.baseURL, in: directory.url)
-        try #"""
-        {"id": "announcer", "name": "Announcer", "category": "ops", "role": "Launch announcer", "goal": "Tell the team about launches",
-         "backstory": "Keeps everyone informed.", "model": "openai/gpt-4o-mini", "tools": ["stripe.create_customer"]}
-        """#.write(to: directory.url.appendingPathComponent("agents/ops/announcer.json"), atomically: true, encoding: .utf8)
+        try Self.writeAgent(tool: "stripe.create_customer", in: directory.url)
         let environment = Self.environment(model: model, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_STRIPE_SECRET_KEY": "sk_test_durability"])
         let (first, runID) = try await Self.startRun(in: directory.url, environment: environment)
         var approvalID = ""
@@ -238,18 +246,45 @@ struct DurabilityTests {
         #expect(try await Self.request("GET", "/v1/runs/\(runID)", port: second.port)["data"]?["status"] == "awaiting_approval", "a waiting run stays waiting")
         let approved = try await AgentCtl.run(["approvals", "approve", approvalID, "--tenant", "acme", "--store", "runs.sqlite"], in: directory.url, environment: environment)
         #expect(approved.status == 0, "\(approved.stderr)")
-        var run: JSONValue = .null
-        let end = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < end {
-            run = try await Self.request("GET", "/v1/runs/\(runID)", port: second.port)
-            if let status = run["data"]?["status"]?.stringValue, RunStatus(rawValue: status)?.isFinal == true { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let run = try await Self.finished(runID, port: second.port)
         #expect(run["data"]?["status"] == "succeeded", "\(run)")
         #expect(stripe.requestCount == 1, "the approved write happened exactly once")
         #expect(stripe.receivedRequests.first?.headers["idempotency-key"] != nil)
         #expect(run["data"]?["attempts"] == 2)
         let again = try await AgentCtl.run(["approvals", "approve", approvalID, "--tenant", "acme", "--store", "runs.sqlite"], in: directory.url, environment: environment)
         #expect(again.status != 0, "an approval of an ended run changes nothing")
+    }
+
+    @Test("an approval nobody decides expires under serve: the run is carried on, the model is told, and nothing is written")
+    func approvalExpires() async throws {
+        let model = try LoopbackHTTPServer { request in
+            guard let body = try? JSONParser.value(request.body), case .array(let messages)? = body["messages"] else { return .init(status: 400, body: "{}") }
+            let user = messages.last { $0["role"] == "user" }?["content"]?.stringValue ?? ""
+            if let result = messages.last(where: { $0["role"] == "tool" })?["content"]?.stringValue {
+                return FakeModelServer.reply(.init(text: "told: \(result.prefix(60))"), to: body)
+            }
+            if user.contains("Step one:") {
+                return FakeModelServer.reply(.init(call: (name: "stripe-create_customer", arguments: #"{"email": "ada@example.com"}"#)), to: body)
+            }
+            return FakeModelServer.reply(.init(text: "done"), to: body)
+        }
+        defer { model.stop() }
+        let stripe = try LoopbackHTTPServer { _ in .init(body: #"{"id": "cus_1", "object": "customer"}"#) }
+        defer { stripe.stop() }
+        let directory = try Self.workspace()
+        defer { directory.remove() }
+        try Self.tenant(slack: stripe.baseURL, stripe: stripe.baseURL, in: directory.url)
+        try Self.writeAgent(tool: "stripe.create_customer", in: directory.url)
+        try #"{"approval_expiry_seconds": 1}"#.write(to: directory.url.appendingPathComponent("agentruntime.json"), atomically: true, encoding: .utf8)
+        let environment = Self.environment(model: model, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_STRIPE_SECRET_KEY": "sk_test_durability"])
+        let (serve, runID) = try await Self.startRun(in: directory.url, environment: environment)
+        defer { kill(serve.process.processIdentifier, SIGKILL) }
+        let run = try await Self.finished(runID, port: serve.port)
+        #expect(run["data"]?["status"] == "succeeded", "\(run)")
+        #expect(stripe.requestCount == 0, "an expired approval sends nothing")
+        #expect(run["data"]?["attempts"] == 2)
+        let approvals = try await Self.request("GET", "/v1/runs/\(runID)/approvals", port: serve.port)
+        #expect(approvals["data"]?[0]?["status"] == "expired")
+        #expect(run["data"]?["output"]?.stringValue?.isEmpty == false)
     }
 }

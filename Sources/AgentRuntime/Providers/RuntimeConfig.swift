@@ -104,6 +104,8 @@ public struct RuntimeConfig: Sendable {
     public var approvalExpiry: Duration = .seconds(3600)
     /// The HTTP client every provider, connector and secret store call goes through.
     public var http = HTTPClientSettings()
+    /// What a resumed run does with a write an earlier attempt sent but never saw answered.
+    public var uncertainWrites: UncertainSideEffectPolicy = .askApproval
 
     /// Creates a config.
     public init(
