@@ -219,7 +219,9 @@ struct Routes: Sendable {
         }
         guard RunLifecycle.resumable(record.status) else { throw GatewayError(.conflict, "run \(record.id) has ended (\(record.status.rawValue))") }
         guard !(await services.runs.isActive(record.id)) else { throw GatewayError(.conflict, "run \(record.id) is running in this service") }
-        guard try await services.runs.resume(record.id, tenant: record.tenant, reason: "\(record.status.rawValue); resumed through the API", environment: services.environment) != nil else {
+        guard try await services.runs.resume(
+            record.id, tenant: record.tenant, reason: "\(record.status.rawValue); resumed through the API", expecting: record.status, environment: services.environment
+        ) != nil else {
             throw GatewayError(.conflict, "run \(record.id) cannot be resumed (it was started before runs kept their definitions, or another process took it)")
         }
         let attempts = (try await services.store.run(record.id, tenant: record.tenant))?.attempts ?? record.attempts + 1
@@ -319,7 +321,8 @@ struct Routes: Sendable {
         }
         // A run that stopped to wait is queued and carried on here, from its journal.
         if try await RunLifecycle(store: services.store).queueAfterDecision(record.id) {
-            _ = try? await services.runs.resume(record.id, tenant: principal.tenant, reason: "waited for approval \(approvalID)", environment: services.environment)
+            _ = try? await services.runs.resume(
+                record.id, tenant: principal.tenant, reason: "waited for approval \(approvalID)", expecting: .queued, environment: services.environment)
         }
         return Reply.data(Self.approvalJSON(try await services.store.approval(approvalID, tenant: principal.tenant) ?? approval))
     }
@@ -455,7 +458,7 @@ struct Routes: Sendable {
         }
         let store = services.store
         if let previous, try await store.agentVersions(AgentID(id)).isEmpty {
-            try await store.appendAgentVersion(AgentID(id), content: previous, user: "file")
+            _ = try await store.appendAgentVersion(AgentID(id), content: previous, user: "file")
         }
         let version = try await store.appendAgentVersion(AgentID(id), content: String(decoding: bytes, as: UTF8.self), user: principal.user)
         try await store.appendAudit(AuditEntry(

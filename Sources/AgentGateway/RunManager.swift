@@ -18,6 +18,8 @@ public actor RunManager {
     /// Runs that passed the limit check and are being stored (counted against the limit, awaited by a drain).
     private var starting: [TenantID: Int] = [:]
     private var accepting = true
+    /// Runs being readied for another attempt (reserved before the first suspension, so two callers cannot both resume one).
+    private var resuming: Set<RunID> = []
 
     init(store: any PlatformStore, metrics: GatewayMetrics, concurrentRunsPerTenant: Int) {
         self.store = store
@@ -64,33 +66,38 @@ public actor RunManager {
 
     /// Carries on a run that did not finish (left running by a crash, or interrupted by a shutdown) from its
     /// journal, as a new attempt; nil when there is nothing to carry on.
-    func resume(_ runID: RunID, tenant: TenantID?, reason: String, environment: (Principal) -> EngineEnvironment) async throws -> Task<Result<RunResult, EngineError>, Never>? {
-        guard accepting, active[runID] == nil else { return nil }
-        guard let prepared = try await lifecycle.prepareResume(runID, tenant: tenant, reason: reason) else { return nil }
+    func resume(
+        _ runID: RunID, tenant: TenantID?, reason: String, expecting: RunStatus? = nil, environment: (Principal) -> EngineEnvironment
+    ) async throws -> Task<Result<RunResult, EngineError>, Never>? {
+        guard accepting, active[runID] == nil, !resuming.contains(runID) else { return nil }
+        resuming.insert(runID)
+        defer { resuming.remove(runID) }
+        guard let prepared = try await lifecycle.prepareResume(runID, tenant: tenant, reason: reason, expecting: expecting) else { return nil }
         return launch(prepared.record, definition: prepared.definition, environment: environment(prepared.definition.principal))
     }
 
     /// Carries on every run a previous process left unfinished; returns how many. Runs stored before runs kept
     /// their definitions cannot be carried on and are marked interrupted.
     func resumeUnfinished(environment: (Principal) -> EngineEnvironment) async throws -> Int {
-        var resumed = 0
+        // Collected first: a resumed run leaves the status it was listed under.
+        var unfinished: [RunRecord] = []
         for status in [RunStatus.running, .queued, .interrupted] {
             var offset = 0
             while true {
                 let page = try await store.runs(tenant: nil, status: status, crew: nil, limit: 200, offset: offset)
                 if page.isEmpty { break }
                 offset += page.count
-                for record in page where active[record.id] == nil {
-                    let reason = status == .interrupted ? "interrupted by a shutdown" : "the process stopped before the run finished"
-                    if try await resume(record.id, tenant: nil, reason: reason, environment: environment) != nil {
-                        resumed += 1
-                    } else if status != .interrupted {
-                        var interrupted = record
-                        interrupted.status = .interrupted
-                        interrupted.finishedAt = Date()
-                        try? await store.update(interrupted)
-                    }
-                }
+                unfinished += page
+            }
+        }
+        var resumed = 0
+        for record in unfinished where active[record.id] == nil {
+            let reason = record.status == .interrupted ? "interrupted by a shutdown" : "the process stopped before the run finished"
+            if try await resume(record.id, tenant: nil, reason: reason, expecting: record.status, environment: environment) != nil {
+                resumed += 1
+            } else if record.status == .running, try await store.definition(of: record.id) == nil {
+                // Stored before runs kept their definitions: it cannot be carried on.
+                _ = try? await store.claim(record.id, from: [.running], to: .interrupted)
             }
         }
         return resumed
@@ -104,9 +111,16 @@ public actor RunManager {
         for approval in try await store.approvals(tenant: nil, runID: nil, status: "pending") where approval.expiresAt <= Date() {
             if try await store.expireApproval(approval.request.id) { _ = try await lifecycle.queueAfterDecision(approval.request.runID) }
         }
+        // Waiting runs whose approval was decided but that were not queued (a decision racing the run's stop).
+        for record in try await store.runs(tenant: nil, status: .awaitingApproval, crew: nil, limit: 200, offset: 0) where active[record.id] == nil {
+            if let waiting = try await store.definition(of: record.id)?.waitingFor, let approval = try await store.approval(waiting, tenant: nil),
+               approval.status != "pending" {
+                _ = try await lifecycle.queueAfterDecision(record.id)
+            }
+        }
         var resumed = 0
         for record in try await store.runs(tenant: nil, status: .queued, crew: nil, limit: 200, offset: 0) where active[record.id] == nil {
-            if try await resume(record.id, tenant: nil, reason: "waited for an approval", environment: environment) != nil { resumed += 1 }
+            if try await resume(record.id, tenant: nil, reason: "waited for an approval", expecting: .queued, environment: environment) != nil { resumed += 1 }
         }
         return resumed
     }
@@ -158,11 +172,9 @@ public actor RunManager {
         for (_, run) in remaining { run.task.cancel() }
         for (id, run) in remaining {
             _ = await run.task.value
-            if var record = try? await store.run(id, tenant: nil) {
-                record.status = .interrupted
-                record.finishedAt = Date()
-                try? await store.update(record)
-            }
+            // Cancelled by the drain (or still marked running): interrupted, for the next process to carry on. A run
+            // that finished meanwhile keeps its status.
+            _ = try? await store.claim(id, from: [.running, .cancelled], to: .interrupted)
         }
     }
 }

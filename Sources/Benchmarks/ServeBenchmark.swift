@@ -227,7 +227,7 @@ final class ServeProcess {
             to: tenants.appendingPathComponent("bench.json"), atomically: true, encoding: .utf8)
         let config = try ServeBenchmark.benchConfig(model, maxConnections: 2048)
         let log = workspace.appendingPathComponent("serve.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = agentctl
         process.currentDirectoryURL = workspace
         process.arguments = [

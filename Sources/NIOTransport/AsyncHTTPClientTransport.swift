@@ -85,10 +85,20 @@ public final class AsyncHTTPClientTransport: HTTPTransport, Sendable {
             throw Self.map(error, url: request.url, timedOut: request.deadline.map { $0 <= .now } ?? false)
         }
         let headers = AgentRuntime.HTTPHeaders(response.headers.map { (name: $0.name, value: $0.value) })
-        let declaredLength = response.headers.first(name: "content-length").flatMap(Int.init)
+        // A HEAD response announces a length it does not send.
+        let declaredLength = outgoing.method == .HEAD ? nil : response.headers.first(name: "content-length").flatMap(Int.init)
         let limit = maxResponseBytes
         let (body, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
         let expired = NIOLockedValueBox(false)
+        let started = NIOLockedValueBox<(pump: Task<Void, Never>?, timer: Scheduled<Void>?, ended: Bool)>((nil, nil, false))
+        continuation.onTermination = { termination in
+            let (pump, timer) = started.withLockedValue { state -> (Task<Void, Never>?, Scheduled<Void>?) in
+                state.ended = true
+                return (state.pump, state.timer)
+            }
+            timer?.cancel()
+            if case .cancelled = termination { pump?.cancel() }
+        }
         // The pump owns the body: ending it (deadline, consumer gone) drops the body, which closes the connection.
         let pump = Task {
             do {
@@ -115,9 +125,15 @@ public final class AsyncHTTPClientTransport: HTTPTransport, Sendable {
                 pump.cancel()
             }
         }
-        continuation.onTermination = { termination in
+        // The stream may have ended already (a short body, or a consumer gone): then nothing is left to guard.
+        let ended = started.withLockedValue { state -> Bool in
+            state.pump = pump
+            state.timer = timer
+            return state.ended
+        }
+        if ended {
             timer?.cancel()
-            if case .cancelled = termination { pump.cancel() }
+            pump.cancel()
         }
         return HTTPStreamingResponse(status: Int(response.status.code), headers: headers, body: body)
     }

@@ -60,7 +60,9 @@ struct RunsCommand: AsyncParsableCommand {
                 throw ExitCode(ExitStatus.invalid)
             }
             let lifecycle = RunLifecycle(store: store)
-            guard let prepared = try await lifecycle.prepareResume(existing.id, tenant: existing.tenant, reason: "\(existing.status.rawValue); resumed by agentctl runs resume") else {
+            guard let prepared = try await lifecycle.prepareResume(
+                existing.id, tenant: existing.tenant, reason: "\(existing.status.rawValue); resumed by agentctl runs resume", expecting: existing.status
+            ) else {
                 Console.error("error: run \(runID) has no stored definition (it was started before runs kept them) and cannot be resumed")
                 throw ExitCode(ExitStatus.invalid)
             }

@@ -109,7 +109,7 @@ final class ProcessAdapters: Sendable {
 
 /// A value made on first use. `make` runs outside the lock (it may ask for another `Once`); when two callers race,
 /// the first value stored wins.
-final class Once<Value>: @unchecked Sendable {
+final class Once<Value: Sendable>: @unchecked Sendable {
     // Guarded by `lock`.
     private let lock = NSLock()
     private var value: Value?

@@ -167,17 +167,30 @@ struct AgentLoop: Sendable {
 
         // Run the new calls concurrently.
         var fresh: [String: (content: String, isError: Bool)] = [:]
-        try await withThrowingTaskGroup(of: (String, String, Bool).self) { group in
+        var suspension: EngineError?
+        try await withThrowingTaskGroup(of: CallOutcome.self) { group in
             for (index, plan) in plans.enumerated() {
                 guard case .run(let offered, let arguments, let key) = plan else { continue }
                 let call = calls[index]
                 group.addTask {
-                    let (content, isError) = try await execute(offered, arguments: arguments, call: call)
-                    return (key, content, isError)
+                    do {
+                        let (content, isError) = try await execute(offered, arguments: arguments, call: call)
+                        return .done(key: key, content: content, isError: isError)
+                    } catch EngineError.awaitingApproval(let id) {
+                        // A call that stops the run to wait for a human lets its siblings finish (and be journaled):
+                        // cancelling a write in flight would leave it uncertain.
+                        return .suspended(approvalID: id)
+                    }
                 }
             }
-            for try await (key, content, isError) in group { fresh[key] = (content, isError) }
+            for try await outcome in group {
+                switch outcome {
+                case .done(let key, let content, let isError): fresh[key] = (content, isError)
+                case .suspended(let id): suspension = suspension ?? .awaitingApproval(approvalID: id)
+                }
+            }
         }
+        if let suspension { throw suspension }
 
         var messages: [Message] = []
         var mistakes = 0
@@ -235,6 +248,12 @@ struct AgentLoop: Sendable {
         return "Error: \(call.name) was not approved (\(reason)). Do not retry it; continue without it."
     }
 
+    /// How one tool call of a turn ended.
+    private enum CallOutcome: Sendable {
+        case done(key: String, content: String, isError: Bool)
+        case suspended(approvalID: String)
+    }
+
     /// What to do with one tool call.
     private enum Plan {
         case answer(String, isError: Bool, mistake: Bool)
@@ -263,12 +282,15 @@ struct AgentLoop: Sendable {
         switch offered.handler {
         case .tool(let tool):
             toolName = tool.spec.id.rawValue
-            let journalKey = JournalSession.key(tool: toolName, arguments: arguments)
+            var journalKey = JournalSession.key(tool: toolName, arguments: arguments)
             var idempotencyKey: String?
             var approved = false
+            var attempt = 1
             if let journal = state.journal {
                 let claim = await journal.claimTool(key: journalKey)
+                journalKey = claim.key
                 idempotencyKey = claim.idempotencyKey
+                attempt = claim.attempt
                 if let recorded = claim.result, let text = recorded["content"]?.stringValue {
                     // An earlier attempt ran (or was refused) this call: the journaled result stands; nothing runs twice.
                     await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
@@ -282,7 +304,8 @@ struct AgentLoop: Sendable {
                         throw EngineError.uncertainSideEffect(tool: toolName)
                     }
                     // A new question (its own id): an earlier approval of the first send does not cover sending it again.
-                    if let refusal = try await awaitApproval(tool.spec, call: call, id: idempotencyKey.map { $0 + "-again" }) {
+                    // Asked again in each attempt that finds the call unanswered: an approval given once covers one send.
+                    if let refusal = try await awaitApproval(tool.spec, call: call, id: idempotencyKey.map { "\($0)-again-\(attempt)" }) {
                         try await journalTool(journalKey, content: refusal, isError: true)
                         return (refusal, true)
                     }

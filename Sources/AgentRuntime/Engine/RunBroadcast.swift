@@ -40,7 +40,7 @@ public final class RunBroadcast: EventSink, @unchecked Sendable {
         let ticker = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: idle)
-                continuation.yield(.idle)
+                if case .terminated = continuation.yield(.idle) { return }
             }
         }
         continuation.onTermination = { [weak self] _ in

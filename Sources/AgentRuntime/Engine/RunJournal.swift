@@ -81,15 +81,18 @@ actor JournalSession {
     /// What the journal says of this tool call: its result, if an earlier attempt finished it; whether an earlier
     /// attempt sent it without a result (its effect is uncertain); and the call's idempotency key, the same in every
     /// attempt (the n-th call of the same tool with the same arguments in the run).
-    func claimTool(key: String) -> (result: JSONValue?, uncertain: Bool, idempotencyKey: String) {
-        let occurrence = occurrences[key, default: 0]
-        occurrences[key] = occurrence + 1
-        let idempotencyKey = Self.hash("\(runID.rawValue)|\(key)|\(occurrence)")
+    /// `key` is the n-th call's own journal key (the tool, its arguments and n), so a "sent" mark is only ever
+    /// paired with the result of the same call.
+    func claimTool(key base: String) -> (key: String, result: JSONValue?, uncertain: Bool, idempotencyKey: String, attempt: Int) {
+        let occurrence = occurrences[base, default: 0]
+        occurrences[base] = occurrence + 1
+        let key = "\(base)#\(occurrence)"
+        let idempotencyKey = Self.hash("\(runID.rawValue)|\(key)")
         let startedSlot = JournalEntry.Kind.toolStarted.rawValue + ":" + key
         let hadStarted = !(recorded[startedSlot]?.isEmpty ?? true)
         if hadStarted { recorded[startedSlot]?.removeFirst() }
-        if let result = replay(.tool, key: key) { return (result, false, idempotencyKey) }
-        return (nil, hadStarted, idempotencyKey)
+        if let result = replay(.tool, key: key) { return (key, result, false, idempotencyKey, attempt) }
+        return (key, nil, hadStarted, idempotencyKey, attempt)
     }
 
     /// Journals a completed step; returns once it is stored.

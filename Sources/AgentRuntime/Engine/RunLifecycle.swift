@@ -35,6 +35,9 @@ public protocol RunDefinitionStore: Sendable {
     func saveDefinition(_ definition: RunDefinition, of run: RunID) async throws
     /// A run's definition, if it has one.
     func definition(of run: RunID) async throws -> RunDefinition?
+    /// Stores `definition` only while the stored one is still at attempt `from`; true when this caller advanced it
+    /// (of two callers resuming the same run, one wins).
+    func advanceDefinition(_ definition: RunDefinition, of run: RunID, from attempt: Int) async throws -> Bool
 }
 
 /// The port to the record of every model exchange (for replays with edited definitions).
@@ -54,7 +57,7 @@ public protocol RunClaims: Sendable {
 }
 
 /// A store that keeps runs durable: records and events, the journal, definitions, exchanges and claims.
-public typealias DurableRunStore = RunStore & RunJournal & RunDefinitionStore & ExchangeLog & RunClaims
+public typealias DurableRunStore = RunStore & RunJournal & RunDefinitionStore & ExchangeLog & RunClaims & ApprovalStore
 
 /// Owns a stored run from submission to its final status: stores it with the definitions it starts with, runs
 /// each attempt with its steps journaled (a later attempt answers them from the journal), attaches the store's
@@ -104,9 +107,17 @@ public struct RunLifecycle: Sendable {
                 definition.crew, inputs: definition.inputs, principal: definition.principal, agents: { agents[$0] }, runID: runID, sink: sink,
                 journal: store, attempt: definition.attempt, eventsAfter: eventsAfter)
             if case .awaitingApproval(let approvalID)? = result.error {
+                // The gate already marked the run awaiting_approval; its record is not written over here, since a
+                // decision may queue (and another attempt take) the run at any moment.
                 var waiting = definition
                 waiting.waitingFor = approvalID
                 try? await store.saveDefinition(waiting, of: runID)
+                try? await store.saveTasks(result.tasks, of: runID)
+                // A decision made before `waitingFor` was stored could not queue the run: queue it now.
+                if let approval = try? await store.approval(approvalID, tenant: nil), approval.status != "pending" {
+                    _ = try? await queueAfterDecision(runID)
+                }
+                return .success(result)
             }
             try? await store.update(record.finished(with: result))
             try? await store.saveTasks(result.tasks, of: runID)
@@ -126,15 +137,21 @@ public struct RunLifecycle: Sendable {
     /// Readies the next attempt of a run that did not finish (left `running` by a crash, or `interrupted` by a
     /// shutdown): notes why the last attempt ended, counts the attempt, and marks the run running again. Nil when
     /// the run does not exist for `tenant`, has already finished, or has no stored definition.
-    public func prepareResume(_ runID: RunID, tenant: TenantID?, reason: String) async throws -> (record: RunRecord, definition: RunDefinition)? {
-        guard var record = try await store.run(runID, tenant: tenant), Self.resumable(record.status),
+    ///
+    /// `expecting` is the status the caller saw the run in (the run's current one when nil): of several callers that
+    /// saw it `interrupted` or `queued`, one claims it; of several that saw a crash leftover `running`, the one that
+    /// advances the attempt number first wins.
+    public func prepareResume(
+        _ runID: RunID, tenant: TenantID?, reason: String, expecting: RunStatus? = nil
+    ) async throws -> (record: RunRecord, definition: RunDefinition)? {
+        guard var record = try await store.run(runID, tenant: tenant), Self.resumable(record.status), record.status == (expecting ?? record.status),
               var definition = try await store.definition(of: runID) else { return nil }
-        // Only one caller carries a run on (a queued run is claimed; a crash leftover stays running).
-        guard try await store.claim(runID, from: [record.status], to: .running) else { return nil }
+        let previous = definition.attempt
         definition.attemptErrors.append("attempt \(definition.attempt): \(reason)")
         definition.attempt += 1
         definition.waitingFor = nil
-        try await store.saveDefinition(definition, of: runID)
+        guard try await store.claim(runID, from: [record.status], to: .running),
+              try await store.advanceDefinition(definition, of: runID, from: previous) else { return nil }
         record.status = .running
         record.finishedAt = nil
         record.errorCode = nil

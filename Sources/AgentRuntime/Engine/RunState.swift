@@ -43,6 +43,11 @@ actor RunState {
         queue.yield(RunEvent(runID: runID, sequence: sequence, timestamp: Date(), agentPath: path, kind: kind))
     }
 
+    deinit {
+        // A state dropped without `finishDelivery` (a dry run, a prompt preview) still ends its delivery task.
+        queue.finish()
+    }
+
     /// Waits until the sink has every event emitted so far; no event may be emitted after this.
     func finishDelivery() async {
         queue.finish()

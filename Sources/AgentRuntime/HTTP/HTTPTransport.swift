@@ -21,6 +21,8 @@ extension HTTPTransport {
                 throw HTTPTransportError(kind: .responseTooLarge, message: "response body exceeds \(limit) bytes")
             }
         }
+        // A stream ends quietly when its consumer is cancelled: a cut-off body is not a response.
+        if Task.isCancelled { throw HTTPTransportError(kind: .cancelled, message: "the request was cancelled") }
         return HTTPResponse(status: response.status, headers: response.headers, body: body)
     }
 }

@@ -43,6 +43,16 @@ extension SQLiteRunStore: RunDefinitionStore, ExchangeLog, RunClaims {
         ])
     }
 
+    /// Stores `definition` only while the stored one is at attempt `from`.
+    public func advanceDefinition(_ definition: RunDefinition, of run: RunID, from attempt: Int) throws -> Bool {
+        let data = try JSONEncoder().encode(definition)
+        try execute("UPDATE run_definitions SET attempt = ?, attempt_errors = ?, definition = ? WHERE run_id = ? AND attempt = ?", [
+            .integer(definition.attempt), .text(JSONValue.array(definition.attemptErrors.map(JSONValue.string)).serialized()),
+            .text(String(decoding: data, as: UTF8.self)), .text(run.rawValue), .integer(attempt),
+        ])
+        return changes() == 1
+    }
+
     /// A run's definition, if it has one.
     public func definition(of run: RunID) throws -> RunDefinition? {
         let texts = try select("SELECT definition FROM run_definitions WHERE run_id = ?", [.text(run.rawValue)]) { statement in

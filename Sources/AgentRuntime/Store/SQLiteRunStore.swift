@@ -181,11 +181,15 @@ public actor SQLiteRunStore: RunStore {
             }
         }
         guard (try? Self.execute(database, "BEGIN")) != nil else {
-            for item in writes { try? write(item) }
+            // No transaction to be had now (the file is busy): the rows wait for the next batch.
+            pending.putBack(writes)
             return
         }
         for item in writes { try? write(item) }
-        if (try? Self.execute(database, "COMMIT")) == nil { try? Self.execute(database, "ROLLBACK") }
+        if (try? Self.execute(database, "COMMIT")) == nil {
+            try? Self.execute(database, "ROLLBACK")
+            pending.putBack(writes)
+        }
     }
 
     /// Stores task outputs (replacing earlier ones of the run).
@@ -320,6 +324,11 @@ final class PendingWrites: @unchecked Sendable {
             writes.append(write)
             return writes.count == 1
         }
+    }
+
+    /// Returns rows that could not be committed to the front of the queue (they go with the next batch).
+    func putBack(_ rows: [Write]) {
+        lock.withLock { writes = rows + writes }
     }
 
     /// Takes every queued row.

@@ -132,7 +132,12 @@ extension JournalTests {
 
 /// A write tool that records each call's idempotency key; its first call never returns (the process "dies").
 final class DyingWriteTool: Tool, @unchecked Sendable {
-    let spec = ToolSpec(id: "crm.create_contact", description: "Create", parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write)
+    let spec: ToolSpec
+
+    init(spec: ToolSpec = ToolSpec(id: "crm.create_contact", description: "Create", parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write)) {
+        self.spec = spec
+    }
+
     private let lock = NSLock()
     private var seen: [String?] = []
     var keys: [String?] { lock.withLock { seen } }
@@ -161,5 +166,61 @@ final class CountingRejectGate: ApprovalGate, @unchecked Sendable {
     func decide(_ request: ApprovalRequest) async throws -> ApprovalDecision {
         lock.withLock { asked += 1 }
         return ApprovalDecision(approved: false, by: "reviewer", comment: "no")
+    }
+}
+
+extension JournalTests {
+    @Test("two callers resuming the same run at once: exactly one gets the attempt")
+    func exclusiveResume() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
+        let lifecycle = RunLifecycle(store: store)
+        let (record, _) = try await lifecycle.submit(Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]))
+        try await store.setStatus(record.id, .interrupted, from: .running)
+        let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 { group.addTask { try await lifecycle.prepareResume(record.id, tenant: nil, reason: "shutdown", expecting: .interrupted) != nil } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(winners == 1)
+        #expect(try await store.definition(of: record.id)?.attempt == 2)
+    }
+
+    @Test("a refused call and a later identical call that was sent when the process died are told apart on resume")
+    func refusalThenUncertain() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
+        let spec = ToolSpec(id: "crm.create_contact", description: "Create", parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write, requiresApproval: true)
+        let tool = DyingWriteTool(spec: spec)
+        // The model asks for the same write until it has a result that is not a refusal.
+        let model = ScriptedChatModel { request in
+            let results = request.messages.compactMap { message -> String? in if case .tool(_, _, let content, _) = message { return content } else { return nil } }
+            if results.contains(where: { !$0.contains("not approved") }) || results.count >= 2 { return ScriptedChatModel.text("done") }
+            return ScriptedChatModel.calls([("crm-create_contact", #"{"email": "ada@example.com"}"#)])
+        }
+        var environment = EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolSet([tool]), streaming: false, approvals: AlternatingGate())
+        environment.uncertainSideEffects = .fail
+        let task = CrewTask(id: "only", description: "Add the lead", expectedOutput: "Confirmation", agent: Self.agent.id)
+        let crew = CrewDefinition(id: "one", name: "One", process: .sequential, agents: [Self.agent.id], tasks: [task])
+        let first = try await CrewRunner(environment: environment).run(
+            crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: "run-pairing", sink: RecordingEventSink(), journal: store)
+        #expect(first.status == .cancelled, "refused once, then approved and sent when the process 'died'")
+        #expect(tool.keys.count == 1)
+        let resumed = try await CrewRunner(environment: environment).run(
+            crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: "run-pairing", sink: RecordingEventSink(), journal: store, attempt: 2)
+        #expect(resumed.error == .uncertainSideEffect(tool: "crm.create_contact"), "the second call is the uncertain one, not the refused first")
+        #expect(tool.keys.count == 1, "not sent again")
+    }
+}
+
+/// Rejects the first request, approves the next, and so on.
+final class AlternatingGate: ApprovalGate, @unchecked Sendable {
+    private let lock = NSLock()
+    private var asked = 0
+
+    func decide(_ request: ApprovalRequest) async throws -> ApprovalDecision {
+        let count = lock.withLock { asked += 1; return asked }
+        return ApprovalDecision(approved: count % 2 == 0, by: "reviewer")
     }
 }
