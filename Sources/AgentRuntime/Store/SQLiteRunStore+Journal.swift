@@ -18,13 +18,16 @@ extension SQLiteRunStore: RunJournal {
         }
     }
 
-    /// Appends a step, committed before this returns. The data is serialised before the store is entered.
+    /// Appends a step; returns once it is committed. The data is serialised before the store is entered, and the
+    /// steps of many runs are committed together in one transaction (group commit).
     public nonisolated func appendJournal(_ entry: JournalEntry) async throws {
         let row: [SQLValue] = [
             .text(entry.runID.rawValue), .integer(entry.step), .text(entry.kind.rawValue), .text(entry.key), .text(entry.data.serialized()),
             .integer(entry.attempt), .real(Date().timeIntervalSince1970),
         ]
-        try await insert("INSERT INTO journal VALUES (?,?,?,?,?,?,?)", row)
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            enqueue(.journal(row, done: done))
+        }
     }
 }
 
@@ -34,10 +37,10 @@ extension SQLiteRunStore: RunDefinitionStore, ExchangeLog, RunClaims {
             run_id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, attempt_errors TEXT NOT NULL, definition TEXT NOT NULL);
         """
 
-    /// Stores (or replaces) a run's definition.
-    public func saveDefinition(_ definition: RunDefinition, of run: RunID) throws {
+    /// Stores (or replaces) a run's definition (encoded before the store is entered).
+    public nonisolated func saveDefinition(_ definition: RunDefinition, of run: RunID) async throws {
         let data = try JSONEncoder().encode(definition)
-        try execute("INSERT OR REPLACE INTO run_definitions VALUES (?,?,?,?)", [
+        try await insert("INSERT OR REPLACE INTO run_definitions VALUES (?,?,?,?)", [
             .text(run.rawValue), .integer(definition.attempt), .text(JSONValue.array(definition.attemptErrors.map(JSONValue.string)).serialized()),
             .text(String(decoding: data, as: UTF8.self)),
         ])

@@ -170,25 +170,47 @@ public actor SQLiteRunStore: RunStore {
         if pending.add(write) { Task { await self.flushPending() } }
     }
 
-    /// Commits the queued rows in one transaction (a row that fails is skipped, not the batch).
+    /// Commits the queued rows in one transaction (a row that fails is skipped, not the batch). Journal steps are
+    /// committed here too, with everyone else's (group commit): each caller is answered once its step is on disk,
+    /// or with the error that kept it off.
     func flushPending() {
         let writes = pending.takeAll()
         guard !writes.isEmpty, let database else { return }
+        var failed: [Int: any Error] = [:]
         func write(_ item: PendingWrites.Write) throws {
             switch item {
             case .event(let row): try execute("INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?)", row)
             case .exchange(let runID, let model, let fingerprint, let response): try insertExchange(runID, model: model, fingerprint: fingerprint, response: response)
+            case .journal(let row, _): try execute("INSERT INTO journal VALUES (?,?,?,?,?,?,?)", row)
             }
         }
-        guard (try? Self.execute(database, "BEGIN")) != nil else {
-            // No transaction to be had now (the file is busy): the rows wait for the next batch.
-            pending.putBack(writes)
+        func giveUp(_ error: any Error) {
+            // Journal steps fail now (their runs stop with a clear error); events and exchanges wait for the next batch.
+            var later: [PendingWrites.Write] = []
+            for item in writes {
+                if case .journal(_, let done) = item { done.resume(throwing: error) } else { later.append(item) }
+            }
+            pending.putBack(later)
+            Task {
+                try? await Task.sleep(for: .milliseconds(100))
+                self.flushPending()
+            }
+        }
+        do { try Self.execute(database, "BEGIN") } catch {
+            giveUp(error)
             return
         }
-        for item in writes { try? write(item) }
-        if (try? Self.execute(database, "COMMIT")) == nil {
+        for (index, item) in writes.enumerated() {
+            do { try write(item) } catch { failed[index] = error }
+        }
+        do { try Self.execute(database, "COMMIT") } catch {
             try? Self.execute(database, "ROLLBACK")
-            pending.putBack(writes)
+            giveUp(error)
+            return
+        }
+        for (index, item) in writes.enumerated() {
+            guard case .journal(_, let done) = item else { continue }
+            if let error = failed[index] { done.resume(throwing: error) } else { done.resume() }
         }
     }
 
@@ -312,6 +334,8 @@ final class PendingWrites: @unchecked Sendable {
         case event([SQLiteRunStore.SQLValue])
         /// An `exchanges` row (numbered when written).
         case exchange(runID: RunID, model: String, fingerprint: String, response: String)
+        /// A `journal` row, and the caller waiting until it is committed.
+        case journal([SQLiteRunStore.SQLValue], done: CheckedContinuation<Void, any Error>)
     }
 
     // Guarded by `lock`.
