@@ -18,6 +18,9 @@ public actor GatewayMetrics: EventSink {
     /// Creates empty metrics.
     public init() {}
 
+    /// Metrics count no text deltas.
+    public nonisolated var wantsTextDeltas: Bool { false }
+
     /// Counts model calls, tokens, cost and tool outcomes from events (others return without entering the actor).
     public nonisolated func emit(_ event: RunEvent) async {
         switch event.kind {

@@ -88,6 +88,9 @@ enum InputParser {
 struct ProgressPrinter: EventSink {
     let verbose: Bool
 
+    /// Progress lines show no streamed text.
+    var wantsTextDeltas: Bool { false }
+
     func emit(_ event: RunEvent) async {
         let who = event.agentPathText
         let data = event.payload

@@ -82,7 +82,7 @@ struct AgentLoop: Sendable {
         if let journal = state.journal, let recorded = await journal.replay(.model, key: journalKey).flatMap(ChatResponse.init(json:)) {
             // An earlier attempt made this call: its answer is journaled, and is not paid for twice.
             response = recorded
-            if environment.streaming, let text = recorded.text, !text.isEmpty { await state.emit(path, .textDelta(text)) }
+            if environment.streaming, state.sink.wantsTextDeltas, let text = recorded.text, !text.isEmpty { await state.emit(path, .textDelta(text)) }
         } else {
             response = try await callModel(request)
             if let journal = state.journal {
@@ -110,7 +110,8 @@ struct AgentLoop: Sendable {
         do {
             if environment.streaming {
                 response = try await model.model.stream(request) { delta in
-                    if case .text(let text) = delta { await state.emit(path, .textDelta(text)) }
+                    // Asked per delta: a live subscriber may join mid-call.
+                    if case .text(let text) = delta, state.sink.wantsTextDeltas { await state.emit(path, .textDelta(text)) }
                 }
             } else {
                 response = try await model.model.complete(request)

@@ -19,6 +19,9 @@ public final class RunBroadcast: EventSink, @unchecked Sendable {
     /// Creates a broadcast with no subscribers.
     public init() {}
 
+    /// Text deltas only while someone is subscribed.
+    public var wantsTextDeltas: Bool { lock.withLock { !subscribers.isEmpty } }
+
     /// Sends the event to every subscriber.
     public func emit(_ event: RunEvent) async {
         for continuation in lock.withLock({ Array(subscribers.values) }) { continuation.yield(.event(event)) }

@@ -177,6 +177,13 @@ public enum RunStatus: String, Hashable, Sendable, Codable, CaseIterable {
 public protocol EventSink: Sendable {
     /// Receives one event (in sequence order for a run).
     func emit(_ event: RunEvent) async
+    /// Whether streamed text deltas are wanted now (they are not produced for a run whose sinks all say no).
+    var wantsTextDeltas: Bool { get }
+}
+
+extension EventSink {
+    /// Text deltas are delivered unless a sink says otherwise.
+    public var wantsTextDeltas: Bool { true }
 }
 
 /// Sends each event to several sinks in turn.
@@ -187,6 +194,13 @@ public struct FanOutEventSink: EventSink {
     public init(_ sinks: [any EventSink]) { self.sinks = sinks }
     /// Emits to every sink.
     public func emit(_ event: RunEvent) async {
+        if case .textDelta = event.kind {
+            for sink in sinks where sink.wantsTextDeltas { await sink.emit(event) }
+            return
+        }
         for sink in sinks { await sink.emit(event) }
     }
+
+    /// Whether any sink wants text deltas.
+    public var wantsTextDeltas: Bool { sinks.contains { $0.wantsTextDeltas } }
 }

@@ -7,6 +7,8 @@ actor RunState {
     let limits: RunLimits
     /// Answers steps earlier attempts journaled and journals new ones (nil: the run is not journaled).
     let journal: JournalSession?
+    /// Where events go (asked, without entering the state, whether text deltas are wanted).
+    nonisolated let sink: any EventSink
     /// Events in sequence order, delivered to the sink one at a time by `delivery`.
     private let queue: AsyncStream<RunEvent>.Continuation
     private let delivery: Task<Void, Never>
@@ -24,6 +26,7 @@ actor RunState {
         self.runID = runID
         self.limits = limits
         self.journal = journal
+        self.sink = sink
         let (events, queue) = AsyncStream<RunEvent>.makeStream()
         self.queue = queue
         delivery = Task {

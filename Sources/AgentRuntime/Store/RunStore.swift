@@ -145,6 +145,9 @@ public struct RunStoreEventSink: EventSink {
     /// Creates a sink.
     public init(store: any RunStore) { self.store = store }
 
+    /// The store keeps no text deltas.
+    public var wantsTextDeltas: Bool { false }
+
     /// Appends the event, dropping the streamed text deltas (the final outputs carry the text).
     public func emit(_ event: RunEvent) async {
         if case .textDelta = event.kind { return }

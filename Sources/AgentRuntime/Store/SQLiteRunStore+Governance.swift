@@ -321,6 +321,9 @@ public actor AuditEventSink: EventSink {
         self.principal = principal
     }
 
+    /// The audit log has no use for text deltas.
+    public nonisolated var wantsTextDeltas: Bool { false }
+
     /// Records the tool events (any other event returns at once, without entering the sink).
     public nonisolated func emit(_ event: RunEvent) async {
         switch event.kind {

@@ -167,15 +167,26 @@ public actor SQLiteRunStore: RunStore {
 
     /// Queues a row; the first row of a batch schedules the commit.
     nonisolated func enqueue(_ write: PendingWrites.Write) {
-        if pending.add(write) { Task { await self.flushPending() } }
+        if pending.add(write) { Task { await self.flushPending(all: false) } }
     }
 
     /// Commits the queued rows in one transaction (a row that fails is skipped, not the batch). Journal steps are
     /// committed here too, with everyone else's (group commit): each caller is answered once its step is on disk,
     /// or with the error that kept it off.
-    func flushPending() {
-        let writes = pending.takeAll()
-        guard !writes.isEmpty, let database else { return }
+    func flushPending(all: Bool = true) {
+        repeat {
+            // Journal steps first, in a transaction of their own: their runs wait for them, not for the events.
+            let (steps, rest) = pending.take(restLimit: all ? Int.max : 64)
+            if !steps.isEmpty { commit(steps) }
+            if !rest.isEmpty { commit(rest) }
+        } while all && pending.hasRows
+        // In the background, events go in slices and the store is given back between them, so a journal step that
+        // arrives meanwhile waits for one slice at most.
+        if !all, pending.hasRows { Task { self.flushPending(all: false) } }
+    }
+
+    private func commit(_ writes: [PendingWrites.Write]) {
+        guard let database else { return }
         var failed: [Int: any Error] = [:]
         func write(_ item: PendingWrites.Write) throws {
             switch item {
@@ -353,6 +364,20 @@ final class PendingWrites: @unchecked Sendable {
     /// Returns rows that could not be committed to the front of the queue (they go with the next batch).
     func putBack(_ rows: [Write]) {
         lock.withLock { writes = rows + writes }
+    }
+
+    /// Takes every queued journal step, and at most `restLimit` other rows (the oldest).
+    func take(restLimit: Int) -> (steps: [Write], rest: [Write]) {
+        lock.withLock {
+            var steps: [Write] = []
+            var rest: [Write] = []
+            var kept: [Write] = []
+            for write in writes {
+                if case .journal = write { steps.append(write) } else if rest.count < restLimit { rest.append(write) } else { kept.append(write) }
+            }
+            writes = kept
+            return (steps, rest)
+        }
     }
 
     /// Takes every queued row.
