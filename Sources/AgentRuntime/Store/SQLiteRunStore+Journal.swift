@@ -18,16 +18,18 @@ extension SQLiteRunStore: RunJournal {
         }
     }
 
-    /// Appends a step; returns once it is committed. The data is serialised before the store is entered, and the
-    /// steps of many runs are committed together in one transaction (group commit).
+    /// Appends a step; returns once it is committed. The data is serialised before the store is entered.
     public nonisolated func appendJournal(_ entry: JournalEntry) async throws {
         let row: [SQLValue] = [
             .text(entry.runID.rawValue), .integer(entry.step), .text(entry.kind.rawValue), .text(entry.key), .text(entry.data.serialized()),
             .integer(entry.attempt), .real(Date().timeIntervalSince1970),
         ]
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
-            enqueue(.journal(row, done: done))
-        }
+        try await insertStep(row)
+    }
+
+    /// Commits one journal step at once, ahead of queued events (which do not delay a run's next step).
+    private func insertStep(_ row: [SQLValue]) throws {
+        try executeNow("INSERT INTO journal VALUES (?,?,?,?,?,?,?)", row)
     }
 }
 

@@ -100,6 +100,11 @@ public actor SQLiteRunStore: RunStore {
 
     func execute(_ sql: String, _ values: [SQLValue]) throws {
         commitPendingOutsideTransactions()
+        try executeNow(sql, values)
+    }
+
+    /// Runs a statement without committing queued rows first.
+    func executeNow(_ sql: String, _ values: [SQLValue]) throws {
         let statement = try statement(sql)
         bind(statement, values)
         guard sqlite3_step(statement) == SQLITE_DONE else { throw StoreError(message: String(cString: sqlite3_errmsg(database))) }
@@ -170,58 +175,38 @@ public actor SQLiteRunStore: RunStore {
         if pending.add(write) { Task { await self.flushPending(all: false) } }
     }
 
-    /// Commits the queued rows in one transaction (a row that fails is skipped, not the batch). Journal steps are
-    /// committed here too, with everyone else's (group commit): each caller is answered once its step is on disk,
-    /// or with the error that kept it off.
+    /// Commits the queued rows in one transaction (a row that fails is skipped, not the batch).
     func flushPending(all: Bool = true) {
         repeat {
-            // Journal steps first, in a transaction of their own: their runs wait for them, not for the events.
-            let (steps, rest) = pending.take(restLimit: all ? Int.max : 64)
-            if !steps.isEmpty { commit(steps) }
-            if !rest.isEmpty { commit(rest) }
+            let rows = pending.take(limit: all ? Int.max : 64)
+            if !rows.isEmpty { commit(rows) }
         } while all && pending.hasRows
-        // In the background, events go in slices and the store is given back between them, so a journal step that
-        // arrives meanwhile waits for one slice at most.
+        // In the background, rows go in slices and the store is given back between them, so a journal step (written
+        // at once, ahead of queued rows) waits for one slice at most.
         if !all, pending.hasRows { Task { self.flushPending(all: false) } }
     }
 
     private func commit(_ writes: [PendingWrites.Write]) {
         guard let database else { return }
-        var failed: [Int: any Error] = [:]
         func write(_ item: PendingWrites.Write) throws {
             switch item {
             case .event(let row): try execute("INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?)", row)
             case .exchange(let runID, let model, let fingerprint, let response): try insertExchange(runID, model: model, fingerprint: fingerprint, response: response)
-            case .journal(let row, _): try execute("INSERT INTO journal VALUES (?,?,?,?,?,?,?)", row)
             }
         }
-        func giveUp(_ error: any Error) {
-            // Journal steps fail now (their runs stop with a clear error); events and exchanges wait for the next batch.
-            var later: [PendingWrites.Write] = []
-            for item in writes {
-                if case .journal(_, let done) = item { done.resume(throwing: error) } else { later.append(item) }
-            }
-            pending.putBack(later)
+        func later() {
+            // No transaction to be had now (the file is busy): the rows wait, and are tried again shortly.
+            pending.putBack(writes)
             Task {
                 try? await Task.sleep(for: .milliseconds(100))
                 self.flushPending()
             }
         }
-        do { try Self.execute(database, "BEGIN") } catch {
-            giveUp(error)
-            return
-        }
-        for (index, item) in writes.enumerated() {
-            do { try write(item) } catch { failed[index] = error }
-        }
-        do { try Self.execute(database, "COMMIT") } catch {
+        guard (try? Self.execute(database, "BEGIN")) != nil else { return later() }
+        for item in writes { try? write(item) }
+        if (try? Self.execute(database, "COMMIT")) == nil {
             try? Self.execute(database, "ROLLBACK")
-            giveUp(error)
-            return
-        }
-        for (index, item) in writes.enumerated() {
-            guard case .journal(_, let done) = item else { continue }
-            if let error = failed[index] { done.resume(throwing: error) } else { done.resume() }
+            later()
         }
     }
 
@@ -345,8 +330,6 @@ final class PendingWrites: @unchecked Sendable {
         case event([SQLiteRunStore.SQLValue])
         /// An `exchanges` row (numbered when written).
         case exchange(runID: RunID, model: String, fingerprint: String, response: String)
-        /// A `journal` row, and the caller waiting until it is committed.
-        case journal([SQLiteRunStore.SQLValue], done: CheckedContinuation<Void, any Error>)
     }
 
     // Guarded by `lock`.
@@ -366,25 +349,12 @@ final class PendingWrites: @unchecked Sendable {
         lock.withLock { writes = rows + writes }
     }
 
-    /// Takes every queued journal step, and at most `restLimit` other rows (the oldest).
-    func take(restLimit: Int) -> (steps: [Write], rest: [Write]) {
+    /// Takes at most `limit` rows, the oldest.
+    func take(limit: Int) -> [Write] {
         lock.withLock {
-            var steps: [Write] = []
-            var rest: [Write] = []
-            var kept: [Write] = []
-            for write in writes {
-                if case .journal = write { steps.append(write) } else if rest.count < restLimit { rest.append(write) } else { kept.append(write) }
-            }
-            writes = kept
-            return (steps, rest)
-        }
-    }
-
-    /// Takes every queued row.
-    func takeAll() -> [Write] {
-        lock.withLock {
-            defer { writes = [] }
-            return writes
+            let taken = Array(writes.prefix(limit))
+            writes.removeFirst(taken.count)
+            return taken
         }
     }
 
