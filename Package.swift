@@ -3,9 +3,11 @@ import PackageDescription
 
 /// AgentRuntime: a multi-agent orchestration runtime.
 ///
-/// Library modules (`AgentRuntime`, `Agents`, `Tools`) import Foundation only.
-/// Packages are confined to the edge: `agentctl` (swift-argument-parser),
-/// `AgentGateway` (Hummingbird) and `NIOTransport` (async-http-client).
+/// Library modules (`AgentRuntime`, `Agents`, `Tools`) import Foundation only, plus
+/// system libraries (SQLite). Packages are confined to edge modules, one per
+/// technology: `NIOTransport` (async-http-client), `AgentGateway` (Hummingbird)
+/// and `agentctl`, the composition root (swift-argument-parser). Test targets
+/// also use swift-clocks (a clock tests move by hand) and HummingbirdTesting.
 let package = Package(
     name: "AgentRuntime",
     platforms: [.macOS(.v14)],
@@ -26,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -48,7 +51,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        .target(name: "AgentRuntimeTesting", dependencies: ["AgentRuntime"]),
+        .target(name: "AgentRuntimeTesting", dependencies: ["AgentRuntime", .product(name: "Clocks", package: "swift-clocks")]),
         .executableTarget(
             name: "agentctl",
             dependencies: [
@@ -57,9 +60,9 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "Benchmarks", dependencies: ["AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "AgentRuntimeTesting"]),
-        .testTarget(name: "AgentRuntimeTests", dependencies: ["AgentRuntime", "AgentRuntimeTesting"]),
+        .testTarget(name: "AgentRuntimeTests", dependencies: ["AgentRuntime", "AgentRuntimeTesting", .product(name: "Clocks", package: "swift-clocks")]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "AgentRuntime", "Tools", "AgentRuntimeTesting"]),
-        .testTarget(name: "ToolsTests", dependencies: ["Tools", "AgentRuntime", "Agents", "NIOTransport", "AgentRuntimeTesting"]),
+        .testTarget(name: "ToolsTests", dependencies: ["Tools", "AgentRuntime", "Agents", "NIOTransport", "AgentRuntimeTesting", .product(name: "Clocks", package: "swift-clocks")]),
         .testTarget(name: "NIOTransportTests", dependencies: ["NIOTransport", "AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(name: "agentctlTests", dependencies: ["agentctl", "AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(

@@ -60,7 +60,7 @@ public struct JSONSyntaxError: Error, Hashable, Sendable, CustomStringConvertibl
 
 /// A position in source text: 1-based line and column (columns count Unicode
 /// scalars), plus the 0-based UTF-8 byte offset.
-public struct SourceLocation: Hashable, Sendable, Comparable, Codable {
+public struct SourceLocation: Hashable, Sendable, Comparable {
     /// 1-based line number.
     public var line: Int
     /// 1-based column, in Unicode scalars.

@@ -1,5 +1,5 @@
 /// What a tool can do to the outside world; roles are granted access levels.
-public enum ToolAccess: String, Hashable, Sendable, Codable, CaseIterable, Comparable {
+public enum ToolAccess: String, Hashable, Sendable, CaseIterable, Comparable {
     /// Reads data only.
     case read
     /// Creates or changes data.

@@ -1,5 +1,5 @@
 /// What a model is told about a tool, and what the policy gate needs to know.
-public struct ToolSpec: Hashable, Sendable, Codable {
+public struct ToolSpec: Hashable, Sendable {
     /// `connector.operation`.
     public var id: ToolID
     /// What the tool does, written for the model.
@@ -18,10 +18,5 @@ public struct ToolSpec: Hashable, Sendable, Codable {
         self.parameters = parameters
         self.access = access
         self.requiresApproval = requiresApproval
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, description, parameters, access
-        case requiresApproval = "requires_approval"
     }
 }

@@ -1,9 +1,9 @@
 import AgentRuntime
 
 /// One problem found in a definition file: where, how bad, and what.
-public struct Diagnostic: Hashable, Sendable, Codable {
+public struct Diagnostic: Hashable, Sendable {
     /// Whether the problem blocks loading.
-    public enum Severity: String, Hashable, Sendable, Codable, Comparable {
+    public enum Severity: String, Hashable, Sendable, Comparable {
         /// The definition cannot be used as written.
         case error
         /// Suspicious but usable.
@@ -48,7 +48,7 @@ public struct Diagnostic: Hashable, Sendable, Codable {
 }
 
 /// The stable kinds of definition problems (for tests, tooling and the JSON output).
-public enum DiagnosticCode: String, Hashable, Sendable, Codable, CaseIterable {
+public enum DiagnosticCode: String, Hashable, Sendable, CaseIterable {
     /// The file is not valid JSON.
     case syntaxError = "syntax-error"
     /// The file could not be read.

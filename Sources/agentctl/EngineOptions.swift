@@ -106,7 +106,7 @@ struct ProgressPrinter: EventSink {
             line = "  [\(who)] tool \(tool) awaits approval \(approval): \(arguments.prefix(160))\n    approve: agentctl approvals approve \(approval)   reject: agentctl approvals reject \(approval)"
         case .approvalDecided(_, let tool, let approved, let by, let comment):
             line = "  [\(who)] tool \(tool) \(approved ? "approved" : "rejected") by \(by)\(comment.isEmpty ? "" : ": \(comment)")"
-        case .delegationStarted(let coworker, let kind, let task): line = "  [\(who)] \(kind == "ask" ? "asks" : "delegates to") \(coworker): \(task.prefix(160))"
+        case .delegationStarted(let coworker, let kind, let task): line = "  [\(who)] \(kind == .ask ? "asks" : "delegates to") \(coworker): \(task.prefix(160))"
         case .delegationFinished(let coworker, _): line = "  [\(who)] \(coworker) answered"
         case .llmResponse(let model, let usage, let cost, let latency, _):
             line = "  [\(who)] \(model) · \(usage.inputTokens) in + \(usage.outputTokens) out tokens · \(cost.map { String(format: "$%.6f", $0) } ?? "cost unknown") · \(latency) ms"

@@ -1,5 +1,6 @@
 import AgentRuntime
 import AgentRuntimeTesting
+import Clocks
 import Foundation
 import Testing
 import Tools
@@ -12,11 +13,11 @@ struct ApprovalTests {
     static let agent = AgentDefinition(id: "writer", name: "W", category: "marketing", role: "Writer", goal: "g", backstory: "b", tools: ["wordpress.create_post"])
     static let crew = CrewDefinition(id: "c", name: "C", process: .sequential, agents: ["writer"], tasks: [CrewTask(id: "t", description: "Publish it", expectedOutput: "e", agent: "writer")])
 
-    private func run(_ store: SQLiteRunStore?, expiry: Duration = .seconds(30), decide: @escaping @Sendable (SQLiteRunStore, String) async throws -> Void) async throws -> (RunResult, ScriptedChatModel, RecordingEventSink) {
+    private func run(_ store: SQLiteRunStore?, expiry: Duration = .seconds(30), time: TimeSource = .system, decide: @escaping @Sendable (SQLiteRunStore, String) async throws -> Void) async throws -> (RunResult, ScriptedChatModel, RecordingEventSink) {
         let model = ScriptedChatModel { request in
             request.messages.contains { if case .tool = $0 { true } else { false } } ? ScriptedChatModel.text("finished") : ScriptedChatModel.calls([("wordpress-create_post", #"{"title": "Launch"}"#)])
         }
-        let gate = store.map { StoreApprovalGate(store: $0, expiry: expiry, pollInterval: .milliseconds(20)) }
+        let gate = store.map { StoreApprovalGate(store: $0, expiry: expiry, pollInterval: .milliseconds(20), time: time) }
         let environment = EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolSet([Self.publish]), streaming: false, approvals: gate)
         let sink = RecordingEventSink()
         let principal = Principal(tenant: "acme", user: "ada", roles: [.tenantAdmin])
@@ -69,13 +70,19 @@ struct ApprovalTests {
         #expect(content == "Error: wordpress-create_post was not approved (a human rejected it: not on a Friday). Do not retry it; continue without it.")
     }
 
-    @Test("an undecided request expires and counts as rejected; without an approval channel the call is refused")
+    @Test("an undecided request expires and counts as rejected; without an approval channel the call is refused", .timeLimit(.minutes(1)))
     func expiryAndNoGate() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("r.sqlite").path)
-        let (expired, model, _) = try await run(store, expiry: .milliseconds(300)) { _, _ in }
+        let clock = TestClock()
+        let (expired, model, expirySink) = try await run(store, expiry: .milliseconds(300), time: TimeSource(clock)) { store, id async throws in
+            await clock.advance(by: .milliseconds(299))
+            #expect(try await store.approval(id, tenant: "acme")?.status == "pending", "not expired a millisecond early")
+            await clock.advance(by: .milliseconds(1))
+        }
         #expect(expired.status == .succeeded)
+        #expect(await expirySink.events.first { $0.kindName == "approval_decided" }?.payload["by"] == "expiry")
         guard case .tool(_, _, let content, true)? = model.requests.last?.messages.last else { Issue.record("no refusal"); return }
         #expect(content.contains("the approval request expired without a decision"))
         #expect(try await store.approvals(tenant: "acme", status: "expired").count == 1)

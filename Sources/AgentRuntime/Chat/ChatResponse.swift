@@ -50,7 +50,7 @@ public enum FinishReason: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Tokens used by one call (or summed over many).
-public struct TokenUsage: Hashable, Sendable, Codable {
+public struct TokenUsage: Hashable, Sendable {
     /// Prompt tokens, cached ones included.
     public var inputTokens: Int
     /// Generated tokens.
@@ -73,11 +73,5 @@ public struct TokenUsage: Hashable, Sendable, Codable {
         TokenUsage(
             inputTokens: lhs.inputTokens + rhs.inputTokens, outputTokens: lhs.outputTokens + rhs.outputTokens,
             cachedInputTokens: lhs.cachedInputTokens + rhs.cachedInputTokens)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case inputTokens = "input_tokens"
-        case outputTokens = "output_tokens"
-        case cachedInputTokens = "cached_input_tokens"
     }
 }

@@ -29,7 +29,7 @@ public enum Message: Hashable, Sendable {
 }
 
 /// A model's request to call a tool. `arguments` is the raw JSON text the model produced.
-public struct ToolCall: Hashable, Sendable, Codable {
+public struct ToolCall: Hashable, Sendable {
     /// The provider's call id (generated when the provider has none), echoed in the tool result.
     public var id: String
     /// The tool's name as offered to the model.

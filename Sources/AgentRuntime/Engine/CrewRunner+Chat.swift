@@ -21,7 +21,7 @@ extension CrewRunner {
         let crew = CrewDefinition(id: CrewID("chat:\(agent.id)"), name: agent.name, process: .sequential, agents: [agent.id], tasks: [])
         return Execution(
             crew: crew, values: [:], principal: principal, agents: { $0 == agent.id ? agent : nil },
-            state: RunState(runID: runID, limits: environment.limits, sink: sink), outputs: TaskOutputs(), environment: environment)
+            state: RunState(runID: runID, limits: environment.limits, sink: sink, time: environment.time), outputs: TaskOutputs(), environment: environment)
     }
 
     /// The system prompt and the tool names `agent` would get for `principal`.
@@ -34,7 +34,7 @@ extension CrewRunner {
     public func chat(
         _ agent: AgentDefinition, history: [Message], message: String, principal: Principal, runID: RunID, sink: any EventSink
     ) async throws -> ChatTurn {
-        let started = ContinuousClock.now
+        let started = environment.time.stopwatch()
         let execution = execution(for: agent, principal: principal, runID: runID, sink: sink)
         let tools = await execution.offeredTools(for: agent, override: nil)
         let model: ResolvedModel
@@ -65,7 +65,7 @@ extension CrewRunner {
         if let index = transcript.indices.dropFirst(history.count).first, case .user = transcript[index] { transcript[index] = .user(message) }
         let byAgent = await execution.state.byAgent
         return ChatTurn(
-            text: text, history: transcript, usage: await meter.usage, costUSD: await meter.cost, latency: ContinuousClock.now - started,
+            text: text, history: transcript, usage: await meter.usage, costUSD: await meter.cost, latency: started.elapsed,
             calls: byAgent.values.reduce(0) { $0 + $1.calls })
     }
 

@@ -38,36 +38,24 @@ extension CrewRunner {
         for id in crew.agents + [crew.manager].compactMap({ $0 }) where agents(id) == nil { throw EngineError.unknownAgent(id) }
         let execution = Execution(
             crew: crew, values: values, principal: principal, agents: agents,
-            state: RunState(runID: "dry-run", limits: environment.limits, sink: FanOutEventSink([])), outputs: TaskOutputs(),
+            state: RunState(runID: "dry-run", limits: environment.limits, sink: FanOutEventSink([]), time: environment.time), outputs: TaskOutputs(),
             environment: environment)
         var planned: [PlannedTask] = []
         for (index, task) in crew.tasks.enumerated() {
-            let context = (task.context ?? crew.tasks[..<index].map(\.id)).map {
+            let context = execution.dependencies(index).map {
                 PromptBuilder.ContextItem(task: $0.rawValue, output: "<output of task \"\($0)\">")
             }
-            let user = PromptBuilder.task(
-                description: Template.render(task.description, values: values).text,
-                expectedOutput: Template.render(task.expectedOutput, values: values).text, context: context, outputSchema: task.outputSchema)
-            switch crew.process {
-            case .sequential:
-                let agent = PromptBuilder.render(agents(task.agent!)!, values: values)
-                let tools = await execution.offeredTools(for: agent, override: task.tools).map(\.modelName)
-                let description = Template.render(task.description, values: values).text
-                let expected = Template.render(task.expectedOutput, values: values).text
-                let withKnowledge = PromptBuilder.task(
-                    description: description, expectedOutput: expected, context: context, outputSchema: task.outputSchema,
-                    knowledge: await execution.knowledgeText(for: agent, query: description + "\n" + expected))
-                planned.append(PlannedTask(task: task.id, agent: agent.id.rawValue, model: agent.model?.description, system: PromptBuilder.system(for: agent), user: withKnowledge, tools: tools, coworkers: []))
-            case .hierarchical:
-                let manager = execution.manager()
-                var coworkers: [(id: String, tools: [String])] = []
+            let prompt = await execution.prompt(for: task, context: context, meter: UsageMeter())
+            var coworkers: [(id: String, tools: [String])] = []
+            if crew.process == .hierarchical {
                 for coworker in execution.coworkers(for: task) {
                     coworkers.append((coworker.id.rawValue, await execution.offeredTools(for: coworker, override: nil).map(\.modelName)))
                 }
-                planned.append(PlannedTask(
-                    task: task.id, agent: manager.id.rawValue, model: manager.model?.description, system: PromptBuilder.system(for: manager),
-                    user: user, tools: [Self.delegateToolName, Self.askToolName], coworkers: coworkers))
             }
+            planned.append(
+                PlannedTask(
+                    task: task.id, agent: prompt.worker.id.rawValue, model: prompt.worker.model?.description, system: prompt.system,
+                    user: prompt.user, tools: prompt.tools.map(\.modelName), coworkers: coworkers))
         }
         return planned
     }

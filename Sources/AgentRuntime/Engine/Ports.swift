@@ -78,6 +78,8 @@ public struct EngineEnvironment: Sendable {
     /// What a resumed run does with a call of a tool that changes something which an earlier attempt sent but never
     /// saw answered: ask a human (when approvals are available) or fail the run with `uncertain_side_effect`.
     public var uncertainSideEffects: UncertainSideEffectPolicy = .askApproval
+    /// Where runs get time: their wall-time budget, latencies and event timestamps.
+    public var time: TimeSource = .system
 
     /// Creates an environment.
     public init(

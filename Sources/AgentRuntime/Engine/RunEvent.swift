@@ -51,7 +51,7 @@ public struct RunEvent: Hashable, Sendable {
         /// A human (or the expiry) decided.
         case approvalDecided(approvalID: String, tool: String, approved: Bool, by: String, comment: String)
         /// A manager delegated to a coworker.
-        case delegationStarted(coworker: String, kind: String, task: String)
+        case delegationStarted(coworker: String, kind: DelegationKind, task: String)
         /// The coworker answered.
         case delegationFinished(coworker: String, output: String)
         /// A guardrail or schema check of a task's output.
@@ -67,7 +67,7 @@ public struct RunEvent: Hashable, Sendable {
     }
 
     /// How a tool call ended.
-    public enum ToolOutcome: String, Hashable, Sendable, Codable {
+    public enum ToolOutcome: String, Hashable, Sendable {
         /// It returned a result.
         case success
         /// It failed; the model was told.
@@ -127,7 +127,7 @@ public struct RunEvent: Hashable, Sendable {
         case .approvalDecided(let approval, let tool, let approved, let by, let comment):
             return ["approval_id": .string(approval), "tool": .string(tool), "approved": .bool(approved), "by": .string(by), "comment": .string(comment)]
         case .delegationStarted(let coworker, let kind, let task):
-            return ["coworker": .string(coworker), "kind": .string(kind), "task": .string(task)]
+            return ["coworker": .string(coworker), "kind": .string(kind.rawValue), "task": .string(task)]
         case .delegationFinished(let coworker, let output): return ["coworker": .string(coworker), "output": .string(output)]
         case .guardrailVerdict(let task, let passed, let feedback):
             return ["task": .string(task), "passed": .bool(passed), "feedback": .string(feedback)]
@@ -153,7 +153,7 @@ public struct RunEvent: Hashable, Sendable {
 }
 
 /// Where a run stands.
-public enum RunStatus: String, Hashable, Sendable, Codable, CaseIterable {
+public enum RunStatus: String, Hashable, Sendable, CaseIterable {
     /// Waiting to start.
     case queued
     /// Running.

@@ -123,7 +123,7 @@ public struct RunLifecycle: Sendable {
             try? await store.saveTasks(result.tasks, of: runID)
             return .success(result)
         } catch {
-            let engineError = error as? EngineError ?? (error is CancellationError ? .cancelled : .modelUnavailable("the run stopped on an internal error: \(error)"))
+            let engineError = error as? EngineError ?? (error is CancellationError ? .cancelled : .unexpected(String(describing: error)))
             var failed = record
             failed.status = engineError == .cancelled ? .cancelled : .failed
             failed.finishedAt = Date()

@@ -12,7 +12,9 @@ actor RunState {
     /// Events in sequence order, delivered to the sink one at a time by `delivery`.
     private let queue: AsyncStream<RunEvent>.Continuation
     private let delivery: Task<Void, Never>
-    private let started = ContinuousClock.now
+    /// Where time comes from (the wall-time budget, event timestamps).
+    nonisolated let time: TimeSource
+    private let started: Stopwatch
     private var sequence = 0
     private var calls = 0
     private var delegations = 0
@@ -21,7 +23,11 @@ actor RunState {
     private(set) var byAgent: [String: UsageTotals] = [:]
     private(set) var byModel: [String: UsageTotals] = [:]
 
-    init(runID: RunID, limits: RunLimits, sink: any EventSink, journal: JournalSession? = nil, eventsAfter: Int = 0) {
+    init(
+        runID: RunID, limits: RunLimits, sink: any EventSink, journal: JournalSession? = nil, eventsAfter: Int = 0, time: TimeSource = .system
+    ) {
+        self.time = time
+        started = time.stopwatch()
         sequence = eventsAfter
         self.runID = runID
         self.limits = limits
@@ -34,8 +40,10 @@ actor RunState {
         }
     }
 
-    var deadline: ContinuousClock.Instant { started.advanced(by: .milliseconds(Int(limits.maxWallTimeSeconds * 1000))) }
-    var elapsed: Duration { ContinuousClock.now - started }
+    /// When the wall-time budget runs out, on the system clock (for request timeouts).
+    var deadline: ContinuousClock.Instant { ContinuousClock.now.advanced(by: .milliseconds(Int(limits.maxWallTimeSeconds * 1000)) - elapsed) }
+    /// Time since the run started.
+    var elapsed: Duration { started.elapsed }
 
     /// Numbers the event and queues it for the sink. Numbers are taken and events queued in one step, so the sink
     /// sees them in sequence order however many tool calls run at once. Streamed text deltas are not numbered:
@@ -43,7 +51,7 @@ actor RunState {
     /// is numbered 1, 2, 3, ... without gaps).
     func emit(_ path: [String], _ kind: RunEvent.Kind) {
         if case .textDelta = kind {} else { sequence += 1 }
-        queue.yield(RunEvent(runID: runID, sequence: sequence, timestamp: Date(), agentPath: path, kind: kind))
+        queue.yield(RunEvent(runID: runID, sequence: sequence, timestamp: time.now, agentPath: path, kind: kind))
     }
 
     deinit {

@@ -1,5 +1,5 @@
 /// USD prices per million tokens, for cost accounting.
-public struct ModelPrice: Hashable, Sendable, Codable {
+public struct ModelPrice: Hashable, Sendable {
     /// Per million input tokens (not served from cache).
     public var input: Double
     /// Per million output tokens.
@@ -19,11 +19,6 @@ public struct ModelPrice: Hashable, Sendable, Codable {
         let cached = Double(min(usage.cachedInputTokens, usage.inputTokens))
         let uncached = Double(usage.inputTokens) - cached
         return (uncached * input + cached * (cachedInput ?? input) + Double(usage.outputTokens) * output) / 1_000_000
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case input, output
-        case cachedInput = "cached_input"
     }
 }
 

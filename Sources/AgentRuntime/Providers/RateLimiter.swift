@@ -1,5 +1,5 @@
 /// Requests and tokens per minute.
-public struct RateLimit: Hashable, Sendable, Codable {
+public struct RateLimit: Hashable, Sendable {
     /// Requests per minute; nil is unlimited.
     public var requestsPerMinute: Int?
     /// Tokens (input + output) per minute; nil is unlimited.
@@ -9,11 +9,6 @@ public struct RateLimit: Hashable, Sendable, Codable {
     public init(requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil) {
         self.requestsPerMinute = requestsPerMinute
         self.tokensPerMinute = tokensPerMinute
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case requestsPerMinute = "requests_per_minute"
-        case tokensPerMinute = "tokens_per_minute"
     }
 }
 
@@ -28,22 +23,28 @@ public actor RateLimiter {
         var level: Double
         var capacity: Double
         var perSecond: Double
-        var updated: ContinuousClock.Instant
+        var updated: Duration
 
-        mutating func refill(now: ContinuousClock.Instant) {
+        mutating func refill(now: Duration) {
             level = min(capacity, level + (now - updated).seconds * perSecond)
             updated = now
         }
     }
 
     private var buckets: [String: Bucket] = [:]
+    /// Where waits happen and refills are measured.
+    public nonisolated let time: TimeSource
+    private let clock: Stopwatch
 
-    /// Creates an empty limiter.
-    public init() {}
+    /// Creates an empty limiter on `time`'s clock.
+    public init(time: TimeSource = .system) {
+        self.time = time
+        clock = time.stopwatch()
+    }
 
     /// Takes `amount` from the bucket `key` (capacity `perMinute`); returns the wait before the caller may proceed.
     public func reserve(_ key: String, amount: Double, perMinute: Int) -> Duration {
-        let now = ContinuousClock.now
+        let now = clock.elapsed
         let capacity = Double(max(1, perMinute))
         var bucket = buckets[key] ?? Bucket(level: capacity, capacity: capacity, perSecond: capacity / 60, updated: now)
         if bucket.capacity != capacity {
@@ -60,7 +61,7 @@ public actor RateLimiter {
     /// Corrects an earlier token reservation once the real amount is known (positive takes more, negative gives back).
     public func adjust(_ key: String, by amount: Double) {
         guard var bucket = buckets[key] else { return }
-        bucket.refill(now: .now)
+        bucket.refill(now: clock.elapsed)
         bucket.level = min(bucket.capacity, bucket.level - amount)
         buckets[key] = bucket
     }
@@ -124,7 +125,7 @@ public struct RateLimitedChatModel: ChatModel {
             if let deadline = request.deadline, ContinuousClock.now.advanced(by: wait) > deadline {
                 throw ProviderError(code: .rateLimited, message: "the rate limit would delay the call past its deadline (wait \(wait.formattedSeconds))", provider: nil, isRetryable: false, retryAfter: wait)
             }
-            do { try await Task.sleep(for: wait) } catch {
+            do { try await limiter.time.sleep(for: wait) } catch {
                 throw ProviderError(code: .cancelled, message: "the call was cancelled", provider: nil)
             }
         }

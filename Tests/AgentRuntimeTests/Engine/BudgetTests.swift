@@ -1,5 +1,6 @@
 import AgentRuntime
 import AgentRuntimeTesting
+import Clocks
 import Foundation
 import Testing
 
@@ -44,17 +45,27 @@ struct BudgetTests {
         #expect(await sink.events.last?.payload["code"] == "budget_exceeded")
     }
 
-    @Test("the wall-time limit cancels work in flight")
+    @Test("the wall-time limit ends the run when the clock passes it, cancelling the model call in flight", .timeLimit(.minutes(1)))
     func wallTime() async throws {
+        let clock = TestClock()
+        let entered = AsyncStream<Void>.makeStream()
         let model = ScriptedChatModel { _ in
-            try await Task.sleep(for: .seconds(30))
+            entered.continuation.yield()
+            try await clock.sleep(for: .seconds(30))
             return ScriptedChatModel.text("late")
         }
-        let started = ContinuousClock.now
-        let (result, _) = try await run(RunLimits(maxWallTimeSeconds: 0.3), model)
+        let sink = RecordingEventSink()
+        let runner = F.runner(model, tools: [F.calculator], limits: RunLimits(maxWallTimeSeconds: 0.3), time: TimeSource(clock))
+        let crew = self.crew
+        let run = Task { try await runner.run(crew, inputs: [:], principal: .local(), agents: F.lookup([F.editor, F.researcher]), sink: sink) }
+        var iterator = entered.stream.makeAsyncIterator()
+        _ = await iterator.next()
+        await clock.advance(by: .milliseconds(300))
+        let result = try await run.value
         #expect(result.status == .failed)
-        guard case .budgetExceeded("max_wall_time_seconds", _)? = result.error else { Issue.record("\(String(describing: result.error))"); return }
-        #expect(ContinuousClock.now - started < .seconds(8), "the 30 s model call was abandoned")
+        #expect(result.error == .budgetExceeded(limit: "max_wall_time_seconds", detail: "the run took longer than 0.3 s"))
+        #expect(result.duration == .milliseconds(300))
+        #expect(await sink.kinds == ["run_started", "task_started", "prompt", "llm_request", "run_failed"], "the 30 s call was abandoned")
     }
 
     @Test("the delegation limit stops a manager that delegates too much")

@@ -25,8 +25,12 @@ enum EngineFixtures {
         return ToolResult(content: "42")
     }
 
-    static func runner(_ model: ScriptedChatModel, tools: [any Tool] = [], limits: RunLimits = RunLimits(), streaming: Bool = false) -> CrewRunner {
-        CrewRunner(environment: EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolSet(tools), limits: limits, streaming: streaming))
+    static func runner(
+        _ model: ScriptedChatModel, tools: [any Tool] = [], limits: RunLimits = RunLimits(), streaming: Bool = false, time: TimeSource = .system
+    ) -> CrewRunner {
+        var environment = EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolSet(tools), limits: limits, streaming: streaming)
+        environment.time = time
+        return CrewRunner(environment: environment)
     }
 
     /// The text of the last user message of a request.

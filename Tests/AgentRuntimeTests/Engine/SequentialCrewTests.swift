@@ -59,7 +59,7 @@ struct SequentialCrewTests {
         #expect(model.requests.isEmpty)
     }
 
-    @Test("async tasks whose context is ready run concurrently; outputs keep declaration order")
+    @Test("async tasks whose context is ready run concurrently; outputs keep declaration order", .timeLimit(.minutes(1)))
     func asyncOrdering() async throws {
         let crew = CrewDefinition(
             id: "parallel", name: "P", process: .sequential, agents: ["writer"],
@@ -69,15 +69,20 @@ struct SequentialCrewTests {
                 CrewTask(id: "merge", description: "merge", expectedOutput: "x", agent: "writer"),
             ])
         let order = CompletionOrder()
+        let fastDone = AsyncStream<Void>.makeStream()
         let model = ScriptedChatModel { request in
             let task = F.lastUser(request)
-            if task.contains("Current task: slow") { try await Task.sleep(for: .milliseconds(300)) }
+            // "slow" finishes only after "fast": run one after the other, this would never end.
+            if task.contains("Current task: slow") {
+                var iterator = fastDone.stream.makeAsyncIterator()
+                _ = await iterator.next()
+            }
             let name = ["slow", "fast", "merge"].first { task.contains("Current task: \($0)") }!
             await order.add(name)
+            if name == "fast" { fastDone.continuation.yield() }
             return ScriptedChatModel.text("\(name) output")
         }
         let result = try await F.runner(model).run(crew, inputs: [:], principal: .local(), agents: F.lookup([F.writer]), sink: RecordingEventSink())
-        // Run one after the other, "slow" would finish first; "fast" finishing first shows they ran at once.
         #expect(await order.items == ["fast", "slow", "merge"])
         #expect(result.tasks.map(\.task) == ["slow", "fast", "merge"])
         let merge = model.requests.map(F.lastUser).first { $0.contains("Current task: merge") }!

@@ -1,5 +1,6 @@
 import AgentRuntime
 import AgentRuntimeTesting
+import Clocks
 import Foundation
 import Testing
 
@@ -124,22 +125,26 @@ struct ProviderRegistryTests {
 
 @Suite("Rate limits")
 struct RateLimiterTests {
-    @Test("a bucket lets its capacity through, then asks callers to wait in turn")
+    @Test("a bucket lets its capacity through, then asks callers to wait in turn, and refills as the clock moves")
     func bucket() async {
-        let limiter = RateLimiter()
+        let clock = TestClock()
+        let limiter = RateLimiter(time: TimeSource(clock))
         for _ in 0..<60 { #expect(await limiter.reserve("k", amount: 1, perMinute: 60) == .zero) }
-        let first = await limiter.reserve("k", amount: 1, perMinute: 60)
-        let second = await limiter.reserve("k", amount: 1, perMinute: 60)
-        #expect(first > .milliseconds(900) && first <= .milliseconds(1010))
-        #expect(second > .milliseconds(1900) && second <= .milliseconds(2010))
+        #expect(await limiter.reserve("k", amount: 1, perMinute: 60) == .seconds(1))
+        #expect(await limiter.reserve("k", amount: 1, perMinute: 60) == .seconds(2))
         #expect(await limiter.reserve("other", amount: 1, perMinute: 60) == .zero, "another key is not slowed")
         await limiter.adjust("k", by: -2)
-        #expect(await limiter.reserve("k", amount: 1, perMinute: 60) <= .milliseconds(2010))
+        #expect(await limiter.reserve("k", amount: 1, perMinute: 60) == .seconds(1), "given back, the queue is shorter")
+        await clock.advance(by: .seconds(3))
+        #expect(await limiter.reserve("k", amount: 1, perMinute: 60) == .zero, "three seconds refill three requests")
+        #expect(await limiter.reserve("k", amount: 1, perMinute: 60) == .zero)
+        #expect(await limiter.reserve("k", amount: 1, perMinute: 60) == .seconds(1))
     }
 
-    @Test("a limited tenant waits while another tenant's calls go straight through")
+    @Test("a limited tenant waits on the clock while another tenant's calls go straight through", .timeLimit(.minutes(1)))
     func tenantsIndependent() async throws {
-        let limiter = RateLimiter()
+        let clock = TestClock()
+        let limiter = RateLimiter(time: TimeSource(clock))
         let transport = ReplayTransport(Array(repeating: ReplayTransport.Reply(body: OpenAIChatFormatTests.textResponse), count: 4))
         let base = HTTPChatModel(format: OpenAIChatFormat(endpoint: .standard(baseURL: URL(string: "http://x")!), apiKey: nil), transport: transport)
         let limit = RateLimit(requestsPerMinute: 6)  // one every 10 s once the burst is spent
@@ -148,15 +153,16 @@ struct RateLimiterTests {
         for _ in 0..<6 { _ = await limiter.reserve("tenant:acme:requests", amount: 1, perMinute: 6) }
         let request = ChatRequest(model: "m", messages: [.user("hi")])
         let order = Order()
-        let started = ContinuousClock.now
-        async let slow: Void = { _ = try await acme.complete(request); await order.append("acme") }()
-        try await Task.sleep(for: .milliseconds(20))
+        let slow = Task { _ = try await acme.complete(request); await order.append("acme") }
+        await clock.waitForSleeper()
         _ = try await globex.complete(request)
         await order.append("globex")
-        try await slow
-        let acmeElapsed = ContinuousClock.now - started
-        #expect(await order.items == ["globex", "acme"], "globex was held up behind acme's limit")
-        #expect(acmeElapsed >= .milliseconds(9500))
+        await clock.advance(by: .milliseconds(9999))
+        #expect(await order.items == ["globex"], "acme waits its full 10 s")
+        await clock.advance(by: .milliseconds(1))
+        try await slow.value
+        #expect(await order.items == ["globex", "acme"])
+        #expect(transport.requests.count == 2)
     }
 
     @Test("a wait past the deadline fails fast as rate_limited")
