@@ -3,8 +3,8 @@ import AgentRuntime
 /// The specs of every tool this runtime ships: connector operations and
 /// built-ins, with their argument schemas and access levels.
 ///
-/// Agent files are validated against these ids. Connector implementations
-/// attach to the same ids in the tool registry.
+/// Agent files are validated against these ids. Each spec is declared with its
+/// implementation: a connector's ``ConnectorOperation`` values, a built-in's `spec`.
 public struct ToolCatalog: Sendable {
     /// The specs, sorted by id.
     public let specs: [ToolSpec]
@@ -27,36 +27,6 @@ public struct ToolCatalog: Sendable {
     public var connectors: [String] { Array(Set(specs.map(\.id.connector))).sorted() }
 
     /// Every tool the runtime ships.
-    public static let standard = ToolCatalog(ConnectorSpecs.all + BuiltinSpecs.all)
+    public static let standard = ToolCatalog(Connectors.operations.map(\.spec) + [CalculatorTool.spec, KnowledgeSearchTool.spec])
 }
 
-/// Argument schema helpers for the specs below.
-enum Schema {
-    static func string(_ description: String, enum values: [String]? = nil, format: String? = nil) -> JSONValue {
-        var object = JSONObject([("type", "string"), ("description", .string(description))])
-        if let values { object["enum"] = .array(values.map { .string($0) }) }
-        if let format { object["format"] = .string(format) }
-        return .object(object)
-    }
-
-    static func integer(_ description: String, minimum: Int? = nil, maximum: Int? = nil) -> JSONValue {
-        var object = JSONObject([("type", "integer"), ("description", .string(description))])
-        if let minimum { object["minimum"] = .int(minimum) }
-        if let maximum { object["maximum"] = .int(maximum) }
-        return .object(object)
-    }
-
-    static func array(_ description: String, items: JSONValue) -> JSONValue {
-        ["type": "array", "description": .string(description), "items": items]
-    }
-
-    static func object(_ description: String, properties: JSONObject, required: [String] = []) -> JSONValue {
-        [
-            "type": "object", "description": .string(description), "properties": .object(properties),
-            "required": .array(required.map { .string($0) }),
-        ]
-    }
-
-    static let limit = integer("Maximum number of items to return", minimum: 1, maximum: 100)
-    static let cursor = string("Opaque cursor from a previous page's next_cursor; omit for the first page")
-}
