@@ -26,7 +26,7 @@ enum EngineFixtures {
     }
 
     static func runner(_ model: ScriptedChatModel, tools: [any Tool] = [], limits: RunLimits = RunLimits(), streaming: Bool = false) -> CrewRunner {
-        CrewRunner(environment: EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolSet(tools), limits: limits, streaming: streaming))
+        CrewRunner(environment: EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolRegistry(tools), limits: limits, streaming: streaming))
     }
 
     /// The text of the last user message of a request.
