@@ -22,16 +22,9 @@ public enum ShopifyConnector {
                     ]),
                 access: .read)
         ) { client, arguments, context in
-            let connection = try await connect(client, context)
-            let limit = String(ConnectorClient.limit(arguments, default: 20))
-            // With page_info, Shopify accepts only limit (and fields): the filters are part of the cursor.
-            let query: [(String, String?)] = cursor(arguments).map { [("limit", limit), ("page_info", $0)] }
-                ?? [("limit", limit), ("status", arguments["status"]?.stringValue)]
-            let response = try await client.send(connection.request("GET", connection.url("products.json", query: query)), connector: "shopify", secrets: [connection.token], describeError: describeError)
-            guard case .array(let products)? = response.json["products"] else { throw ToolError("shopify returned an unexpected response") }
-            var data: JSONObject = ["products": .array(products.map(productSummary))]
-            if let next = nextPageInfo(response.headers) { data["next_cursor"] = .string(next) }
-            return .json(.object(data))
+            try await listPage("products", client, arguments, context, summary: productSummary) { limit in
+                [("limit", limit), ("status", arguments["status"]?.stringValue)]
+            }
         },
         ConnectorOperation(
             ToolSpec(
@@ -80,17 +73,29 @@ public enum ShopifyConnector {
                     ]),
                 access: .read)
         ) { client, arguments, context in
-            let connection = try await connect(client, context)
-            let limit = String(ConnectorClient.limit(arguments, default: 20))
-            let query: [(String, String?)] = cursor(arguments).map { [("limit", limit), ("page_info", $0)] }
-                ?? [("status", arguments["status"]?.stringValue ?? "any"), ("limit", limit), ("created_at_min", arguments["created_at_min"]?.stringValue)]
-            let response = try await client.send(connection.request("GET", connection.url("orders.json", query: query)), connector: "shopify", secrets: [connection.token], describeError: describeError)
-            guard case .array(let orders)? = response.json["orders"] else { throw ToolError("shopify returned an unexpected response") }
-            var data: JSONObject = ["orders": .array(orders.map(orderSummary))]
-            if let next = nextPageInfo(response.headers) { data["next_cursor"] = .string(next) }
-            return .json(.object(data))
+            try await listPage("orders", client, arguments, context, summary: orderSummary) { limit in
+                [("status", arguments["status"]?.stringValue ?? "any"), ("limit", limit), ("created_at_min", arguments["created_at_min"]?.stringValue)]
+            }
         },
     ]
+
+    /// One page of `resource` (`products`, `orders`) as `{"<resource>": [summaries], "next_cursor": ...}`: the page
+    /// the `cursor` argument names, else the first page with the query `firstPage` builds from the limit.
+    static func listPage(
+        _ resource: String, _ client: ConnectorClient, _ arguments: JSONValue, _ context: ToolContext, summary: (JSONValue) -> JSONValue,
+        firstPage: (String) -> [(String, String?)]
+    ) async throws -> ToolResult {
+        let connection = try await connect(client, context)
+        let limit = String(ConnectorClient.limit(arguments, default: 20))
+        // With page_info, Shopify accepts only limit (and fields): the filters are part of the cursor.
+        let query: [(String, String?)] = cursor(arguments).map { [("limit", limit), ("page_info", $0)] } ?? firstPage(limit)
+        let response = try await client.send(
+            connection.request("GET", connection.url("\(resource).json", query: query)), connector: "shopify", secrets: [connection.token], describeError: describeError)
+        guard case .array(let items)? = response.json[resource] else { throw ToolError("shopify returned an unexpected response") }
+        var data: JSONObject = [resource: .array(items.map(summary))]
+        if let next = nextPageInfo(response.headers) { data["next_cursor"] = .string(next) }
+        return .json(.object(data))
+    }
 
     struct Connection {
         var base: URL
