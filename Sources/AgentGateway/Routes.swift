@@ -392,7 +392,7 @@ struct Routes: Sendable {
         let agentID = request.uri.queryParameters.get("agent").map { String($0) }
         let agent: AgentDefinition? = agentID.flatMap { id in visibleAgents(catalog, principal).first { $0.id.rawValue == id } }
         if agentID != nil, agent == nil { throw GatewayError(.notFound, "no agent \"\(agentID!)\"") }
-        for spec in ToolCatalog.standard.specs where agent == nil || agent!.tools.contains(spec.id) {
+        for spec in ToolRegistry.standardSpecs where agent == nil || agent!.tools.contains(spec.id) {
             var reason: String?
             if case .deny(let why) = await policy.decide(spec, principal: principal) { reason = why }
             if reason == nil, let agent, case .deny(let why) = await policy.decide(spec, agent: agent, principal: principal) { reason = why }

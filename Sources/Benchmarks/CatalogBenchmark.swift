@@ -11,7 +11,7 @@ enum CatalogBenchmark {
         let agents = URL(fileURLWithPath: options.value("--agents-dir") ?? "agents")
         let knowledge = URL(fileURLWithPath: options.value("--knowledge-dir") ?? "knowledge")
         let iterations = Int(options.value("--iterations") ?? "") ?? 50
-        let loader = CatalogLoader(agentsDirectory: agents, knowledgeDirectory: knowledge, knownTools: ToolCatalog.standard.ids)
+        let loader = CatalogLoader(agentsDirectory: agents, knowledgeDirectory: knowledge, knownTools: ToolRegistry.standardIDs)
 
         let clock = ContinuousClock()
         var catalog = try loader.load()

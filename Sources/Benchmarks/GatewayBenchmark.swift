@@ -56,7 +56,7 @@ enum GatewayBenchmark {
         ]
         try agent.serialized().write(to: agents.appendingPathComponent("bench/analyst.json"), atomically: true, encoding: .utf8)
         try crew.serialized().write(to: agents.appendingPathComponent("crews/bench.json"), atomically: true, encoding: .utf8)
-        let loader = CatalogLoader(agentsDirectory: agents, knowledgeDirectory: nil, knownTools: ToolCatalog.standard.ids)
+        let loader = CatalogLoader(agentsDirectory: agents, knowledgeDirectory: nil, knownTools: ToolRegistry.standardIDs)
         let loaded = try loader.load()
         guard loaded.errorCount == 0, loaded.crew("bench") != nil else {
             throw BenchmarkError("the benchmark catalog did not load: \(loaded.diagnostics.map { "\($0.file) \($0.pointer): \($0.message)" }.joined(separator: "; "))")

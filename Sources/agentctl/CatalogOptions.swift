@@ -21,7 +21,7 @@ struct CatalogOptions: ParsableArguments {
 
     /// The tenant files, validated; problems go to stderr.
     func loadTenants(quiet: Bool = false) -> TenantCatalog {
-        let catalog = TenantCatalog.load(tenantsDirectory, knownTools: ToolCatalog.standard.ids, displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        let catalog = TenantCatalog.load(tenantsDirectory, knownTools: ToolRegistry.standardIDs, displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         if !quiet { for diagnostic in catalog.diagnostics { Console.error(diagnostic.formatted) } }
         return catalog
     }
@@ -44,7 +44,7 @@ struct CatalogOptions: ParsableArguments {
     func loadCatalog() throws -> Catalog {
         let loader = CatalogLoader(
             agentsDirectory: agentsDirectory, knowledgeDirectory: knowledgeDirectory,
-            knownTools: ToolCatalog.standard.ids,
+            knownTools: ToolRegistry.standardIDs,
             displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         do {
             return try loader.load()

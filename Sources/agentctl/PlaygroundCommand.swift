@@ -252,8 +252,8 @@ final class PlaygroundSession {
             if field == "goal" { copy.goal = value } else if field == "role" { copy.role = value } else { copy.backstory = value }
         case "tools":
             let ids = value.split(separator: ",").map { ToolID($0.trimmingCharacters(in: .whitespaces)) }.filter { !$0.rawValue.isEmpty }
-            for id in ids where ToolCatalog.standard.spec(id) == nil {
-                let hint = NameSuggestionHint.closest(id.rawValue, in: ToolCatalog.standard.ids.map(\.rawValue))
+            for id in ids where !ToolRegistry.standardIDs.contains(id) {
+                let hint = NameSuggestionHint.closest(id.rawValue, in: ToolRegistry.standardIDs.map(\.rawValue))
                 throw PlaygroundError("unknown tool \"\(id)\"\(hint)")
             }
             copy.tools = ids
@@ -287,8 +287,8 @@ final class PlaygroundSession {
         let source = DefinitionSource(
             displayPath: catalog.agentFiles[agent.id] ?? path, stem: url.deletingPathExtension().lastPathComponent,
             kind: .agent(category: url.deletingLastPathComponent().lastPathComponent), bytes: Array(edited.utf8))
-        let loader = CatalogLoader(agentsDirectory: command.catalog.agentsDirectory, knowledgeDirectory: command.catalog.knowledgeDirectory, knownTools: ToolCatalog.standard.ids)
-        let checked = CatalogValidator(knownTools: ToolCatalog.standard.ids, knowledgeCollections: loader.knowledgeCollections()).validate([source])
+        let loader = CatalogLoader(agentsDirectory: command.catalog.agentsDirectory, knowledgeDirectory: command.catalog.knowledgeDirectory, knownTools: ToolRegistry.standardIDs)
+        let checked = CatalogValidator(knownTools: ToolRegistry.standardIDs, knowledgeCollections: loader.knowledgeCollections()).validate([source])
         guard checked.isValid, let saved = checked.agents.first else {
             throw PlaygroundError("not saved: " + checked.diagnostics.filter { $0.severity == .error }.map(\.formatted).joined(separator: "; "))
         }

@@ -60,7 +60,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let source = DefinitionSource(
             displayPath: path, stem: url.deletingPathExtension().lastPathComponent, kind: .agent(category: url.deletingLastPathComponent().lastPathComponent),
             bytes: [UInt8](data))
-        let checked = CatalogValidator(knownTools: ToolCatalog.standard.ids, knowledgeCollections: nil).validate([source])
+        let checked = CatalogValidator(knownTools: ToolRegistry.standardIDs, knowledgeCollections: nil).validate([source])
         for diagnostic in checked.diagnostics { Console.error(diagnostic.formatted) }
         guard checked.isValid, let agent = checked.agents.first else { throw ExitCode(ExitStatus.invalid) }
         return agent

@@ -51,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
                 serviceToken: token, requestsPerMinutePerTenant: requestsPerMinute, concurrentRunsPerTenant: concurrentRuns,
                 shutdownGracePeriod: .seconds(shutdownGrace)),
             catalog: CatalogHolder(catalog: loadedCatalog, loader: CatalogLoader(
-                agentsDirectory: catalog.agentsDirectory, knowledgeDirectory: catalog.knowledgeDirectory, knownTools: ToolCatalog.standard.ids,
+                agentsDirectory: catalog.agentsDirectory, knowledgeDirectory: catalog.knowledgeDirectory, knownTools: ToolRegistry.standardIDs,
                 displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))),
             tenants: tenants.tenants,
             environment: { principal in

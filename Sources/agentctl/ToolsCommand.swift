@@ -22,7 +22,7 @@ struct ToolsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON (with argument schemas).") var json = false
 
         func run() async throws {
-            let specs = ToolCatalog.standard.specs
+            let specs = ToolRegistry.standardSpecs
             guard tenant != nil || role != nil || agent != nil else {
                 if json {
                     Console.print(JSONValue.array(specs.map { spec in

@@ -24,7 +24,7 @@ struct GatewayFixture {
         directory = try TemporaryDirectory()
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         try FileManager.default.copyItem(at: root.appendingPathComponent("agents"), to: directory.url.appendingPathComponent("agents"))
-        let loader = CatalogLoader(agentsDirectory: directory.url.appendingPathComponent("agents"), knowledgeDirectory: root.appendingPathComponent("knowledge"), knownTools: ToolCatalog.standard.ids)
+        let loader = CatalogLoader(agentsDirectory: directory.url.appendingPathComponent("agents"), knowledgeDirectory: root.appendingPathComponent("knowledge"), knownTools: ToolRegistry.standardIDs)
         let catalog = try loader.load()
         let tenants: [TenantID: TenantDefinition] = [
             "acme": TenantDefinition(id: "acme", name: "Acme", connectors: ["wordpress": .init()]),
@@ -33,7 +33,7 @@ struct GatewayFixture {
         model = ScriptedChatModel(respond ?? GatewayFixture.answer)
         let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
         let environment = EngineEnvironment(
-            models: ScriptedModelResolver(model), tools: ToolSet(tools), policy: TenantToolPolicy(tenants: tenants), streaming: streaming,
+            models: ScriptedModelResolver(model), tools: ToolRegistry(tools), policy: TenantToolPolicy(tenants: tenants), streaming: streaming,
             approvals: StoreApprovalGate(store: store, pollInterval: .milliseconds(20)))
         services = GatewayServices(
             configuration: configuration, catalog: CatalogHolder(catalog: catalog, loader: loader), tenants: tenants,
@@ -308,7 +308,7 @@ struct GatewayTests {
 
     @Test("approvals over HTTP: listed for the run, decided by tenant_admin or above only")
     func approvals() async throws {
-        let publish = ClosureTool(ToolCatalog.standard.spec("wordpress.create_post")!) { _ in ToolResult(content: "published") }
+        let publish = ClosureTool(ToolRegistry.standardSpecs.first { $0.id == "wordpress.create_post" }!) { _ in ToolResult(content: "published") }
         let fixture = try F(tools: [publish]) { request in
             let answered = request.messages.contains { if case .tool = $0 { true } else { false } }
             if !answered, request.tools.contains(where: { $0.name == "wordpress-create_post" }) {

@@ -13,7 +13,7 @@ enum Repository {
 
     static let catalog: Catalog = {
         try! CatalogLoader(
-            agentsDirectory: agents, knowledgeDirectory: knowledge, knownTools: ToolCatalog.standard.ids,
+            agentsDirectory: agents, knowledgeDirectory: knowledge, knownTools: ToolRegistry.standardIDs,
             displayBase: root
         ).load()
     }()
@@ -46,7 +46,7 @@ struct CatalogFilesTests {
         } else {
             let agent = try #require(Repository.catalog.agent(AgentID(stem)))
             #expect(Repository.catalog.agentFiles[agent.id] == path, "agent id \(stem) is defined more than once")
-            for tool in agent.tools { #expect(ToolCatalog.standard.spec(tool) != nil) }
+            for tool in agent.tools { #expect(ToolRegistry.standardIDs.contains(tool)) }
             for collection in agent.knowledge {
                 #expect(Repository.catalog.knowledgeCollections.contains(collection))
             }

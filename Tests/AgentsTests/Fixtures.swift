@@ -50,6 +50,6 @@ enum Fixtures {
     ]
 
     static func validate(_ sources: [DefinitionSource], knowledge: Set<String>? = ["brand-voice"]) -> Catalog {
-        CatalogValidator(knownTools: ToolCatalog.standard.ids, knowledgeCollections: knowledge).validate(sources)
+        CatalogValidator(knownTools: ToolRegistry.standardIDs, knowledgeCollections: knowledge).validate(sources)
     }
 }

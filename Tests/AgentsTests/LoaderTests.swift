@@ -14,7 +14,7 @@ struct LoaderTests {
         try CatalogLoader(
             agentsDirectory: directory.url.appendingPathComponent("agents"),
             knowledgeDirectory: knowledge ? directory.url.appendingPathComponent("knowledge") : nil,
-            knownTools: ToolCatalog.standard.ids, displayBase: directory.url
+            knownTools: ToolRegistry.standardIDs, displayBase: directory.url
         ).load()
     }
 

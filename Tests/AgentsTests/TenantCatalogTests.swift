@@ -8,7 +8,7 @@ import Tools
 @Suite("Tenant files")
 struct TenantCatalogTests {
     private func decode(_ text: String, stem: String = "acme") -> (TenantDefinition?, [Diagnostic]) {
-        TenantCatalog.decode(Array(text.utf8), displayPath: "tenants/\(stem).json", stem: stem, knownTools: ToolCatalog.standard.ids)
+        TenantCatalog.decode(Array(text.utf8), displayPath: "tenants/\(stem).json", stem: stem, knownTools: ToolRegistry.standardIDs)
     }
 
     @Test("a tenant decodes: connectors with settings and secret references, deny list, allowed agents, limits, rate limit")
@@ -47,7 +47,7 @@ struct TenantCatalogTests {
     @Test("every tenant file in tenants/ is valid", arguments: ["local", "acme", "globex"])
     func repositoryTenants(id: String) {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let catalog = TenantCatalog.load(root.appendingPathComponent("tenants"), knownTools: ToolCatalog.standard.ids)
+        let catalog = TenantCatalog.load(root.appendingPathComponent("tenants"), knownTools: ToolRegistry.standardIDs)
         #expect(catalog.diagnostics.isEmpty, "\(catalog.diagnostics.map(\.formatted))")
         #expect(catalog.tenants[TenantID(id)] != nil)
     }

@@ -18,7 +18,7 @@ struct ApprovalTests {
             request.messages.contains { if case .tool = $0 { true } else { false } } ? ScriptedChatModel.text("finished") : ScriptedChatModel.calls([("wordpress-create_post", #"{"title": "Launch"}"#)])
         }
         let gate = store.map { StoreApprovalGate(store: $0, expiry: expiry, pollInterval: .milliseconds(20), time: time) }
-        let environment = EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolSet([Self.publish]), streaming: false, approvals: gate)
+        let environment = EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolRegistry([Self.publish]), streaming: false, approvals: gate)
         let sink = RecordingEventSink()
         let principal = Principal(tenant: "acme", user: "ada", roles: [.tenantAdmin])
         let runID = RunID(UUID().uuidString)

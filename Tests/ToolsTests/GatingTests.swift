@@ -15,7 +15,7 @@ struct GatingTests {
         "globex": TenantDefinition(id: "globex", name: "Globex", connectors: ["shopify": .init(), "stripe": .init()]),
     ]
     static let agents = [
-        AgentDefinition(id: "marketer", name: "M", category: "marketing", role: "Marketer", goal: "g", backstory: "b", tools: ToolCatalog.standard.specs.map(\.id)),
+        AgentDefinition(id: "marketer", name: "M", category: "marketing", role: "Marketer", goal: "g", backstory: "b", tools: ToolRegistry.standardSpecs.map(\.id)),
         AgentDefinition(id: "analyst", name: "A", category: "analytics", role: "Analyst", goal: "g", backstory: "b",
                         tools: ["google_analytics.run_report", "shopify.list_orders", "stripe.create_customer", "calculator.evaluate"]),
     ]
@@ -25,7 +25,7 @@ struct GatingTests {
         guard let definition = tenants[tenant], definition.allows(agent) else { return [] }
         let level: ToolAccess = role == .tenantUser ? .read : role == .tenantAdmin ? .write : .admin
         return Set(agent.tools.filter { id in
-            let spec = ToolCatalog.standard.spec(id)!
+            let spec = ToolRegistry.standardSpecs.first { $0.id == id }!
             let connected = ["knowledge", "calculator"].contains(id.connector) || definition.connectors[id.connector] != nil
             return connected && spec.access <= level && !definition.toolDeny.contains(id)
         })
@@ -37,7 +37,7 @@ struct GatingTests {
         defer { directory.remove() }
         let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
         // Every catalog tool, faked (approval-free so calls run at once); counts its calls.
-        let fakes = ToolCatalog.standard.specs.map { spec -> ClosureTool in
+        let fakes = ToolRegistry.standardSpecs.map { spec -> ClosureTool in
             var copy = spec
             copy.requiresApproval = false
             return ClosureTool(copy) { _ in ToolResult(content: "ran \(spec.id)") }
@@ -48,14 +48,14 @@ struct GatingTests {
                 for agent in Self.agents {
                     combinations += 1
                     // The model calls every tool in the catalog, with arguments that match each schema.
-                    let calls = ToolCatalog.standard.specs.map { spec in
+                    let calls = ToolRegistry.standardSpecs.map { spec in
                         (ToolNaming.modelName(spec.id), FakeModelServer.example(spec.parameters.document, root: spec.parameters.document).serialized())
                     }
                     let model = ScriptedChatModel(responses: [ScriptedChatModel.calls(calls), ScriptedChatModel.text("done")])
                     var limits = RunLimits()
                     limits.maxToolMistakesPerTask = 1000
                     let environment = EngineEnvironment(
-                        models: ScriptedModelResolver(model), tools: ToolSet(fakes), policy: TenantToolPolicy(tenants: Self.tenants), limits: limits, streaming: false)
+                        models: ScriptedModelResolver(model), tools: ToolRegistry(fakes), policy: TenantToolPolicy(tenants: Self.tenants), limits: limits, streaming: false)
                     let principal = Principal(tenant: tenant, user: "u", roles: [role])
                     let crew = CrewDefinition(id: "c", name: "C", process: .sequential, agents: [agent.id], tasks: [CrewTask(id: "t", description: "d", expectedOutput: "e", agent: agent.id)])
                     let runID = RunID("\(tenant)-\(role.rawValue)-\(agent.id)")
@@ -74,7 +74,7 @@ struct GatingTests {
                     }
                     // 3. every other call was refused and audited as denied
                     let audit = try await store.audit(tenant: tenant, since: nil, limit: 100_000).filter { $0.runID == runID }
-                    #expect(Set(audit.filter { $0.outcome == "denied" }.map(\.tool)) == Set(ToolCatalog.standard.specs.map(\.id.rawValue)).subtracting(offered.map(\.rawValue)))
+                    #expect(Set(audit.filter { $0.outcome == "denied" }.map(\.tool)) == Set(ToolRegistry.standardSpecs.map(\.id.rawValue)).subtracting(offered.map(\.rawValue)))
                     #expect(Set(audit.filter { $0.outcome == "allowed" }.map(\.tool)) == Set(offered.map(\.rawValue)))
                 }
             }
@@ -87,7 +87,7 @@ struct GatingTests {
         let policy = TenantToolPolicy(tenants: Self.tenants)
         let marketer = Self.agents[0]
         func decide(_ tool: ToolID, _ tenant: TenantID, _ role: Role, _ agent: AgentDefinition = Self.agents[0]) async -> ToolDecision {
-            await policy.decide(ToolCatalog.standard.spec(tool)!, agent: agent, principal: Principal(tenant: tenant, user: "u", roles: [role]))
+            await policy.decide(ToolRegistry.standardSpecs.first { $0.id == tool }!, agent: agent, principal: Principal(tenant: tenant, user: "u", roles: [role]))
         }
         #expect(await decide("wordpress.list_posts", "acme", .tenantUser) == .allow)
         #expect(await decide("wordpress.create_post", "acme", .tenantUser) == .deny("wordpress.create_post needs write access; role tenant_user allows read only"))

@@ -35,24 +35,6 @@ public protocol ToolSource: Sendable {
     func tool(_ id: ToolID) -> (any Tool)?
 }
 
-/// A fixed set of tools.
-public struct ToolSet: ToolSource {
-    private let tools: [ToolID: any Tool]
-
-    /// Creates a set (later tools with the same id replace earlier ones).
-    public init(_ tools: [any Tool]) {
-        var byID: [ToolID: any Tool] = [:]
-        for tool in tools { byID[tool.spec.id] = tool }
-        self.tools = byID
-    }
-
-    /// The tool with `id`.
-    public func tool(_ id: ToolID) -> (any Tool)? { tools[id] }
-
-    /// Every tool's spec, sorted by id.
-    public var specs: [ToolSpec] { tools.values.map(\.spec).sorted { $0.id < $1.id } }
-}
-
 /// Everything the engine needs from the outside, chosen by the composition root.
 public struct EngineEnvironment: Sendable {
     /// Models.
@@ -83,7 +65,7 @@ public struct EngineEnvironment: Sendable {
 
     /// Creates an environment.
     public init(
-        models: any ModelResolver, tools: any ToolSource = ToolSet([]), policy: any ToolPolicy = AllowAllToolPolicy(),
+        models: any ModelResolver, tools: any ToolSource = ToolRegistry([]), policy: any ToolPolicy = AllowAllToolPolicy(),
         secrets: (any SecretStore)? = nil, limits: RunLimits = RunLimits(), streaming: Bool = true,
         defaultManagerModel: ModelReference? = nil, knowledge: (any KnowledgeRetriever)? = nil, knowledgeTokenBudget: Int = 1200,
         approvals: (any ApprovalGate)? = nil

@@ -4,8 +4,17 @@ import Foundation
 /// `calculator.evaluate`: exact-enough arithmetic so agents never do sums in their heads.
 /// Supports `+ - * / % ^`, parentheses, unary minus, decimals and `,` thousands separators.
 public struct CalculatorTool: Tool {
-    /// The spec (from the tool catalog).
-    public let spec: ToolSpec = ToolCatalog.standard.spec("calculator.evaluate")!
+    /// What the model and the policy gate are told about the tool.
+    public static let spec = ToolSpec(
+        id: "calculator.evaluate",
+        description: "Evaluate an arithmetic expression exactly (+ - * / ^ %, parentheses, decimals). Use it for any arithmetic instead of computing in your head.",
+        parameters: .object(
+            ["expression": ["type": "string", "description": "The expression, e.g. (1200 - 950) / 950 * 100"]],
+            required: ["expression"]),
+        access: .read)
+
+    /// The tool's spec: ``spec``.
+    public var spec: ToolSpec { Self.spec }
 
     /// Creates the tool.
     public init() {}

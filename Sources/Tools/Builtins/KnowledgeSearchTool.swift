@@ -3,8 +3,21 @@ import AgentRuntime
 /// `knowledge.search`: ranked, cited snippets from the calling agent's own
 /// knowledge collections (and its tenant's additions), never anyone else's.
 public struct KnowledgeSearchTool: Tool {
-    /// The spec (from the tool catalog).
-    public let spec: ToolSpec = ToolCatalog.standard.spec("knowledge.search")!
+    /// What the model and the policy gate are told about the tool.
+    public static let spec = ToolSpec(
+        id: "knowledge.search",
+        description: "Search the agent's knowledge collections and return ranked, cited snippets.",
+        parameters: .object(
+            [
+                "query": ["type": "string", "description": "What to look for"],
+                "collection": ["type": "string", "description": "Limit the search to one of the agent's collections"],
+                "limit": ["type": "integer", "minimum": 1, "maximum": 20, "description": "Maximum snippets"],
+            ], required: ["query"]),
+        access: .read)
+
+    /// The tool's spec: ``spec``.
+    public var spec: ToolSpec { Self.spec }
+
     private let retriever: any KnowledgeRetriever
 
     /// Creates the tool over a retriever.

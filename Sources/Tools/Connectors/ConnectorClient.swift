@@ -171,22 +171,3 @@ public struct ConnectorClient: Sendable {
         Swift.max(1, Swift.min(maximum, Int(arguments["limit"]?.doubleValue ?? Double(fallback))))
     }
 }
-
-/// One connector operation as a ``Tool``: its spec from ``ToolCatalog`` and a function that performs it.
-public struct ConnectorOperation: Tool {
-    /// The spec.
-    public let spec: ToolSpec
-    private let perform: @Sendable (JSONValue, ToolContext) async throws -> ToolResult
-
-    /// Creates an operation for the catalog id `id`.
-    public init(_ id: ToolID, perform: @escaping @Sendable (JSONValue, ToolContext) async throws -> ToolResult) {
-        guard let spec = ToolCatalog.standard.spec(id) else { preconditionFailure("\(id) is not in the tool catalog") }
-        self.spec = spec
-        self.perform = perform
-    }
-
-    /// Performs the operation.
-    public func call(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
-        try await perform(arguments, context)
-    }
-}

@@ -6,30 +6,41 @@ import Foundation
 /// Setting: `property_id` (`123456789` or `properties/123456789`); secret: `access_token`.
 /// A report returns at most `limit` rows; `row_count` tells how many matched.
 public enum GoogleAnalyticsConnector {
-    /// The connector's operations.
-    public static func tools(_ client: ConnectorClient) -> [any Tool] {
-        [
-            ConnectorOperation("google_analytics.run_report") { arguments, context in
-                let metrics = try names(arguments["metrics"], argument: "metrics")
-                guard !metrics.isEmpty else { throw ToolError("\"metrics\" needs at least one metric name, e.g. sessions") }
-                let dimensions = try names(arguments["dimensions"], argument: "dimensions")
-                guard let start = arguments["start_date"]?.stringValue, !start.isEmpty else { throw ToolError("\"start_date\" is required") }
-                guard let end = arguments["end_date"]?.stringValue, !end.isEmpty else { throw ToolError("\"end_date\" is required") }
-                let limit = ConnectorClient.limit(arguments, default: 100, max: 10000)
+    /// The connector's operations: each one's spec and how it is performed.
+    public static let operations: [ConnectorOperation] = [
+        ConnectorOperation(
+            ToolSpec(
+                id: "google_analytics.run_report",
+                description: "Run a Google Analytics 4 report: metrics by dimensions over a date range.",
+                parameters: .object(
+                    [
+                        "metrics": Schema.array("Metric names, e.g. sessions, totalUsers, conversions", items: ["type": "string"]),
+                        "dimensions": Schema.array("Dimension names, e.g. date, sessionSource, pagePath", items: ["type": "string"]),
+                        "start_date": Schema.string("Start date, YYYY-MM-DD or NdaysAgo"),
+                        "end_date": Schema.string("End date, YYYY-MM-DD, yesterday or today"),
+                        "limit": Schema.integer("Maximum rows", minimum: 1, maximum: 10000),
+                    ], required: ["metrics", "start_date", "end_date"]),
+                access: .read)
+        ) { client, arguments, context in
+            let metrics = try names(arguments["metrics"], argument: "metrics")
+            guard !metrics.isEmpty else { throw ToolError("\"metrics\" needs at least one metric name, e.g. sessions") }
+            let dimensions = try names(arguments["dimensions"], argument: "dimensions")
+            guard let start = arguments["start_date"]?.stringValue, !start.isEmpty else { throw ToolError("\"start_date\" is required") }
+            guard let end = arguments["end_date"]?.stringValue, !end.isEmpty else { throw ToolError("\"end_date\" is required") }
+            let limit = ConnectorClient.limit(arguments, default: 100, max: 10000)
 
-                let connection = try await connect(client, context)
-                var body: JSONObject = ["dateRanges": [["startDate": .string(start), "endDate": .string(end)]]]
-                if !dimensions.isEmpty { body["dimensions"] = .array(dimensions.map { ["name": .string($0)] }) }
-                body["metrics"] = .array(metrics.map { ["name": .string($0)] })
-                body["limit"] = .int(limit)
-                let url = ConnectorClient.url(connection.base, path: "v1beta/properties/\(connection.property):runReport")
-                let headers: HTTPHeaders = ["Authorization": "Bearer \(connection.token)", "Accept": "application/json", "Content-Type": "application/json"]
-                let request = HTTPRequest(method: "POST", url: url, headers: headers, body: Array(JSONValue.object(body).serialized().utf8))
-                let response = try await client.send(request, connector: "google_analytics", secrets: [connection.token], describeError: describeError)
-                return .json(report(response.json))
-            },
-        ]
-    }
+            let connection = try await connect(client, context)
+            var body: JSONObject = ["dateRanges": [["startDate": .string(start), "endDate": .string(end)]]]
+            if !dimensions.isEmpty { body["dimensions"] = .array(dimensions.map { ["name": .string($0)] }) }
+            body["metrics"] = .array(metrics.map { ["name": .string($0)] })
+            body["limit"] = .int(limit)
+            let url = ConnectorClient.url(connection.base, path: "v1beta/properties/\(connection.property):runReport")
+            let headers: HTTPHeaders = ["Authorization": "Bearer \(connection.token)", "Accept": "application/json", "Content-Type": "application/json"]
+            let request = HTTPRequest(method: "POST", url: url, headers: headers, body: Array(JSONValue.object(body).serialized().utf8))
+            let response = try await client.send(request, connector: "google_analytics", secrets: [connection.token], describeError: describeError)
+            return .json(report(response.json))
+        },
+    ]
 
     struct Connection {
         var base: URL

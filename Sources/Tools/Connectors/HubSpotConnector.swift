@@ -5,71 +5,104 @@ import Foundation
 /// or OAuth access token (`Authorization: Bearer`). Secret: `access_token`.
 /// Lists page with HubSpot's `after` cursor (`paging.next.after`).
 public enum HubSpotConnector {
-    /// The connector's operations.
-    public static func tools(_ client: ConnectorClient) -> [any Tool] {
-        [
-            ConnectorOperation("hubspot.search_contacts") { arguments, context in
-                let connection = try await connect(client, context)
-                guard let query = arguments["query"]?.stringValue, !query.trimmingCharacters(in: .whitespaces).isEmpty else {
-                    throw ToolError("\"query\" is required")
+    /// The connector's operations: each one's spec and how it is performed.
+    public static let operations: [ConnectorOperation] = [
+        ConnectorOperation(
+            ToolSpec(
+                id: "hubspot.search_contacts",
+                description: "Search HubSpot contacts by free text (name, email, company) and return their main properties.",
+                parameters: .object(
+                    ["query": Schema.string("Search text"), "limit": Schema.limit, "cursor": Schema.cursor],
+                    required: ["query"]),
+                access: .read)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            guard let query = arguments["query"]?.stringValue, !query.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ToolError("\"query\" is required")
+            }
+            var body: JSONObject = [
+                "query": .string(query), "limit": .int(ConnectorClient.limit(arguments, default: 10)),
+                "properties": .array(contactProperties.map { .string($0) }),
+            ]
+            if let after = arguments["cursor"]?.stringValue, !after.isEmpty { body["after"] = .string(after) }
+            let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts/search")
+            let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "hubspot", secrets: [connection.token], describeError: describeError)
+            return .json(page(response.json, key: "contacts", summary: contactSummary))
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "hubspot.create_contact",
+                description: "Create a HubSpot contact.",
+                parameters: .object(
+                    [
+                        "email": Schema.string("Email address", format: "email"), "firstname": Schema.string("First name"),
+                        "lastname": Schema.string("Last name"), "company": Schema.string("Company name"),
+                        "phone": Schema.string("Phone number"), "lifecyclestage": Schema.string("Lifecycle stage"),
+                    ], required: ["email"]),
+                access: .write)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            var properties = JSONObject()
+            for key in contactProperties { if let value = arguments[key]?.stringValue { properties[key] = .string(value) } }
+            guard properties["email"] != nil else { throw ToolError("\"email\" is required") }
+            let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts")
+            let response = try await client.send(connection.request("POST", url, body: ["properties": .object(properties)]), connector: "hubspot", secrets: [connection.token], describeError: describeError)
+            return .json(contactSummary(response.json))
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "hubspot.update_contact",
+                description: "Update properties of an existing HubSpot contact.",
+                parameters: .object(
+                    [
+                        "id": Schema.string("Contact id"),
+                        "properties": ["type": "object", "description": "Property names and new values", "additionalProperties": ["type": "string"]],
+                    ], required: ["id", "properties"]),
+                access: .write)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            guard let id = arguments["id"]?.stringValue ?? arguments["id"]?.doubleValue.map({ String(Int($0)) }), !id.isEmpty else {
+                throw ToolError("\"id\" is required")
+            }
+            // A numeric record id, or an email address looked up with `idProperty=email`.
+            let byEmail = id.contains("@")
+            guard byEmail || id.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw ToolError("\"id\" must be a HubSpot contact id (digits) or the contact's email address")
+            }
+            guard case .object(let given)? = arguments["properties"], !given.members.isEmpty else {
+                throw ToolError("nothing to update: give at least one property in \"properties\"")
+            }
+            var properties = JSONObject()
+            for (key, value) in given {
+                switch value {
+                case .string, .null: properties[key] = value
+                case .int(let number): properties[key] = .string(String(number))
+                case .double(let number): properties[key] = .string(String(number))
+                case .bool(let flag): properties[key] = .string(flag ? "true" : "false")
+                default: throw ToolError("property \"\(key)\" must be a string")
                 }
-                var body: JSONObject = [
-                    "query": .string(query), "limit": .int(ConnectorClient.limit(arguments, default: 10)),
-                    "properties": .array(contactProperties.map { .string($0) }),
-                ]
-                if let after = arguments["cursor"]?.stringValue, !after.isEmpty { body["after"] = .string(after) }
-                let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts/search")
-                let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "hubspot", secrets: [connection.token], describeError: describeError)
-                return .json(page(response.json, key: "contacts", summary: contactSummary))
-            },
-            ConnectorOperation("hubspot.create_contact") { arguments, context in
-                let connection = try await connect(client, context)
-                var properties = JSONObject()
-                for key in contactProperties { if let value = arguments[key]?.stringValue { properties[key] = .string(value) } }
-                guard properties["email"] != nil else { throw ToolError("\"email\" is required") }
-                let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts")
-                let response = try await client.send(connection.request("POST", url, body: ["properties": .object(properties)]), connector: "hubspot", secrets: [connection.token], describeError: describeError)
-                return .json(contactSummary(response.json))
-            },
-            ConnectorOperation("hubspot.update_contact") { arguments, context in
-                let connection = try await connect(client, context)
-                guard let id = arguments["id"]?.stringValue ?? arguments["id"]?.doubleValue.map({ String(Int($0)) }), !id.isEmpty else {
-                    throw ToolError("\"id\" is required")
-                }
-                // A numeric record id, or an email address looked up with `idProperty=email`.
-                let byEmail = id.contains("@")
-                guard byEmail || id.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-                    throw ToolError("\"id\" must be a HubSpot contact id (digits) or the contact's email address")
-                }
-                guard case .object(let given)? = arguments["properties"], !given.members.isEmpty else {
-                    throw ToolError("nothing to update: give at least one property in \"properties\"")
-                }
-                var properties = JSONObject()
-                for (key, value) in given {
-                    switch value {
-                    case .string, .null: properties[key] = value
-                    case .int(let number): properties[key] = .string(String(number))
-                    case .double(let number): properties[key] = .string(String(number))
-                    case .bool(let flag): properties[key] = .string(flag ? "true" : "false")
-                    default: throw ToolError("property \"\(key)\" must be a string")
-                    }
-                }
-                let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts/\(id)", query: [("idProperty", byEmail ? "email" : nil)])
-                let response = try await client.send(connection.request("PATCH", url, body: ["properties": .object(properties)]), connector: "hubspot", secrets: [connection.token], describeError: describeError)
-                return .json(contactSummary(response.json))
-            },
-            ConnectorOperation("hubspot.list_deals") { arguments, context in
-                let connection = try await connect(client, context)
-                let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/deals", query: [
-                    ("limit", String(ConnectorClient.limit(arguments, default: 20))),
-                    ("after", arguments["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }),
-                    ("properties", dealProperties.joined(separator: ",")),
-                ])
-                let response = try await client.send(connection.request("GET", url), connector: "hubspot", secrets: [connection.token], describeError: describeError)
-                return .json(page(response.json, key: "deals", summary: dealSummary))
-            },
-        ]
-    }
+            }
+            let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts/\(id)", query: [("idProperty", byEmail ? "email" : nil)])
+            let response = try await client.send(connection.request("PATCH", url, body: ["properties": .object(properties)]), connector: "hubspot", secrets: [connection.token], describeError: describeError)
+            return .json(contactSummary(response.json))
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "hubspot.list_deals",
+                description: "List HubSpot deals with amount, stage and close date.",
+                parameters: .object(["limit": Schema.limit, "cursor": Schema.cursor]),
+                access: .read)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/deals", query: [
+                ("limit", String(ConnectorClient.limit(arguments, default: 20))),
+                ("after", arguments["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }),
+                ("properties", dealProperties.joined(separator: ",")),
+            ])
+            let response = try await client.send(connection.request("GET", url), connector: "hubspot", secrets: [connection.token], describeError: describeError)
+            return .json(page(response.json, key: "deals", summary: dealSummary))
+        },
+    ]
 
     /// The contact properties read and written.
     static let contactProperties = ["email", "firstname", "lastname", "company", "phone", "lifecyclestage"]

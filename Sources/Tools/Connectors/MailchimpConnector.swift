@@ -6,47 +6,73 @@ import Foundation
 /// centre after the dash picks the host). Lists page with `count`/`offset` and
 /// `total_items`; errors are `application/problem+json`.
 public enum MailchimpConnector {
-    /// The connector's operations.
-    public static func tools(_ client: ConnectorClient) -> [any Tool] {
-        [
-            ConnectorOperation("mailchimp.list_audiences") { arguments, context in
-                let connection = try await connect(client, context)
-                let paging = try Paging(arguments)
-                let url = ConnectorClient.url(connection.base, path: "lists", query: paging.query + [
-                    ("fields", "lists.id,lists.name,lists.date_created,lists.stats.member_count,lists.stats.unsubscribe_count,lists.stats.open_rate,lists.stats.click_rate,total_items"),
-                ])
-                let response = try await client.send(connection.request("GET", url), connector: "mailchimp", secrets: [connection.key], describeError: describeError)
-                return try .json(.object(paging.page(response.json, key: "lists", as: "audiences", summary: audience)))
-            },
-            ConnectorOperation("mailchimp.add_member") { arguments, context in
-                let connection = try await connect(client, context)
-                let audience = try identifier(arguments, "audience_id")
-                guard let email = arguments["email"]?.stringValue, !email.isEmpty else { throw ToolError("\"email\" is required") }
-                var body: JSONObject = ["email_address": .string(email), "status": arguments["status"] ?? "subscribed"]
-                var merge = JSONObject()
-                if let first = arguments["first_name"]?.stringValue, !first.isEmpty { merge["FNAME"] = .string(first) }
-                if let last = arguments["last_name"]?.stringValue, !last.isEmpty { merge["LNAME"] = .string(last) }
-                if !merge.members.isEmpty { body["merge_fields"] = .object(merge) }
-                let url = ConnectorClient.url(connection.base, path: "lists/\(audience)/members")
-                let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "mailchimp", secrets: [connection.key], describeError: describeError)
-                let member = response.json
-                return .json([
-                    "id": member["id"] ?? .null, "email_address": member["email_address"] ?? .null, "status": member["status"] ?? .null,
-                    "audience_id": member["list_id"] ?? .string(audience), "merge_fields": member["merge_fields"] ?? .null,
-                ])
-            },
-            ConnectorOperation("mailchimp.list_campaigns") { arguments, context in
-                let connection = try await connect(client, context)
-                let paging = try Paging(arguments)
-                let url = ConnectorClient.url(connection.base, path: "campaigns", query: paging.query + [
-                    ("status", arguments["status"]?.stringValue), ("sort_field", "create_time"), ("sort_dir", "DESC"),
-                    ("fields", "campaigns.id,campaigns.status,campaigns.emails_sent,campaigns.send_time,campaigns.create_time,campaigns.settings.subject_line,campaigns.settings.title,campaigns.recipients.list_id,campaigns.report_summary,total_items"),
-                ])
-                let response = try await client.send(connection.request("GET", url), connector: "mailchimp", secrets: [connection.key], describeError: describeError)
-                return try .json(.object(paging.page(response.json, key: "campaigns", as: "campaigns", summary: campaign)))
-            },
-        ]
-    }
+    /// The connector's operations: each one's spec and how it is performed.
+    public static let operations: [ConnectorOperation] = [
+        ConnectorOperation(
+            ToolSpec(
+                id: "mailchimp.list_audiences",
+                description: "List Mailchimp audiences (lists) with member counts.",
+                parameters: .object(["limit": Schema.limit, "offset": Schema.integer("Items to skip", minimum: 0)]),
+                access: .read)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            let paging = try Paging(arguments)
+            let url = ConnectorClient.url(connection.base, path: "lists", query: paging.query + [
+                ("fields", "lists.id,lists.name,lists.date_created,lists.stats.member_count,lists.stats.unsubscribe_count,lists.stats.open_rate,lists.stats.click_rate,total_items"),
+            ])
+            let response = try await client.send(connection.request("GET", url), connector: "mailchimp", secrets: [connection.key], describeError: describeError)
+            return try .json(.object(paging.page(response.json, key: "lists", as: "audiences", summary: audience)))
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "mailchimp.add_member",
+                description: "Add a subscriber to a Mailchimp audience.",
+                parameters: .object(
+                    [
+                        "audience_id": Schema.string("Audience (list) id"),
+                        "email": Schema.string("Email address", format: "email"),
+                        "status": Schema.string("Subscription status", enum: ["subscribed", "pending"]),
+                        "first_name": Schema.string("First name"), "last_name": Schema.string("Last name"),
+                    ], required: ["audience_id", "email"]),
+                access: .write)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            let audience = try identifier(arguments, "audience_id")
+            guard let email = arguments["email"]?.stringValue, !email.isEmpty else { throw ToolError("\"email\" is required") }
+            var body: JSONObject = ["email_address": .string(email), "status": arguments["status"] ?? "subscribed"]
+            var merge = JSONObject()
+            if let first = arguments["first_name"]?.stringValue, !first.isEmpty { merge["FNAME"] = .string(first) }
+            if let last = arguments["last_name"]?.stringValue, !last.isEmpty { merge["LNAME"] = .string(last) }
+            if !merge.members.isEmpty { body["merge_fields"] = .object(merge) }
+            let url = ConnectorClient.url(connection.base, path: "lists/\(audience)/members")
+            let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "mailchimp", secrets: [connection.key], describeError: describeError)
+            let member = response.json
+            return .json([
+                "id": member["id"] ?? .null, "email_address": member["email_address"] ?? .null, "status": member["status"] ?? .null,
+                "audience_id": member["list_id"] ?? .string(audience), "merge_fields": member["merge_fields"] ?? .null,
+            ])
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "mailchimp.list_campaigns",
+                description: "List Mailchimp campaigns with status, send time and report summary.",
+                parameters: .object(
+                    [
+                        "status": Schema.string("Campaign status", enum: ["save", "paused", "schedule", "sending", "sent"]),
+                        "limit": Schema.limit, "offset": Schema.integer("Items to skip", minimum: 0),
+                    ]),
+                access: .read)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            let paging = try Paging(arguments)
+            let url = ConnectorClient.url(connection.base, path: "campaigns", query: paging.query + [
+                ("status", arguments["status"]?.stringValue), ("sort_field", "create_time"), ("sort_dir", "DESC"),
+                ("fields", "campaigns.id,campaigns.status,campaigns.emails_sent,campaigns.send_time,campaigns.create_time,campaigns.settings.subject_line,campaigns.settings.title,campaigns.recipients.list_id,campaigns.report_summary,total_items"),
+            ])
+            let response = try await client.send(connection.request("GET", url), connector: "mailchimp", secrets: [connection.key], describeError: describeError)
+            return try .json(.object(paging.page(response.json, key: "campaigns", as: "campaigns", summary: campaign)))
+        },
+    ]
 
     struct Connection {
         var base: URL

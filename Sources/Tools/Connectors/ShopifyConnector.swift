@@ -9,51 +9,92 @@ public enum ShopifyConnector {
     /// The Admin API version called.
     public static let apiVersion = "2024-10"
 
-    /// The connector's operations.
-    public static func tools(_ client: ConnectorClient) -> [any Tool] {
-        [
-            ConnectorOperation("shopify.list_products") { arguments, context in
-                let connection = try await connect(client, context)
-                let limit = String(ConnectorClient.limit(arguments, default: 20))
-                // With page_info, Shopify accepts only limit (and fields): the filters are part of the cursor.
-                let query: [(String, String?)] = cursor(arguments).map { [("limit", limit), ("page_info", $0)] }
-                    ?? [("limit", limit), ("status", arguments["status"]?.stringValue)]
-                let response = try await client.send(connection.request("GET", connection.url("products.json", query: query)), connector: "shopify", secrets: [connection.token], describeError: describeError)
-                guard case .array(let products)? = response.json["products"] else { throw ToolError("shopify returned an unexpected response") }
-                var data: JSONObject = ["products": .array(products.map(productSummary))]
-                if let next = nextPageInfo(response.headers) { data["next_cursor"] = .string(next) }
-                return .json(.object(data))
-            },
-            ConnectorOperation("shopify.get_product") { arguments, context in
-                let id = try productID(arguments)
-                let connection = try await connect(client, context)
-                let response = try await client.send(connection.request("GET", connection.url("products/\(id).json")), connector: "shopify", secrets: [connection.token], describeError: describeError)
-                guard let product = response.json["product"] else { throw ToolError("shopify returned an unexpected response") }
-                return .json(productDetail(product))
-            },
-            ConnectorOperation("shopify.update_product") { arguments, context in
-                let id = try productID(arguments)
-                var product: JSONObject = ["id": .int(id)]
-                for key in ["title", "body_html", "tags", "status"] { if let value = arguments[key]?.stringValue { product[key] = .string(value) } }
-                guard product.members.count > 1 else { throw ToolError("nothing to update: give at least one of title, body_html, tags, status") }
-                let connection = try await connect(client, context)
-                let response = try await client.send(
-                    connection.request("PUT", connection.url("products/\(id).json"), body: ["product": .object(product)]), connector: "shopify", secrets: [connection.token], describeError: describeError)
-                guard let updated = response.json["product"] else { throw ToolError("shopify returned an unexpected response") }
-                return .json(productDetail(updated))
-            },
-            ConnectorOperation("shopify.list_orders") { arguments, context in
-                let connection = try await connect(client, context)
-                let limit = String(ConnectorClient.limit(arguments, default: 20))
-                let query: [(String, String?)] = cursor(arguments).map { [("limit", limit), ("page_info", $0)] }
-                    ?? [("status", arguments["status"]?.stringValue ?? "any"), ("limit", limit), ("created_at_min", arguments["created_at_min"]?.stringValue)]
-                let response = try await client.send(connection.request("GET", connection.url("orders.json", query: query)), connector: "shopify", secrets: [connection.token], describeError: describeError)
-                guard case .array(let orders)? = response.json["orders"] else { throw ToolError("shopify returned an unexpected response") }
-                var data: JSONObject = ["orders": .array(orders.map(orderSummary))]
-                if let next = nextPageInfo(response.headers) { data["next_cursor"] = .string(next) }
-                return .json(.object(data))
-            },
-        ]
+    /// The connector's operations: each one's spec and how it is performed.
+    public static let operations: [ConnectorOperation] = [
+        ConnectorOperation(
+            ToolSpec(
+                id: "shopify.list_products",
+                description: "List products in the tenant's Shopify store with price, inventory and status.",
+                parameters: .object(
+                    [
+                        "status": Schema.string("Product status", enum: ["active", "draft", "archived"]),
+                        "limit": Schema.limit, "cursor": Schema.cursor,
+                    ]),
+                access: .read)
+        ) { client, arguments, context in
+            try await listPage("products", client, arguments, context, summary: productSummary) { limit in
+                [("limit", limit), ("status", arguments["status"]?.stringValue)]
+            }
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "shopify.get_product",
+                description: "Get one Shopify product with its variants.",
+                parameters: .object(["id": Schema.integer("Product id", minimum: 1)], required: ["id"]),
+                access: .read)
+        ) { client, arguments, context in
+            let id = try productID(arguments)
+            let connection = try await connect(client, context)
+            let response = try await client.send(connection.request("GET", connection.url("products/\(id).json")), connector: "shopify", secrets: [connection.token], describeError: describeError)
+            guard let product = response.json["product"] else { throw ToolError("shopify returned an unexpected response") }
+            return .json(productDetail(product))
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "shopify.update_product",
+                description: "Update a Shopify product's title, description, tags or status.",
+                parameters: .object(
+                    [
+                        "id": Schema.integer("Product id", minimum: 1), "title": Schema.string("New title"),
+                        "body_html": Schema.string("New description as HTML"), "tags": Schema.string("Comma-separated tags"),
+                        "status": Schema.string("New status", enum: ["active", "draft", "archived"]),
+                    ], required: ["id"]),
+                access: .write, requiresApproval: true)
+        ) { client, arguments, context in
+            let id = try productID(arguments)
+            var product: JSONObject = ["id": .int(id)]
+            for key in ["title", "body_html", "tags", "status"] { if let value = arguments[key]?.stringValue { product[key] = .string(value) } }
+            guard product.members.count > 1 else { throw ToolError("nothing to update: give at least one of title, body_html, tags, status") }
+            let connection = try await connect(client, context)
+            let response = try await client.send(
+                connection.request("PUT", connection.url("products/\(id).json"), body: ["product": .object(product)]), connector: "shopify", secrets: [connection.token], describeError: describeError)
+            guard let updated = response.json["product"] else { throw ToolError("shopify returned an unexpected response") }
+            return .json(productDetail(updated))
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "shopify.list_orders",
+                description: "List Shopify orders with totals, financial and fulfillment status.",
+                parameters: .object(
+                    [
+                        "status": Schema.string("Order status", enum: ["open", "closed", "cancelled", "any"]),
+                        "created_at_min": Schema.string("Only orders created at or after this time", format: "date-time"),
+                        "limit": Schema.limit, "cursor": Schema.cursor,
+                    ]),
+                access: .read)
+        ) { client, arguments, context in
+            try await listPage("orders", client, arguments, context, summary: orderSummary) { limit in
+                [("status", arguments["status"]?.stringValue ?? "any"), ("limit", limit), ("created_at_min", arguments["created_at_min"]?.stringValue)]
+            }
+        },
+    ]
+
+    /// One page of `resource` (`products`, `orders`) as `{"<resource>": [summaries], "next_cursor": ...}`: the page
+    /// the `cursor` argument names, else the first page with the query `firstPage` builds from the limit.
+    static func listPage(
+        _ resource: String, _ client: ConnectorClient, _ arguments: JSONValue, _ context: ToolContext, summary: (JSONValue) -> JSONValue,
+        firstPage: (String) -> [(String, String?)]
+    ) async throws -> ToolResult {
+        let connection = try await connect(client, context)
+        let limit = String(ConnectorClient.limit(arguments, default: 20))
+        // With page_info, Shopify accepts only limit (and fields): the filters are part of the cursor.
+        let query: [(String, String?)] = cursor(arguments).map { [("limit", limit), ("page_info", $0)] } ?? firstPage(limit)
+        let response = try await client.send(
+            connection.request("GET", connection.url("\(resource).json", query: query)), connector: "shopify", secrets: [connection.token], describeError: describeError)
+        guard case .array(let items)? = response.json[resource] else { throw ToolError("shopify returned an unexpected response") }
+        var data: JSONObject = [resource: .array(items.map(summary))]
+        if let next = nextPageInfo(response.headers) { data["next_cursor"] = .string(next) }
+        return .json(.object(data))
     }
 
     struct Connection {

@@ -6,33 +6,45 @@ import Foundation
 /// with HTTP 200 and `{"ok":false,"error":"<code>"}`; those become tool errors
 /// naming the code. Lists page with `cursor` and `response_metadata.next_cursor`.
 public enum SlackConnector {
-    /// The connector's operations.
-    public static func tools(_ client: ConnectorClient) -> [any Tool] {
-        [
-            ConnectorOperation("slack.post_message") { arguments, context in
-                let connection = try await connect(client, context)
-                guard let channel = arguments["channel"]?.stringValue, !channel.isEmpty else { throw ToolError("\"channel\" is required") }
-                guard let text = arguments["text"]?.stringValue, !text.isEmpty else { throw ToolError("\"text\" is required") }
-                let body: JSONValue = ["channel": .string(channel), "text": .string(text)]
-                let url = ConnectorClient.url(connection.base, path: "chat.postMessage")
-                let json = try await connection.call(client, connection.request("POST", url, body: body))
-                return .json(["ok": true, "channel": json["channel"] ?? .null, "ts": json["ts"] ?? .null])
-            },
-            ConnectorOperation("slack.list_channels") { arguments, context in
-                let connection = try await connect(client, context)
-                let cursor = arguments["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-                let url = ConnectorClient.url(connection.base, path: "conversations.list", query: [
-                    ("limit", String(ConnectorClient.limit(arguments, default: 100))), ("cursor", cursor),
-                    ("exclude_archived", "true"), ("types", "public_channel,private_channel"),
-                ])
-                let json = try await connection.call(client, connection.request("GET", url))
-                guard case .array(let channels)? = json["channels"] else { throw ToolError("slack returned an unexpected response") }
-                var data: JSONObject = ["channels": .array(channels.map(summary))]
-                if let next = json["response_metadata"]?["next_cursor"]?.stringValue, !next.isEmpty { data["next_cursor"] = .string(next) }
-                return .json(.object(data))
-            },
-        ]
-    }
+    /// The connector's operations: each one's spec and how it is performed.
+    public static let operations: [ConnectorOperation] = [
+        ConnectorOperation(
+            ToolSpec(
+                id: "slack.post_message",
+                description: "Post a message to a Slack channel.",
+                parameters: .object(
+                    ["channel": Schema.string("Channel id or name"), "text": Schema.string("Message text (mrkdwn)")],
+                    required: ["channel", "text"]),
+                access: .write)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            guard let channel = arguments["channel"]?.stringValue, !channel.isEmpty else { throw ToolError("\"channel\" is required") }
+            guard let text = arguments["text"]?.stringValue, !text.isEmpty else { throw ToolError("\"text\" is required") }
+            let body: JSONValue = ["channel": .string(channel), "text": .string(text)]
+            let url = ConnectorClient.url(connection.base, path: "chat.postMessage")
+            let json = try await connection.call(client, connection.request("POST", url, body: body))
+            return .json(["ok": true, "channel": json["channel"] ?? .null, "ts": json["ts"] ?? .null])
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "slack.list_channels",
+                description: "List the Slack channels of the tenant's workspace.",
+                parameters: .object(["limit": Schema.limit, "cursor": Schema.cursor]),
+                access: .read)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            let cursor = arguments["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+            let url = ConnectorClient.url(connection.base, path: "conversations.list", query: [
+                ("limit", String(ConnectorClient.limit(arguments, default: 100))), ("cursor", cursor),
+                ("exclude_archived", "true"), ("types", "public_channel,private_channel"),
+            ])
+            let json = try await connection.call(client, connection.request("GET", url))
+            guard case .array(let channels)? = json["channels"] else { throw ToolError("slack returned an unexpected response") }
+            var data: JSONObject = ["channels": .array(channels.map(summary))]
+            if let next = json["response_metadata"]?["next_cursor"]?.stringValue, !next.isEmpty { data["next_cursor"] = .string(next) }
+            return .json(.object(data))
+        },
+    ]
 
     struct Connection {
         var base: URL

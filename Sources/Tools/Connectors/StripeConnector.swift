@@ -6,42 +6,68 @@ import Foundation
 /// `limit`/`starting_after` and `has_more`; writes are form-encoded and carry an
 /// `Idempotency-Key` so a retried request never creates a second object.
 public enum StripeConnector {
-    /// The connector's operations.
-    public static func tools(_ client: ConnectorClient) -> [any Tool] {
-        [
-            ConnectorOperation("stripe.list_customers") { arguments, context in
-                let connection = try await connect(client, context)
-                let url = Self.url(connection.base, path: "customers", query: [
-                    ("limit", String(ConnectorClient.limit(arguments, default: 20))), ("email", arguments["email"]?.stringValue),
-                    ("starting_after", try cursor(arguments)),
-                ])
-                let response = try await client.send(connection.request("GET", url), connector: "stripe", secrets: [connection.key], describeError: describeError)
-                return try .json(.object(page(response.json, key: "customers", summary: customer)))
-            },
-            ConnectorOperation("stripe.list_invoices") { arguments, context in
-                let connection = try await connect(client, context)
-                let url = Self.url(connection.base, path: "invoices", query: [
-                    ("limit", String(ConnectorClient.limit(arguments, default: 20))), ("customer", arguments["customer"]?.stringValue),
-                    ("status", arguments["status"]?.stringValue), ("starting_after", try cursor(arguments)),
-                ])
-                let response = try await client.send(connection.request("GET", url), connector: "stripe", secrets: [connection.key], describeError: describeError)
-                var data = try page(response.json, key: "invoices", summary: invoice)
-                data["amounts"] = "in the currency's smallest unit (e.g. cents; yen have none)"
-                return .json(.object(data))
-            },
-            ConnectorOperation("stripe.create_customer") { arguments, context in
-                let connection = try await connect(client, context)
-                guard let email = arguments["email"]?.stringValue, !email.isEmpty else { throw ToolError("\"email\" is required") }
-                var form = [("email", email)]
-                for key in ["name", "description"] { if let value = arguments[key]?.stringValue, !value.isEmpty { form.append((key, value)) } }
-                var request = connection.request("POST", ConnectorClient.url(connection.base, path: "customers"), form: form)
-                // The run's key for this call: a call repeated after a crash creates no second customer.
-                request.headers.set("Idempotency-Key", context.idempotencyKey ?? UUID().uuidString)
-                let response = try await client.send(request, connector: "stripe", secrets: [connection.key], describeError: describeError)
-                return .json(customer(response.json))
-            },
-        ]
-    }
+    /// The connector's operations: each one's spec and how it is performed.
+    public static let operations: [ConnectorOperation] = [
+        ConnectorOperation(
+            ToolSpec(
+                id: "stripe.list_customers",
+                description: "List Stripe customers, optionally filtered by email.",
+                parameters: .object(
+                    ["email": Schema.string("Exact email address"), "limit": Schema.limit, "cursor": Schema.cursor]),
+                access: .read)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            let url = Self.url(connection.base, path: "customers", query: [
+                ("limit", String(ConnectorClient.limit(arguments, default: 20))), ("email", arguments["email"]?.stringValue),
+                ("starting_after", try cursor(arguments)),
+            ])
+            let response = try await client.send(connection.request("GET", url), connector: "stripe", secrets: [connection.key], describeError: describeError)
+            return try .json(.object(page(response.json, key: "customers", summary: customer)))
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "stripe.list_invoices",
+                description: "List Stripe invoices with amount, status and due date, optionally for one customer.",
+                parameters: .object(
+                    [
+                        "customer": Schema.string("Customer id"),
+                        "status": Schema.string("Invoice status", enum: ["draft", "open", "paid", "uncollectible", "void"]),
+                        "limit": Schema.limit, "cursor": Schema.cursor,
+                    ]),
+                access: .read)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            let url = Self.url(connection.base, path: "invoices", query: [
+                ("limit", String(ConnectorClient.limit(arguments, default: 20))), ("customer", arguments["customer"]?.stringValue),
+                ("status", arguments["status"]?.stringValue), ("starting_after", try cursor(arguments)),
+            ])
+            let response = try await client.send(connection.request("GET", url), connector: "stripe", secrets: [connection.key], describeError: describeError)
+            var data = try page(response.json, key: "invoices", summary: invoice)
+            data["amounts"] = "in the currency's smallest unit (e.g. cents; yen have none)"
+            return .json(.object(data))
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "stripe.create_customer",
+                description: "Create a Stripe customer.",
+                parameters: .object(
+                    [
+                        "email": Schema.string("Email address", format: "email"), "name": Schema.string("Full name"),
+                        "description": Schema.string("Internal note"),
+                    ], required: ["email"]),
+                access: .write, requiresApproval: true)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            guard let email = arguments["email"]?.stringValue, !email.isEmpty else { throw ToolError("\"email\" is required") }
+            var form = [("email", email)]
+            for key in ["name", "description"] { if let value = arguments[key]?.stringValue, !value.isEmpty { form.append((key, value)) } }
+            var request = connection.request("POST", ConnectorClient.url(connection.base, path: "customers"), form: form)
+            // The run's key for this call: a call repeated after a crash creates no second customer.
+            request.headers.set("Idempotency-Key", context.idempotencyKey ?? UUID().uuidString)
+            let response = try await client.send(request, connector: "stripe", secrets: [connection.key], describeError: describeError)
+            return .json(customer(response.json))
+        },
+    ]
 
     struct Connection {
         var base: URL

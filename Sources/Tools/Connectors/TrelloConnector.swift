@@ -9,36 +9,51 @@ public enum TrelloConnector {
     /// The card fields requested and returned.
     static let cardFields = "id,name,desc,due,dueComplete,idList,url,closed"
 
-    /// The connector's operations.
-    public static func tools(_ client: ConnectorClient) -> [any Tool] {
-        [
-            ConnectorOperation("trello.list_cards") { arguments, context in
-                let path: String
-                if let list = try identifier(arguments, "list_id") {
-                    path = "lists/\(list)/cards"
-                } else if let board = try identifier(arguments, "board_id") {
-                    path = "boards/\(board)/cards"
-                } else {
-                    throw ToolError("give \"board_id\" or \"list_id\" to say whose cards to list")
-                }
-                let connection = try await connect(client, context)
-                let url = connection.url(path, query: [("fields", cardFields)])
-                let response = try await client.send(HTTPRequest(method: "GET", url: url, headers: ["Accept": "application/json"]), connector: "trello", secrets: connection.secrets)
-                guard case .array(let cards) = response.json else { throw ToolError("trello returned an unexpected response") }
-                return .json(["cards": .array(cards.map(summary))])
-            },
-            ConnectorOperation("trello.create_card") { arguments, context in
-                guard let list = try identifier(arguments, "list_id") else { throw ToolError("\"list_id\" is required") }
-                guard let name = arguments["name"]?.stringValue, !name.isEmpty else { throw ToolError("\"name\" is required") }
-                let connection = try await connect(client, context)
-                let url = connection.url("cards", query: [
-                    ("idList", list), ("name", name), ("desc", arguments["desc"]?.stringValue), ("due", arguments["due"]?.stringValue),
-                ])
-                let response = try await client.send(HTTPRequest(method: "POST", url: url, headers: ["Accept": "application/json"]), connector: "trello", secrets: connection.secrets)
-                return .json(summary(response.json))
-            },
-        ]
-    }
+    /// The connector's operations: each one's spec and how it is performed.
+    public static let operations: [ConnectorOperation] = [
+        ConnectorOperation(
+            ToolSpec(
+                id: "trello.list_cards",
+                description: "List the cards on a Trello board or list.",
+                parameters: .object(
+                    ["board_id": Schema.string("Board id"), "list_id": Schema.string("List id (instead of a board)")]),
+                access: .read)
+        ) { client, arguments, context in
+            let path: String
+            if let list = try identifier(arguments, "list_id") {
+                path = "lists/\(list)/cards"
+            } else if let board = try identifier(arguments, "board_id") {
+                path = "boards/\(board)/cards"
+            } else {
+                throw ToolError("give \"board_id\" or \"list_id\" to say whose cards to list")
+            }
+            let connection = try await connect(client, context)
+            let url = connection.url(path, query: [("fields", cardFields)])
+            let response = try await client.send(HTTPRequest(method: "GET", url: url, headers: ["Accept": "application/json"]), connector: "trello", secrets: connection.secrets)
+            guard case .array(let cards) = response.json else { throw ToolError("trello returned an unexpected response") }
+            return .json(["cards": .array(cards.map(summary))])
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "trello.create_card",
+                description: "Create a card in a Trello list.",
+                parameters: .object(
+                    [
+                        "list_id": Schema.string("List id"), "name": Schema.string("Card title"),
+                        "desc": Schema.string("Card description"), "due": Schema.string("Due date", format: "date-time"),
+                    ], required: ["list_id", "name"]),
+                access: .write)
+        ) { client, arguments, context in
+            guard let list = try identifier(arguments, "list_id") else { throw ToolError("\"list_id\" is required") }
+            guard let name = arguments["name"]?.stringValue, !name.isEmpty else { throw ToolError("\"name\" is required") }
+            let connection = try await connect(client, context)
+            let url = connection.url("cards", query: [
+                ("idList", list), ("name", name), ("desc", arguments["desc"]?.stringValue), ("due", arguments["due"]?.stringValue),
+            ])
+            let response = try await client.send(HTTPRequest(method: "POST", url: url, headers: ["Accept": "application/json"]), connector: "trello", secrets: connection.secrets)
+            return .json(summary(response.json))
+        },
+    ]
 
     struct Connection {
         var base: URL

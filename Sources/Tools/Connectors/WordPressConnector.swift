@@ -5,46 +5,77 @@ import Foundation
 /// application password (HTTP Basic). Settings: `site_url`, `username`;
 /// secret: `app_password`. Lists page with `page`/`per_page` and `X-WP-TotalPages`.
 public enum WordPressConnector {
-    /// The connector's operations.
-    public static func tools(_ client: ConnectorClient) -> [any Tool] {
-        [
-            ConnectorOperation("wordpress.list_posts") { arguments, context in
-                let connection = try await connect(client, context)
-                let page = Int(arguments["cursor"]?.stringValue ?? "1") ?? 1
-                let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts", query: [
-                    ("per_page", String(ConnectorClient.limit(arguments, default: 10))), ("page", String(page)),
-                    ("status", arguments["status"]?.stringValue), ("search", arguments["search"]?.stringValue),
-                    ("context", arguments["status"]?.stringValue == nil || arguments["status"] == "publish" ? nil : "edit"),
-                ])
-                let response = try await client.send(connection.request("GET", url), connector: "wordpress", secrets: [connection.password])
-                guard case .array(let posts) = response.json else { throw ToolError("wordpress returned an unexpected response") }
-                let pages = Int(response.headers["x-wp-totalpages"] ?? "1") ?? 1
-                let items: [JSONValue] = posts.map(summary)
-                var data: JSONObject = ["posts": .array(items), "total": .int(Int(response.headers["x-wp-total"] ?? "") ?? items.count)]
-                if page < pages { data["next_cursor"] = .string(String(page + 1)) }
-                return .json(.object(data))
-            },
-            ConnectorOperation("wordpress.create_post") { arguments, context in
-                let connection = try await connect(client, context)
-                var body = JSONObject()
-                for key in ["title", "content", "excerpt"] { if let value = arguments[key] { body[key] = value } }
-                body["status"] = arguments["status"] ?? "draft"
-                let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts")
-                let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "wordpress", secrets: [connection.password])
-                return .json(summary(response.json))
-            },
-            ConnectorOperation("wordpress.update_post") { arguments, context in
-                let connection = try await connect(client, context)
-                guard let id = arguments["id"]?.doubleValue else { throw ToolError("\"id\" is required") }
-                var body = JSONObject()
-                for key in ["title", "content", "excerpt", "status"] { if let value = arguments[key] { body[key] = value } }
-                guard !body.members.isEmpty else { throw ToolError("nothing to update: give at least one of title, content, excerpt, status") }
-                let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts/\(Int(id))")
-                let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "wordpress", secrets: [connection.password])
-                return .json(summary(response.json))
-            },
-        ]
-    }
+    /// The connector's operations: each one's spec and how it is performed.
+    public static let operations: [ConnectorOperation] = [
+        ConnectorOperation(
+            ToolSpec(
+                id: "wordpress.list_posts",
+                description: "List posts on the tenant's WordPress site, newest first, optionally filtered by status or a search term.",
+                parameters: .object(
+                    [
+                        "status": Schema.string("Post status", enum: ["publish", "draft", "pending", "future", "private"]),
+                        "search": Schema.string("Only posts matching this text"), "limit": Schema.limit,
+                        "cursor": Schema.cursor,
+                    ]),
+                access: .read)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            let page = Int(arguments["cursor"]?.stringValue ?? "1") ?? 1
+            let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts", query: [
+                ("per_page", String(ConnectorClient.limit(arguments, default: 10))), ("page", String(page)),
+                ("status", arguments["status"]?.stringValue), ("search", arguments["search"]?.stringValue),
+                ("context", arguments["status"]?.stringValue == nil || arguments["status"] == "publish" ? nil : "edit"),
+            ])
+            let response = try await client.send(connection.request("GET", url), connector: "wordpress", secrets: [connection.password])
+            guard case .array(let posts) = response.json else { throw ToolError("wordpress returned an unexpected response") }
+            let pages = Int(response.headers["x-wp-totalpages"] ?? "1") ?? 1
+            let items: [JSONValue] = posts.map(summary)
+            var data: JSONObject = ["posts": .array(items), "total": .int(Int(response.headers["x-wp-total"] ?? "") ?? items.count)]
+            if page < pages { data["next_cursor"] = .string(String(page + 1)) }
+            return .json(.object(data))
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "wordpress.create_post",
+                description: "Create a post on the tenant's WordPress site (a draft unless status says otherwise).",
+                parameters: .object(
+                    [
+                        "title": Schema.string("Post title"), "content": Schema.string("Post body as HTML"),
+                        "excerpt": Schema.string("Short summary"),
+                        "status": Schema.string("Post status", enum: ["draft", "pending", "publish"]),
+                    ], required: ["title", "content"]),
+                access: .write, requiresApproval: true)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            var body = JSONObject()
+            for key in ["title", "content", "excerpt"] { if let value = arguments[key] { body[key] = value } }
+            body["status"] = arguments["status"] ?? "draft"
+            let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts")
+            let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "wordpress", secrets: [connection.password])
+            return .json(summary(response.json))
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "wordpress.update_post",
+                description: "Update the title, content, excerpt or status of an existing WordPress post.",
+                parameters: .object(
+                    [
+                        "id": Schema.integer("Post id", minimum: 1), "title": Schema.string("New title"),
+                        "content": Schema.string("New body as HTML"), "excerpt": Schema.string("New summary"),
+                        "status": Schema.string("New status", enum: ["draft", "pending", "publish", "private"]),
+                    ], required: ["id"]),
+                access: .write, requiresApproval: true)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            guard let id = arguments["id"]?.doubleValue else { throw ToolError("\"id\" is required") }
+            var body = JSONObject()
+            for key in ["title", "content", "excerpt", "status"] { if let value = arguments[key] { body[key] = value } }
+            guard !body.members.isEmpty else { throw ToolError("nothing to update: give at least one of title, content, excerpt, status") }
+            let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts/\(Int(id))")
+            let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "wordpress", secrets: [connection.password])
+            return .json(summary(response.json))
+        },
+    ]
 
     struct Connection {
         var base: URL

@@ -6,42 +6,57 @@ import Foundation
 /// `eu`, `in`, `com.au`, `jp`, `ca`; default `com`); secret: `access_token`.
 /// Lists page with `page`/`per_page` and `info.more_records`.
 public enum ZohoCRMConnector {
-    /// The connector's operations.
-    public static func tools(_ client: ConnectorClient) -> [any Tool] {
-        [
-            ConnectorOperation("zoho_crm.list_leads") { arguments, context in
-                let connection = try await connect(client, context)
-                let page = max(1, Int(arguments["page"]?.doubleValue ?? 1))
-                let url = ConnectorClient.url(connection.base, path: "crm/v6/Leads", query: [
-                    ("fields", leadFields.joined(separator: ",")), ("per_page", String(ConnectorClient.limit(arguments, default: 20))),
-                    ("page", String(page)), ("sort_by", "Modified_Time"), ("sort_order", "desc"),
-                ])
-                let response = try await client.send(connection.request("GET", url), connector: "zoho_crm", secrets: [connection.token], describeError: describeError)
-                // 204 No Content: the module has no records (or none on this page).
-                guard case .array(let records)? = response.json["data"] else { return .json(["leads": []]) }
-                var data: JSONObject = ["leads": .array(records.map(summary))]
-                if response.json["info"]?["more_records"] == .bool(true) { data["next_page"] = .int(page + 1) }
-                return .json(.object(data))
-            },
-            ConnectorOperation("zoho_crm.create_lead") { arguments, context in
-                var record = JSONObject()
-                for (argument, field) in writableFields { if let value = arguments[argument]?.stringValue { record[field] = .string(value) } }
-                guard record["Last_Name"] != nil else { throw ToolError("\"last_name\" is required") }
-                guard record["Company"] != nil else { throw ToolError("\"company\" is required") }
-                let connection = try await connect(client, context)
-                let url = ConnectorClient.url(connection.base, path: "crm/v6/Leads")
-                let response = try await client.send(connection.request("POST", url, body: ["data": [.object(record)]]), connector: "zoho_crm", secrets: [connection.token], describeError: describeError)
-                guard case .array(let results)? = response.json["data"], let result = results.first else {
-                    throw ToolError("zoho_crm returned an unexpected response")
-                }
-                // Zoho reports each record's outcome in `data[]`, also in a 2xx response.
-                guard result["status"]?.stringValue == "success", let id = result["details"]?["id"] else {
-                    throw ToolError("zoho_crm did not create the lead: \(describe(result))")
-                }
-                return .json(["id": id, "code": result["code"] ?? .null, "created_time": result["details"]?["Created_Time"] ?? .null])
-            },
-        ]
-    }
+    /// The connector's operations: each one's spec and how it is performed.
+    public static let operations: [ConnectorOperation] = [
+        ConnectorOperation(
+            ToolSpec(
+                id: "zoho_crm.list_leads",
+                description: "List leads in Zoho CRM, most recently modified first.",
+                parameters: .object(["limit": Schema.limit, "page": Schema.integer("Page number, from 1", minimum: 1)]),
+                access: .read)
+        ) { client, arguments, context in
+            let connection = try await connect(client, context)
+            let page = max(1, Int(arguments["page"]?.doubleValue ?? 1))
+            let url = ConnectorClient.url(connection.base, path: "crm/v6/Leads", query: [
+                ("fields", leadFields.joined(separator: ",")), ("per_page", String(ConnectorClient.limit(arguments, default: 20))),
+                ("page", String(page)), ("sort_by", "Modified_Time"), ("sort_order", "desc"),
+            ])
+            let response = try await client.send(connection.request("GET", url), connector: "zoho_crm", secrets: [connection.token], describeError: describeError)
+            // 204 No Content: the module has no records (or none on this page).
+            guard case .array(let records)? = response.json["data"] else { return .json(["leads": []]) }
+            var data: JSONObject = ["leads": .array(records.map(summary))]
+            if response.json["info"]?["more_records"] == .bool(true) { data["next_page"] = .int(page + 1) }
+            return .json(.object(data))
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "zoho_crm.create_lead",
+                description: "Create a lead in Zoho CRM.",
+                parameters: .object(
+                    [
+                        "last_name": Schema.string("Last name"), "first_name": Schema.string("First name"),
+                        "company": Schema.string("Company"), "email": Schema.string("Email address", format: "email"),
+                        "phone": Schema.string("Phone number"), "lead_source": Schema.string("Where the lead came from"),
+                    ], required: ["last_name", "company"]),
+                access: .write)
+        ) { client, arguments, context in
+            var record = JSONObject()
+            for (argument, field) in writableFields { if let value = arguments[argument]?.stringValue { record[field] = .string(value) } }
+            guard record["Last_Name"] != nil else { throw ToolError("\"last_name\" is required") }
+            guard record["Company"] != nil else { throw ToolError("\"company\" is required") }
+            let connection = try await connect(client, context)
+            let url = ConnectorClient.url(connection.base, path: "crm/v6/Leads")
+            let response = try await client.send(connection.request("POST", url, body: ["data": [.object(record)]]), connector: "zoho_crm", secrets: [connection.token], describeError: describeError)
+            guard case .array(let results)? = response.json["data"], let result = results.first else {
+                throw ToolError("zoho_crm returned an unexpected response")
+            }
+            // Zoho reports each record's outcome in `data[]`, also in a 2xx response.
+            guard result["status"]?.stringValue == "success", let id = result["details"]?["id"] else {
+                throw ToolError("zoho_crm did not create the lead: \(describe(result))")
+            }
+            return .json(["id": id, "code": result["code"] ?? .null, "created_time": result["details"]?["Created_Time"] ?? .null])
+        },
+    ]
 
     /// The data centres Zoho CRM runs in (the domain suffix of `www.zohoapis.<dc>`).
     public static let dataCenters = ["com", "eu", "in", "com.au", "jp", "ca"]

@@ -28,7 +28,7 @@ enum EngineFixtures {
     static func runner(
         _ model: ScriptedChatModel, tools: [any Tool] = [], limits: RunLimits = RunLimits(), streaming: Bool = false, time: TimeSource = .system
     ) -> CrewRunner {
-        var environment = EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolSet(tools), limits: limits, streaming: streaming)
+        var environment = EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolRegistry(tools), limits: limits, streaming: streaming)
         environment.time = time
         return CrewRunner(environment: environment)
     }

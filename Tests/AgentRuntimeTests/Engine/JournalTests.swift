@@ -83,7 +83,7 @@ struct JournalTests {
         let spec = ToolSpec(id: "crm.create_contact", description: "Create", parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write, requiresApproval: true)
         let tool = ClosureTool(spec) { _ in ToolResult(content: "created") }
         let gate = CountingRejectGate()
-        let environment = EngineEnvironment(models: ScriptedModelResolver(Self.model(failSecond: true)), tools: ToolSet([tool]), streaming: false, approvals: gate)
+        let environment = EngineEnvironment(models: ScriptedModelResolver(Self.model(failSecond: true)), tools: ToolRegistry([tool]), streaming: false, approvals: gate)
         _ = try await CrewRunner(environment: environment).run(
             Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: "run-refused", sink: RecordingEventSink(), journal: store)
         #expect(gate.count == 1)
@@ -107,7 +107,7 @@ extension JournalTests {
             let runID = RunID("run-uncertain-\(askApproval)")
             let tool = DyingWriteTool()
             var environment = EngineEnvironment(
-                models: ScriptedModelResolver(Self.model(failSecond: false)), tools: ToolSet([tool]), streaming: false,
+                models: ScriptedModelResolver(Self.model(failSecond: false)), tools: ToolRegistry([tool]), streaming: false,
                 approvals: askApproval ? ApprovingGate() : nil)
             environment.uncertainSideEffects = askApproval ? .askApproval : .fail
             let crashed = try await CrewRunner(environment: environment).run(
@@ -199,7 +199,7 @@ extension JournalTests {
             if results.contains(where: { !$0.contains("not approved") }) || results.count >= 2 { return ScriptedChatModel.text("done") }
             return ScriptedChatModel.calls([("crm-create_contact", #"{"email": "ada@example.com"}"#)])
         }
-        var environment = EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolSet([tool]), streaming: false, approvals: AlternatingGate())
+        var environment = EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolRegistry([tool]), streaming: false, approvals: AlternatingGate())
         environment.uncertainSideEffects = .fail
         let task = CrewTask(id: "only", description: "Add the lead", expectedOutput: "Confirmation", agent: Self.agent.id)
         let crew = CrewDefinition(id: "one", name: "One", process: .sequential, agents: [Self.agent.id], tasks: [task])

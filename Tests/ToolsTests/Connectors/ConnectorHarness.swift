@@ -30,10 +30,15 @@ struct ConnectorHarness {
         self.log = log
     }
 
-    /// The tool with `id` from `tools`.
-    func tool(_ id: ToolID, in tools: [any Tool]) -> any Tool { tools.first { $0.spec.id == id }! }
+    /// The operation with `id` from `operations`, calling through this harness's client.
+    func tool(_ id: ToolID, in operations: [ConnectorOperation]) -> any Tool { operations.tool(id, client) }
 
     func stop() { server.stop() }
+}
+
+extension [ConnectorOperation] {
+    /// The operation with `id` as a tool calling through `client`.
+    func tool(_ id: ToolID, _ client: ConnectorClient) -> any Tool { first { $0.spec.id == id }!.tool(client) }
 }
 
 /// Requests a handler has seen.

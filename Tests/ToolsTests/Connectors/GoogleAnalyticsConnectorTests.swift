@@ -18,7 +18,7 @@ struct GoogleAnalyticsConnectorTests {
     func runReport() async throws {
         let harness = try Self.harness { _ in .init(body: Self.report) }
         defer { harness.stop() }
-        let result = try await harness.tool("google_analytics.run_report", in: GoogleAnalyticsConnector.tools(harness.client)).call(
+        let result = try await harness.tool("google_analytics.run_report", in: GoogleAnalyticsConnector.operations).call(
             ["metrics": ["sessions", "bounceRate"], "dimensions": ["date", "sessionSource"], "start_date": "7daysAgo", "end_date": "yesterday", "limit": 2], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "POST")
@@ -49,7 +49,7 @@ struct GoogleAnalyticsConnectorTests {
             .init(body: #"{"metricHeaders":[{"name":"conversions","type":"TYPE_INTEGER"}],"metadata":{"currencyCode":"EUR","timeZone":"Europe/Berlin"},"kind":"analyticsData#runReport"}"#)
         }
         defer { harness.stop() }
-        let result = try await harness.tool("google_analytics.run_report", in: GoogleAnalyticsConnector.tools(harness.client)).call(
+        let result = try await harness.tool("google_analytics.run_report", in: GoogleAnalyticsConnector.operations).call(
             ["metrics": ["conversions"], "start_date": "2026-11-01", "end_date": "2026-11-30"], context: harness.context)
         #expect(harness.log.last?.path == "/v1beta/properties/987654321:runReport")
         #expect(try JSONParser.value(harness.log.last!.body) == ["dateRanges": [["startDate": "2026-11-01", "endDate": "2026-11-30"]], "metrics": [["name": "conversions"]], "limit": 100])
@@ -67,7 +67,7 @@ struct GoogleAnalyticsConnectorTests {
             return .init(status: 401, body: #"{"error":{"code":401,"message":"Request had invalid authentication credentials (\#(Self.token)). Expected OAuth 2 access token, login cookie or other valid authentication credential.","status":"UNAUTHENTICATED"}}"#)
         }
         defer { harness.stop() }
-        let tools = GoogleAnalyticsConnector.tools(harness.client)
+        let tools = GoogleAnalyticsConnector.operations
         await #expect(throws: ToolError("google_analytics rejected the request (HTTP 400): INVALID_ARGUMENT: Field sessionz is not a valid metric. For a list of valid dimensions and metrics, see https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema ")) {
             _ = try await harness.tool("google_analytics.run_report", in: tools).call(["metrics": ["sessionz"], "start_date": "7daysAgo", "end_date": "today"], context: harness.context)
         }
@@ -85,7 +85,7 @@ struct GoogleAnalyticsConnectorTests {
         let misconfigured = try Self.harness(property: "UA-12345-1") { _ in .init(body: "{}") }
         defer { misconfigured.stop() }
         await #expect(throws: ToolError("google_analytics has an invalid property_id setting; expected the GA4 property's numeric id, e.g. 123456789")) {
-            _ = try await misconfigured.tool("google_analytics.run_report", in: GoogleAnalyticsConnector.tools(misconfigured.client)).call(["metrics": ["sessions"], "start_date": "7daysAgo", "end_date": "today"], context: misconfigured.context)
+            _ = try await misconfigured.tool("google_analytics.run_report", in: GoogleAnalyticsConnector.operations).call(["metrics": ["sessions"], "start_date": "7daysAgo", "end_date": "today"], context: misconfigured.context)
         }
         #expect(misconfigured.log.all.isEmpty)
     }
@@ -97,7 +97,7 @@ struct GoogleAnalyticsConnectorTests {
         }
         defer { harness.stop() }
         let error = await #expect(throws: ToolError.self) {
-            _ = try await harness.tool("google_analytics.run_report", in: GoogleAnalyticsConnector.tools(harness.client)).call(["metrics": ["sessions"], "start_date": "7daysAgo", "end_date": "today"], context: harness.context)
+            _ = try await harness.tool("google_analytics.run_report", in: GoogleAnalyticsConnector.operations).call(["metrics": ["sessions"], "start_date": "7daysAgo", "end_date": "today"], context: harness.context)
         }
         #expect(error == ToolError("google_analytics rate limit reached; try again in 1 s (RESOURCE_EXHAUSTED: Exhausted property tokens per hour quota. This property has used 40000 tokens in the last hour.)", isTransient: true))
         #expect(harness.log.all.count == 2)

@@ -20,7 +20,7 @@ struct HubSpotConnectorTests {
             .init(body: #"{"total":12,"results":[\#(Self.contact)],"paging":{"next":{"after":"15","link":"?after=15"}}}"#)
         }
         defer { harness.stop() }
-        let result = try await harness.tool("hubspot.search_contacts", in: HubSpotConnector.tools(harness.client)).call(["query": "acme", "limit": 5, "cursor": "10"], context: harness.context)
+        let result = try await harness.tool("hubspot.search_contacts", in: HubSpotConnector.operations).call(["query": "acme", "limit": 5, "cursor": "10"], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "POST")
         #expect(request.path == "/crm/v3/objects/contacts/search")
@@ -42,7 +42,7 @@ struct HubSpotConnectorTests {
             return .init(body: #"{"results":[],"paging":{"next":{"after":"9000","link":"https://api.hubapi.com/crm/v3/objects/deals?limit=2&after=9000"}}}"#)
         }
         defer { harness.stop() }
-        let tool = harness.tool("hubspot.list_deals", in: HubSpotConnector.tools(harness.client))
+        let tool = harness.tool("hubspot.list_deals", in: HubSpotConnector.operations)
         let first = try await tool.call(["limit": 2], context: harness.context)
         #expect(harness.log.last?.path == "/crm/v3/objects/deals?limit=2&properties=dealname,amount,dealstage,closedate")
         #expect(harness.log.last?.method == "GET")
@@ -59,7 +59,7 @@ struct HubSpotConnectorTests {
             .init(status: request.method == "POST" ? 201 : 200, body: Self.contact)
         }
         defer { harness.stop() }
-        let tools = HubSpotConnector.tools(harness.client)
+        let tools = HubSpotConnector.operations
         let created = try await harness.tool("hubspot.create_contact", in: tools).call(["email": "jane@acme.test", "firstname": "Jane", "lastname": "Doe", "company": "Acme"], context: harness.context)
         #expect(harness.log.last?.method == "POST")
         #expect(harness.log.last?.path == "/crm/v3/objects/contacts")
@@ -94,7 +94,7 @@ struct HubSpotConnectorTests {
             return .init(status: 401, body: #"{"status":"error","message":"Authentication credentials not found. The token \#(Self.token) is expired.","correlationId":"4f0c5f2b-0e5a-4a0e-9d1f-2c8a1b7e6d53","category":"INVALID_AUTHENTICATION"}"#)
         }
         defer { harness.stop() }
-        let tools = HubSpotConnector.tools(harness.client)
+        let tools = HubSpotConnector.operations
         await #expect(throws: ToolError("hubspot rejected the request (HTTP 409): Contact already exists. Existing ID: 501 (CONFLICT)")) {
             _ = try await harness.tool("hubspot.create_contact", in: tools).call(["email": "jane@acme.test"], context: harness.context)
         }
@@ -115,7 +115,7 @@ struct HubSpotConnectorTests {
         }
         defer { harness.stop() }
         let started = ContinuousClock.now
-        let result = try await harness.tool("hubspot.search_contacts", in: HubSpotConnector.tools(harness.client)).call(["query": "nobody"], context: harness.context)
+        let result = try await harness.tool("hubspot.search_contacts", in: HubSpotConnector.operations).call(["query": "nobody"], context: harness.context)
         #expect(ContinuousClock.now - started >= .milliseconds(900), "waited for Retry-After")
         #expect(harness.log.all.count == 2)
         #expect(result.data == ["contacts": [], "total": 0])

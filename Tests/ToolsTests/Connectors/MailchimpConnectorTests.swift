@@ -17,7 +17,7 @@ struct MailchimpConnectorTests {
             .init(body: #"{"lists":[{"id":"a1b2c3d4e5","name":"Newsletter","date_created":"2024-03-01T10:00:00+00:00","stats":{"member_count":1520,"unsubscribe_count":31,"open_rate":41.2,"click_rate":3.5}},{"id":"f6g7h8i9j0","name":"Customers","date_created":"2024-05-01T10:00:00+00:00","stats":{"member_count":310,"unsubscribe_count":2,"open_rate":52,"click_rate":7.25}}],"total_items":5}"#)
         }
         defer { harness.stop() }
-        let result = try await harness.tool("mailchimp.list_audiences", in: MailchimpConnector.tools(harness.client)).call(["limit": 2, "offset": 2], context: harness.context)
+        let result = try await harness.tool("mailchimp.list_audiences", in: MailchimpConnector.operations).call(["limit": 2, "offset": 2], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "GET")
         #expect(request.path == "/lists?count=2&offset=2&fields=lists.id,lists.name,lists.date_created,lists.stats.member_count,lists.stats.unsubscribe_count,lists.stats.open_rate,lists.stats.click_rate,total_items")
@@ -37,7 +37,7 @@ struct MailchimpConnectorTests {
             .init(body: #"{"campaigns":[{"id":"42694e9e57","status":"sent","emails_sent":1490,"send_time":"2026-10-01T09:00:00+00:00","create_time":"2026-09-30T16:00:00+00:00","settings":{"subject_line":"October news","title":"Oct newsletter"},"recipients":{"list_id":"a1b2c3d4e5"},"report_summary":{"opens":812,"unique_opens":640,"open_rate":0.4295,"clicks":120,"subscriber_clicks":96,"click_rate":0.0644,"ecommerce":{"total_orders":3,"total_spent":210,"total_revenue":210}}},{"id":"b03bfc2c45","status":"save","emails_sent":0,"send_time":"","create_time":"2026-10-20T08:00:00+00:00","settings":{"subject_line":"Black Friday","title":"BF draft"},"recipients":{"list_id":"a1b2c3d4e5"}}],"total_items":2}"#)
         }
         defer { harness.stop() }
-        let result = try await harness.tool("mailchimp.list_campaigns", in: MailchimpConnector.tools(harness.client)).call(["status": "sent"], context: harness.context)
+        let result = try await harness.tool("mailchimp.list_campaigns", in: MailchimpConnector.operations).call(["status": "sent"], context: harness.context)
         #expect(harness.log.last?.path == "/campaigns?count=20&offset=0&status=sent&sort_field=create_time&sort_dir=DESC&fields=campaigns.id,campaigns.status,campaigns.emails_sent,campaigns.send_time,campaigns.create_time,campaigns.settings.subject_line,campaigns.settings.title,campaigns.recipients.list_id,campaigns.report_summary,total_items")
         #expect(harness.log.last?.headers["authorization"] == Self.basic)
         #expect(result.data?["next_offset"] == nil)
@@ -58,7 +58,7 @@ struct MailchimpConnectorTests {
             .init(body: #"{"id":"852aaa9532cb36adfb5e9fef7a4206a9","email_address":"jane@acme.test","unique_email_id":"fab20fa03d","status":"subscribed","merge_fields":{"FNAME":"Jane","LNAME":"Roe"},"list_id":"a1b2c3d4e5","_links":[]}"#)
         }
         defer { harness.stop() }
-        let tools = MailchimpConnector.tools(harness.client)
+        let tools = MailchimpConnector.operations
         let result = try await harness.tool("mailchimp.add_member", in: tools).call(["audience_id": "a1b2c3d4e5", "email": "jane@acme.test", "first_name": "Jane", "last_name": "Roe"], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "POST")
@@ -95,7 +95,7 @@ struct MailchimpConnectorTests {
             }
         }
         defer { harness.stop() }
-        let tools = MailchimpConnector.tools(harness.client)
+        let tools = MailchimpConnector.operations
         await #expect(throws: ToolError("mailchimp rejected the request (HTTP 400): Member Exists: jane@acme.test is already a list member. Use PUT to insert or update list members.")) {
             _ = try await harness.tool("mailchimp.add_member", in: tools).call(["audience_id": "a1b2c3d4e5", "email": "jane@acme.test"], context: harness.context)
         }
@@ -119,15 +119,11 @@ struct MailchimpConnectorTests {
         func client(_ path: String) -> ConnectorClient {
             ConnectorClient(transport: transport, settings: StaticConnectorSettings(["acme": [ConnectorSettings(connector: "mailchimp", secrets: ["api_key": path])]]))
         }
-        _ = try await ConnectorOperationLookup.tool("mailchimp.list_audiences", MailchimpConnector.tools(client("mailchimp/api_key"))).call(["limit": 1], context: context)
+        _ = try await MailchimpConnector.operations.tool("mailchimp.list_audiences", client("mailchimp/api_key")).call(["limit": 1], context: context)
         #expect(transport.requests.first?.url.absoluteString.hasPrefix("https://us21.api.mailchimp.com/3.0/lists?count=1&offset=0") == true)
         await #expect(throws: ToolError("the mailchimp API key has no data-centre suffix (it should end like \"-us21\"); ask an administrator to check it")) {
-            _ = try await ConnectorOperationLookup.tool("mailchimp.list_audiences", MailchimpConnector.tools(client("mailchimp/bad_key"))).call([:], context: context)
+            _ = try await MailchimpConnector.operations.tool("mailchimp.list_audiences", client("mailchimp/bad_key")).call([:], context: context)
         }
         #expect(transport.requests.count == 1)
     }
-}
-
-private enum ConnectorOperationLookup {
-    static func tool(_ id: ToolID, _ tools: [any Tool]) -> any Tool { tools.first { $0.spec.id == id }! }
 }

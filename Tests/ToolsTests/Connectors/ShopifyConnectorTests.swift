@@ -24,7 +24,7 @@ struct ShopifyConnectorTests {
             return .init(headers: ["Content-Type": "application/json; charset=utf-8", "Link": #"<https://acme.myshopify.com/admin/api/2024-10/products.json?limit=1&page_info=eyJkaXJlY3Rpb24iOiJuZXh0IiwibGFzdF9pZCI6NjMyOTEwMzkyfQ>; rel="next""#], body: #"{"products":[\#(Self.product)]}"#)
         }
         defer { harness.stop() }
-        let tool = harness.tool("shopify.list_products", in: ShopifyConnector.tools(harness.client))
+        let tool = harness.tool("shopify.list_products", in: ShopifyConnector.operations)
         let first = try await tool.call(["limit": 1, "status": "active"], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "GET")
@@ -44,7 +44,7 @@ struct ShopifyConnectorTests {
     func productReadWrite() async throws {
         let harness = try Self.harness { _ in .init(body: #"{"product":\#(Self.product)}"#) }
         defer { harness.stop() }
-        let tools = ShopifyConnector.tools(harness.client)
+        let tools = ShopifyConnector.operations
         let product = try await harness.tool("shopify.get_product", in: tools).call(["id": 632910392], context: harness.context)
         #expect(harness.log.last?.method == "GET")
         #expect(harness.log.last?.path == "/admin/api/2024-10/products/632910392.json")
@@ -72,7 +72,7 @@ struct ShopifyConnectorTests {
             .init(headers: ["Content-Type": "application/json; charset=utf-8", "Link": #"<https://acme.myshopify.com/admin/api/2024-10/orders.json?limit=50&page_info=eyJvcmRlcnMiOjF9>; rel="previous", <https://acme.myshopify.com/admin/api/2024-10/orders.json?limit=50&page_info=eyJvcmRlcnMiOjJ9>; rel="next""#], body: #"{"orders":[\#(Self.order)]}"#)
         }
         defer { harness.stop() }
-        let result = try await harness.tool("shopify.list_orders", in: ShopifyConnector.tools(harness.client)).call(["limit": 50, "created_at_min": "2026-11-01T00:00:00+01:00"], context: harness.context)
+        let result = try await harness.tool("shopify.list_orders", in: ShopifyConnector.operations).call(["limit": 50, "created_at_min": "2026-11-01T00:00:00+01:00"], context: harness.context)
         #expect(harness.log.last?.path == "/admin/api/2024-10/orders.json?status=any&limit=50&created_at_min=2026-11-01T00:00:00%2B01:00")
         #expect(result.data?["next_cursor"] == "eyJvcmRlcnMiOjJ9")
         #expect(result.data?["orders"] == [[
@@ -80,7 +80,7 @@ struct ShopifyConnectorTests {
             "total_price": "409.94", "currency": "USD", "financial_status": "authorized", "fulfillment_status": nil, "cancelled_at": nil,
             "line_items": [["title": "IPod Nano - 8GB", "sku": "IPOD2008GREEN", "quantity": 1, "price": "199.00"]],
         ]])
-        _ = try await harness.tool("shopify.list_orders", in: ShopifyConnector.tools(harness.client)).call(["status": "open", "cursor": "eyJvcmRlcnMiOjJ9"], context: harness.context)
+        _ = try await harness.tool("shopify.list_orders", in: ShopifyConnector.operations).call(["status": "open", "cursor": "eyJvcmRlcnMiOjJ9"], context: harness.context)
         #expect(harness.log.last?.path == "/admin/api/2024-10/orders.json?limit=20&page_info=eyJvcmRlcnMiOjJ9")
     }
 
@@ -92,7 +92,7 @@ struct ShopifyConnectorTests {
             return .init(status: 401, body: #"{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password) \#(Self.token)"}"#)
         }
         defer { harness.stop() }
-        let tools = ShopifyConnector.tools(harness.client)
+        let tools = ShopifyConnector.operations
         await #expect(throws: ToolError("shopify found nothing there (HTTP 404): Not Found")) {
             _ = try await harness.tool("shopify.get_product", in: tools).call(["id": 1], context: harness.context)
         }
@@ -116,7 +116,7 @@ struct ShopifyConnectorTests {
         }
         defer { harness.stop() }
         let started = ContinuousClock.now
-        let result = try await harness.tool("shopify.list_products", in: ShopifyConnector.tools(harness.client)).call([:], context: harness.context)
+        let result = try await harness.tool("shopify.list_products", in: ShopifyConnector.operations).call([:], context: harness.context)
         #expect(ContinuousClock.now - started >= .milliseconds(900), "waited for Retry-After")
         #expect(harness.log.all.count == 2)
         #expect(result.data == ["products": []])
@@ -124,7 +124,7 @@ struct ShopifyConnectorTests {
         let broken = try ConnectorHarness(connector: "shopify", settings: ["shop_domain": "acme.myshopify.com/admin?x"], secrets: ["access_token": Self.token]) { _ in .init(body: "{}") }
         defer { broken.stop() }
         await #expect(throws: ToolError("shopify has an invalid shop_domain setting; expected the store's domain, e.g. acme.myshopify.com")) {
-            _ = try await broken.tool("shopify.list_products", in: ShopifyConnector.tools(broken.client)).call([:], context: broken.context)
+            _ = try await broken.tool("shopify.list_products", in: ShopifyConnector.operations).call([:], context: broken.context)
         }
         #expect(broken.log.all.isEmpty)
     }

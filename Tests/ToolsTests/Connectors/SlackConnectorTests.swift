@@ -16,7 +16,7 @@ struct SlackConnectorTests {
             .init(body: #"{"ok":true,"channel":"C012AB3CD","ts":"1732000000.000200","message":{"type":"message","text":"Deploy done","user":"U0BOT","ts":"1732000000.000200"}}"#)
         }
         defer { harness.stop() }
-        let result = try await harness.tool("slack.post_message", in: SlackConnector.tools(harness.client)).call(["channel": "C012AB3CD", "text": "Deploy *done* ✅"], context: harness.context)
+        let result = try await harness.tool("slack.post_message", in: SlackConnector.operations).call(["channel": "C012AB3CD", "text": "Deploy *done* ✅"], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "POST")
         #expect(request.path == "/chat.postMessage")
@@ -34,7 +34,7 @@ struct SlackConnectorTests {
                 : .init(body: #"{"ok":true,"channels":[\#(Self.general)],"response_metadata":{"next_cursor":"dGVhbTpDMDYx+RkJVN1Q="}}"#)
         }
         defer { harness.stop() }
-        let tool = harness.tool("slack.list_channels", in: SlackConnector.tools(harness.client))
+        let tool = harness.tool("slack.list_channels", in: SlackConnector.operations)
         let first = try await tool.call(["limit": 50], context: harness.context)
         #expect(harness.log.last?.method == "GET")
         #expect(harness.log.last?.path == "/conversations.list?limit=50&exclude_archived=true&types=public_channel,private_channel")
@@ -56,7 +56,7 @@ struct SlackConnectorTests {
                 : .init(body: #"{"ok":false,"error":"missing_scope","needed":"groups:read","provided":"channels:read,chat:write"}"#)
         }
         defer { harness.stop() }
-        let tools = SlackConnector.tools(harness.client)
+        let tools = SlackConnector.operations
         do {
             _ = try await harness.tool("slack.post_message", in: tools).call(["channel": "#nope", "text": "hi"], context: harness.context)
             Issue.record("expected an error")
@@ -81,7 +81,7 @@ struct SlackConnectorTests {
             }
         }
         defer { harness.stop() }
-        let tools = SlackConnector.tools(harness.client)
+        let tools = SlackConnector.operations
         await #expect(throws: ToolError("slack failed (HTTP 500): fatal_error", isTransient: true)) {
             _ = try await harness.tool("slack.post_message", in: tools).call(["channel": "C1", "text": "hi"], context: harness.context)
         }

@@ -17,7 +17,7 @@ struct StripeConnectorTests {
             return .init(body: #"{"object":"list","url":"/v1/customers","has_more":\#(more),"data":[\#(Self.customer)]}"#)
         }
         defer { harness.stop() }
-        let tool = harness.tool("stripe.list_customers", in: StripeConnector.tools(harness.client))
+        let tool = harness.tool("stripe.list_customers", in: StripeConnector.operations)
         let first = try await tool.call(["email": "jane@acme.test", "limit": 5], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "GET")
@@ -41,13 +41,13 @@ struct StripeConnectorTests {
             .init(body: #"{"object":"list","url":"/v1/invoices","has_more":false,"data":[\#(Self.invoice)]}"#)
         }
         defer { harness.stop() }
-        let result = try await harness.tool("stripe.list_invoices", in: StripeConnector.tools(harness.client)).call(["customer": "cus_PQ1", "status": "open", "limit": 10], context: harness.context)
+        let result = try await harness.tool("stripe.list_invoices", in: StripeConnector.operations).call(["customer": "cus_PQ1", "status": "open", "limit": 10], context: harness.context)
         #expect(harness.log.last?.path == "/invoices?limit=10&customer=cus_PQ1&status=open")
         #expect(result.data?["next_cursor"] == nil)
         let invoice = try #require(result.data?["invoices"].flatMap { if case .array(let items) = $0 { items.first } else { nil } })
         #expect(invoice == ["id": "in_1A", "number": "ACME-0001", "customer": "cus_PQ1", "customer_email": "jane@acme.test", "status": "open", "currency": "eur", "total": 12000, "amount_due": 12000, "amount_paid": 0, "amount_remaining": 12000, "created": 1732000000, "due_date": 1734592000, "hosted_invoice_url": "https://invoice.stripe.com/i/acct_1/test_X"])
         await #expect(throws: ToolError("\"cursor\" must be the next_cursor of a previous stripe page")) {
-            _ = try await harness.tool("stripe.list_invoices", in: StripeConnector.tools(harness.client)).call(["cursor": "in_1&limit=100"], context: harness.context)
+            _ = try await harness.tool("stripe.list_invoices", in: StripeConnector.operations).call(["cursor": "in_1&limit=100"], context: harness.context)
         }
     }
 
@@ -61,7 +61,7 @@ struct StripeConnectorTests {
         }
         defer { harness.stop() }
         let started = ContinuousClock.now
-        let created = try await harness.tool("stripe.create_customer", in: StripeConnector.tools(harness.client)).call(["email": "jane@acme.test", "name": "Jane Roe", "description": "VIP & friend"], context: harness.context)
+        let created = try await harness.tool("stripe.create_customer", in: StripeConnector.operations).call(["email": "jane@acme.test", "name": "Jane Roe", "description": "VIP & friend"], context: harness.context)
         #expect(ContinuousClock.now - started >= .milliseconds(900), "waited before retrying the 429")
         #expect(created.data?["id"] == "cus_PQ1")
         let requests = harness.log.all
@@ -78,7 +78,7 @@ struct StripeConnectorTests {
         // Inside a journaled run the key is the run's, the same in every attempt of the same call.
         var context = harness.context
         context.idempotencyKey = "run-7-call-2"
-        _ = try await harness.tool("stripe.create_customer", in: StripeConnector.tools(harness.client)).call(["email": "jane@acme.test"], context: context)
+        _ = try await harness.tool("stripe.create_customer", in: StripeConnector.operations).call(["email": "jane@acme.test"], context: context)
         #expect(harness.log.all.last?.headers["idempotency-key"] == "run-7-call-2")
     }
 
@@ -91,7 +91,7 @@ struct StripeConnectorTests {
             return .init(status: 400, body: #"{"error":{"type":"invalid_request_error","code":"email_invalid","message":"Invalid email address: jane@","param":"email","doc_url":"https://stripe.com/docs/error-codes/email-invalid"}}"#)
         }
         defer { harness.stop() }
-        let tools = StripeConnector.tools(harness.client)
+        let tools = StripeConnector.operations
         await #expect(throws: ToolError("stripe rejected the request (HTTP 400): Invalid email address: jane@ (email_invalid, param: email)")) {
             _ = try await harness.tool("stripe.create_customer", in: tools).call(["email": "jane@"], context: harness.context)
         }

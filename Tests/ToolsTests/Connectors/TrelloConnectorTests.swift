@@ -15,7 +15,7 @@ struct TrelloConnectorTests {
     func listCards() async throws {
         let harness = try ConnectorHarness(connector: "trello", secrets: Self.secrets) { _ in .init(body: "[\(Self.card)]") }
         defer { harness.stop() }
-        let tool = harness.tool("trello.list_cards", in: TrelloConnector.tools(harness.client))
+        let tool = harness.tool("trello.list_cards", in: TrelloConnector.operations)
         let result = try await tool.call(["board_id": "AbCd1234"], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "GET")
@@ -36,7 +36,7 @@ struct TrelloConnectorTests {
     func createCard() async throws {
         let harness = try ConnectorHarness(connector: "trello", secrets: Self.secrets) { _ in .init(body: Self.card) }
         defer { harness.stop() }
-        let result = try await harness.tool("trello.create_card", in: TrelloConnector.tools(harness.client)).call(
+        let result = try await harness.tool("trello.create_card", in: TrelloConnector.operations).call(
             ["list_id": "5f1a2b3c4d5e6f7a8b9c0d00", "name": "Ship pricing page", "desc": "Copy & C++ notes", "due": "2026-12-01T17:00:00Z"], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "POST")
@@ -54,7 +54,7 @@ struct TrelloConnectorTests {
             }
             return .init(status: 401, headers: ["Content-Type": "text/plain; charset=utf-8"], body: "invalid key")
         }
-        let tools = TrelloConnector.tools(harness.client)
+        let tools = TrelloConnector.operations
         await #expect(throws: ToolError("trello rejected the credentials (HTTP 401): invalid key")) {
             _ = try await harness.tool("trello.list_cards", in: tools).call(["board_id": "AbCd1234"], context: harness.context)
         }
@@ -82,7 +82,7 @@ struct TrelloConnectorTests {
             return limited.respond(["Retry-After": "1", "Content-Type": "application/json"], body: #"{"error":"API_TOKEN_LIMIT_EXCEEDED","message":"Rate limit exceeded"}"#) { .init(body: "[]") }
         }
         defer { harness.stop() }
-        let tool = harness.tool("trello.list_cards", in: TrelloConnector.tools(harness.client))
+        let tool = harness.tool("trello.list_cards", in: TrelloConnector.operations)
         let started = ContinuousClock.now
         let result = try await tool.call(["board_id": "AbCd1234"], context: harness.context)
         #expect(ContinuousClock.now - started >= .milliseconds(900), "waited for Retry-After")

@@ -14,7 +14,7 @@ struct WordPressConnectorTests {
             .init(headers: ["Content-Type": "application/json", "X-WP-Total": "12", "X-WP-TotalPages": "2"], body: "[\(Self.post)]")
         }
         defer { harness.stop() }
-        let result = try await harness.tool("wordpress.list_posts", in: WordPressConnector.tools(harness.client)).call(["limit": 10, "status": "draft"], context: harness.context)
+        let result = try await harness.tool("wordpress.list_posts", in: WordPressConnector.operations).call(["limit": 10, "status": "draft"], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.path == "/wp-json/wp/v2/posts?per_page=10&page=1&status=draft&context=edit")
         #expect(request.headers["authorization"] == "Basic " + Data("editor:abcd EFGH 1234 ijkl".utf8).base64EncodedString())
@@ -29,7 +29,7 @@ struct WordPressConnectorTests {
             .init(status: request.path.hasSuffix("/posts") ? 201 : 200, body: Self.post)
         }
         defer { harness.stop() }
-        let tools = WordPressConnector.tools(harness.client)
+        let tools = WordPressConnector.operations
         let created = try await harness.tool("wordpress.create_post", in: tools).call(["title": "Pricing guide", "content": "<p>Body</p>"], context: harness.context)
         #expect(created.data?["id"] == 42)
         let body = try JSONParser.value(harness.log.last!.body)
@@ -50,7 +50,7 @@ struct WordPressConnectorTests {
             return limited.respond { .init(headers: ["X-WP-TotalPages": "1"], body: "[]") }
         }
         defer { harness.stop() }
-        let tools = WordPressConnector.tools(harness.client)
+        let tools = WordPressConnector.operations
         await #expect(throws: ToolError("wordpress rejected the credentials (HTTP 401): The provided password [REDACTED] is an invalid application password.")) {
             _ = try await harness.tool("wordpress.update_post", in: tools).call(["id": 7, "title": "x"], context: harness.context)
         }
@@ -64,7 +64,7 @@ struct WordPressConnectorTests {
     func notConnected() async throws {
         let harness = try ConnectorHarness(connector: "wordpress", settings: ["site_url": "https://blog.acme.test", "username": "editor"], secrets: [:]) { _ in .init(body: "[]") }
         defer { harness.stop() }
-        let tools = WordPressConnector.tools(harness.client)
+        let tools = WordPressConnector.operations
         var other = harness.context
         other.principal = Principal(tenant: "globex", user: "u", roles: [.tenantAdmin])
         await #expect(throws: ToolError("wordpress is not connected for this tenant")) {

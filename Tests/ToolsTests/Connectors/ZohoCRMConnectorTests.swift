@@ -21,7 +21,7 @@ struct ZohoCRMConnectorTests {
             return .init(body: #"{"data":[\#(Self.lead)],"info":{"per_page":1,"next_page_token":null,"count":1,"sort_by":"Modified_Time","page":1,"sort_order":"desc","more_records":\#(more)}}"#)
         }
         defer { harness.stop() }
-        let tool = harness.tool("zoho_crm.list_leads", in: ZohoCRMConnector.tools(harness.client))
+        let tool = harness.tool("zoho_crm.list_leads", in: ZohoCRMConnector.operations)
         let first = try await tool.call(["limit": 1], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "GET")
@@ -39,7 +39,7 @@ struct ZohoCRMConnectorTests {
     func noContent() async throws {
         let harness = try Self.harness { _ in .init(status: 204, headers: [:], body: "") }
         defer { harness.stop() }
-        let result = try await harness.tool("zoho_crm.list_leads", in: ZohoCRMConnector.tools(harness.client)).call([:], context: harness.context)
+        let result = try await harness.tool("zoho_crm.list_leads", in: ZohoCRMConnector.operations).call([:], context: harness.context)
         #expect(result.data == ["leads": []])
         #expect(harness.log.last?.path.contains("per_page=20&page=1") == true)
     }
@@ -50,7 +50,7 @@ struct ZohoCRMConnectorTests {
             .init(status: 201, body: #"{"data":[{"code":"SUCCESS","details":{"Modified_Time":"2026-11-20T10:15:00+05:30","Modified_By":{"name":"Patricia Boyle","id":"5725767000000411001"},"Created_Time":"2026-11-20T10:15:00+05:30","id":"5725767000000652001","Created_By":{"name":"Patricia Boyle","id":"5725767000000411001"}},"message":"record added","status":"success"}]}"#)
         }
         defer { harness.stop() }
-        let result = try await harness.tool("zoho_crm.create_lead", in: ZohoCRMConnector.tools(harness.client)).call(
+        let result = try await harness.tool("zoho_crm.create_lead", in: ZohoCRMConnector.operations).call(
             ["last_name": "Marrier", "first_name": "Kris", "company": "Zylker", "email": "kris@zylker.test", "lead_source": "Web Download"], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "POST")
@@ -72,7 +72,7 @@ struct ZohoCRMConnectorTests {
             return .init(status: 400, body: #"{"data":[{"code":"INVALID_DATA","details":{"expected_data_type":"email","api_name":"Email","json_path":"$.data[0].Email"},"message":"invalid data","status":"error"}]}"#)
         }
         defer { harness.stop() }
-        let tools = ZohoCRMConnector.tools(harness.client)
+        let tools = ZohoCRMConnector.operations
         let error = await #expect(throws: ToolError.self) {
             _ = try await harness.tool("zoho_crm.list_leads", in: tools).call([:], context: harness.context)
         }
@@ -93,7 +93,7 @@ struct ZohoCRMConnectorTests {
         }
         defer { harness.stop() }
         let error = await #expect(throws: ToolError.self) {
-            _ = try await harness.tool("zoho_crm.list_leads", in: ZohoCRMConnector.tools(harness.client)).call([:], context: harness.context)
+            _ = try await harness.tool("zoho_crm.list_leads", in: ZohoCRMConnector.operations).call([:], context: harness.context)
         }
         #expect(error == ToolError("zoho_crm rate limit reached; try again in 1 s (Number of API requests per minute has exceeded the limit (TOO_MANY_REQUESTS))", isTransient: true))
         #expect(harness.log.all.count == 2)
@@ -108,10 +108,10 @@ struct ZohoCRMConnectorTests {
         let harness = try Self.harness(settings: ["data_center": "moon"]) { _ in .init(body: "{}") }
         defer { harness.stop() }
         await #expect(throws: ToolError("zoho_crm has an unknown data_center \"moon\"; use one of com, eu, in, com.au, jp, ca")) {
-            _ = try await harness.tool("zoho_crm.list_leads", in: ZohoCRMConnector.tools(harness.client)).call([:], context: harness.context)
+            _ = try await harness.tool("zoho_crm.list_leads", in: ZohoCRMConnector.operations).call([:], context: harness.context)
         }
         await #expect(throws: ToolError("\"company\" is required")) {
-            _ = try await harness.tool("zoho_crm.create_lead", in: ZohoCRMConnector.tools(harness.client)).call(["last_name": "X"], context: harness.context)
+            _ = try await harness.tool("zoho_crm.create_lead", in: ZohoCRMConnector.operations).call(["last_name": "X"], context: harness.context)
         }
         #expect(harness.log.all.isEmpty)
     }
