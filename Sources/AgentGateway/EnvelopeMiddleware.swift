@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+
+/// Request ids, the error envelope, and request metrics.
+struct EnvelopeMiddleware: RouterMiddleware {
+    let metrics: GatewayMetrics
+
+    func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let requestID = request.headers[.requestID].flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 } ?? UUID().uuidString.lowercased()
+        context.requestID = requestID
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as GatewayError {
+            response = Reply.error(error)
+        } catch let error as HTTPError {
+            let code: GatewayError.Code = switch error.status.code {
+            case 404: .notFound
+            case 413: .payloadTooLarge
+            case 400, 422: .validation
+            case 401: .unauthorized
+            case 403: .forbidden
+            default: .internalError
+            }
+            let message = code == .notFound ? "no route \(request.method) \(request.uri.path)" : (error.body ?? "\(error.status)")
+            response = Reply.error(GatewayError(code, message))
+        } catch {
+            response = Reply.error(GatewayError(.internalError, "internal error (request \(requestID))"))
+        }
+        response.headers[.requestID] = requestID
+        await metrics.request(route: Self.route(request), status: response.status.code)
+        return response
+    }
+
+    /// The route pattern of a request (parameters replaced) for low-cardinality metrics.
+    static func route(_ request: Request) -> String {
+        let parts = request.uri.path.split(separator: "/").map(String.init)
+        for route in Gateway.routes where route.method == request.method.rawValue {
+            let pattern = route.path.split(separator: "/").map(String.init)
+            if pattern.count == parts.count, zip(pattern, parts).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) { return route.path }
+        }
+        return "unmatched"
+    }
+}
