@@ -29,17 +29,14 @@ struct EnvelopeMiddleware: RouterMiddleware {
             response = Reply.error(GatewayError(.internalError, "internal error (request \(requestID))"))
         }
         response.headers[.requestID] = requestID
-        await metrics.request(route: Self.route(request), status: response.status.code)
+        await metrics.request(route: Self.route(context), status: response.status.code)
         return response
     }
 
-    /// The route pattern of a request (parameters replaced) for low-cardinality metrics.
-    static func route(_ request: Request) -> String {
-        let parts = request.uri.path.split(separator: "/").map(String.init)
-        for route in Gateway.routes where route.method == request.method.rawValue {
-            let pattern = route.path.split(separator: "/").map(String.init)
-            if pattern.count == parts.count, zip(pattern, parts).allSatisfy({ $0.hasPrefix("{") || $0 == $1 }) { return route.path }
-        }
-        return "unmatched"
+    /// The template of the route that matched (Hummingbird's `endpointPath`, e.g. `/v1/runs/{run_id}`), a
+    /// low-cardinality metrics label; `unmatched` when no route did (Hummingbird then says `NotFound`).
+    static func route(_ context: GatewayContext) -> String {
+        guard let path = context.endpointPath, path.hasPrefix("/") else { return "unmatched" }
+        return path
     }
 }
