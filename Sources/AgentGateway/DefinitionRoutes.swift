@@ -27,8 +27,7 @@ struct DefinitionRoutes: Sendable {
         let (page, limit) = try request.page()
         var agents = services.visibleAgents(await services.catalog.catalog, principal)
         if let category = request.uri.queryParameters.get("category") { agents = agents.filter { $0.category == category } }
-        let slice = agents.dropFirst((page - 1) * limit).prefix(limit)
-        return Reply.list(slice.map(DefinitionJSON.agentSummary), page: page, limit: limit, total: agents.count)
+        return Reply.list(agents, page: page, limit: limit, render: DefinitionJSON.agentSummary)
     }
 
     private func showAgent(_ request: Request, _ context: GatewayContext) async throws -> Response {
@@ -40,9 +39,7 @@ struct DefinitionRoutes: Sendable {
     private func listCrews(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let principal = try context.caller()
         let (page, limit) = try request.page()
-        let crews = services.visibleCrews(await services.catalog.catalog, principal)
-        let slice = crews.dropFirst((page - 1) * limit).prefix(limit)
-        return Reply.list(slice.map(DefinitionJSON.crewSummary), page: page, limit: limit, total: crews.count)
+        return Reply.list(services.visibleCrews(await services.catalog.catalog, principal), page: page, limit: limit, render: DefinitionJSON.crewSummary)
     }
 
     private func showCrew(_ request: Request, _ context: GatewayContext) async throws -> Response {
