@@ -24,6 +24,21 @@ public struct GatewayContext: RequestContext {
         guard let principal else { throw GatewayError(.unauthorized, "not authenticated") }
         return principal
     }
+
+    /// The caller if one of its roles is `minimum` or above; 401 or 403 otherwise.
+    func caller(atLeast minimum: Role) throws -> Principal {
+        let principal = try caller()
+        guard (principal.roles.max() ?? .tenantUser) >= minimum else {
+            throw GatewayError(.forbidden, "this needs the \(minimum.rawValue) role or above")
+        }
+        return principal
+    }
+
+    /// The path parameter `name` of the matched route (`{name}` in its template); 400 when empty.
+    func parameter(_ name: String) throws -> String {
+        guard let value = parameters.get(name), !value.isEmpty else { throw GatewayError(.validation, "missing \(name)") }
+        return value
+    }
 }
 
 extension HTTPField.Name {

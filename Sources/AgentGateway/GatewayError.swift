@@ -80,6 +80,11 @@ enum Reply {
         json(["data": .array(items), "meta": ["page": .int(page), "limit": .int(limit), "total": .int(total)]])
     }
 
+    /// Page `page` (of `limit` items) of a list held in memory, each item rendered by `render`; `total` counts them all.
+    static func list<Item>(_ all: [Item], page: Int, limit: Int, render: (Item) -> JSONValue) -> Response {
+        list(all.dropFirst((page - 1) * limit).prefix(limit).map(render), page: page, limit: limit, total: all.count)
+    }
+
     static func error(_ error: GatewayError) -> Response {
         var headers: HTTPFields = [:]
         if let retryAfter = error.retryAfter { headers[.retryAfter] = String(retryAfter) }

@@ -53,6 +53,7 @@ public actor GatewayMetrics: EventSink {
 
     func setInFlight(_ count: Int) { inFlight = count }
 
+    /// Counts a request by the template of the route it matched (`/v1/runs/{run_id}`, or `unmatched`) and its status.
     func request(route: String, status: Int) {
         requests["route=\"\(route)\",status=\"\(status)\"", default: 0] += 1
     }

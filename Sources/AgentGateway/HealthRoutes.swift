@@ -1,0 +1,44 @@
+import AgentRuntime
+import Hummingbird
+
+/// Liveness and readiness, without authentication (for the orchestrator's probes).
+struct HealthRoutes: Sendable {
+    /// What readiness checks.
+    let services: GatewayServices
+
+    /// The routes, each with its handler.
+    var endpoints: RouteCollection<GatewayContext> {
+        RouteCollection(context: GatewayContext.self)
+            .get("health", use: live)
+            .get("health/ready", use: ready)
+    }
+
+    /// Liveness: the process answers.
+    private func live(_ request: Request, _ context: GatewayContext) -> Response { Reply.data(["status": "ok"]) }
+
+    /// Readiness: every check (catalog, store, secret store when there is one, providers); 503 naming them when one fails.
+    private func ready(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        var checks: [(String, Bool, String)] = []
+        let catalog = await services.catalog.catalog
+        checks.append(("catalog", !catalog.agents.isEmpty, "\(catalog.agents.count) agents, \(catalog.crews.count) crews, \(catalog.errorCount) errors"))
+        do {
+            _ = try await services.store.count(tenant: nil, status: nil, crew: nil)
+            checks.append(("store", true, "writable"))
+        } catch {
+            checks.append(("store", false, "not readable"))
+        }
+        if let secrets = services.secrets {
+            do {
+                _ = try await secrets.secret("health/probe", scope: .platform)
+                checks.append(("secret_store", true, "reachable"))
+            } catch {
+                checks.append(("secret_store", false, "unreachable"))
+            }
+        }
+        let (providersOK, providersDetail) = await services.providersReady(catalog)
+        checks.append(("providers", providersOK, providersDetail))
+        let ok = checks.allSatisfy(\.1)
+        let body: JSONValue = ["status": .string(ok ? "ready" : "not_ready"), "checks": .object(JSONObject(checks.map { (key: $0.0, value: ["ok": .bool($0.1), "detail": .string($0.2)]) }))]
+        return ok ? Reply.data(body) : Reply.json(["error": ["code": "UNAVAILABLE", "message": "not ready", "details": body]], status: .serviceUnavailable)
+    }
+}

@@ -1,0 +1,217 @@
+import AgentRuntime
+import Agents
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceLifecycle
+
+/// Runs: started for a crew or for one agent (`invoke`), listed, shown, cancelled, resumed, and followed as
+/// Server-Sent Events. Paths are relative to `/v1`.
+struct RunRoutes: Sendable {
+    /// What the handlers use.
+    let services: GatewayServices
+
+    /// The routes, each with its handler.
+    var endpoints: RouteCollection<GatewayContext> {
+        RouteCollection(context: GatewayContext.self)
+            .post("crews/{crew_id}/runs", use: startRun)
+            .post("agents/{agent_id}/invoke", use: invoke)
+            .get("runs", use: listRuns)
+            .get("runs/{run_id}", use: showRun)
+            .post("runs/{run_id}/cancel", use: cancelRun)
+            .post("runs/{run_id}/resume", use: resumeRun)
+            .get("runs/{run_id}/events", use: events)
+    }
+
+    private func startRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        let principal = try context.caller()
+        let catalog = await services.catalog.catalog
+        let crewID = try context.parameter("crew_id")
+        let crew = try services.visibleCrew(crewID, catalog, principal)
+        let body = try await request.json(context: context)
+        let inputs = try inputsObject(body["inputs"])
+        let wait = body["wait"] == true
+        let runID = RunID(UUID().uuidString.lowercased())
+        guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
+            return try await launch(crew, inputs: inputs, principal: principal, catalog: catalog, runID: runID, wait: wait)
+        }
+        guard key.count <= 200 else { throw GatewayError(.validation, "Idempotency-Key is longer than 200 characters", details: [["field": "Idempotency-Key", "message": "at most 200 characters"]]) }
+        if let existing = try await services.store.claimIdempotencyKey(key, tenant: principal.tenant, runID: runID) {
+            return try await replay(existing, wait: wait, tenant: principal.tenant)
+        }
+        do {
+            return try await launch(crew, inputs: inputs, principal: principal, catalog: catalog, runID: runID, wait: wait)
+        } catch {
+            // The run never started: a retry with the same key may start it.
+            if try await services.store.run(runID, tenant: principal.tenant) == nil {
+                try? await services.store.releaseIdempotencyKey(key, tenant: principal.tenant, runID: runID)
+            }
+            throw error
+        }
+    }
+
+    /// The run an Idempotency-Key already names: as it is now, or once finished when the caller waits.
+    private func replay(_ id: RunID, wait: Bool, tenant: TenantID) async throws -> Response {
+        let store = services.store
+        var record = try await store.run(id, tenant: tenant)
+        // The first request may still be storing its run, or (with wait) the run may still be going.
+        while !Task.isCancelled, record == nil || (wait && !(record?.status.isFinal ?? false)) {
+            try await Task.sleep(for: services.configuration.eventPollInterval)
+            record = try await store.run(id, tenant: tenant)
+            if record == nil, try await !store.isIdempotencyKeyClaimed(for: id) { break }
+        }
+        guard let record else { throw GatewayError(.conflict, "the request with this Idempotency-Key did not start a run; retry") }
+        guard wait else { return Reply.data(["run_id": .string(id.rawValue), "status": .string(record.status.rawValue)], status: .accepted) }
+        guard case .object(var object) = RunJSON.record(record) else { return Reply.data(RunJSON.record(record)) }
+        object["tasks"] = .array(try await store.tasks(of: id).map(RunJSON.task))
+        return Reply.data(.object(object))
+    }
+
+    private func launch(_ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal, catalog: Catalog, runID: RunID, wait: Bool) async throws -> Response {
+        do { _ = try CrewRunner.resolveInputs(crew, inputs) } catch let error as EngineError {
+            let details: JSONValue
+            switch error {
+            case .missingInputs(let names): details = .array(names.map { ["field": .string("inputs.\($0)"), "message": "required input is missing"] })
+            case .unknownInputs(let names): details = .array(names.map { ["field": .string("inputs.\($0)"), "message": "the crew does not declare this input"] })
+            default: details = []
+            }
+            throw GatewayError(.validation, error.description, details: details)
+        }
+        let task = try await services.runs.start(
+            crew, inputs: inputs, principal: principal, environment: services.environment(principal), agents: { catalog.agent($0) }, runID: runID)
+        guard wait else { return Reply.data(["run_id": .string(runID.rawValue), "status": "running"], status: .accepted) }
+        switch await task.value {
+        case .success(let result): return Reply.data(RunJSON.result(result))
+        case .failure(.cancelled): throw GatewayError(.conflict, "run \(runID) was cancelled")
+        case .failure(let error): throw GatewayError(.validation, "run \(runID) could not be carried out: \(error.description)", details: [["field": "", "message": .string(error.code)]])
+        }
+    }
+
+    private func invoke(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        let principal = try context.caller()
+        let catalog = await services.catalog.catalog
+        let id = try context.parameter("agent_id")
+        let agent = try services.visibleAgent(id, catalog, principal)
+        let body = try await request.json(context: context)
+        guard let prompt = body["prompt"]?.stringValue, !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw GatewayError(.validation, "\"prompt\" is required", details: [["field": "prompt", "message": "required non-empty string"]])
+        }
+        let inputs = try inputsObject(body["inputs"])
+        let crew = CrewRunner.invocation(of: agent, prompt: prompt, inputs: inputs)
+        return try await launch(crew, inputs: inputs, principal: principal, catalog: catalog, runID: RunID(UUID().uuidString.lowercased()), wait: true)
+    }
+
+    private func listRuns(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        let principal = try context.caller()
+        let (page, limit) = try request.page()
+        var status: RunStatus?
+        if let text = request.uri.queryParameters.get("status") {
+            guard let parsed = RunStatus(rawValue: String(text)) else {
+                throw GatewayError(.validation, "unknown status \"\(text)\"", details: [["field": "status", "message": .string("one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")]])
+            }
+            status = parsed
+        }
+        let crew = request.uri.queryParameters.get("crew").map { String($0) }
+        let runs = try await services.store.runs(tenant: principal.tenant, status: status, crew: crew, limit: limit, offset: (page - 1) * limit)
+        let total = try await services.store.count(tenant: principal.tenant, status: status, crew: crew)
+        return Reply.list(runs.map(RunJSON.record), page: page, limit: limit, total: total)
+    }
+
+    private func showRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        let record = try await services.ownRun(context)
+        guard case .object(var object) = RunJSON.record(record) else { return Reply.data(RunJSON.record(record)) }
+        object["tasks"] = .array(try await services.store.tasks(of: record.id).map(RunJSON.task))
+        return Reply.data(.object(object))
+    }
+
+    private func cancelRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        let record = try await services.ownRun(context)
+        guard !record.status.isFinal else { throw GatewayError(.conflict, "run \(record.id) has already ended (\(record.status.rawValue))") }
+        guard await services.runs.cancel(record.id, tenant: record.tenant) else {
+            throw GatewayError(.conflict, "run \(record.id) is not running in this service")
+        }
+        return Reply.data(["run_id": .string(record.id.rawValue), "status": "cancelling"], status: .accepted)
+    }
+
+    /// Carries on an unfinished run (interrupted, or left running by a process that is gone) from its journal.
+    private func resumeRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        _ = try context.caller(atLeast: .tenantAdmin)
+        let record = try await services.ownRun(context)
+        if record.status == .awaitingApproval {
+            throw GatewayError(.conflict, "run \(record.id) waits for an approval; deciding it carries the run on")
+        }
+        guard RunLifecycle.resumable(record.status) else { throw GatewayError(.conflict, "run \(record.id) has ended (\(record.status.rawValue))") }
+        guard !(await services.runs.isActive(record.id)) else { throw GatewayError(.conflict, "run \(record.id) is running in this service") }
+        guard try await services.runs.resume(
+            record.id, tenant: record.tenant, reason: "\(record.status.rawValue); resumed through the API", expecting: record.status, environment: services.environment
+        ) != nil else {
+            throw GatewayError(.conflict, "run \(record.id) cannot be resumed (it was started before runs kept their definitions, or another process took it)")
+        }
+        let attempts = (try await services.store.run(record.id, tenant: record.tenant))?.attempts ?? record.attempts + 1
+        return Reply.data(["run_id": .string(record.id.rawValue), "status": "running", "attempt": .int(attempts)], status: .accepted)
+    }
+
+    /// The run's events as SSE. Events stored after `Last-Event-ID` (or `?after=`) come first, from the store; while
+    /// this process runs the run, the rest arrive live as they happen, streamed text included (`event: text_delta`,
+    /// without an id: reconnecting resumes after the last numbered event); otherwise the store is followed.
+    private func events(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        let record = try await services.ownRun(context)
+        let after = Int(request.headers[.lastEventID] ?? request.uri.queryParameters.get("after").map { String($0) } ?? "0") ?? 0
+        let store = services.store
+        let poll = services.configuration.eventPollInterval
+        let heartbeat = services.configuration.heartbeatInterval
+        // Subscribed before catching up, so nothing falls between the two.
+        let live = await services.runs.subscribe(record.id, idle: heartbeat)
+        let body = ResponseBody { writer in
+            var last = after
+            var lastWrite = ContinuousClock.now
+            func write(_ event: StoredEvent) async throws {
+                try await writer.write(ByteBuffer(string: "id: \(event.sequence)\nevent: \(event.kind)\ndata: \(event.json.serialized())\n\n"))
+                last = event.sequence
+                lastWrite = .now
+            }
+            for event in try await store.events(of: record.id, after: last) { try await write(event) }
+            if let live {
+                for await item in live {
+                    if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                    switch item {
+                    case .idle:
+                        if ContinuousClock.now - lastWrite >= heartbeat {
+                            try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                            lastWrite = .now
+                        }
+                    case .event(let event):
+                        if case .textDelta(let text) = event.kind {
+                            let data: JSONValue = ["run_id": .string(event.runID.rawValue), "agent_path": .string(event.agentPathText), "text": .string(text)]
+                            try await writer.write(ByteBuffer(string: "event: text_delta\ndata: \(data.serialized())\n\n"))
+                            lastWrite = .now
+                        } else if event.sequence > last {
+                            try await write(StoredEvent(event))
+                        }
+                    }
+                }
+            }
+            while true {
+                let final = try await store.run(record.id, tenant: nil)?.status.isFinal ?? true
+                for event in try await store.events(of: record.id, after: last) { try await write(event) }
+                // The status was read before the events: once final, everything was stored.
+                if final || Task.isCancelled || Task.isShuttingDownGracefully { break }
+                if ContinuousClock.now - lastWrite >= heartbeat {
+                    try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                    lastWrite = .now
+                }
+                try? await Task.sleep(for: poll)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    private func inputsObject(_ value: JSONValue?) throws -> [String: JSONValue] {
+        guard let value, value != .null else { return [:] }
+        guard case .object(let object) = value else { throw GatewayError(.validation, "inputs must be an object", details: [["field": "inputs", "message": "must be an object"]]) }
+        var inputs: [String: JSONValue] = [:]
+        for member in object { inputs[member.key] = member.value }
+        return inputs
+    }
+}

@@ -1,0 +1,76 @@
+import AgentGateway
+import AgentRuntime
+import AgentRuntimeTesting
+import Agents
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import Tools
+
+/// `AuthenticationMiddleware`: the service token, the identity headers, request ids, and per-tenant limits.
+@Suite("Gateway: authentication and limits")
+struct AuthenticationMiddlewareTests {
+    typealias F = GatewayFixture
+
+    @Test("authentication and identity: 401 without a valid token or identity, 403 for unknown roles or tenants; request ids")
+    func authentication() async throws {
+        let fixture = try F()
+        defer { fixture.directory.remove() }
+        try await fixture.app.test(.router) { client in
+            let cases: [(HTTPFields, HTTPResponse.Status, String)] = [
+                (F.headers(token: nil), .unauthorized, "UNAUTHORIZED"),
+                (F.headers(token: "wrong"), .unauthorized, "UNAUTHORIZED"),
+                ([.authorization: "Bearer \(F.token)"], .unauthorized, "UNAUTHORIZED"),
+                (F.headers(roles: "tenant_user,janitor"), .forbidden, "FORBIDDEN"),
+                (F.headers(tenant: "initech"), .forbidden, "FORBIDDEN"),
+            ]
+            for (headers, status, code) in cases {
+                try await client.execute(uri: "/v1/agents", method: .get, headers: headers) { response in
+                    #expect(response.status == status)
+                    try #expect(F.json(response)["error"]?["code"] == .string(code))
+                    #expect(response.headers[HTTPField.Name("X-Request-ID")!]?.isEmpty == false)
+                }
+            }
+            try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers(extra: [HTTPField.Name("X-Request-ID")!: "req-123"])) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[HTTPField.Name("X-Request-ID")!] == "req-123")
+            }
+            try await client.execute(uri: "/v1/nowhere", method: .get, headers: F.headers()) { response in
+                #expect(response.status == .notFound)
+                try #expect(F.json(response)["error"]?["code"] == "NOT_FOUND")
+            }
+        }
+    }
+
+    @Test("per-tenant request limits and concurrent-run limits answer 429 with Retry-After")
+    func limits() async throws {
+        let configuration = GatewayConfiguration(serviceToken: F.token, requestsPerMinutePerTenant: 3, concurrentRunsPerTenant: 1, eventPollInterval: .milliseconds(20))
+        let fixture = try F(configuration: configuration) { _ in
+            try await Task.sleep(for: .seconds(30))
+            return ScriptedChatModel.text("late")
+        }
+        defer { fixture.directory.remove() }
+        try await fixture.app.test(.router) { client in
+            let inputs = F.body(["inputs": ["topic": "a", "target_keyword": "b"]])
+            try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(), body: inputs) { #expect($0.status == .accepted) }
+            try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(), body: inputs) { response in
+                #expect(response.status == .tooManyRequests)
+                try #expect(F.json(response)["error"]?["code"] == "RATE_LIMITED")
+                #expect(response.headers[.retryAfter] != nil)
+            }
+            try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers()) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers()) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            }
+            // Another tenant has its own budget.
+            try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers(tenant: "globex")) { #expect($0.status == .ok) }
+        }
+        await fixture.services.runs.drain(grace: .zero)
+    }
+}

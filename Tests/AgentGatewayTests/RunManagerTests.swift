@@ -1,0 +1,70 @@
+import AgentGateway
+import AgentRuntime
+import AgentRuntimeTesting
+import Agents
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import Tools
+
+/// `RunManager`: the concurrent-run limit, and draining.
+@Suite("Gateway: run manager")
+struct RunManagerTests {
+    typealias F = GatewayFixture
+
+    @Test("simultaneous starts cannot pass the concurrent-run limit together")
+    func simultaneousStarts() async throws {
+        let configuration = GatewayConfiguration(serviceToken: F.token, concurrentRunsPerTenant: 2, eventPollInterval: .milliseconds(20))
+        let fixture = try F(configuration: configuration) { _ in
+            try await Task.sleep(for: .seconds(30))
+            return ScriptedChatModel.text("late")
+        }
+        defer { fixture.directory.remove() }
+        try await fixture.app.test(.router) { client in
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(),
+                                                 body: F.body(["inputs": ["topic": "a", "target_keyword": "b"]])) { $0.status }
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .accepted }.count == 2)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 10)
+        }
+        await fixture.services.runs.drain(grace: .zero)
+    }
+
+    @Test("draining cancels runs still going after the grace period and records them as interrupted; a crash's leftovers are interrupted on start")
+    func drain() async throws {
+        let fixture = try F { _ in
+            try await Task.sleep(for: .seconds(30))
+            return ScriptedChatModel.text("late")
+        }
+        defer { fixture.directory.remove() }
+        let id = try await fixture.app.test(.router) { client in
+            try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(), body: F.body(["inputs": ["topic": "a", "target_keyword": "b"]])) {
+                try F.json($0)["data"]?["run_id"]?.stringValue ?? ""
+            }
+        }
+        let started = ContinuousClock.now
+        await fixture.services.runs.drain(grace: .milliseconds(100))
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(try await fixture.services.store.run(RunID(id), tenant: nil)?.status == .interrupted)
+        try await fixture.app.test(.router) { client in
+            try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(), body: F.body(["inputs": ["topic": "a", "target_keyword": "b"]])) { response in
+                #expect(response.status == .serviceUnavailable)
+            }
+        }
+        let leftover = RunRecord(id: "crashed", tenant: "acme", user: "ada", crew: "seo-audit", status: .running, inputs: [:])
+        try await fixture.services.store.insert(leftover)
+        _ = try await Gateway.application(fixture.services, host: "127.0.0.1", port: 0)
+        #expect(try await fixture.services.store.run("crashed", tenant: nil)?.status == .interrupted)
+    }
+}
