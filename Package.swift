@@ -4,7 +4,7 @@ import PackageDescription
 /// AgentRuntime: a multi-agent orchestration runtime.
 ///
 /// Library modules (`AgentRuntime`, `Agents`, `Tools`) import Foundation only.
-/// Packages are confined to the edge: `agentctl` (swift-argument-parser),
+/// Packages are confined to the edge: `agentctl` (swift-argument-parser, the system libedit),
 /// `AgentGateway` (Hummingbird) and `NIOTransport` (async-http-client).
 let package = Package(
     name: "AgentRuntime",
@@ -29,6 +29,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "AgentRuntime", dependencies: ["CSQLite"]),
         .target(name: "Agents", dependencies: ["AgentRuntime"]),
         .target(name: "Tools", dependencies: ["AgentRuntime"]),
@@ -52,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "agentctl",
             dependencies: [
-                "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport",
+                "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
