@@ -5,6 +5,7 @@
    readline globals the line editor uses are reached through these functions instead. */
 
 static inline void ceditline_set_readline_name(const char *name) { rl_readline_name = name; }
+static inline void ceditline_set_catch_signals(int catch_signals) { rl_catch_signals = catch_signals; }
 static inline void ceditline_set_pre_input_hook(rl_hook_func_t *function) { rl_pre_input_hook = function; }
 static inline void ceditline_set_attempted_completion(rl_completion_func_t *function) { rl_attempted_completion_function = function; }
 static inline void ceditline_set_attempted_completion_over(int over) { rl_attempted_completion_over = over; }

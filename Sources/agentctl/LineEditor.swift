@@ -104,7 +104,7 @@ final class LineEditor {
         persist(entry)
     }
 
-    /// Sets libedit up once: UTF-8 input, Ctrl-C as a key rather than a signal, Tab completion, the history so far.
+    /// Sets libedit up once: UTF-8 input, no signal handlers, Ctrl-C as a key, Ctrl-Z ignored, Tab completion, the history so far.
     private func startLibedit() {
         guard !libeditStarted else { return }
         libeditStarted = true
@@ -112,9 +112,13 @@ final class LineEditor {
         setlocale(LC_CTYPE, "")
         if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" { setlocale(LC_CTYPE, "C.UTF-8") }
         ceditline_set_readline_name(strdup("agentctl"))  // selects "agentctl:" lines in ~/.editrc; never freed
+        // No signal handlers from libedit: it saves and restores SIGINT's around each read, which races with the
+        // dispatch source that lets Ctrl-C cancel an answer (and can leave SIGINT ignored for good).
+        ceditline_set_catch_signals(0)
         rl_initialize()
         ceditline_set_pre_input_hook(configureTerminal)
         rl_add_defun("agentctl-interrupt", interruptLine, 3)
+        rl_parse_and_bind("bind ^Z ed-ignore")  // readline's suspend key would stop the session (and not redraw on fg)
         ceditline_set_attempted_completion(completeWord)
         stifle_history(Int32(clamping: maxHistory))
         for entry in history { add_history(entry) }
@@ -233,10 +237,12 @@ private func nextMatch(_ text: UnsafePointer<CChar>?, _ state: Int32) -> UnsafeM
     return strdup(EditorCallbacks.matches[index])
 }
 
-/// `rl_pre_input_hook`: while editing, the terminal hands Ctrl-C (and Ctrl-S/Q) to the editor instead of raising
-/// SIGINT (or pausing output). Set on every `readline()` call, which resets libedit's terminal modes first.
+/// `rl_pre_input_hook`, run by every `readline()` call after it has reset libedit's terminal modes: while editing,
+/// the terminal hands Ctrl-C (and Ctrl-S/Q) to the editor instead of raising SIGINT (or pausing output). The
+/// terminal's width is read again here, since without signal handlers libedit does not see SIGWINCH.
 private func configureTerminal() -> Int32 {
-    rl_parse_and_bind("setty -d -isig -ixon")
+    rl_resize_terminal()
+    return rl_parse_and_bind("setty -d -isig -ixon")
 }
 
 /// Bound to Ctrl-C: remembers the text after the cursor and ends `readline()` with no line.
