@@ -6,7 +6,8 @@ import PackageDescription
 /// Library modules (`AgentRuntime`, `Agents`, `Tools`) import Foundation only, plus
 /// system libraries (SQLite). Packages are confined to edge modules, one per
 /// technology: `NIOTransport` (async-http-client), `AgentGateway` (Hummingbird)
-/// and `agentctl`, the composition root (swift-argument-parser). Test targets
+/// and `agentctl`, the composition root (swift-argument-parser; its line
+/// editor wraps the system's libedit). Test targets
 /// also use swift-clocks (a clock tests move by hand) and HummingbirdTesting.
 let package = Package(
     name: "AgentRuntime",
@@ -32,6 +33,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "AgentRuntime", dependencies: ["CSQLite"]),
         .target(name: "Agents", dependencies: ["AgentRuntime"]),
         .target(name: "Tools", dependencies: ["AgentRuntime"]),
@@ -55,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "agentctl",
             dependencies: [
-                "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport",
+                "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -8,7 +8,7 @@ import Tools
 struct PlaygroundCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "playground", abstract: "Chat with an agent, tune its definition live, and save it back to its file.",
-        discussion: "Type /help for the commands. Lines are edited with the arrow keys on a terminal (history in ~/.agentruntime/playground_history); piped input is read line by line. Ctrl-C cancels the answer in progress, not the session.")
+        discussion: "Type /help for the commands. Lines are edited with the arrow keys on a terminal (history in ~/.agentruntime/playground_history; Tab completes commands, agent ids and tool ids); piped input is read line by line. Ctrl-C cancels the answer in progress, not the session.")
 
     @OptionGroup var catalog: CatalogOptions
     @OptionGroup var runtime: RuntimeOptions
@@ -51,7 +51,9 @@ final class PlaygroundSession {
         }
         let historyPath = command.historyFile.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".agentruntime/playground_history")
-        editor = LineEditor(historyFile: historyPath)
+        let tenant = tenants.tenants[command.engine.principal.tenant]
+        let agentIDs = catalog.agents.filter { tenant?.allows($0) ?? true }.map(\.id.rawValue)
+        editor = LineEditor(historyFile: historyPath) { before, word in Self.completions(before: before, word: word, agentIDs: agentIDs) }
         try await store.insert(RunRecord(
             id: runID, tenant: command.engine.principal.tenant, user: command.engine.principal.user, crew: "playground", status: .running, inputs: [:]))
         if let id = command.agentID { try select(id) }
@@ -124,6 +126,26 @@ final class PlaygroundSession {
         /export FILE                  the transcript as Markdown
         /quit                         leave
         """
+
+    /// The command names, as `/help` lists them.
+    static let commands = help.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+
+    /// The fields `/set` can edit.
+    static let settableFields = ["temperature", "model", "goal", "role", "backstory", "max_iterations", "tools"]
+
+    /// Tab completion: a command name as the first word, then an agent id after `/agent`, a field after `/set`,
+    /// and tool ids (each of a comma-separated list) after `/set tools`.
+    static func completions(before: String, word: String, agentIDs: [String]) -> [String] {
+        switch before.split(separator: " ") {
+        case []: return commands
+        case ["/agent"]: return agentIDs
+        case ["/set"]: return settableFields
+        case ["/set", "tools"]:
+            let listed = word.lastIndex(of: ",").map { String(word[...$0]) } ?? ""
+            return ToolCatalog.standard.ids.map { listed + $0.rawValue }
+        default: return []
+        }
+    }
 
     /// Runs a command; false means quit.
     private func handle(_ line: String) async throws -> Bool {
@@ -258,7 +280,7 @@ final class PlaygroundSession {
             }
             copy.tools = ids
         default:
-            throw PlaygroundError("cannot set \"\(field)\" (settable: temperature, model, goal, role, backstory, max_iterations, tools)")
+            throw PlaygroundError("cannot set \"\(field)\" (settable: \(Self.settableFields.joined(separator: ", ")))")
         }
         return copy
     }
