@@ -142,7 +142,7 @@ final class PlaygroundSession {
         case ["/set"]: return settableFields
         case ["/set", "tools"]:
             let listed = word.lastIndex(of: ",").map { String(word[...$0]) } ?? ""
-            return ToolCatalog.standard.ids.map { listed + $0.rawValue }
+            return ToolRegistry.standardIDs.map { listed + $0.rawValue }
         default: return []
         }
     }
