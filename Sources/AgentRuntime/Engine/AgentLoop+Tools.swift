@@ -110,63 +110,10 @@ extension AgentLoop {
         switch offered.handler {
         case .tool(let tool):
             toolName = tool.spec.id.rawValue
-            var journalKey = JournalSession.key(tool: toolName, arguments: arguments)
-            var idempotencyKey: String?
-            var approved = false
-            var attempt = 1
-            if let journal = state.journal {
-                let claim = await journal.claimTool(key: journalKey)
-                journalKey = claim.key
-                idempotencyKey = claim.idempotencyKey
-                attempt = claim.attempt
-                if let recorded = claim.result, let text = recorded["content"]?.stringValue {
-                    // An earlier attempt ran (or was refused) this call: the journaled result stands; nothing runs twice.
-                    await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
-                    content = text
-                    isError = recorded["is_error"] == true
-                    break
-                }
-                if claim.uncertain {
-                    // Sent by an earlier attempt, never answered: a human decides whether it goes out again.
-                    guard environment.uncertainSideEffects == .askApproval, environment.approvals != nil else {
-                        throw EngineError.uncertainSideEffect(tool: toolName)
-                    }
-                    // A new question (its own id): an earlier approval of the first send does not cover sending it again.
-                    // Asked again in each attempt that finds the call unanswered: an approval given once covers one send.
-                    if let refusal = try await awaitApproval(tool.spec, call: call, id: idempotencyKey.map { "\($0)-again-\(attempt)" }) {
-                        try await journalTool(journalKey, content: refusal, isError: true)
-                        return (refusal, true)
-                    }
-                    approved = true
-                }
+            switch try await runRegistered(tool, arguments: arguments, call: call) {
+            case .refused(let refusal): return (refusal, true)
+            case .answered(let text, let failed): (content, isError) = (text, failed)
             }
-            if tool.spec.requiresApproval, !approved, let refusal = try await awaitApproval(tool.spec, call: call, id: idempotencyKey) {
-                try await journalTool(journalKey, content: refusal, isError: true)
-                return (refusal, true)
-            }
-            if tool.spec.access != .read, let journal = state.journal {
-                do { try await journal.record(.toolStarted, key: journalKey, data: ["tool": .string(toolName)]) } catch {
-                    throw EngineError.journalUnavailable(String(describing: error))
-                }
-            }
-            await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
-            do {
-                let context = ToolContext(
-                    runID: state.runID, agent: agent.id, principal: principal, secrets: environment.secrets, knowledgeCollections: agent.knowledge,
-                    idempotencyKey: idempotencyKey)
-                content = try await tool.call(arguments, context: context).content
-            } catch let error as ToolError {
-                content = "Error: \(error.message)"
-                isError = true
-            } catch is CancellationError {
-                throw EngineError.cancelled
-            } catch let error as EngineError {
-                throw error
-            } catch {
-                content = "Error: the tool failed: \(error)"
-                isError = true
-            }
-            try await journalTool(journalKey, content: content, isError: isError)
         case .synthesized(let run):
             toolName = call.name
             await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
@@ -184,5 +131,76 @@ extension AgentLoop {
             callID: call.id, tool: toolName, outcome: isError ? .error : .success,
             durationMS: Int(started.elapsed.seconds * 1000), result: String(content.prefix(2000))))
         return (content, isError)
+    }
+
+    /// How a registered tool's call ended.
+    private enum RegisteredOutcome {
+        /// The tool answered (or an earlier attempt's answer was found in the journal).
+        case answered(String, isError: Bool)
+        /// A human (or the expiry) did not approve it; nothing was sent.
+        case refused(String)
+    }
+
+    /// A registered tool's call, made durable: answered from the journal when an earlier attempt has it, approvals
+    /// asked, the start of a write journaled before it is sent, and the result journaled before the run goes on.
+    private func runRegistered(_ tool: any Tool, arguments: JSONValue, call: ToolCall) async throws -> RegisteredOutcome {
+        let toolName = tool.spec.id.rawValue
+        var journalKey = JournalSession.key(tool: toolName, arguments: arguments)
+        var idempotencyKey: String?
+        var approved = false
+        if let journal = state.journal {
+            let claim = await journal.claimTool(key: journalKey)
+            journalKey = claim.key
+            idempotencyKey = claim.idempotencyKey
+            if let recorded = claim.result, let text = recorded["content"]?.stringValue {
+                // An earlier attempt ran (or was refused) this call: the journaled result stands; nothing runs twice.
+                await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
+                return .answered(text, isError: recorded["is_error"] == true)
+            }
+            if claim.uncertain {
+                // Sent by an earlier attempt, never answered: a human decides whether it goes out again.
+                guard environment.uncertainSideEffects == .askApproval, environment.approvals != nil else {
+                    throw EngineError.uncertainSideEffect(tool: toolName)
+                }
+                // A new question (its own id): an earlier approval of the first send does not cover sending it again.
+                // Asked again in each attempt that finds the call unanswered: an approval given once covers one send.
+                if let refusal = try await awaitApproval(tool.spec, call: call, id: idempotencyKey.map { "\($0)-again-\(claim.attempt)" }) {
+                    try await journalTool(journalKey, content: refusal, isError: true)
+                    return .refused(refusal)
+                }
+                approved = true
+            }
+        }
+        if tool.spec.requiresApproval, !approved, let refusal = try await awaitApproval(tool.spec, call: call, id: idempotencyKey) {
+            try await journalTool(journalKey, content: refusal, isError: true)
+            return .refused(refusal)
+        }
+        if tool.spec.access != .read, let journal = state.journal {
+            do { try await journal.record(.toolStarted, key: journalKey, data: ["tool": .string(toolName)]) } catch {
+                throw EngineError.journalUnavailable(String(describing: error))
+            }
+        }
+        await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
+        let (content, isError) = try await invoke(tool, arguments: arguments, idempotencyKey: idempotencyKey)
+        try await journalTool(journalKey, content: content, isError: isError)
+        return .answered(content, isError: isError)
+    }
+
+    /// Calls the tool; its failures become text the model reads, except cancellation and engine errors.
+    private func invoke(_ tool: any Tool, arguments: JSONValue, idempotencyKey: String?) async throws -> (String, Bool) {
+        let context = ToolContext(
+            runID: state.runID, agent: agent.id, principal: principal, secrets: environment.secrets, knowledgeCollections: agent.knowledge,
+            idempotencyKey: idempotencyKey)
+        do {
+            return (try await tool.call(arguments, context: context).content, false)
+        } catch let error as ToolError {
+            return ("Error: \(error.message)", true)
+        } catch is CancellationError {
+            throw EngineError.cancelled
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            return ("Error: the tool failed: \(error)", true)
+        }
     }
 }

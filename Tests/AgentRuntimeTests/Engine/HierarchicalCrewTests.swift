@@ -105,6 +105,39 @@ struct HierarchicalCrewTests {
         #expect(await models.items == ["gpt-4o"])
         #expect(await sink.events.first { $0.kindName == "task_started" }?.payload["agent"] == "manager")
     }
+
+    @Test("the dry run shows the manager exactly the prompt the run gives it, knowledge included, without calling a model")
+    func dryRunMatchesRun() async throws {
+        struct Handbook: KnowledgeRetriever {
+            func search(_ query: String, collections: [String], tenant: TenantID?, limit: Int) async -> [KnowledgeSnippet] {
+                guard collections == ["playbook"] else { return [] }
+                return [KnowledgeSnippet(citation: "playbook/reports.md#numbers", collection: "playbook", file: "reports.md", headingPath: ["Numbers"], lines: 1...2, text: "Reports lead with the number.", score: 1)]
+            }
+        }
+        var lead = Self.boss
+        lead.knowledge = ["playbook"]
+        let agents = F.lookup([lead, F.writer, F.researcher])
+        let crew = crew(taskAgent: nil)
+        func environment(_ model: any ChatModel) -> EngineEnvironment {
+            EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolRegistry([F.calculator]), streaming: false, knowledge: Handbook())
+        }
+        let unreachable = UnimplementedChatModel()
+        let plan = try await CrewRunner(environment: environment(unreachable)).plan(crew, inputs: [:], principal: .local(), agents: agents)
+        #expect(unreachable.requests.isEmpty)
+        #expect(plan.count == 1 && plan[0].user.contains("[playbook/reports.md#numbers]") && plan[0].user.contains("Reports lead with the number."))
+
+        let sink = RecordingEventSink()
+        let result = try await CrewRunner(environment: environment(ScriptedChatModel { _ in ScriptedChatModel.text("Report: 42") }))
+            .run(crew, inputs: [:], principal: .local(), agents: agents, sink: sink)
+        #expect(result.status == .succeeded)
+        guard case .prompt(let system, let user, let tools)? = await sink.events.first(where: { $0.kindName == "prompt" })?.kind else {
+            Issue.record("no prompt event")
+            return
+        }
+        #expect(system == plan[0].system)
+        #expect(user == plan[0].user)
+        #expect(tools == plan[0].tools)
+    }
 }
 
 actor ModelLog {

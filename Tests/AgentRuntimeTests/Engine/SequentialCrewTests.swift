@@ -49,12 +49,13 @@ struct SequentialCrewTests {
 
     @Test("a missing required input is an error before any model call")
     func missingInput() async throws {
-        let model = ScriptedChatModel { _ in ScriptedChatModel.text("x") }
+        let model = UnimplementedChatModel()
+        let runner = CrewRunner(environment: EngineEnvironment(models: ScriptedModelResolver(model)))
         await #expect(throws: EngineError.missingInputs(["topic"])) {
-            _ = try await F.runner(model).run(crew, inputs: [:], principal: .local(), agents: F.lookup([F.writer, F.editor]), sink: RecordingEventSink())
+            _ = try await runner.run(crew, inputs: [:], principal: .local(), agents: F.lookup([F.writer, F.editor]), sink: RecordingEventSink())
         }
         await #expect(throws: EngineError.unknownInputs(["tpoic"])) {
-            _ = try await F.runner(model).run(crew, inputs: ["topic": "x", "tpoic": "y"], principal: .local(), agents: F.lookup([F.writer, F.editor]), sink: RecordingEventSink())
+            _ = try await runner.run(crew, inputs: ["topic": "x", "tpoic": "y"], principal: .local(), agents: F.lookup([F.writer, F.editor]), sink: RecordingEventSink())
         }
         #expect(model.requests.isEmpty)
     }
