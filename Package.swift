@@ -32,8 +32,10 @@ let package = Package(
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     ],
     targets: [
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CEditLine", path: "Sources/CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .target(name: "AgentRuntime", dependencies: ["CSQLite"]),
         .target(name: "Agents", dependencies: ["AgentRuntime"]),
         .target(name: "Tools", dependencies: ["AgentRuntime"]),
@@ -41,19 +43,23 @@ let package = Package(
             name: "AgentGateway",
             dependencies: [
                 "AgentRuntime", "Agents", "Tools", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .target(
             name: "NIOTransport",
             dependencies: [
-                "AgentRuntime", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                "AgentRuntime", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        .target(name: "AgentRuntimeTesting", dependencies: ["AgentRuntime", .product(name: "Clocks", package: "swift-clocks")]),
+        .target(
+            name: "AgentRuntimeTesting",
+            dependencies: ["AgentRuntime", .product(name: "Clocks", package: "swift-clocks")]),
         .executableTarget(
             name: "agentctl",
             dependencies: [
@@ -61,10 +67,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "Benchmarks", dependencies: ["AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "AgentRuntimeTesting"]),
-        .testTarget(name: "AgentRuntimeTests", dependencies: ["AgentRuntime", "AgentRuntimeTesting", .product(name: "Clocks", package: "swift-clocks")]),
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: ["AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "AgentRuntimeTesting"]),
+        .testTarget(
+            name: "AgentRuntimeTests",
+            dependencies: ["AgentRuntime", "AgentRuntimeTesting", .product(name: "Clocks", package: "swift-clocks")]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "AgentRuntime", "Tools", "AgentRuntimeTesting"]),
-        .testTarget(name: "ToolsTests", dependencies: ["Tools", "AgentRuntime", "Agents", "NIOTransport", "AgentRuntimeTesting", .product(name: "Clocks", package: "swift-clocks")]),
+        .testTarget(
+            name: "ToolsTests",
+            dependencies: [
+                "Tools", "AgentRuntime", "Agents", "NIOTransport", "AgentRuntimeTesting",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ]),
         .testTarget(name: "NIOTransportTests", dependencies: ["NIOTransport", "AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(name: "agentctlTests", dependencies: ["agentctl", "AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(

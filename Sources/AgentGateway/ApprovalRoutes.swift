@@ -23,10 +23,13 @@ struct ApprovalRoutes: Sendable {
     /// An approval as the API shows it (arguments redacted).
     static func approvalJSON(_ record: ApprovalRecord) -> JSONValue {
         [
-            "approval_id": .string(record.request.id), "run_id": .string(record.request.runID.rawValue), "agent": .string(record.request.agent.rawValue),
-            "tool": .string(record.request.tool.rawValue), "arguments": .string(AuditRedaction.redact(record.request.arguments)),
+            "approval_id": .string(record.request.id), "run_id": .string(record.request.runID.rawValue),
+            "agent": .string(record.request.agent.rawValue),
+            "tool": .string(record.request.tool.rawValue),
+            "arguments": .string(AuditRedaction.redact(record.request.arguments)),
             "status": .string(record.status), "requested_at": .string(record.request.requestedAt.formatted(.iso8601)),
-            "expires_at": .string(record.expiresAt.formatted(.iso8601)), "decided_by": record.decidedBy.map(JSONValue.string) ?? .null,
+            "expires_at": .string(record.expiresAt.formatted(.iso8601)),
+            "decided_by": record.decidedBy.map(JSONValue.string) ?? .null,
             "comment": record.comment.map(JSONValue.string) ?? .null,
         ]
     }
@@ -37,23 +40,35 @@ struct ApprovalRoutes: Sendable {
         let approvalID = try context.parameter("approval_id")
         let body = try await request.json(context: context)
         guard case .bool(let approve)? = body["approve"] else {
-            throw GatewayError(.validation, "\"approve\" must be true or false", details: [["field": "approve", "message": "required boolean"]])
+            throw GatewayError(
+                .validation, "\"approve\" must be true or false",
+                details: [["field": "approve", "message": "required boolean"]])
         }
         let comment = body["comment"]?.stringValue ?? ""
-        guard let approval = try await services.store.approval(approvalID, tenant: principal.tenant), approval.request.runID == record.id else {
+        guard let approval = try await services.store.approval(approvalID, tenant: principal.tenant),
+            approval.request.runID == record.id
+        else {
             throw GatewayError(.notFound, "no approval \"\(approvalID)\" for run \(record.id)")
         }
         guard !record.status.isFinal else {
-            throw GatewayError(.conflict, "run \(record.id) has ended (\(record.status.rawValue)); its approvals can no longer be decided")
+            throw GatewayError(
+                .conflict,
+                "run \(record.id) has ended (\(record.status.rawValue)); its approvals can no longer be decided")
         }
-        guard try await services.store.decideApproval(approvalID, tenant: principal.tenant, approved: approve, by: principal.user, comment: comment) else {
-            throw GatewayError(.conflict, "approval \(approvalID) was already decided or has expired (\(approval.status))")
+        guard
+            try await services.store.decideApproval(
+                approvalID, tenant: principal.tenant, approved: approve, by: principal.user, comment: comment)
+        else {
+            throw GatewayError(
+                .conflict, "approval \(approvalID) was already decided or has expired (\(approval.status))")
         }
         // A run that stopped to wait is queued and carried on here, from its journal.
         if try await RunLifecycle(store: services.store).queueAfterDecision(record.id) {
             _ = try? await services.runs.resume(
-                record.id, tenant: principal.tenant, reason: "waited for approval \(approvalID)", expecting: .queued, environment: services.environment)
+                record.id, tenant: principal.tenant, reason: "waited for approval \(approvalID)", expecting: .queued,
+                environment: services.environment)
         }
-        return Reply.data(Self.approvalJSON(try await services.store.approval(approvalID, tenant: principal.tenant) ?? approval))
+        return Reply.data(
+            Self.approvalJSON(try await services.store.approval(approvalID, tenant: principal.tenant) ?? approval))
     }
 }

@@ -7,28 +7,43 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let services: GatewayServices
     let limiter = RateLimiter()
 
-    func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response
+    ) async throws -> Response {
         guard request.uri.path.hasPrefix("/v1") else { return try await next(request, context) }
         if let token = services.configuration.serviceToken {
             let presented = request.headers[.authorization] ?? ""
-            guard presented.hasPrefix("Bearer "), Self.constantTimeEqual(Array(presented.dropFirst(7).utf8), Array(token.utf8)) else {
+            guard presented.hasPrefix("Bearer "),
+                Self.constantTimeEqual(Array(presented.dropFirst(7).utf8), Array(token.utf8))
+            else {
                 throw GatewayError(.unauthorized, "missing or invalid service token (Authorization: Bearer …)")
             }
         }
-        guard let tenant = request.headers[.tenantID], !tenant.isEmpty else { throw GatewayError(.unauthorized, "missing X-Tenant-ID") }
-        guard let user = request.headers[.userID], !user.isEmpty else { throw GatewayError(.unauthorized, "missing X-User-ID") }
-        let roleNames = (request.headers[.userRoles] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard let tenant = request.headers[.tenantID], !tenant.isEmpty else {
+            throw GatewayError(.unauthorized, "missing X-Tenant-ID")
+        }
+        guard let user = request.headers[.userID], !user.isEmpty else {
+            throw GatewayError(.unauthorized, "missing X-User-ID")
+        }
+        let roleNames = (request.headers[.userRoles] ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter { !$0.isEmpty }
         var roles = Set<Role>()
         for name in roleNames {
             guard let role = Role(rawValue: name) else { throw GatewayError(.forbidden, "unknown role \"\(name)\"") }
             roles.insert(role)
         }
         guard !roles.isEmpty else { throw GatewayError(.forbidden, "no role in X-User-Roles") }
-        guard services.tenants[TenantID(tenant)] != nil else { throw GatewayError(.forbidden, "unknown tenant \"\(tenant)\"") }
-        let wait = await limiter.reserve("tenant:\(tenant)", amount: 1, perMinute: services.configuration.requestsPerMinutePerTenant)
+        guard services.tenants[TenantID(tenant)] != nil else {
+            throw GatewayError(.forbidden, "unknown tenant \"\(tenant)\"")
+        }
+        let wait = await limiter.reserve(
+            "tenant:\(tenant)", amount: 1, perMinute: services.configuration.requestsPerMinutePerTenant)
         if wait > .zero {
             await limiter.adjust("tenant:\(tenant)", by: -1)
-            throw GatewayError(.rateLimited, "tenant \(tenant) is over its request limit", retryAfter: Int(wait.components.seconds) + 1)
+            throw GatewayError(
+                .rateLimited, "tenant \(tenant) is over its request limit", retryAfter: Int(wait.components.seconds) + 1
+            )
         }
         var context = context
         context.principal = Principal(tenant: TenantID(tenant), user: user, roles: roles)

@@ -26,20 +26,25 @@ struct DefinitionRoutes: Sendable {
         let principal = try context.caller()
         let (page, limit) = try request.page()
         var agents = services.visibleAgents(await services.catalog.catalog, principal)
-        if let category = request.uri.queryParameters.get("category") { agents = agents.filter { $0.category == category } }
+        if let category = request.uri.queryParameters.get("category") {
+            agents = agents.filter { $0.category == category }
+        }
         return Reply.list(agents, page: page, limit: limit, render: DefinitionJSON.agentSummary)
     }
 
     private func showAgent(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let principal = try context.caller()
         let id = try context.parameter("agent_id")
-        return Reply.data(DefinitionJSON.agent(try services.visibleAgent(id, await services.catalog.catalog, principal)))
+        return Reply.data(
+            DefinitionJSON.agent(try services.visibleAgent(id, await services.catalog.catalog, principal)))
     }
 
     private func listCrews(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let principal = try context.caller()
         let (page, limit) = try request.page()
-        return Reply.list(services.visibleCrews(await services.catalog.catalog, principal), page: page, limit: limit, render: DefinitionJSON.crewSummary)
+        return Reply.list(
+            services.visibleCrews(await services.catalog.catalog, principal), page: page, limit: limit,
+            render: DefinitionJSON.crewSummary)
     }
 
     private func showCrew(_ request: Request, _ context: GatewayContext) async throws -> Response {
@@ -55,16 +60,24 @@ struct DefinitionRoutes: Sendable {
         let registry = services.environment(principal).tools
         var items: [JSONValue] = []
         let agentID = request.uri.queryParameters.get("agent").map { String($0) }
-        let agent: AgentDefinition? = agentID.flatMap { id in services.visibleAgents(catalog, principal).first { $0.id.rawValue == id } }
+        let agent: AgentDefinition? = agentID.flatMap { id in
+            services.visibleAgents(catalog, principal).first { $0.id.rawValue == id }
+        }
         if agentID != nil, agent == nil { throw GatewayError(.notFound, "no agent \"\(agentID!)\"") }
         for spec in ToolRegistry.standardSpecs where agent == nil || agent!.tools.contains(spec.id) {
             var reason: String?
             if case .deny(let why) = await policy.decide(spec, principal: principal) { reason = why }
-            if reason == nil, let agent, case .deny(let why) = await policy.decide(spec, agent: agent, principal: principal) { reason = why }
+            if reason == nil, let agent,
+                case .deny(let why) = await policy.decide(spec, agent: agent, principal: principal)
+            {
+                reason = why
+            }
             if reason == nil, registry.tool(spec.id) == nil { reason = "\(spec.id) is not available in this service" }
             items.append([
-                "id": .string(spec.id.rawValue), "description": .string(spec.description), "access": .string(spec.access.rawValue),
-                "requires_approval": .bool(spec.requiresApproval), "available": .bool(reason == nil), "reason": reason.map(JSONValue.string) ?? .null,
+                "id": .string(spec.id.rawValue), "description": .string(spec.description),
+                "access": .string(spec.access.rawValue),
+                "requires_approval": .bool(spec.requiresApproval), "available": .bool(reason == nil),
+                "reason": reason.map(JSONValue.string) ?? .null,
             ])
         }
         return Reply.list(items, page: 1, limit: max(1, items.count), total: items.count)
@@ -75,27 +88,49 @@ struct DefinitionRoutes: Sendable {
         let principal = try context.caller(atLeast: .platformAdmin)
         let id = try context.parameter("agent_id")
         let bytes = try await request.bytes(context: context)
-        guard Self.isSafeFolder(id) else { throw GatewayError(.validation, "invalid agent id \"\(id)\"", details: [["field": "agent_id", "message": "lowercase letters, digits and hyphens"]]) }
-        guard let category = (try? JSONParser.value(bytes))?["category"]?.stringValue, Self.isSafeFolder(category) else {
-            throw GatewayError(.validation, "the body must be an agent definition with a category", details: [["field": "category", "message": "required"]])
+        guard Self.isSafeFolder(id) else {
+            throw GatewayError(
+                .validation, "invalid agent id \"\(id)\"",
+                details: [["field": "agent_id", "message": "lowercase letters, digits and hyphens"]])
+        }
+        guard let category = (try? JSONParser.value(bytes))?["category"]?.stringValue, Self.isSafeFolder(category)
+        else {
+            throw GatewayError(
+                .validation, "the body must be an agent definition with a category",
+                details: [["field": "category", "message": "required"]])
         }
         // One update at a time: write, reload and rollback must not interleave.
-        return try await services.configUpdates.run { try await replaceAgent(id: id, category: category, bytes: bytes, principal: principal) }
+        return try await services.configUpdates.run {
+            try await replaceAgent(id: id, category: category, bytes: bytes, principal: principal)
+        }
     }
 
-    private func replaceAgent(id: String, category: String, bytes: [UInt8], principal: Principal) async throws -> Response {
+    private func replaceAgent(
+        id: String, category: String, bytes: [UInt8], principal: Principal
+    ) async throws -> Response {
         let holder = services.catalog
         let current = await holder.catalog
         if let existing = current.agent(AgentID(id)), existing.category != category {
-            throw GatewayError(.validation, "agent \(id) is in category \(existing.category); the category cannot change here", details: [["field": "category", "message": .string("must stay \(existing.category)")]])
+            throw GatewayError(
+                .validation, "agent \(id) is in category \(existing.category); the category cannot change here",
+                details: [["field": "category", "message": .string("must stay \(existing.category)")]])
         }
         let loader = holder.catalogLoader
-        let source = DefinitionSource(displayPath: "agents/\(category)/\(id).json", stem: id, kind: .agent(category: category), bytes: bytes)
-        let checked = CatalogValidator(knownTools: loader.knownTools, knowledgeCollections: loader.knowledgeCollections()).validate([source])
+        let source = DefinitionSource(
+            displayPath: "agents/\(category)/\(id).json", stem: id, kind: .agent(category: category), bytes: bytes)
+        let checked = CatalogValidator(
+            knownTools: loader.knownTools, knowledgeCollections: loader.knowledgeCollections()
+        ).validate([source])
         guard checked.isValid else {
-            throw GatewayError(.validation, "the definition has \(checked.errorCount) error(s)", details: .array(checked.diagnostics.filter { $0.severity == .error }.map {
-                ["field": .string($0.pointer), "message": .string($0.message), "line": .int($0.line), "column": .int($0.column)]
-            }))
+            throw GatewayError(
+                .validation, "the definition has \(checked.errorCount) error(s)",
+                details: .array(
+                    checked.diagnostics.filter { $0.severity == .error }.map {
+                        [
+                            "field": .string($0.pointer), "message": .string($0.message), "line": .int($0.line),
+                            "column": .int($0.column),
+                        ]
+                    }))
         }
         let file = holder.agentsDirectory.appendingPathComponent(category).appendingPathComponent("\(id).json")
         let previous = try? String(contentsOf: file, encoding: .utf8)
@@ -105,36 +140,59 @@ struct DefinitionRoutes: Sendable {
         do {
             reloaded = try await holder.reload()
         } catch {
-            if let previous { try? Data(previous.utf8).write(to: file, options: .atomic) } else { try? FileManager.default.removeItem(at: file) }
+            if let previous {
+                try? Data(previous.utf8).write(to: file, options: .atomic)
+            } else {
+                try? FileManager.default.removeItem(at: file)
+            }
             _ = try? await holder.reload()
             throw error
         }
-        let problems = reloaded.diagnostics.filter { $0.severity == .error && $0.file.hasSuffix("/\(category)/\(id).json") }
+        let problems = reloaded.diagnostics.filter {
+            $0.severity == .error && $0.file.hasSuffix("/\(category)/\(id).json")
+        }
         if !problems.isEmpty {
             // The file is fine alone but clashes with the rest of the catalog: put the old one back.
-            if let previous { try Data(previous.utf8).write(to: file, options: .atomic) } else { try? FileManager.default.removeItem(at: file) }
+            if let previous {
+                try Data(previous.utf8).write(to: file, options: .atomic)
+            } else {
+                try? FileManager.default.removeItem(at: file)
+            }
             try await holder.reload()
-            throw GatewayError(.validation, "the definition conflicts with the catalog", details: .array(problems.map { ["field": .string($0.pointer), "message": .string($0.message)] }))
+            throw GatewayError(
+                .validation, "the definition conflicts with the catalog",
+                details: .array(problems.map { ["field": .string($0.pointer), "message": .string($0.message)] }))
         }
         let store = services.store
         if let previous, try await store.agentVersions(AgentID(id)).isEmpty {
             _ = try await store.appendAgentVersion(AgentID(id), content: previous, user: "file")
         }
-        let version = try await store.appendAgentVersion(AgentID(id), content: String(decoding: bytes, as: UTF8.self), user: principal.user)
-        try await store.appendAudit(AuditEntry(
-            time: Date(), tenant: principal.tenant, user: principal.user, roles: principal.roles.map(\.rawValue).sorted(), runID: "config",
-            agent: id, tool: "config.agent_update", outcome: "allowed", durationMS: nil, arguments: #"{"version": \#(version)}"#,
-            detail: previous.map { "previous version: \($0)" } ?? "new agent"))
-        guard let saved = reloaded.agent(AgentID(id)) else { throw GatewayError(.internalError, "the agent did not load") }
+        let version = try await store.appendAgentVersion(
+            AgentID(id), content: String(decoding: bytes, as: UTF8.self), user: principal.user)
+        try await store.appendAudit(
+            AuditEntry(
+                time: Date(), tenant: principal.tenant, user: principal.user,
+                roles: principal.roles.map(\.rawValue).sorted(), runID: "config",
+                agent: id, tool: "config.agent_update", outcome: "allowed", durationMS: nil,
+                arguments: #"{"version": \#(version)}"#,
+                detail: previous.map { "previous version: \($0)" } ?? "new agent"))
+        guard let saved = reloaded.agent(AgentID(id)) else {
+            throw GatewayError(.internalError, "the agent did not load")
+        }
         return Reply.data(["version": .int(version), "agent": DefinitionJSON.agent(saved)])
     }
 
     private func versions(_ request: Request, _ context: GatewayContext) async throws -> Response {
         _ = try context.caller(atLeast: .platformAdmin)
         let id = try context.parameter("agent_id")
-        guard await services.catalog.catalog.agent(AgentID(id)) != nil else { throw GatewayError(.notFound, "no agent \"\(id)\"") }
+        guard await services.catalog.catalog.agent(AgentID(id)) != nil else {
+            throw GatewayError(.notFound, "no agent \"\(id)\"")
+        }
         let items = try await services.store.agentVersions(AgentID(id)).map { version -> JSONValue in
-            ["version": .int(version.version), "time": .string(version.time.formatted(.iso8601)), "user": .string(version.user), "content": .string(version.content)]
+            [
+                "version": .int(version.version), "time": .string(version.time.formatted(.iso8601)),
+                "user": .string(version.user), "content": .string(version.content),
+            ]
         }
         return Reply.list(items, page: 1, limit: max(1, items.count), total: items.count)
     }
@@ -142,6 +200,7 @@ struct DefinitionRoutes: Sendable {
     /// Whether `text` can name an agent file or its category folder: lowercase letters, digits and hyphens, at most
     /// 64 characters, and not one of the catalog's own folders.
     static func isSafeFolder(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 64 && text.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" } && text != "crews" && text != "schema"
+        !text.isEmpty && text.count <= 64 && text.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" }
+            && text != "crews" && text != "schema"
     }
 }

@@ -5,9 +5,13 @@ import Hummingbird
 struct EnvelopeMiddleware: RouterMiddleware {
     let metrics: GatewayMetrics
 
-    func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response
+    ) async throws -> Response {
         var context = context
-        let requestID = request.headers[.requestID].flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 } ?? UUID().uuidString.lowercased()
+        let requestID =
+            request.headers[.requestID].flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 }
+            ?? UUID().uuidString.lowercased()
         context.requestID = requestID
         var response: Response
         do {
@@ -15,15 +19,17 @@ struct EnvelopeMiddleware: RouterMiddleware {
         } catch let error as GatewayError {
             response = Reply.error(error)
         } catch let error as HTTPError {
-            let code: GatewayError.Code = switch error.status.code {
-            case 404: .notFound
-            case 413: .payloadTooLarge
-            case 400, 422: .validation
-            case 401: .unauthorized
-            case 403: .forbidden
-            default: .internalError
-            }
-            let message = code == .notFound ? "no route \(request.method) \(request.uri.path)" : (error.body ?? "\(error.status)")
+            let code: GatewayError.Code =
+                switch error.status.code {
+                case 404: .notFound
+                case 413: .payloadTooLarge
+                case 400, 422: .validation
+                case 401: .unauthorized
+                case 403: .forbidden
+                default: .internalError
+                }
+            let message =
+                code == .notFound ? "no route \(request.method) \(request.uri.path)" : (error.body ?? "\(error.status)")
             response = Reply.error(GatewayError(code, message))
         } catch {
             response = Reply.error(GatewayError(.internalError, "internal error (request \(requestID))"))

@@ -25,12 +25,14 @@ public enum Gateway {
     /// The application: the router, and `onRunning` called with the bound port. Runs a previous process left
     /// unfinished (a crash, or a shutdown that interrupted them) are carried on from their journals.
     public static func application(
-        _ services: GatewayServices, host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        _ services: GatewayServices, host: String, port: Int,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         // Runs a previous process left unfinished are carried on from their journals.
         _ = try await services.runs.resumeUnfinished(environment: services.environment)
         return Application(
-            router: router(services), configuration: .init(address: .hostname(host, port: port), serverName: "agentruntime", backlog: 4096),
+            router: router(services),
+            configuration: .init(address: .hostname(host, port: port), serverName: "agentruntime", backlog: 4096),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })
     }
 
@@ -38,21 +40,27 @@ public enum Gateway {
     /// `triggerGracefulShutdown()`) the drain goes first: new runs are refused (503), running ones get the grace
     /// period, the rest are cancelled and recorded as interrupted, so requests waiting on them answer; then the server stops.
     public static func serviceGroup(
-        _ services: GatewayServices, host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        _ services: GatewayServices, host: String, port: Int,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> ServiceGroup {
         let app = try await application(services, host: host, port: port, onRunning: onRunning)
         let drain = RunDrainService(
-            runs: services.runs, grace: services.configuration.shutdownGracePeriod, resumeInterval: services.configuration.resumeInterval,
+            runs: services.runs, grace: services.configuration.shutdownGracePeriod,
+            resumeInterval: services.configuration.resumeInterval,
             environment: services.environment)
         // Services shut down in reverse order: the drain before the server.
-        return ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: drain, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger))
+        return ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: app), .init(service: drain, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger))
     }
 
     /// Serves until SIGTERM or SIGINT (graceful shutdown: runs drain, then the server stops).
     public static func run(
-        _ services: GatewayServices, host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        _ services: GatewayServices, host: String, port: Int,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         try await serviceGroup(services, host: host, port: port, onRunning: onRunning).run()
     }

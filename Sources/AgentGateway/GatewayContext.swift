@@ -36,7 +36,9 @@ public struct GatewayContext: RequestContext {
 
     /// The path parameter `name` of the matched route (`{name}` in its template); 400 when empty.
     func parameter(_ name: String) throws -> String {
-        guard let value = parameters.get(name), !value.isEmpty else { throw GatewayError(.validation, "missing \(name)") }
+        guard let value = parameters.get(name), !value.isEmpty else {
+            throw GatewayError(.validation, "missing \(name)")
+        }
         return value
     }
 }

@@ -69,11 +69,14 @@ enum Reply {
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: value.serialized())))
+        return Response(
+            status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: value.serialized())))
     }
 
     /// `{"data": …}`.
-    static func data(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response { json(["data": value], status: status) }
+    static func data(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        json(["data": value], status: status)
+    }
 
     /// `{"data": [...], "meta": {"page", "limit", "total"}}`.
     static func list(_ items: [JSONValue], page: Int, limit: Int, total: Int) -> Response {

@@ -38,7 +38,8 @@ public actor GatewayMetrics: EventSink {
             tokens[labels + ",kind=\"input\"", default: 0] += usage.inputTokens
             tokens[labels + ",kind=\"output\"", default: 0] += usage.outputTokens
             cost[labels, default: 0] += costUSD ?? 0
-        case .toolFinished(_, _, let outcome, _, _): tools["outcome=\"\(outcome == .success ? "allowed" : outcome.rawValue)\"", default: 0] += 1
+        case .toolFinished(_, _, let outcome, _, _):
+            tools["outcome=\"\(outcome == .success ? "allowed" : outcome.rawValue)\"", default: 0] += 1
         case .toolDenied: tools["outcome=\"denied\"", default: 0] += 1
         default: break
         }
@@ -63,20 +64,35 @@ public actor GatewayMetrics: EventSink {
         var lines: [String] = []
         func family(_ name: String, _ type: String, _ help: String, _ values: [String: Int]) {
             lines += ["# HELP \(name) \(help)", "# TYPE \(name) \(type)"]
-            for (labels, value) in values.sorted(by: { $0.key < $1.key }) { lines.append("\(name){\(labels)} \(value)") }
+            for (labels, value) in values.sorted(by: { $0.key < $1.key }) {
+                lines.append("\(name){\(labels)} \(value)")
+            }
         }
         family("agentruntime_runs_total", "counter", "Runs finished, by crew and status.", runs)
-        lines += ["# HELP agentruntime_run_duration_seconds Run wall time.", "# TYPE agentruntime_run_duration_seconds histogram"]
-        for bucket in Self.buckets { lines.append("agentruntime_run_duration_seconds_bucket{le=\"\(bucket)\"} \(durationBuckets[bucket] ?? 0)") }
+        lines += [
+            "# HELP agentruntime_run_duration_seconds Run wall time.",
+            "# TYPE agentruntime_run_duration_seconds histogram",
+        ]
+        for bucket in Self.buckets {
+            lines.append("agentruntime_run_duration_seconds_bucket{le=\"\(bucket)\"} \(durationBuckets[bucket] ?? 0)")
+        }
         lines.append("agentruntime_run_duration_seconds_bucket{le=\"+Inf\"} \(durationCount)")
         lines.append("agentruntime_run_duration_seconds_sum \(durationSum)")
         lines.append("agentruntime_run_duration_seconds_count \(durationCount)")
         family("agentruntime_llm_calls_total", "counter", "Model calls, by provider and model.", llmCalls)
         family("agentruntime_llm_tokens_total", "counter", "Tokens, by provider, model and kind.", tokens)
-        lines += ["# HELP agentruntime_llm_cost_usd_total Cost in USD, by provider and model.", "# TYPE agentruntime_llm_cost_usd_total counter"]
-        for (labels, value) in cost.sorted(by: { $0.key < $1.key }) { lines.append("agentruntime_llm_cost_usd_total{\(labels)} \(value)") }
+        lines += [
+            "# HELP agentruntime_llm_cost_usd_total Cost in USD, by provider and model.",
+            "# TYPE agentruntime_llm_cost_usd_total counter",
+        ]
+        for (labels, value) in cost.sorted(by: { $0.key < $1.key }) {
+            lines.append("agentruntime_llm_cost_usd_total{\(labels)} \(value)")
+        }
         family("agentruntime_tool_calls_total", "counter", "Tool calls, by outcome.", tools)
-        lines += ["# HELP agentruntime_runs_in_flight Runs running now.", "# TYPE agentruntime_runs_in_flight gauge", "agentruntime_runs_in_flight \(inFlight)"]
+        lines += [
+            "# HELP agentruntime_runs_in_flight Runs running now.", "# TYPE agentruntime_runs_in_flight gauge",
+            "agentruntime_runs_in_flight \(inFlight)",
+        ]
         family("agentruntime_http_requests_total", "counter", "HTTP requests, by route and status.", requests)
         return lines.joined(separator: "\n") + "\n"
     }

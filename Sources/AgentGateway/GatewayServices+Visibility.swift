@@ -11,7 +11,9 @@ extension GatewayServices {
 
     /// The visible agent `id`, or 404.
     func visibleAgent(_ id: String, _ catalog: Catalog, _ principal: Principal) throws -> AgentDefinition {
-        guard let agent = visibleAgents(catalog, principal).first(where: { $0.id.rawValue == id }) else { throw GatewayError(.notFound, "no agent \"\(id)\"") }
+        guard let agent = visibleAgents(catalog, principal).first(where: { $0.id.rawValue == id }) else {
+            throw GatewayError(.notFound, "no agent \"\(id)\"")
+        }
         return agent
     }
 
@@ -36,7 +38,9 @@ extension GatewayServices {
     func ownRun(_ context: GatewayContext) async throws -> RunRecord {
         let principal = try context.caller()
         let id = try context.parameter("run_id")
-        guard let record = try await store.run(RunID(id), tenant: principal.tenant) else { throw GatewayError(.notFound, "no run \"\(id)\"") }
+        guard let record = try await store.run(RunID(id), tenant: principal.tenant) else {
+            throw GatewayError(.notFound, "no run \"\(id)\"")
+        }
         return record
     }
 

@@ -23,7 +23,8 @@ public struct GatewayConfiguration: Sendable {
     /// Creates a configuration.
     public init(
         serviceToken: String?, requestsPerMinutePerTenant: Int = 600, concurrentRunsPerTenant: Int = 50,
-        heartbeatInterval: Duration = .seconds(15), eventPollInterval: Duration = .milliseconds(100), shutdownGracePeriod: Duration = .seconds(30)
+        heartbeatInterval: Duration = .seconds(15), eventPollInterval: Duration = .milliseconds(100),
+        shutdownGracePeriod: Duration = .seconds(30)
     ) {
         self.serviceToken = serviceToken
         self.requestsPerMinutePerTenant = requestsPerMinutePerTenant
@@ -85,7 +86,8 @@ public struct GatewayServices: Sendable {
     /// Creates the services.
     public init(
         configuration: GatewayConfiguration, catalog: CatalogHolder, tenants: [TenantID: TenantDefinition],
-        environment: @escaping @Sendable (Principal) -> EngineEnvironment, store: any PlatformStore, secrets: (any SecretStore)?,
+        environment: @escaping @Sendable (Principal) -> EngineEnvironment, store: any PlatformStore,
+        secrets: (any SecretStore)?,
         providersReady: @escaping @Sendable (Catalog) async -> (Bool, String) = { _ in (true, "configured") }
     ) {
         self.configuration = configuration
@@ -96,7 +98,8 @@ public struct GatewayServices: Sendable {
         self.secrets = secrets
         self.providersReady = providersReady
         self.metrics = GatewayMetrics()
-        self.runs = RunManager(store: store, metrics: metrics, concurrentRunsPerTenant: configuration.concurrentRunsPerTenant)
+        self.runs = RunManager(
+            store: store, metrics: metrics, concurrentRunsPerTenant: configuration.concurrentRunsPerTenant)
     }
 }
 

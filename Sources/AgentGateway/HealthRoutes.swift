@@ -20,7 +20,11 @@ struct HealthRoutes: Sendable {
     private func ready(_ request: Request, _ context: GatewayContext) async throws -> Response {
         var checks: [(String, Bool, String)] = []
         let catalog = await services.catalog.catalog
-        checks.append(("catalog", !catalog.agents.isEmpty, "\(catalog.agents.count) agents, \(catalog.crews.count) crews, \(catalog.errorCount) errors"))
+        checks.append(
+            (
+                "catalog", !catalog.agents.isEmpty,
+                "\(catalog.agents.count) agents, \(catalog.crews.count) crews, \(catalog.errorCount) errors"
+            ))
         do {
             _ = try await services.store.count(tenant: nil, status: nil, crew: nil)
             checks.append(("store", true, "writable"))
@@ -38,7 +42,15 @@ struct HealthRoutes: Sendable {
         let (providersOK, providersDetail) = await services.providersReady(catalog)
         checks.append(("providers", providersOK, providersDetail))
         let ok = checks.allSatisfy(\.1)
-        let body: JSONValue = ["status": .string(ok ? "ready" : "not_ready"), "checks": .object(JSONObject(checks.map { (key: $0.0, value: ["ok": .bool($0.1), "detail": .string($0.2)]) }))]
-        return ok ? Reply.data(body) : Reply.json(["error": ["code": "UNAVAILABLE", "message": "not ready", "details": body]], status: .serviceUnavailable)
+        let body: JSONValue = [
+            "status": .string(ok ? "ready" : "not_ready"),
+            "checks": .object(
+                JSONObject(checks.map { (key: $0.0, value: ["ok": .bool($0.1), "detail": .string($0.2)]) })),
+        ]
+        return ok
+            ? Reply.data(body)
+            : Reply.json(
+                ["error": ["code": "UNAVAILABLE", "message": "not ready", "details": body]], status: .serviceUnavailable
+            )
     }
 }

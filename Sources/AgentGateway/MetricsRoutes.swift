@@ -12,6 +12,8 @@ struct MetricsRoutes: Sendable {
     }
 
     private func text(_ request: Request, _ context: GatewayContext) async throws -> Response {
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.text())))
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.text())))
     }
 }

@@ -21,7 +21,9 @@ extension Request {
         do {
             return try JSONParser.value(bytes)
         } catch {
-            throw GatewayError(.validation, "the body is not valid JSON: \(error)", details: [["field": "", "message": .string(error.description)]])
+            throw GatewayError(
+                .validation, "the body is not valid JSON: \(error)",
+                details: [["field": "", "message": .string(error.description)]])
         }
     }
 
@@ -31,7 +33,9 @@ extension Request {
         let page = Int(uri.queryParameters.get("page") ?? "1") ?? 0
         let limit = Int(uri.queryParameters.get("limit") ?? "20") ?? 0
         guard (1...1_000_000).contains(page), (1...200).contains(limit) else {
-            throw GatewayError(.validation, "page must be 1–1000000 and limit 1–200", details: [["field": "page", "message": "1–1000000"], ["field": "limit", "message": "1–200"]])
+            throw GatewayError(
+                .validation, "page must be 1–1000000 and limit 1–200",
+                details: [["field": "page", "message": "1–1000000"], ["field": "limit", "message": "1–200"]])
         }
         return (page, limit)
     }

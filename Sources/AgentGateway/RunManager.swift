@@ -48,11 +48,15 @@ public actor RunManager {
         // The slot is taken before the first suspension, so concurrent starts cannot all pass the check.
         let running = active.values.count { $0.tenant == principal.tenant } + starting[principal.tenant, default: 0]
         guard running < concurrentRunsPerTenant else {
-            throw GatewayError(.rateLimited, "tenant \(principal.tenant) already has \(running) runs in flight (limit \(concurrentRunsPerTenant))", retryAfter: 5)
+            throw GatewayError(
+                .rateLimited,
+                "tenant \(principal.tenant) already has \(running) runs in flight (limit \(concurrentRunsPerTenant))",
+                retryAfter: 5)
         }
         starting[principal.tenant, default: 0] += 1
         defer { starting[principal.tenant, default: 1] -= 1 }
-        let (record, definition) = try await lifecycle.submit(crew, inputs: inputs, principal: principal, agents: agents, runID: runID)
+        let (record, definition) = try await lifecycle.submit(
+            crew, inputs: inputs, principal: principal, agents: agents, runID: runID)
         guard accepting else {
             // A drain began while this run was being stored: it never starts (the next process carries it on).
             var interrupted = record
@@ -67,13 +71,18 @@ public actor RunManager {
     /// Carries on a run that did not finish (left running by a crash, or interrupted by a shutdown) from its
     /// journal, as a new attempt; nil when there is nothing to carry on.
     func resume(
-        _ runID: RunID, tenant: TenantID?, reason: String, expecting: RunStatus? = nil, environment: (Principal) -> EngineEnvironment
+        _ runID: RunID, tenant: TenantID?, reason: String, expecting: RunStatus? = nil,
+        environment: (Principal) -> EngineEnvironment
     ) async throws -> Task<Result<RunResult, EngineError>, Never>? {
         guard accepting, active[runID] == nil, !resuming.contains(runID) else { return nil }
         resuming.insert(runID)
         defer { resuming.remove(runID) }
-        guard let prepared = try await lifecycle.prepareResume(runID, tenant: tenant, reason: reason, expecting: expecting) else { return nil }
-        return launch(prepared.record, definition: prepared.definition, environment: environment(prepared.definition.principal))
+        guard
+            let prepared = try await lifecycle.prepareResume(
+                runID, tenant: tenant, reason: reason, expecting: expecting)
+        else { return nil }
+        return launch(
+            prepared.record, definition: prepared.definition, environment: environment(prepared.definition.principal))
     }
 
     /// Carries on every run a previous process left unfinished; returns how many. Runs stored before runs kept
@@ -92,8 +101,12 @@ public actor RunManager {
         }
         var resumed = 0
         for record in unfinished where active[record.id] == nil {
-            let reason = record.status == .interrupted ? "interrupted by a shutdown" : "the process stopped before the run finished"
-            if try await resume(record.id, tenant: nil, reason: reason, expecting: record.status, environment: environment) != nil {
+            let reason =
+                record.status == .interrupted
+                ? "interrupted by a shutdown" : "the process stopped before the run finished"
+            if try await resume(
+                record.id, tenant: nil, reason: reason, expecting: record.status, environment: environment) != nil
+            {
                 resumed += 1
             } else if record.status == .running, try await store.definition(of: record.id) == nil {
                 // Stored before runs kept their definitions: it cannot be carried on.
@@ -108,38 +121,58 @@ public actor RunManager {
     func resumeDue(environment: (Principal) -> EngineEnvironment) async throws -> Int {
         guard accepting else { return 0 }
         let lifecycle = self.lifecycle
-        for approval in try await store.approvals(tenant: nil, runID: nil, status: "pending") where approval.expiresAt <= Date() {
-            if try await store.expireApproval(approval.request.id) { _ = try await lifecycle.queueAfterDecision(approval.request.runID) }
+        for approval in try await store.approvals(tenant: nil, runID: nil, status: "pending")
+        where approval.expiresAt <= Date() {
+            if try await store.expireApproval(approval.request.id) {
+                _ = try await lifecycle.queueAfterDecision(approval.request.runID)
+            }
         }
         // Waiting runs whose approval was decided but that were not queued (a decision racing the run's stop).
-        for record in try await store.runs(tenant: nil, status: .awaitingApproval, crew: nil, limit: 200, offset: 0) where active[record.id] == nil {
-            if let waiting = try await store.definition(of: record.id)?.waitingFor, let approval = try await store.approval(waiting, tenant: nil),
-               approval.status != "pending" {
+        for record in try await store.runs(tenant: nil, status: .awaitingApproval, crew: nil, limit: 200, offset: 0)
+        where active[record.id] == nil {
+            if let waiting = try await store.definition(of: record.id)?.waitingFor,
+                let approval = try await store.approval(waiting, tenant: nil),
+                approval.status != "pending"
+            {
                 _ = try await lifecycle.queueAfterDecision(record.id)
             }
         }
         var resumed = 0
-        for record in try await store.runs(tenant: nil, status: .queued, crew: nil, limit: 200, offset: 0) where active[record.id] == nil {
-            if try await resume(record.id, tenant: nil, reason: "waited for an approval", expecting: .queued, environment: environment) != nil { resumed += 1 }
+        for record in try await store.runs(tenant: nil, status: .queued, crew: nil, limit: 200, offset: 0)
+        where active[record.id] == nil {
+            if try await resume(
+                record.id, tenant: nil, reason: "waited for an approval", expecting: .queued, environment: environment)
+                != nil
+            {
+                resumed += 1
+            }
         }
         return resumed
     }
 
-    private func launch(_ record: RunRecord, definition: RunDefinition, environment: EngineEnvironment) -> Task<Result<RunResult, EngineError>, Never> {
+    private func launch(
+        _ record: RunRecord, definition: RunDefinition, environment: EngineEnvironment
+    ) -> Task<Result<RunResult, EngineError>, Never> {
         let lifecycle = self.lifecycle
         let metrics = self.metrics
         let broadcast = RunBroadcast()
-        let sinks: [any EventSink] = [AuditEventSink(store: store, principal: definition.principal), metrics, broadcast]
+        let sinks: [any EventSink] = [
+            AuditEventSink(store: store, principal: definition.principal), metrics, broadcast,
+        ]
         let runID = record.id
         let crew = record.crew
         let task = Task<Result<RunResult, EngineError>, Never> {
             let started = ContinuousClock.now
-            let outcome = await lifecycle.execute(record, definition: definition, environment: environment, sinks: sinks)
+            let outcome = await lifecycle.execute(
+                record, definition: definition, environment: environment, sinks: sinks)
             broadcast.finish()
             switch outcome {
-            case .success(let result): await metrics.runFinished(crew: crew, status: result.status, seconds: result.duration.seconds)
+            case .success(let result):
+                await metrics.runFinished(crew: crew, status: result.status, seconds: result.duration.seconds)
             case .failure(let error):
-                await metrics.runFinished(crew: crew, status: error == .cancelled ? .cancelled : .failed, seconds: (ContinuousClock.now - started).seconds)
+                await metrics.runFinished(
+                    crew: crew, status: error == .cancelled ? .cancelled : .failed,
+                    seconds: (ContinuousClock.now - started).seconds)
             }
             await self.finished(runID)
             return outcome

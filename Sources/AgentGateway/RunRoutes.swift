@@ -33,14 +33,20 @@ struct RunRoutes: Sendable {
         let wait = body["wait"] == true
         let runID = RunID(UUID().uuidString.lowercased())
         guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
-            return try await launch(crew, inputs: inputs, principal: principal, catalog: catalog, runID: runID, wait: wait)
+            return try await launch(
+                crew, inputs: inputs, principal: principal, catalog: catalog, runID: runID, wait: wait)
         }
-        guard key.count <= 200 else { throw GatewayError(.validation, "Idempotency-Key is longer than 200 characters", details: [["field": "Idempotency-Key", "message": "at most 200 characters"]]) }
+        guard key.count <= 200 else {
+            throw GatewayError(
+                .validation, "Idempotency-Key is longer than 200 characters",
+                details: [["field": "Idempotency-Key", "message": "at most 200 characters"]])
+        }
         if let existing = try await services.store.claimIdempotencyKey(key, tenant: principal.tenant, runID: runID) {
             return try await replay(existing, wait: wait, tenant: principal.tenant)
         }
         do {
-            return try await launch(crew, inputs: inputs, principal: principal, catalog: catalog, runID: runID, wait: wait)
+            return try await launch(
+                crew, inputs: inputs, principal: principal, catalog: catalog, runID: runID, wait: wait)
         } catch {
             // The run never started: a retry with the same key may start it.
             if try await services.store.run(runID, tenant: principal.tenant) == nil {
@@ -60,30 +66,48 @@ struct RunRoutes: Sendable {
             record = try await store.run(id, tenant: tenant)
             if record == nil, try await !store.isIdempotencyKeyClaimed(for: id) { break }
         }
-        guard let record else { throw GatewayError(.conflict, "the request with this Idempotency-Key did not start a run; retry") }
-        guard wait else { return Reply.data(["run_id": .string(id.rawValue), "status": .string(record.status.rawValue)], status: .accepted) }
+        guard let record else {
+            throw GatewayError(.conflict, "the request with this Idempotency-Key did not start a run; retry")
+        }
+        guard wait else {
+            return Reply.data(
+                ["run_id": .string(id.rawValue), "status": .string(record.status.rawValue)], status: .accepted)
+        }
         guard case .object(var object) = RunJSON.record(record) else { return Reply.data(RunJSON.record(record)) }
         object["tasks"] = .array(try await store.tasks(of: id).map(RunJSON.task))
         return Reply.data(.object(object))
     }
 
-    private func launch(_ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal, catalog: Catalog, runID: RunID, wait: Bool) async throws -> Response {
+    private func launch(
+        _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal, catalog: Catalog, runID: RunID,
+        wait: Bool
+    ) async throws -> Response {
         do { _ = try CrewRunner.resolveInputs(crew, inputs) } catch let error as EngineError {
             let details: JSONValue
             switch error {
-            case .missingInputs(let names): details = .array(names.map { ["field": .string("inputs.\($0)"), "message": "required input is missing"] })
-            case .unknownInputs(let names): details = .array(names.map { ["field": .string("inputs.\($0)"), "message": "the crew does not declare this input"] })
+            case .missingInputs(let names):
+                details = .array(
+                    names.map { ["field": .string("inputs.\($0)"), "message": "required input is missing"] })
+            case .unknownInputs(let names):
+                details = .array(
+                    names.map { ["field": .string("inputs.\($0)"), "message": "the crew does not declare this input"] })
             default: details = []
             }
             throw GatewayError(.validation, error.description, details: details)
         }
         let task = try await services.runs.start(
-            crew, inputs: inputs, principal: principal, environment: services.environment(principal), agents: { catalog.agent($0) }, runID: runID)
-        guard wait else { return Reply.data(["run_id": .string(runID.rawValue), "status": "running"], status: .accepted) }
+            crew, inputs: inputs, principal: principal, environment: services.environment(principal),
+            agents: { catalog.agent($0) }, runID: runID)
+        guard wait else {
+            return Reply.data(["run_id": .string(runID.rawValue), "status": "running"], status: .accepted)
+        }
         switch await task.value {
         case .success(let result): return Reply.data(RunJSON.result(result))
         case .failure(.cancelled): throw GatewayError(.conflict, "run \(runID) was cancelled")
-        case .failure(let error): throw GatewayError(.validation, "run \(runID) could not be carried out: \(error.description)", details: [["field": "", "message": .string(error.code)]])
+        case .failure(let error):
+            throw GatewayError(
+                .validation, "run \(runID) could not be carried out: \(error.description)",
+                details: [["field": "", "message": .string(error.code)]])
         }
     }
 
@@ -93,12 +117,17 @@ struct RunRoutes: Sendable {
         let id = try context.parameter("agent_id")
         let agent = try services.visibleAgent(id, catalog, principal)
         let body = try await request.json(context: context)
-        guard let prompt = body["prompt"]?.stringValue, !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw GatewayError(.validation, "\"prompt\" is required", details: [["field": "prompt", "message": "required non-empty string"]])
+        guard let prompt = body["prompt"]?.stringValue, !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        else {
+            throw GatewayError(
+                .validation, "\"prompt\" is required",
+                details: [["field": "prompt", "message": "required non-empty string"]])
         }
         let inputs = try inputsObject(body["inputs"])
         let crew = CrewRunner.invocation(of: agent, prompt: prompt, inputs: inputs)
-        return try await launch(crew, inputs: inputs, principal: principal, catalog: catalog, runID: RunID(UUID().uuidString.lowercased()), wait: true)
+        return try await launch(
+            crew, inputs: inputs, principal: principal, catalog: catalog, runID: RunID(UUID().uuidString.lowercased()),
+            wait: true)
     }
 
     private func listRuns(_ request: Request, _ context: GatewayContext) async throws -> Response {
@@ -107,12 +136,20 @@ struct RunRoutes: Sendable {
         var status: RunStatus?
         if let text = request.uri.queryParameters.get("status") {
             guard let parsed = RunStatus(rawValue: String(text)) else {
-                throw GatewayError(.validation, "unknown status \"\(text)\"", details: [["field": "status", "message": .string("one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")]])
+                throw GatewayError(
+                    .validation, "unknown status \"\(text)\"",
+                    details: [
+                        [
+                            "field": "status",
+                            "message": .string("one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))"),
+                        ]
+                    ])
             }
             status = parsed
         }
         let crew = request.uri.queryParameters.get("crew").map { String($0) }
-        let runs = try await services.store.runs(tenant: principal.tenant, status: status, crew: crew, limit: limit, offset: (page - 1) * limit)
+        let runs = try await services.store.runs(
+            tenant: principal.tenant, status: status, crew: crew, limit: limit, offset: (page - 1) * limit)
         let total = try await services.store.count(tenant: principal.tenant, status: status, crew: crew)
         return Reply.list(runs.map(RunJSON.record), page: page, limit: limit, total: total)
     }
@@ -126,7 +163,9 @@ struct RunRoutes: Sendable {
 
     private func cancelRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let record = try await services.ownRun(context)
-        guard !record.status.isFinal else { throw GatewayError(.conflict, "run \(record.id) has already ended (\(record.status.rawValue))") }
+        guard !record.status.isFinal else {
+            throw GatewayError(.conflict, "run \(record.id) has already ended (\(record.status.rawValue))")
+        }
         guard await services.runs.cancel(record.id, tenant: record.tenant) else {
             throw GatewayError(.conflict, "run \(record.id) is not running in this service")
         }
@@ -140,15 +179,26 @@ struct RunRoutes: Sendable {
         if record.status == .awaitingApproval {
             throw GatewayError(.conflict, "run \(record.id) waits for an approval; deciding it carries the run on")
         }
-        guard RunLifecycle.resumable(record.status) else { throw GatewayError(.conflict, "run \(record.id) has ended (\(record.status.rawValue))") }
-        guard !(await services.runs.isActive(record.id)) else { throw GatewayError(.conflict, "run \(record.id) is running in this service") }
-        guard try await services.runs.resume(
-            record.id, tenant: record.tenant, reason: "\(record.status.rawValue); resumed through the API", expecting: record.status, environment: services.environment
-        ) != nil else {
-            throw GatewayError(.conflict, "run \(record.id) cannot be resumed (it was started before runs kept their definitions, or another process took it)")
+        guard RunLifecycle.resumable(record.status) else {
+            throw GatewayError(.conflict, "run \(record.id) has ended (\(record.status.rawValue))")
+        }
+        guard !(await services.runs.isActive(record.id)) else {
+            throw GatewayError(.conflict, "run \(record.id) is running in this service")
+        }
+        guard
+            try await services.runs.resume(
+                record.id, tenant: record.tenant, reason: "\(record.status.rawValue); resumed through the API",
+                expecting: record.status, environment: services.environment
+            ) != nil
+        else {
+            throw GatewayError(
+                .conflict,
+                "run \(record.id) cannot be resumed (it was started before runs kept their definitions, or another process took it)"
+            )
         }
         let attempts = (try await services.store.run(record.id, tenant: record.tenant))?.attempts ?? record.attempts + 1
-        return Reply.data(["run_id": .string(record.id.rawValue), "status": "running", "attempt": .int(attempts)], status: .accepted)
+        return Reply.data(
+            ["run_id": .string(record.id.rawValue), "status": "running", "attempt": .int(attempts)], status: .accepted)
     }
 
     /// The run's events as SSE. Events stored after `Last-Event-ID` (or `?after=`) come first, from the store; while
@@ -156,7 +206,9 @@ struct RunRoutes: Sendable {
     /// without an id: reconnecting resumes after the last numbered event); otherwise the store is followed.
     private func events(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let record = try await services.ownRun(context)
-        let after = Int(request.headers[.lastEventID] ?? request.uri.queryParameters.get("after").map { String($0) } ?? "0") ?? 0
+        let after =
+            Int(request.headers[.lastEventID] ?? request.uri.queryParameters.get("after").map { String($0) } ?? "0")
+            ?? 0
         let store = services.store
         let poll = services.configuration.eventPollInterval
         let heartbeat = services.configuration.heartbeatInterval
@@ -166,7 +218,9 @@ struct RunRoutes: Sendable {
             var last = after
             var lastWrite = ContinuousClock.now
             func write(_ event: StoredEvent) async throws {
-                try await writer.write(ByteBuffer(string: "id: \(event.sequence)\nevent: \(event.kind)\ndata: \(event.json.serialized())\n\n"))
+                try await writer.write(
+                    ByteBuffer(
+                        string: "id: \(event.sequence)\nevent: \(event.kind)\ndata: \(event.json.serialized())\n\n"))
                 last = event.sequence
                 lastWrite = .now
             }
@@ -182,8 +236,12 @@ struct RunRoutes: Sendable {
                         }
                     case .event(let event):
                         if case .textDelta(let text) = event.kind {
-                            let data: JSONValue = ["run_id": .string(event.runID.rawValue), "agent_path": .string(event.agentPathText), "text": .string(text)]
-                            try await writer.write(ByteBuffer(string: "event: text_delta\ndata: \(data.serialized())\n\n"))
+                            let data: JSONValue = [
+                                "run_id": .string(event.runID.rawValue), "agent_path": .string(event.agentPathText),
+                                "text": .string(text),
+                            ]
+                            try await writer.write(
+                                ByteBuffer(string: "event: text_delta\ndata: \(data.serialized())\n\n"))
                             lastWrite = .now
                         } else if event.sequence > last {
                             try await write(StoredEvent(event))
@@ -204,12 +262,16 @@ struct RunRoutes: Sendable {
             }
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        return Response(
+            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
 
     private func inputsObject(_ value: JSONValue?) throws -> [String: JSONValue] {
         guard let value, value != .null else { return [:] }
-        guard case .object(let object) = value else { throw GatewayError(.validation, "inputs must be an object", details: [["field": "inputs", "message": "must be an object"]]) }
+        guard case .object(let object) = value else {
+            throw GatewayError(
+                .validation, "inputs must be an object", details: [["field": "inputs", "message": "must be an object"]])
+        }
         var inputs: [String: JSONValue] = [:]
         for member in object { inputs[member.key] = member.value }
         return inputs

@@ -18,7 +18,10 @@ public struct ApprovalRequest: Hashable, Sendable {
     public var requestedAt: Date
 
     /// Creates a request.
-    public init(id: String, runID: RunID, principal: Principal, agent: AgentID, tool: ToolID, arguments: String, requestedAt: Date) {
+    public init(
+        id: String, runID: RunID, principal: Principal, agent: AgentID, tool: ToolID, arguments: String,
+        requestedAt: Date
+    ) {
         self.id = id
         self.runID = runID
         self.principal = principal

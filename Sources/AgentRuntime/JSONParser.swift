@@ -226,11 +226,14 @@ private struct Scanner {
 
     mutating func parseDocument() throws(ScanError) -> JSONNode {
         skipWhitespace()
-        guard index < bytes.count else { throw ScanError(message: "empty document: expected a JSON value", offset: index) }
+        guard index < bytes.count else {
+            throw ScanError(message: "empty document: expected a JSON value", offset: index)
+        }
         let root = try parseValue()
         skipWhitespace()
         if index < bytes.count {
-            throw ScanError(message: "unexpected \(describe(bytes[index])) after the end of the JSON value", offset: index)
+            throw ScanError(
+                message: "unexpected \(describe(bytes[index])) after the end of the JSON value", offset: index)
         }
         return root
     }
@@ -252,17 +255,26 @@ private struct Scanner {
     }
 
     mutating func parseValue() throws(ScanError) -> JSONNode {
-        guard index < bytes.count else { throw ScanError(message: "unexpected end of input: expected a value", offset: index) }
+        guard index < bytes.count else {
+            throw ScanError(message: "unexpected end of input: expected a value", offset: index)
+        }
         let start = index
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
         case UInt8(ascii: "\""): return JSONNode(offset: start, content: .string(try parseString()))
-        case UInt8(ascii: "t"): try expectLiteral("true"); return JSONNode(offset: start, content: .bool(true))
-        case UInt8(ascii: "f"): try expectLiteral("false"); return JSONNode(offset: start, content: .bool(false))
-        case UInt8(ascii: "n"): try expectLiteral("null"); return JSONNode(offset: start, content: .null)
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return JSONNode(offset: start, content: .bool(true))
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return JSONNode(offset: start, content: .bool(false))
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return JSONNode(offset: start, content: .null)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-        case UInt8(ascii: "'"): throw ScanError(message: "strings must use double quotes, not single quotes", offset: index)
+        case UInt8(ascii: "'"):
+            throw ScanError(message: "strings must use double quotes, not single quotes", offset: index)
         case UInt8(ascii: "/"): throw ScanError(message: "comments are not allowed in JSON", offset: index)
         default: throw ScanError(message: "unexpected \(describe(bytes[index])): expected a value", offset: index)
         }
@@ -271,7 +283,8 @@ private struct Scanner {
     mutating func expectLiteral(_ literal: String) throws(ScanError) {
         let start = index
         let expected = Array(literal.utf8)
-        guard index + expected.count <= bytes.count, bytes[index..<(index + expected.count)].elementsEqual(expected) else {
+        guard index + expected.count <= bytes.count, bytes[index..<(index + expected.count)].elementsEqual(expected)
+        else {
             throw ScanError(message: "invalid literal: expected '\(literal)'", offset: start)
         }
         index += expected.count
@@ -332,7 +345,9 @@ private struct Scanner {
             case UInt8(ascii: "\""):
                 throw ScanError(message: "missing ',' between object members", offset: index)
             default:
-                throw ScanError(message: "expected ',' or '}' after an object member, found \(describe(bytes[index]))", offset: index)
+                throw ScanError(
+                    message: "expected ',' or '}' after an object member, found \(describe(bytes[index]))",
+                    offset: index)
             }
         }
     }
@@ -368,7 +383,9 @@ private struct Scanner {
                 depth -= 1
                 return JSONNode(offset: start, content: .array(items))
             default:
-                throw ScanError(message: "expected ',' or ']' after an array element, found \(describe(bytes[index]))", offset: index)
+                throw ScanError(
+                    message: "expected ',' or ']' after an array element, found \(describe(bytes[index]))",
+                    offset: index)
             }
         }
     }
@@ -420,7 +437,8 @@ private struct Scanner {
                     let scalar = try parseUnicodeEscape()
                     buffer.append(contentsOf: Array(String(Character(scalar)).utf8))
                 default:
-                    throw ScanError(message: "invalid escape '\\\(Character(Unicode.Scalar(escape)))' in string", offset: index - 2)
+                    throw ScanError(
+                        message: "invalid escape '\\\(Character(Unicode.Scalar(escape)))' in string", offset: index - 2)
                 }
             default:
                 if byte < 0x20 { throw controlCharacterError(byte) }
@@ -460,7 +478,8 @@ private struct Scanner {
         let escapeStart = index - 2
         let high = try parseHex4()
         if (0xD800...0xDBFF).contains(high) {
-            guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
+            guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+            else {
                 throw ScanError(message: "unpaired surrogate in \\u escape", offset: escapeStart)
             }
             index += 2
@@ -484,21 +503,29 @@ private struct Scanner {
         guard isDigit(index) else { throw ScanError(message: "invalid number: expected a digit", offset: index) }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
-            if isDigit(index) { throw ScanError(message: "invalid number: leading zeros are not allowed", offset: start) }
+            if isDigit(index) {
+                throw ScanError(message: "invalid number: leading zeros are not allowed", offset: start)
+            }
         } else {
             while isDigit(index) { index += 1 }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             isInteger = false
             index += 1
-            guard isDigit(index) else { throw ScanError(message: "invalid number: expected a digit after '.'", offset: index) }
+            guard isDigit(index) else {
+                throw ScanError(message: "invalid number: expected a digit after '.'", offset: index)
+            }
             while isDigit(index) { index += 1 }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             isInteger = false
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard isDigit(index) else { throw ScanError(message: "invalid number: expected a digit in the exponent", offset: index) }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            guard isDigit(index) else {
+                throw ScanError(message: "invalid number: expected a digit in the exponent", offset: index)
+            }
             while isDigit(index) { index += 1 }
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
@@ -533,7 +560,10 @@ extension JSONDocument {
         case UInt8(ascii: "\""):
             index += 1
             while index < bytes.count {
-                if bytes[index] == UInt8(ascii: "\\") { index += 2; continue }
+                if bytes[index] == UInt8(ascii: "\\") {
+                    index += 2
+                    continue
+                }
                 if bytes[index] == UInt8(ascii: "\"") { return index + 1 }
                 index += 1
             }
@@ -544,7 +574,10 @@ extension JSONDocument {
             while index < bytes.count {
                 let byte = bytes[index]
                 if inString {
-                    if byte == UInt8(ascii: "\\") { index += 2; continue }
+                    if byte == UInt8(ascii: "\\") {
+                        index += 2
+                        continue
+                    }
                     if byte == UInt8(ascii: "\"") { inString = false }
                 } else if byte == UInt8(ascii: "\"") {
                     inString = true

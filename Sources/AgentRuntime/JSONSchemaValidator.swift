@@ -41,7 +41,8 @@ public struct JSONSchemaValidator: Sendable {
 
     private func typeMatches(_ value: JSONValue, _ type: String) -> Bool {
         switch (type, value) {
-        case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object): return true
+        case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object):
+            return true
         case ("integer", .int): return true
         case ("integer", .double(let number)): return number == number.rounded() && abs(number) < 9e15
         case ("number", .int), ("number", .double): return true
@@ -49,7 +50,9 @@ public struct JSONSchemaValidator: Sendable {
         }
     }
 
-    private func check(_ value: JSONValue, against schema: JSONValue, path: String, into violations: inout [Violation], depth: Int) {
+    private func check(
+        _ value: JSONValue, against schema: JSONValue, path: String, into violations: inout [Violation], depth: Int
+    ) {
         guard depth < 64 else { return }
         if case .bool(let allowed) = schema {
             if !allowed { violations.append(Violation(path: path, message: "no value is allowed here")) }
@@ -60,17 +63,23 @@ public struct JSONSchemaValidator: Sendable {
             check(value, against: target, path: path, into: &violations, depth: depth + 1)
         }
         if let type = schema["type"] {
-            let types: [String] = type.stringValue.map { [$0] } ?? {
-                if case .array(let items) = type { return items.compactMap(\.stringValue) }
-                return []
-            }()
+            let types: [String] =
+                type.stringValue.map { [$0] }
+                ?? {
+                    if case .array(let items) = type { return items.compactMap(\.stringValue) }
+                    return []
+                }()
             if !types.isEmpty, !types.contains(where: { typeMatches(value, $0) }) {
-                violations.append(Violation(path: path, message: "expected \(types.joined(separator: " or ")), found \(value.typeName)"))
+                violations.append(
+                    Violation(
+                        path: path, message: "expected \(types.joined(separator: " or ")), found \(value.typeName)"))
                 return
             }
         }
         if case .array(let options)? = schema["enum"], !options.contains(value) {
-            violations.append(Violation(path: path, message: "must be one of \(options.map { $0.serialized() }.joined(separator: ", "))"))
+            violations.append(
+                Violation(
+                    path: path, message: "must be one of \(options.map { $0.serialized() }.joined(separator: ", "))"))
         }
         if let constant = schema["const"], constant != value {
             violations.append(Violation(path: path, message: "must be \(constant.serialized())"))
@@ -124,7 +133,9 @@ public struct JSONSchemaValidator: Sendable {
                     violations.append(Violation(path: path, message: "missing required property \"\(name)\""))
                 }
             }
-            let properties: JSONObject? = { if case .object(let properties)? = schema["properties"] { return properties } else { return nil } }()
+            let properties: JSONObject? = {
+                if case .object(let properties)? = schema["properties"] { return properties } else { return nil }
+            }()
             for member in object {
                 let memberPath = "\(path)/\(member.key)"
                 if let propertySchema = properties?[member.key] {
@@ -149,7 +160,9 @@ public struct JSONSchemaValidator: Sendable {
                 check(value, against: sub, path: path, into: &nested, depth: depth + 1)
                 return nested.isEmpty
             }
-            if !matches { violations.append(Violation(path: path, message: "does not match any of the allowed shapes")) }
+            if !matches {
+                violations.append(Violation(path: path, message: "does not match any of the allowed shapes"))
+            }
         }
         if case .array(let one)? = schema["oneOf"] {
             let count = one.count { sub in
@@ -157,12 +170,17 @@ public struct JSONSchemaValidator: Sendable {
                 check(value, against: sub, path: path, into: &nested, depth: depth + 1)
                 return nested.isEmpty
             }
-            if count != 1 { violations.append(Violation(path: path, message: "must match exactly one of the allowed shapes (matches \(count))")) }
+            if count != 1 {
+                violations.append(
+                    Violation(path: path, message: "must match exactly one of the allowed shapes (matches \(count))"))
+            }
         }
         if let not = schema["not"] {
             var nested: [Violation] = []
             check(value, against: not, path: path, into: &nested, depth: depth + 1)
-            if nested.isEmpty { violations.append(Violation(path: path, message: "matches a shape that is not allowed")) }
+            if nested.isEmpty {
+                violations.append(Violation(path: path, message: "matches a shape that is not allowed"))
+            }
         }
     }
 }

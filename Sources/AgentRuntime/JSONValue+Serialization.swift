@@ -23,7 +23,10 @@ extension JSONValue {
             }
         case .string(let value): JSONValue.writeString(value, to: &output)
         case .array(let items):
-            if items.isEmpty { output += "[]"; return }
+            if items.isEmpty {
+                output += "[]"
+                return
+            }
             output += "["
             for (position, item) in items.enumerated() {
                 if position > 0 { output += "," }
@@ -33,7 +36,10 @@ extension JSONValue {
             if pretty { output += "\n" + String(repeating: "  ", count: indent) }
             output += "]"
         case .object(let object):
-            if object.members.isEmpty { output += "{}"; return }
+            if object.members.isEmpty {
+                output += "{}"
+                return
+            }
             output += "{"
             let members = sortedKeys ? object.members.sorted { $0.key < $1.key } : object.members
             for (position, member) in members.enumerated() {
@@ -72,15 +78,34 @@ extension JSONValue {
         while index < source.count {
             let byte = source[index]
             switch byte {
-            case 0x22: escaped.append(0x5C); escaped.append(0x22)
-            case 0x5C: escaped.append(0x5C); escaped.append(0x5C)
-            case 0x0A: escaped.append(0x5C); escaped.append(0x6E)
-            case 0x0D: escaped.append(0x5C); escaped.append(0x72)
-            case 0x09: escaped.append(0x5C); escaped.append(0x74)
-            case 0x08: escaped.append(0x5C); escaped.append(0x62)
-            case 0x0C: escaped.append(0x5C); escaped.append(0x66)
-            case 0x00..<0x20: escaped.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
-            case 0xE2 where index + 2 < source.count && source[index + 1] == 0x80 && (source[index + 2] == 0xA8 || source[index + 2] == 0xA9):
+            case 0x22:
+                escaped.append(0x5C)
+                escaped.append(0x22)
+            case 0x5C:
+                escaped.append(0x5C)
+                escaped.append(0x5C)
+            case 0x0A:
+                escaped.append(0x5C)
+                escaped.append(0x6E)
+            case 0x0D:
+                escaped.append(0x5C)
+                escaped.append(0x72)
+            case 0x09:
+                escaped.append(0x5C)
+                escaped.append(0x74)
+            case 0x08:
+                escaped.append(0x5C)
+                escaped.append(0x62)
+            case 0x0C:
+                escaped.append(0x5C)
+                escaped.append(0x66)
+            case 0x00..<0x20:
+                escaped.append(contentsOf: [
+                    0x5C, 0x75, 0x30, 0x30, hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)],
+                ])
+            case 0xE2
+            where index + 2 < source.count && source[index + 1] == 0x80
+                && (source[index + 2] == 0xA8 || source[index + 2] == 0xA9):
                 escaped += Array((source[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
                 index += 3
                 continue

@@ -16,7 +16,10 @@ public struct KnowledgeSnippet: Hashable, Sendable {
     public var score: Double
 
     /// Creates a snippet.
-    public init(citation: String, collection: String, file: String, headingPath: [String], lines: ClosedRange<Int>, text: String, score: Double) {
+    public init(
+        citation: String, collection: String, file: String, headingPath: [String], lines: ClosedRange<Int>,
+        text: String, score: Double
+    ) {
         self.citation = citation
         self.collection = collection
         self.file = file
@@ -36,7 +39,9 @@ public protocol KnowledgeRetriever: Sendable {
 
 extension PromptBuilder {
     /// Snippets that fit `budget` tokens (about 4 characters each), best first, each shown with its citation.
-    public static func knowledgeSection(_ snippets: [KnowledgeSnippet], tokenBudget budget: Int) -> (text: String, used: [KnowledgeSnippet]) {
+    public static func knowledgeSection(
+        _ snippets: [KnowledgeSnippet], tokenBudget budget: Int
+    ) -> (text: String, used: [KnowledgeSnippet]) {
         var remaining = budget * 4
         var used: [KnowledgeSnippet] = []
         var text = ""

@@ -20,7 +20,9 @@ public struct Redactor: Sendable {
         return Redactor(secrets: secrets + [secret])
     }
 
-    private static let keyPrefixes = ["sk-", "AIza", "gsk_", "xoxb-", "xoxp-", "shpat_", "hvs.", "pk_live_", "rk_live_", "sk_live_", "sk_test_"]
+    private static let keyPrefixes = [
+        "sk-", "AIza", "gsk_", "xoxb-", "xoxp-", "shpat_", "hvs.", "pk_live_", "rk_live_", "sk_live_", "sk_test_",
+    ]
 
     /// `text` with secrets masked.
     public func redact(_ text: String) -> String {

@@ -15,7 +15,10 @@ public enum Template {
     /// The placeholders in `text`, in order of appearance.
     public static func placeholders(in text: String) -> [Placeholder] {
         var result: [Placeholder] = []
-        scan(text) { name, offset in result.append(Placeholder(name: name, offset: offset)) } literal: { _ in }
+        scan(text) { name, offset in
+            result.append(Placeholder(name: name, offset: offset))
+        } literal: { _ in
+        }
         return result
     }
 
@@ -60,7 +63,9 @@ public enum Template {
                 index += 2
                 continue
             }
-            if scalar == "{", let end = identifierEnd(scalars, from: index + 1), end < scalars.count, scalars[end] == "}" {
+            if scalar == "{", let end = identifierEnd(scalars, from: index + 1), end < scalars.count,
+                scalars[end] == "}"
+            {
                 var name = String.UnicodeScalarView()
                 name.append(contentsOf: scalars[(index + 1)..<end])
                 placeholder(String(name), index)

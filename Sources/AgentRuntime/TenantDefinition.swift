@@ -35,7 +35,8 @@ public struct TenantDefinition: Hashable, Sendable {
 
     /// Creates a tenant.
     public init(
-        id: TenantID, name: String, connectors: [String: Connector] = [:], toolDeny: Set<ToolID> = [], allowedAgents: Set<AgentID>? = nil,
+        id: TenantID, name: String, connectors: [String: Connector] = [:], toolDeny: Set<ToolID> = [],
+        allowedAgents: Set<AgentID>? = nil,
         allowedCategories: Set<String>? = nil, limits: RunLimits? = nil, rateLimit: RateLimit? = nil
     ) {
         self.id = id

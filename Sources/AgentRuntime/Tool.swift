@@ -26,7 +26,8 @@ public struct ToolContext: Sendable {
 
     /// Creates a context.
     public init(
-        runID: RunID, agent: AgentID, principal: Principal, secrets: (any SecretStore)? = nil, knowledgeCollections: [String] = [],
+        runID: RunID, agent: AgentID, principal: Principal, secrets: (any SecretStore)? = nil,
+        knowledgeCollections: [String] = [],
         idempotencyKey: String? = nil
     ) {
         self.idempotencyKey = idempotencyKey

@@ -12,7 +12,9 @@ public struct ToolSpec: Hashable, Sendable {
     public var requiresApproval: Bool
 
     /// Creates a tool spec.
-    public init(id: ToolID, description: String, parameters: JSONSchema, access: ToolAccess, requiresApproval: Bool = false) {
+    public init(
+        id: ToolID, description: String, parameters: JSONSchema, access: ToolAccess, requiresApproval: Bool = false
+    ) {
         self.id = id
         self.description = description
         self.parameters = parameters

@@ -2,9 +2,9 @@ import AgentRuntime
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An HTTP `CONNECT` proxy on 127.0.0.1 for tests: tunnels to loopback targets only, and records each
@@ -71,7 +71,10 @@ public final class LoopbackConnectProxy: @unchecked Sendable {
         var chunk = [UInt8](repeating: 0, count: 16384)
         while buffer.firstRange(of: [13, 10, 13, 10]) == nil {
             let count = chunk.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { close(client); return }
+            guard count > 0 else {
+                close(client)
+                return
+            }
             buffer += chunk[..<count]
         }
         let end = buffer.firstRange(of: [13, 10, 13, 10])!
@@ -80,7 +83,9 @@ public final class LoopbackConnectProxy: @unchecked Sendable {
         let authorization = lines.dropFirst().first { $0.lowercased().hasPrefix("proxy-authorization:") }
             .map { String($0.drop { $0 != ":" }.dropFirst()).trimmingCharacters(in: .whitespaces) }
         guard parts.count >= 2, parts[0] == "CONNECT", let colon = parts[1].lastIndex(of: ":"),
-              let port = Int(parts[1][parts[1].index(after: colon)...]), ["127.0.0.1", "localhost"].contains(String(parts[1][..<colon])) else {
+            let port = Int(parts[1][parts[1].index(after: colon)...]),
+            ["127.0.0.1", "localhost"].contains(String(parts[1][..<colon]))
+        else {
             LoopbackSocket.sendAll(client, Array("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n".utf8))
             close(client)
             return
@@ -110,9 +115,9 @@ public final class LoopbackConnectProxy: @unchecked Sendable {
 enum LoopbackSocket {
     static func listen(backlog: Int32 = 512) throws -> (Int32, Int) {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
@@ -120,7 +125,9 @@ enum LoopbackSocket {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard fd >= 0, bound == 0, Glibc.listen(fd, backlog) == 0 else {
             if fd >= 0 { close(fd) }
@@ -135,18 +142,23 @@ enum LoopbackSocket {
 
     static func connect(port: Int) -> Int32? {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
-        guard connected == 0 else { close(fd); return nil }
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
         return fd
     }
 
@@ -172,4 +184,3 @@ enum LoopbackSocket {
         shutdown(destination, Int32(SHUT_RDWR))
     }
 }
-

@@ -2,9 +2,9 @@ import AgentRuntime
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A real HTTP/1.1 server on 127.0.0.1 for tests: an ephemeral port, one
@@ -199,7 +199,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         var headers = HTTPHeaders()
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers.set(String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+            headers.set(
+                String(line[..<colon]), String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
         }
         let length = Int(headers["content-length"] ?? "0") ?? 0
         while buffer.count < length {

@@ -25,7 +25,8 @@ public final class ReplayTransport: HTTPTransport, @unchecked Sendable {
         }
 
         /// A response with its body in chunks.
-        public init(status: Int = 200, headers: HTTPHeaders = ["Content-Type": "text/event-stream"], chunks: [[UInt8]]) {
+        public init(status: Int = 200, headers: HTTPHeaders = ["Content-Type": "text/event-stream"], chunks: [[UInt8]])
+        {
             self.status = status
             self.headers = headers
             self.chunks = chunks

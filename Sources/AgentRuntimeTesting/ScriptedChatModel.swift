@@ -48,7 +48,8 @@ public final class ScriptedChatModel: ChatModel, @unchecked Sendable {
                         if !word.isEmpty { continuation.yield(.text(word)) }
                     }
                     for (index, call) in response.toolCalls.enumerated() {
-                        continuation.yield(.toolCall(index: index, id: call.id, name: call.name, arguments: call.arguments))
+                        continuation.yield(
+                            .toolCall(index: index, id: call.id, name: call.name, arguments: call.arguments))
                     }
                     continuation.yield(.completed(response))
                     continuation.finish()
@@ -61,14 +62,21 @@ public final class ScriptedChatModel: ChatModel, @unchecked Sendable {
     }
 
     /// A text answer.
-    public static func text(_ text: String, usage: TokenUsage = TokenUsage(inputTokens: 10, outputTokens: 5)) -> ChatResponse {
+    public static func text(
+        _ text: String, usage: TokenUsage = TokenUsage(inputTokens: 10, outputTokens: 5)
+    ) -> ChatResponse {
         ChatResponse(text: text, finishReason: .stop, usage: usage)
     }
 
     /// An answer calling tools: `(name, arguments JSON)` pairs, ids `call_1`, `call_2`, ...
-    public static func calls(_ calls: [(String, String)], usage: TokenUsage = TokenUsage(inputTokens: 10, outputTokens: 5)) -> ChatResponse {
+    public static func calls(
+        _ calls: [(String, String)], usage: TokenUsage = TokenUsage(inputTokens: 10, outputTokens: 5)
+    ) -> ChatResponse {
         ChatResponse(
-            text: nil, toolCalls: calls.enumerated().map { ToolCall(id: "call_\($0.offset + 1)", name: $0.element.0, arguments: $0.element.1) },
+            text: nil,
+            toolCalls: calls.enumerated().map {
+                ToolCall(id: "call_\($0.offset + 1)", name: $0.element.0, arguments: $0.element.1)
+            },
             finishReason: .toolCalls, usage: usage)
     }
 }
@@ -79,7 +87,10 @@ private final class ResponseQueue: @unchecked Sendable {
     init(_ responses: [ChatResponse]) { self.responses = responses }
     func next() throws -> ChatResponse {
         try lock.withLock {
-            guard !responses.isEmpty else { throw ProviderError(code: .invalidRequest, message: "the script has no more responses", provider: "scripted") }
+            guard !responses.isEmpty else {
+                throw ProviderError(
+                    code: .invalidRequest, message: "the script has no more responses", provider: "scripted")
+            }
             return responses.removeFirst()
         }
     }

@@ -15,6 +15,7 @@ public struct ScriptedModelResolver: ModelResolver {
 
     /// The scripted model under the requested (or a default) name.
     public func resolve(_ reference: ModelReference?, principal: Principal) async throws -> ResolvedModel {
-        ResolvedModel(reference: reference ?? ModelReference(provider: "scripted", model: "default"), model: model, price: price)
+        ResolvedModel(
+            reference: reference ?? ModelReference(provider: "scripted", model: "default"), model: model, price: price)
     }
 }

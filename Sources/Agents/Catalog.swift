@@ -36,8 +36,10 @@ public struct Catalog: Sendable {
         self.agentFiles = agentFiles
         self.crewFiles = crewFiles
         self.knowledgeCollections = knowledgeCollections
-        self.agentIndex = Dictionary(self.agents.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
-        self.crewIndex = Dictionary(self.crews.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.agentIndex = Dictionary(
+            self.agents.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.crewIndex = Dictionary(
+            self.crews.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The agent with `id`, if it loaded.

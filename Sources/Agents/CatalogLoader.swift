@@ -33,7 +33,8 @@ public struct CatalogLoader: Sendable {
     public func load() throws(CatalogLoadError) -> Catalog {
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
-        guard fileManager.fileExists(atPath: agentsDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard fileManager.fileExists(atPath: agentsDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
             throw .agentsDirectoryNotFound(agentsDirectory.path)
         }
         var sources: [DefinitionSource] = []
@@ -47,7 +48,9 @@ public struct CatalogLoader: Sendable {
                 for file in sortedEntries(of: entry) where !file.lastPathComponent.hasPrefix(".") {
                     if isDirectoryURL(file) {
                         if containsJSON(file) {
-                            layout.append(misplaced(file, "definition files belong directly in \(display(entry))/, not in a subfolder"))
+                            layout.append(
+                                misplaced(
+                                    file, "definition files belong directly in \(display(entry))/, not in a subfolder"))
                         }
                         continue
                     }
@@ -59,7 +62,9 @@ public struct CatalogLoader: Sendable {
                 }
             } else if entry.pathExtension == "json" {
                 layout.append(
-                    misplaced(entry, "agent files belong in agents/<category>/ and crews in agents/crews/; this file is not loaded"))
+                    misplaced(
+                        entry,
+                        "agent files belong in agents/<category>/ and crews in agents/crews/; this file is not loaded"))
             }
         }
         let validator = CatalogValidator(knownTools: knownTools, knowledgeCollections: knowledgeCollections())
@@ -71,18 +76,22 @@ public struct CatalogLoader: Sendable {
         guard let knowledgeDirectory else { return nil }
         return Set(
             sortedEntries(of: knowledgeDirectory)
-                .filter { isDirectoryURL($0) && !$0.lastPathComponent.hasPrefix(".") && $0.lastPathComponent != "tenants" }
+                .filter {
+                    isDirectoryURL($0) && !$0.lastPathComponent.hasPrefix(".") && $0.lastPathComponent != "tenants"
+                }
                 .map(\.lastPathComponent))
     }
 
     private func misplaced(_ url: URL, _ message: String) -> Diagnostic {
         Diagnostic(
-            file: display(url), line: 1, column: 1, severity: .error, code: .misplacedFile, message: message, pointer: "")
+            file: display(url), line: 1, column: 1, severity: .error, code: .misplacedFile, message: message,
+            pointer: "")
     }
 
     private func sortedEntries(of directory: URL) -> [URL] {
-        let entries = (try? FileManager.default.contentsOfDirectory(
-            at: directory, includingPropertiesForKeys: [.isDirectoryKey], options: []))
+        let entries =
+            (try? FileManager.default.contentsOfDirectory(
+                at: directory, includingPropertiesForKeys: [.isDirectoryKey], options: []))
             ?? []
         return entries.sorted { $0.lastPathComponent < $1.lastPathComponent }
     }

@@ -70,7 +70,8 @@ public struct CatalogValidator: Sendable {
         var crewFiles: [CrewID: String] = [:]
         for (source, document) in parsedCrews {
             var reader = DefinitionReader(file: source.displayPath, document: document)
-            let decoded = reader.decodeCrew(document.root, expectedID: source.stem, agents: directory, references: references)
+            let decoded = reader.decodeCrew(
+                document.root, expectedID: source.stem, agents: directory, references: references)
             diagnostics += reader.diagnostics
             if let (crew, _) = decoded, !reader.hasErrors {
                 crews.append(crew)

@@ -34,7 +34,8 @@ extension DefinitionReader {
         _ root: JSONNode, expectedID: String, agents: AgentDirectory, references: ReferenceSets
     ) -> (CrewDefinition, idOffset: Int)? {
         guard
-            let fields = object(root, at: .root, what: "crew", allowed: CrewFields.allowed, required: CrewFields.required)
+            let fields = object(
+                root, at: .root, what: "crew", allowed: CrewFields.allowed, required: CrewFields.required)
         else { return nil }
         let pointer = JSONPointer.root
 
@@ -61,7 +62,9 @@ extension DefinitionReader {
         var crewAgents: [AgentID] = []
         if let entries = stringArray(fields, "agents") {
             if entries.isEmpty, let member = fields["agents"] {
-                error(.emptyValue, "\"agents\" must list at least one agent", at: member.value.offset, pointer.appending("agents"))
+                error(
+                    .emptyValue, "\"agents\" must list at least one agent", at: member.value.offset,
+                    pointer.appending("agents"))
             }
             for entry in entries {
                 let agent = AgentID(entry.value)
@@ -245,12 +248,13 @@ extension DefinitionReader {
         var allFields: [Fields] = []
         var failed = false
         var taskIDs: [String: Int] = [:]
-        let allIDs = Set(items.compactMap { item -> String? in
-            guard case .object(let members) = item.content,
-                case .string(let id) = members.last(where: { $0.key == "id" })?.value.content
-            else { return nil }
-            return id
-        })
+        let allIDs = Set(
+            items.compactMap { item -> String? in
+                guard case .object(let members) = item.content,
+                    case .string(let id) = members.last(where: { $0.key == "id" })?.value.content
+                else { return nil }
+                return id
+            })
         for (index, item) in items.enumerated() {
             let taskPointer = pointer.appending(index)
             guard
@@ -295,7 +299,8 @@ extension DefinitionReader {
                 }
             } else if process == .sequential, taskFields["agent"] == nil {
                 error(
-                    .missingField, "task \"\(id ?? String(index))\" has no \"agent\"; every task of a sequential crew needs one",
+                    .missingField,
+                    "task \"\(id ?? String(index))\" has no \"agent\"; every task of a sequential crew needs one",
                     at: taskFields.offset, taskPointer.appending("agent"))
             }
             var context: [TaskID]?
@@ -372,14 +377,18 @@ extension DefinitionReader {
         var members: [(AgentID, Int, JSONPointer)] = []
         if let entry = fields["agents"], case .array(let items) = entry.value.content {
             for (index, item) in items.enumerated() {
-                if case .string(let value) = item.content { members.append((AgentID(value), item.offset, agentsPointer.appending(index))) }
+                if case .string(let value) = item.content {
+                    members.append((AgentID(value), item.offset, agentsPointer.appending(index)))
+                }
             }
         }
         if let manager, let entry = fields["manager"] {
             members.append((manager, entry.value.offset, fields.pointer.appending("manager")))
         }
         for (agentID, offset, pointer) in members {
-            guard crewAgents.contains(agentID) || agentID == manager, let agent = agents.definitions[agentID] else { continue }
+            guard crewAgents.contains(agentID) || agentID == manager, let agent = agents.definitions[agentID] else {
+                continue
+            }
             for (field, text) in [("role", agent.role), ("goal", agent.goal), ("backstory", agent.backstory)] {
                 for name in Template.names(in: text) {
                     used.insert(name)

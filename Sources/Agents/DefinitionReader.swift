@@ -15,7 +15,8 @@ struct DefinitionReader {
     var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
     mutating func report(
-        _ severity: Diagnostic.Severity, _ code: DiagnosticCode, _ message: String, at offset: Int, _ pointer: JSONPointer
+        _ severity: Diagnostic.Severity, _ code: DiagnosticCode, _ message: String, at offset: Int,
+        _ pointer: JSONPointer
     ) {
         let location = document.location(of: offset)
         diagnostics.append(
@@ -53,15 +54,19 @@ struct DefinitionReader {
             }
             guard allowed.contains(member.key) else {
                 let suggestion = NameSuggestion.closest(to: member.key, in: allowed)
-                let hint = suggestion.map { "; did you mean \"\($0)\"?" }
+                let hint =
+                    suggestion.map { "; did you mean \"\($0)\"?" }
                     ?? " (allowed: \(allowed.joined(separator: ", ")))"
-                error(.unknownField, "unknown field \"\(member.key)\" in \(what)\(hint)", at: member.keyOffset, memberPointer)
+                error(
+                    .unknownField, "unknown field \"\(member.key)\" in \(what)\(hint)", at: member.keyOffset,
+                    memberPointer)
                 continue
             }
             fields.members[member.key] = member
         }
         for key in required where fields.members[key] == nil {
-            error(.missingField, "missing required field \"\(key)\" in \(what)", at: node.offset, pointer.appending(key))
+            error(
+                .missingField, "missing required field \"\(key)\" in \(what)", at: node.offset, pointer.appending(key))
         }
         return fields
     }
@@ -100,8 +105,12 @@ struct DefinitionReader {
         let value: Double
         let written: String
         switch member.value.content {
-        case .int(let int): value = Double(int); written = String(int)
-        case .double(let double): value = double; written = "\(double)"
+        case .int(let int):
+            value = Double(int)
+            written = String(int)
+        case .double(let double):
+            value = double
+            written = "\(double)"
         default:
             typeMismatch(member.value, expected: "a number", at: pointer, what: "\"\(key)\"")
             return nil
@@ -126,7 +135,8 @@ struct DefinitionReader {
         }
         guard range.contains(value) else {
             error(
-                .outOfRange, "\"\(key)\" is \(value), outside the allowed range \(range.lowerBound)–\(range.upperBound)",
+                .outOfRange,
+                "\"\(key)\" is \(value), outside the allowed range \(range.lowerBound)–\(range.upperBound)",
                 at: member.value.offset, pointer)
             return nil
         }

@@ -13,15 +13,20 @@ public enum RuntimeConfigLoader {
     public static let fileName = "agentruntime.json"
 
     /// Every top-level field.
-    public static let allowed = ["$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits", "approval_expiry_seconds", "http", "uncertain_writes"]
+    public static let allowed = [
+        "$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits",
+        "approval_expiry_seconds", "http", "uncertain_writes",
+    ]
     /// Every field of `http`.
     public static let httpAllowed = [
-        "client", "max_connections_per_host", "connect_timeout_seconds", "idle_timeout_seconds", "pool_idle_timeout_seconds", "max_redirects",
+        "client", "max_connections_per_host", "connect_timeout_seconds", "idle_timeout_seconds",
+        "pool_idle_timeout_seconds", "max_redirects",
         "max_response_bytes",
     ]
     /// Every field of `limits`.
     public static let limitsAllowed = [
-        "max_llm_calls", "max_tokens", "max_cost_usd", "max_wall_time_seconds", "max_delegations", "max_tool_mistakes_per_task",
+        "max_llm_calls", "max_tokens", "max_cost_usd", "max_wall_time_seconds", "max_delegations",
+        "max_tool_mistakes_per_task",
         "max_output_retries", "max_guardrail_retries",
     ]
     /// Every provider field.
@@ -32,25 +37,45 @@ public enum RuntimeConfigLoader {
     ]
 
     /// Loads `file` on top of `base`; a missing file gives `base` unchanged.
-    public static func load(_ file: URL, displayPath: String, base: RuntimeConfig) -> (config: RuntimeConfig, diagnostics: [Diagnostic]) {
+    public static func load(
+        _ file: URL, displayPath: String, base: RuntimeConfig
+    ) -> (config: RuntimeConfig, diagnostics: [Diagnostic]) {
         guard FileManager.default.fileExists(atPath: file.path) else { return (base, []) }
         guard let data = try? Data(contentsOf: file) else {
-            return (base, [Diagnostic(file: displayPath, line: 1, column: 1, severity: .error, code: .unreadableFile, message: "cannot read the file", pointer: "")])
+            return (
+                base,
+                [
+                    Diagnostic(
+                        file: displayPath, line: 1, column: 1, severity: .error, code: .unreadableFile,
+                        message: "cannot read the file", pointer: "")
+                ]
+            )
         }
         return decode([UInt8](data), displayPath: displayPath, base: base)
     }
 
     /// Decodes config text on top of `base`.
-    public static func decode(_ bytes: [UInt8], displayPath: String, base: RuntimeConfig) -> (config: RuntimeConfig, diagnostics: [Diagnostic]) {
+    public static func decode(
+        _ bytes: [UInt8], displayPath: String, base: RuntimeConfig
+    ) -> (config: RuntimeConfig, diagnostics: [Diagnostic]) {
         let document: JSONDocument
         do {
             document = try JSONParser.parse(bytes)
         } catch {
-            return (base, [Diagnostic(file: displayPath, line: error.location.line, column: error.location.column, severity: .error, code: .syntaxError, message: "invalid JSON: \(error.message)", pointer: "")])
+            return (
+                base,
+                [
+                    Diagnostic(
+                        file: displayPath, line: error.location.line, column: error.location.column, severity: .error,
+                        code: .syntaxError, message: "invalid JSON: \(error.message)", pointer: "")
+                ]
+            )
         }
         var reader = DefinitionReader(file: displayPath, document: document)
         var config = base
-        guard let fields = reader.object(document.root, at: .root, what: "runtime config", allowed: allowed, required: []) else {
+        guard
+            let fields = reader.object(document.root, at: .root, what: "runtime config", allowed: allowed, required: [])
+        else {
             return (base, reader.diagnostics)
         }
         _ = reader.string(fields, "$schema")
@@ -63,12 +88,16 @@ public enum RuntimeConfigLoader {
                     }
                 }
             } else {
-                reader.typeMismatch(member.value, expected: "an object of providers", at: pointer, what: "\"providers\"")
+                reader.typeMismatch(
+                    member.value, expected: "an object of providers", at: pointer, what: "\"providers\"")
             }
         }
         if let member = fields["default_model"], let reference = reader.modelReference(fields, "default_model") {
             if config.providers[reference.provider] == nil {
-                reader.error(.invalidValue, "default model \"\(reference)\" names provider \"\(reference.provider)\", which is not configured (providers: \(config.providers.keys.sorted().joined(separator: ", ")))", at: member.value.offset, JSONPointer.root.appending("default_model"))
+                reader.error(
+                    .invalidValue,
+                    "default model \"\(reference)\" names provider \"\(reference.provider)\", which is not configured (providers: \(config.providers.keys.sorted().joined(separator: ", ")))",
+                    at: member.value.offset, JSONPointer.root.appending("default_model"))
             } else {
                 config.defaultModel = reference
             }
@@ -78,16 +107,27 @@ public enum RuntimeConfigLoader {
             if case .object(let entries) = member.value.content {
                 for entry in entries {
                     let entryPointer = pointer.appending(entry.key)
-                    let reference = entry.key.hasSuffix("/*") ? ModelReference(provider: String(entry.key.dropLast(2)), model: "*") : ModelReference(parsing: entry.key)
+                    let reference =
+                        entry.key.hasSuffix("/*")
+                        ? ModelReference(provider: String(entry.key.dropLast(2)), model: "*")
+                        : ModelReference(parsing: entry.key)
                     guard reference != nil else {
-                        reader.error(.invalidFormat, "price key \"\(entry.key)\" must be provider/model or provider/*", at: entry.keyOffset, entryPointer)
+                        reader.error(
+                            .invalidFormat, "price key \"\(entry.key)\" must be provider/model or provider/*",
+                            at: entry.keyOffset, entryPointer)
                         continue
                     }
-                    guard let priceFields = reader.object(entry.value, at: entryPointer, what: "price", allowed: ["input", "output", "cached_input"], required: ["input", "output"]) else { continue }
+                    guard
+                        let priceFields = reader.object(
+                            entry.value, at: entryPointer, what: "price", allowed: ["input", "output", "cached_input"],
+                            required: ["input", "output"])
+                    else { continue }
                     let input = reader.number(priceFields, "input", range: 0...10_000)
                     let output = reader.number(priceFields, "output", range: 0...10_000)
                     let cached = reader.number(priceFields, "cached_input", range: 0...10_000)
-                    if let input, let output { config.prices.prices[entry.key] = ModelPrice(input: input, output: output, cachedInput: cached) }
+                    if let input, let output {
+                        config.prices.prices[entry.key] = ModelPrice(input: input, output: output, cachedInput: cached)
+                    }
                 }
             } else {
                 reader.typeMismatch(member.value, expected: "an object of prices", at: pointer, what: "\"prices\"")
@@ -99,21 +139,30 @@ public enum RuntimeConfigLoader {
                 for entry in entries {
                     let entryPointer = pointer.appending(entry.key)
                     guard let primary = ModelReference(parsing: entry.key) else {
-                        reader.error(.invalidFormat, "fallback key \"\(entry.key)\" must be provider/model", at: entry.keyOffset, entryPointer)
+                        reader.error(
+                            .invalidFormat, "fallback key \"\(entry.key)\" must be provider/model", at: entry.keyOffset,
+                            entryPointer)
                         continue
                     }
                     guard case .array(let items) = entry.value.content else {
-                        reader.typeMismatch(entry.value, expected: "an array of provider/model", at: entryPointer, what: "fallbacks")
+                        reader.typeMismatch(
+                            entry.value, expected: "an array of provider/model", at: entryPointer, what: "fallbacks")
                         continue
                     }
                     var chain: [ModelReference] = []
                     for (index, item) in items.enumerated() {
-                        guard case .string(let text) = item.content, let reference = ModelReference(parsing: text) else {
-                            reader.error(.invalidFormat, "fallback must be provider/model", at: item.offset, entryPointer.appending(index))
+                        guard case .string(let text) = item.content, let reference = ModelReference(parsing: text)
+                        else {
+                            reader.error(
+                                .invalidFormat, "fallback must be provider/model", at: item.offset,
+                                entryPointer.appending(index))
                             continue
                         }
                         if config.providers[reference.provider] == nil {
-                            reader.error(.invalidValue, "fallback \"\(text)\" names provider \"\(reference.provider)\", which is not configured", at: item.offset, entryPointer.appending(index))
+                            reader.error(
+                                .invalidValue,
+                                "fallback \"\(text)\" names provider \"\(reference.provider)\", which is not configured",
+                                at: item.offset, entryPointer.appending(index))
                             continue
                         }
                         chain.append(reference)
@@ -124,17 +173,28 @@ public enum RuntimeConfigLoader {
                 reader.typeMismatch(member.value, expected: "an object", at: pointer, what: "\"fallbacks\"")
             }
         }
-        if let member = fields["limits"], let limits = reader.limits(member.value, at: JSONPointer.root.appending("limits")) {
+        if let member = fields["limits"],
+            let limits = reader.limits(member.value, at: JSONPointer.root.appending("limits"))
+        {
             config.limits = limits
         }
-        if let seconds = reader.integer(fields, "approval_expiry_seconds", range: 1...2_592_000) { config.approvalExpiry = .seconds(seconds) }
+        if let seconds = reader.integer(fields, "approval_expiry_seconds", range: 1...2_592_000) {
+            config.approvalExpiry = .seconds(seconds)
+        }
         if let text = reader.string(fields, "uncertain_writes"), let member = fields["uncertain_writes"] {
-            if let policy = UncertainSideEffectPolicy(rawValue: text) { config.uncertainWrites = policy } else {
+            if let policy = UncertainSideEffectPolicy(rawValue: text) {
+                config.uncertainWrites = policy
+            } else {
                 let words = UncertainSideEffectPolicy.allCases.map(\.rawValue)
-                reader.error(.invalidValue, "\"uncertain_writes\" must be one of \(words.joined(separator: ", ")), found \"\(text)\"\(NameSuggestion.didYouMean(text, in: words))", at: member.value.offset, JSONPointer.root.appending("uncertain_writes"))
+                reader.error(
+                    .invalidValue,
+                    "\"uncertain_writes\" must be one of \(words.joined(separator: ", ")), found \"\(text)\"\(NameSuggestion.didYouMean(text, in: words))",
+                    at: member.value.offset, JSONPointer.root.appending("uncertain_writes"))
             }
         }
-        if let member = fields["http"], let http = reader.httpSettings(member.value, at: JSONPointer.root.appending("http"), base: config.http) {
+        if let member = fields["http"],
+            let http = reader.httpSettings(member.value, at: JSONPointer.root.appending("http"), base: config.http)
+        {
             config.http = http
         }
         if let member = fields["tenant_rate_limit"] {
@@ -145,26 +205,50 @@ public enum RuntimeConfigLoader {
 }
 
 extension DefinitionReader {
-    mutating func httpSettings(_ node: JSONNode, at pointer: JSONPointer, base: HTTPClientSettings) -> HTTPClientSettings? {
-        guard let fields = object(node, at: pointer, what: "http settings", allowed: RuntimeConfigLoader.httpAllowed, required: []) else { return nil }
+    mutating func httpSettings(
+        _ node: JSONNode, at pointer: JSONPointer, base: HTTPClientSettings
+    ) -> HTTPClientSettings? {
+        guard
+            let fields = object(
+                node, at: pointer, what: "http settings", allowed: RuntimeConfigLoader.httpAllowed, required: [])
+        else { return nil }
         var settings = base
         if let text = string(fields, "client"), let member = fields["client"] {
-            if let client = HTTPClientSettings.Client(rawValue: text) { settings.client = client } else {
+            if let client = HTTPClientSettings.Client(rawValue: text) {
+                settings.client = client
+            } else {
                 let words = HTTPClientSettings.Client.allCases.map(\.rawValue)
-                error(.invalidValue, "\"client\" must be one of \(words.joined(separator: ", ")), found \"\(text)\"\(NameSuggestion.didYouMean(text, in: words))", at: member.value.offset, pointer.appending("client"))
+                error(
+                    .invalidValue,
+                    "\"client\" must be one of \(words.joined(separator: ", ")), found \"\(text)\"\(NameSuggestion.didYouMean(text, in: words))",
+                    at: member.value.offset, pointer.appending("client"))
             }
         }
-        if let value = integer(fields, "max_connections_per_host", range: 1...65_536) { settings.maxConnectionsPerHost = value }
-        if let value = number(fields, "connect_timeout_seconds", range: 0.01...600) { settings.connectTimeout = .milliseconds(Int((value * 1000).rounded())) }
-        if let value = number(fields, "idle_timeout_seconds", range: 1...86_400) { settings.idleTimeout = .milliseconds(Int((value * 1000).rounded())) }
-        if let value = number(fields, "pool_idle_timeout_seconds", range: 1...86_400) { settings.poolIdleTimeout = .milliseconds(Int((value * 1000).rounded())) }
+        if let value = integer(fields, "max_connections_per_host", range: 1...65_536) {
+            settings.maxConnectionsPerHost = value
+        }
+        if let value = number(fields, "connect_timeout_seconds", range: 0.01...600) {
+            settings.connectTimeout = .milliseconds(Int((value * 1000).rounded()))
+        }
+        if let value = number(fields, "idle_timeout_seconds", range: 1...86_400) {
+            settings.idleTimeout = .milliseconds(Int((value * 1000).rounded()))
+        }
+        if let value = number(fields, "pool_idle_timeout_seconds", range: 1...86_400) {
+            settings.poolIdleTimeout = .milliseconds(Int((value * 1000).rounded()))
+        }
         if let value = integer(fields, "max_redirects", range: 0...20) { settings.maxRedirects = value }
-        if let value = integer(fields, "max_response_bytes", range: 1024...(1 << 30)) { settings.maxResponseBytes = value }
+        if let value = integer(fields, "max_response_bytes", range: 1024...(1 << 30)) {
+            settings.maxResponseBytes = value
+        }
         return settings
     }
 
     mutating func rateLimit(_ node: JSONNode, at pointer: JSONPointer) -> RateLimit? {
-        guard let fields = object(node, at: pointer, what: "rate limit", allowed: ["requests_per_minute", "tokens_per_minute"], required: []) else { return nil }
+        guard
+            let fields = object(
+                node, at: pointer, what: "rate limit", allowed: ["requests_per_minute", "tokens_per_minute"],
+                required: [])
+        else { return nil }
         return RateLimit(
             requestsPerMinute: integer(fields, "requests_per_minute", range: 1...10_000_000),
             tokensPerMinute: integer(fields, "tokens_per_minute", range: 1...1_000_000_000))
@@ -174,22 +258,33 @@ extension DefinitionReader {
         let name = entry.key
         let validName = !name.isEmpty && name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_" }
         if !validName {
-            error(.invalidFormat, "provider name \"\(name)\" must be lower-case letters, digits, '-' or '_'", at: entry.keyOffset, pointer)
+            error(
+                .invalidFormat, "provider name \"\(name)\" must be lower-case letters, digits, '-' or '_'",
+                at: entry.keyOffset, pointer)
         }
-        guard let fields = object(entry.value, at: pointer, what: "provider \"\(name)\"", allowed: RuntimeConfigLoader.providerAllowed, required: ["kind"]) else { return nil }
+        guard
+            let fields = object(
+                entry.value, at: pointer, what: "provider \"\(name)\"", allowed: RuntimeConfigLoader.providerAllowed,
+                required: ["kind"])
+        else { return nil }
         var kind: ProviderSettings.Kind?
         if let text = string(fields, "kind"), let member = fields["kind"] {
             kind = ProviderSettings.Kind(rawValue: text)
             if kind == nil {
                 let words = ProviderSettings.Kind.allCases.map(\.rawValue)
-                error(.invalidValue, "\"kind\" must be one of \(words.joined(separator: ", ")), found \"\(text)\"\(NameSuggestion.didYouMean(text, in: words))", at: member.value.offset, pointer.appending("kind"))
+                error(
+                    .invalidValue,
+                    "\"kind\" must be one of \(words.joined(separator: ", ")), found \"\(text)\"\(NameSuggestion.didYouMean(text, in: words))",
+                    at: member.value.offset, pointer.appending("kind"))
             }
         }
         var baseURL: URL?
         if let text = string(fields, "base_url"), let member = fields["base_url"] {
             baseURL = URL(string: text)
             if baseURL?.scheme == nil || baseURL?.host == nil {
-                error(.invalidFormat, "\"base_url\" must be an absolute http(s) URL", at: member.value.offset, pointer.appending("base_url"))
+                error(
+                    .invalidFormat, "\"base_url\" must be an absolute http(s) URL", at: member.value.offset,
+                    pointer.appending("base_url"))
                 baseURL = nil
             }
         }
@@ -198,14 +293,18 @@ extension DefinitionReader {
             apiKey = CredentialReference(parsing: text)
             if apiKey == nil {
                 // Never echo the value: it may be a real key pasted by mistake.
-                error(.invalidFormat, "\"api_key\" must be a reference (env:NAME or secret:path), never the key itself", at: member.value.offset, pointer.appending("api_key"))
+                error(
+                    .invalidFormat, "\"api_key\" must be a reference (env:NAME or secret:path), never the key itself",
+                    at: member.value.offset, pointer.appending("api_key"))
             }
         }
         var authentication: ProviderSettings.Authentication?
         if let text = string(fields, "auth"), let member = fields["auth"] {
             authentication = ProviderSettings.Authentication(rawValue: text)
             if authentication == nil {
-                error(.invalidValue, "\"auth\" must be bearer, api-key or none, found \"\(text)\"", at: member.value.offset, pointer.appending("auth"))
+                error(
+                    .invalidValue, "\"auth\" must be bearer, api-key or none, found \"\(text)\"",
+                    at: member.value.offset, pointer.appending("auth"))
             }
         }
         let apiVersion = string(fields, "api_version")
@@ -213,12 +312,18 @@ extension DefinitionReader {
         if let member = fields["headers"] {
             if case .object(let entries) = member.value.content {
                 for header in entries {
-                    if case .string(let value) = header.value.content { headers[header.key] = value } else {
-                        typeMismatch(header.value, expected: "a string", at: pointer.appending("headers").appending(header.key), what: "header value")
+                    if case .string(let value) = header.value.content {
+                        headers[header.key] = value
+                    } else {
+                        typeMismatch(
+                            header.value, expected: "a string", at: pointer.appending("headers").appending(header.key),
+                            what: "header value")
                     }
                 }
             } else {
-                typeMismatch(member.value, expected: "an object of header names and values", at: pointer.appending("headers"), what: "\"headers\"")
+                typeMismatch(
+                    member.value, expected: "an object of header names and values", at: pointer.appending("headers"),
+                    what: "\"headers\"")
             }
         }
         let timeout = number(fields, "timeout_seconds", range: 1...86_400)
@@ -234,13 +339,20 @@ extension DefinitionReader {
         let limit = fields["rate_limit"].flatMap { rateLimit($0.value, at: pointer.appending("rate_limit")) }
         var maxTokensField: String?
         if let text = string(fields, "max_tokens_field"), let member = fields["max_tokens_field"] {
-            if ["max_tokens", "max_completion_tokens"].contains(text) { maxTokensField = text } else {
-                error(.invalidValue, "\"max_tokens_field\" must be max_tokens or max_completion_tokens", at: member.value.offset, pointer.appending("max_tokens_field"))
+            if ["max_tokens", "max_completion_tokens"].contains(text) {
+                maxTokensField = text
+            } else {
+                error(
+                    .invalidValue, "\"max_tokens_field\" must be max_tokens or max_completion_tokens",
+                    at: member.value.offset, pointer.appending("max_tokens_field"))
             }
         }
         let models = stringArray(fields, "models")?.map(\.value) ?? []
         if kind == .azure, baseURL == nil, let member = fields["kind"] {
-            error(.missingField, "an azure provider needs \"base_url\" (the resource endpoint, e.g. https://NAME.openai.azure.com)", at: member.value.offset, pointer.appending("base_url"))
+            error(
+                .missingField,
+                "an azure provider needs \"base_url\" (the resource endpoint, e.g. https://NAME.openai.azure.com)",
+                at: member.value.offset, pointer.appending("base_url"))
         }
         guard let kind, validName, !hasErrors(at: pointer) else { return nil }
         return ProviderSettings(
@@ -253,6 +365,8 @@ extension DefinitionReader {
     /// Whether any error was reported at or under `pointer`.
     func hasErrors(at pointer: JSONPointer) -> Bool {
         let prefix = pointer.description
-        return diagnostics.contains { $0.severity == .error && ($0.pointer == prefix || $0.pointer.hasPrefix(prefix + "/")) }
+        return diagnostics.contains {
+            $0.severity == .error && ($0.pointer == prefix || $0.pointer.hasPrefix(prefix + "/"))
+        }
     }
 }

@@ -15,18 +15,26 @@ public struct TenantCatalog: Sendable {
     }
 
     /// Every field of a tenant file.
-    public static let allowed = ["$schema", "id", "name", "connectors", "tool_deny", "allowed_agents", "allowed_categories", "limits", "rate_limit"]
+    public static let allowed = [
+        "$schema", "id", "name", "connectors", "tool_deny", "allowed_agents", "allowed_categories", "limits",
+        "rate_limit",
+    ]
 
     /// Loads `directory/*.json` (a missing directory is an empty catalog).
     public static func load(_ directory: URL, knownTools: Set<ToolID>, displayBase: URL? = nil) -> TenantCatalog {
-        let files = ((try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? [])
+        let files =
+            ((try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? [])
             .filter { $0.pathExtension == "json" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
         var tenants: [TenantID: TenantDefinition] = [:]
         var diagnostics: [Diagnostic] = []
         for file in files {
             var display = file.standardizedFileURL.path
-            if let base = displayBase?.standardizedFileURL.path, display.hasPrefix(base + "/") { display = String(display.dropFirst(base.count + 1)) }
-            let (tenant, found) = decode((try? Data(contentsOf: file)).map { [UInt8]($0) }, displayPath: display, stem: file.deletingPathExtension().lastPathComponent, knownTools: knownTools)
+            if let base = displayBase?.standardizedFileURL.path, display.hasPrefix(base + "/") {
+                display = String(display.dropFirst(base.count + 1))
+            }
+            let (tenant, found) = decode(
+                (try? Data(contentsOf: file)).map { [UInt8]($0) }, displayPath: display,
+                stem: file.deletingPathExtension().lastPathComponent, knownTools: knownTools)
             diagnostics += found
             if let tenant, !found.contains(where: { $0.severity == .error }) { tenants[tenant.id] = tenant }
         }
@@ -34,23 +42,46 @@ public struct TenantCatalog: Sendable {
     }
 
     /// Decodes one tenant file.
-    public static func decode(_ bytes: [UInt8]?, displayPath: String, stem: String, knownTools: Set<ToolID>) -> (TenantDefinition?, [Diagnostic]) {
+    public static func decode(
+        _ bytes: [UInt8]?, displayPath: String, stem: String, knownTools: Set<ToolID>
+    ) -> (TenantDefinition?, [Diagnostic]) {
         guard let bytes else {
-            return (nil, [Diagnostic(file: displayPath, line: 1, column: 1, severity: .error, code: .unreadableFile, message: "cannot read the file", pointer: "")])
+            return (
+                nil,
+                [
+                    Diagnostic(
+                        file: displayPath, line: 1, column: 1, severity: .error, code: .unreadableFile,
+                        message: "cannot read the file", pointer: "")
+                ]
+            )
         }
         let document: JSONDocument
         do { document = try JSONParser.parse(bytes) } catch {
-            return (nil, [Diagnostic(file: displayPath, line: error.location.line, column: error.location.column, severity: .error, code: .syntaxError, message: "invalid JSON: \(error.message)", pointer: "")])
+            return (
+                nil,
+                [
+                    Diagnostic(
+                        file: displayPath, line: error.location.line, column: error.location.column, severity: .error,
+                        code: .syntaxError, message: "invalid JSON: \(error.message)", pointer: "")
+                ]
+            )
         }
         var reader = DefinitionReader(file: displayPath, document: document)
-        guard let fields = reader.object(document.root, at: .root, what: "tenant", allowed: allowed, required: ["id", "name"]) else { return (nil, reader.diagnostics) }
+        guard
+            let fields = reader.object(
+                document.root, at: .root, what: "tenant", allowed: allowed, required: ["id", "name"])
+        else { return (nil, reader.diagnostics) }
         _ = reader.string(fields, "$schema")
         let id = reader.string(fields, "id")
         if let id, let member = fields["id"] {
             if !IdentifierRules.isValidDefinitionID(id) {
-                reader.error(.invalidFormat, "tenant id \"\(id)\" must be 2–64 characters of lower-case letters, digits and '-'", at: member.value.offset, JSONPointer.root.appending("id"))
+                reader.error(
+                    .invalidFormat, "tenant id \"\(id)\" must be 2–64 characters of lower-case letters, digits and '-'",
+                    at: member.value.offset, JSONPointer.root.appending("id"))
             } else if id != stem {
-                reader.error(.idMismatch, "id \"\(id)\" does not match the file name \"\(stem).json\"", at: member.value.offset, JSONPointer.root.appending("id"))
+                reader.error(
+                    .idMismatch, "id \"\(id)\" does not match the file name \"\(stem).json\"", at: member.value.offset,
+                    JSONPointer.root.appending("id"))
             }
         }
         let name = reader.string(fields, "name")
@@ -62,38 +93,63 @@ public struct TenantCatalog: Sendable {
                 for entry in entries {
                     let entryPointer = pointer.appending(entry.key)
                     guard connectorNames.contains(entry.key) else {
-                        reader.error(.unknownTool, "unknown connector \"\(entry.key)\"\(NameSuggestion.didYouMean(entry.key, in: connectorNames)) (connectors: \(connectorNames.sorted().joined(separator: ", ")))", at: entry.keyOffset, entryPointer)
+                        reader.error(
+                            .unknownTool,
+                            "unknown connector \"\(entry.key)\"\(NameSuggestion.didYouMean(entry.key, in: connectorNames)) (connectors: \(connectorNames.sorted().joined(separator: ", ")))",
+                            at: entry.keyOffset, entryPointer)
                         continue
                     }
-                    guard let connectorFields = reader.object(entry.value, at: entryPointer, what: "connector \"\(entry.key)\"", allowed: ["settings", "secrets"], required: []) else { continue }
+                    guard
+                        let connectorFields = reader.object(
+                            entry.value, at: entryPointer, what: "connector \"\(entry.key)\"",
+                            allowed: ["settings", "secrets"], required: [])
+                    else { continue }
                     let settings = reader.stringMap(connectorFields, "settings")
                     var secrets = reader.stringMap(connectorFields, "secrets")
                     for (secretName, path) in secrets where !Self.isSecretReference(path) {
                         let offset = connectorFields["secrets"]?.value.offset ?? entry.keyOffset
                         // Never echo the value: it may be a real credential pasted by mistake.
-                        reader.error(.invalidFormat, "secret \"\(secretName)\" must be a reference path in the tenant's secret store (like \(entry.key)/\(secretName)), never the secret itself", at: offset, entryPointer.appending("secrets").appending(secretName))
+                        reader.error(
+                            .invalidFormat,
+                            "secret \"\(secretName)\" must be a reference path in the tenant's secret store (like \(entry.key)/\(secretName)), never the secret itself",
+                            at: offset, entryPointer.appending("secrets").appending(secretName))
                         secrets[secretName] = nil
                     }
                     connectors[entry.key] = TenantDefinition.Connector(settings: settings, secrets: secrets)
                 }
             } else {
-                reader.typeMismatch(member.value, expected: "an object of connectors", at: pointer, what: "\"connectors\"")
+                reader.typeMismatch(
+                    member.value, expected: "an object of connectors", at: pointer, what: "\"connectors\"")
             }
         }
-        let deny = Set(reader.toolList(fields, "tool_deny", references: ReferenceSets(knownTools: knownTools, knowledgeCollections: nil)))
+        let deny = Set(
+            reader.toolList(
+                fields, "tool_deny", references: ReferenceSets(knownTools: knownTools, knowledgeCollections: nil)))
         let agents = reader.stringArray(fields, "allowed_agents").map { Set($0.map { AgentID($0.value) }) }
         let categories = reader.stringArray(fields, "allowed_categories").map { Set($0.map(\.value)) }
         var limits: RunLimits?
-        if let member = fields["limits"] { limits = reader.limits(member.value, at: JSONPointer.root.appending("limits")) }
-        let rateLimit = fields["rate_limit"].flatMap { reader.rateLimit($0.value, at: JSONPointer.root.appending("rate_limit")) }
+        if let member = fields["limits"] {
+            limits = reader.limits(member.value, at: JSONPointer.root.appending("limits"))
+        }
+        let rateLimit = fields["rate_limit"].flatMap {
+            reader.rateLimit($0.value, at: JSONPointer.root.appending("rate_limit"))
+        }
         guard let id, let name, !reader.hasErrors else { return (nil, reader.diagnostics) }
-        return (TenantDefinition(id: TenantID(id), name: name, connectors: connectors, toolDeny: deny, allowedAgents: agents, allowedCategories: categories, limits: limits, rateLimit: rateLimit), reader.diagnostics)
+        return (
+            TenantDefinition(
+                id: TenantID(id), name: name, connectors: connectors, toolDeny: deny, allowedAgents: agents,
+                allowedCategories: categories, limits: limits, rateLimit: rateLimit), reader.diagnostics
+        )
     }
 
     /// A path like `wordpress/app_password` (not something shaped like a key).
     static func isSecretReference(_ text: String) -> Bool {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty && $0 != ".." && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } }) else { return false }
+        guard parts.count >= 2,
+            parts.allSatisfy({
+                !$0.isEmpty && $0 != ".." && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+            })
+        else { return false }
         return Redactor().redact(text) == text
     }
 }
@@ -109,8 +165,11 @@ extension DefinitionReader {
         }
         var result: [String: String] = [:]
         for entry in entries {
-            if case .string(let value) = entry.value.content { result[entry.key] = value } else {
-                typeMismatch(entry.value, expected: "a string", at: pointer.appending(entry.key), what: "\"\(entry.key)\"")
+            if case .string(let value) = entry.value.content {
+                result[entry.key] = value
+            } else {
+                typeMismatch(
+                    entry.value, expected: "a string", at: pointer.appending(entry.key), what: "\"\(entry.key)\"")
             }
         }
         return result
@@ -118,14 +177,19 @@ extension DefinitionReader {
 
     /// A `limits` object (the runtime config's format).
     mutating func limits(_ node: JSONNode, at pointer: JSONPointer) -> RunLimits? {
-        guard let fields = object(node, at: pointer, what: "limits", allowed: RuntimeConfigLoader.limitsAllowed, required: []) else { return nil }
+        guard
+            let fields = object(
+                node, at: pointer, what: "limits", allowed: RuntimeConfigLoader.limitsAllowed, required: [])
+        else { return nil }
         var limits = RunLimits()
         if let value = integer(fields, "max_llm_calls", range: 1...100_000) { limits.maxLLMCalls = value }
         if let value = integer(fields, "max_tokens", range: 1...1_000_000_000) { limits.maxTokens = value }
         if let value = number(fields, "max_cost_usd", range: 0...100_000) { limits.maxCostUSD = value }
         if let value = number(fields, "max_wall_time_seconds", range: 1...604_800) { limits.maxWallTimeSeconds = value }
         if let value = integer(fields, "max_delegations", range: 0...10_000) { limits.maxDelegations = value }
-        if let value = integer(fields, "max_tool_mistakes_per_task", range: 0...1000) { limits.maxToolMistakesPerTask = value }
+        if let value = integer(fields, "max_tool_mistakes_per_task", range: 0...1000) {
+            limits.maxToolMistakesPerTask = value
+        }
         if let value = integer(fields, "max_output_retries", range: 0...20) { limits.maxOutputRetries = value }
         if let value = integer(fields, "max_guardrail_retries", range: 0...20) { limits.maxGuardrailRetries = value }
         return limits

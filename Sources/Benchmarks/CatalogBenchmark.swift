@@ -11,7 +11,8 @@ enum CatalogBenchmark {
         let agents = URL(fileURLWithPath: options.value("--agents-dir") ?? "agents")
         let knowledge = URL(fileURLWithPath: options.value("--knowledge-dir") ?? "knowledge")
         let iterations = Int(options.value("--iterations") ?? "") ?? 50
-        let loader = CatalogLoader(agentsDirectory: agents, knowledgeDirectory: knowledge, knownTools: ToolRegistry.standardIDs)
+        let loader = CatalogLoader(
+            agentsDirectory: agents, knowledgeDirectory: knowledge, knownTools: ToolRegistry.standardIDs)
 
         let clock = ContinuousClock()
         var catalog = try loader.load()
@@ -23,10 +24,18 @@ enum CatalogBenchmark {
         }
         samples.sort()
         let mean = samples.reduce(0, +) / Double(samples.count)
-        print("catalog: \(catalog.fileCount) files, \(catalog.agents.count) agents, \(catalog.crews.count) crews, \(catalog.errorCount) errors, \(catalog.warningCount) warnings")
-        print(String(format: "load+validate: first %.2f ms; over %d runs: min %.2f ms, p50 %.2f ms, p90 %.2f ms, mean %.2f ms",
-                     cold.milliseconds, iterations, samples[0], percentile(samples, 0.5), percentile(samples, 0.9), mean))
-        print(String(format: "per agent file: %.1f µs (p50)", percentile(samples, 0.5) * 1000 / Double(max(1, catalog.fileCount))))
+        print(
+            "catalog: \(catalog.fileCount) files, \(catalog.agents.count) agents, \(catalog.crews.count) crews, \(catalog.errorCount) errors, \(catalog.warningCount) warnings"
+        )
+        print(
+            String(
+                format:
+                    "load+validate: first %.2f ms; over %d runs: min %.2f ms, p50 %.2f ms, p90 %.2f ms, mean %.2f ms",
+                cold.milliseconds, iterations, samples[0], percentile(samples, 0.5), percentile(samples, 0.9), mean))
+        print(
+            String(
+                format: "per agent file: %.1f µs (p50)",
+                percentile(samples, 0.5) * 1000 / Double(max(1, catalog.fileCount))))
         print("target: < 50 ms for 100 agents (release build)")
     }
 

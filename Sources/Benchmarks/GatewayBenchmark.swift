@@ -6,7 +6,7 @@ import Foundation
 import Tools
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// N concurrent runs posted over HTTP (`POST /v1/crews/{id}/runs`, `wait: true`) to the gateway, whose agents call a
@@ -41,42 +41,61 @@ enum GatewayBenchmark {
     /// A catalog on disk with one agent and one crew of `tasks` sequential tasks, loaded like the real one.
     static func catalog(tasks: Int, in directory: URL) throws -> CatalogHolder {
         let agents = directory.appendingPathComponent("agents")
-        try FileManager.default.createDirectory(at: agents.appendingPathComponent("bench"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: agents.appendingPathComponent("crews"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: agents.appendingPathComponent("bench"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: agents.appendingPathComponent("crews"), withIntermediateDirectories: true)
         let agent: JSONValue = [
             "id": "analyst", "name": "Analyst", "category": "bench", "role": "Analyst", "goal": "Answer briefly",
             "backstory": "Answers questions in one line.", "model": "bench/fake-model", "temperature": 0.2,
         ]
         let taskList: [JSONValue] = (1...tasks).map { index in
-            ["id": .string("t\(index)"), "description": .string("Step \(index) about {topic}"), "expected_output": "One line", "agent": "analyst"]
+            [
+                "id": .string("t\(index)"), "description": .string("Step \(index) about {topic}"),
+                "expected_output": "One line", "agent": "analyst",
+            ]
         }
         let crew: JSONValue = [
-            "id": "bench", "name": "Bench", "description": "Benchmark crew", "process": "sequential", "agents": ["analyst"],
+            "id": "bench", "name": "Bench", "description": "Benchmark crew", "process": "sequential",
+            "agents": ["analyst"],
             "inputs": ["topic": ["description": "What to answer about"]], "tasks": .array(taskList),
         ]
-        try agent.serialized().write(to: agents.appendingPathComponent("bench/analyst.json"), atomically: true, encoding: .utf8)
-        try crew.serialized().write(to: agents.appendingPathComponent("crews/bench.json"), atomically: true, encoding: .utf8)
-        let loader = CatalogLoader(agentsDirectory: agents, knowledgeDirectory: nil, knownTools: ToolRegistry.standardIDs)
+        try agent.serialized().write(
+            to: agents.appendingPathComponent("bench/analyst.json"), atomically: true, encoding: .utf8)
+        try crew.serialized().write(
+            to: agents.appendingPathComponent("crews/bench.json"), atomically: true, encoding: .utf8)
+        let loader = CatalogLoader(
+            agentsDirectory: agents, knowledgeDirectory: nil, knownTools: ToolRegistry.standardIDs)
         let loaded = try loader.load()
         guard loaded.errorCount == 0, loaded.crew("bench") != nil else {
-            throw BenchmarkError("the benchmark catalog did not load: \(loaded.diagnostics.map { "\($0.file) \($0.pointer): \($0.message)" }.joined(separator: "; "))")
+            throw BenchmarkError(
+                "the benchmark catalog did not load: \(loaded.diagnostics.map { "\($0.file) \($0.pointer): \($0.message)" }.joined(separator: "; "))"
+            )
         }
         return CatalogHolder(catalog: loaded, loader: loader)
     }
 
     static func measure(runs: Int, tasks: Int, latencyMS: Int, model: URL, modelPID: Int32) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-gateway-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "bench-gateway-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let holder = try catalog(tasks: tasks, in: directory)
-        let settings = ProviderSettings(name: "bench", kind: .openai, baseURL: model.appendingPathComponent("v1"), apiKey: nil, retry: RetryPolicy(maxRetries: 0))
-        let config = RuntimeConfig(providers: ["bench": settings], defaultModel: ModelReference(provider: "bench", model: "fake-model"),
-                                   prices: PriceTable(["bench/*": ModelPrice(input: 1, output: 2)]))
-        let registry = ProviderRegistry(config: config, transport: URLSessionTransport(maximumConnectionsPerHost: 4096), environment: [:])
+        let settings = ProviderSettings(
+            name: "bench", kind: .openai, baseURL: model.appendingPathComponent("v1"), apiKey: nil,
+            retry: RetryPolicy(maxRetries: 0))
+        let config = RuntimeConfig(
+            providers: ["bench": settings], defaultModel: ModelReference(provider: "bench", model: "fake-model"),
+            prices: PriceTable(["bench/*": ModelPrice(input: 1, output: 2)]))
+        let registry = ProviderRegistry(
+            config: config, transport: URLSessionTransport(maximumConnectionsPerHost: 4096), environment: [:])
         let store = try SQLiteRunStore(path: directory.appendingPathComponent("runs.sqlite").path)
         let tenants: [TenantID: TenantDefinition] = ["bench": TenantDefinition(id: "bench", name: "Bench")]
-        let environment = EngineEnvironment(models: registry, tools: ToolRegistry.builtins(), policy: TenantToolPolicy(tenants: tenants), streaming: false)
+        let environment = EngineEnvironment(
+            models: registry, tools: ToolRegistry.builtins(), policy: TenantToolPolicy(tenants: tenants),
+            streaming: false)
         let services = GatewayServices(
-            configuration: GatewayConfiguration(serviceToken: token, requestsPerMinutePerTenant: 1_000_000, concurrentRunsPerTenant: 100_000),
+            configuration: GatewayConfiguration(
+                serviceToken: token, requestsPerMinutePerTenant: 1_000_000, concurrentRunsPerTenant: 100_000),
             catalog: holder, tenants: tenants, environment: { _ in environment }, store: store, secrets: nil)
         let bound = PortBox()
         let server = Task { try await Gateway.run(services, host: "127.0.0.1", port: 0) { port in bound.set(port) } }
@@ -100,16 +119,26 @@ enum GatewayBenchmark {
         let errors = load.failures
         guard !added.isEmpty else { throw BenchmarkError("no results from the load client") }
         let stored = try await store.count(tenant: "bench", status: .succeeded, crew: "bench")
-        print("\(runs) concurrent runs posted over HTTP (POST /v1/crews/bench/runs, wait: true), \(tasks) task(s) each, model latency \(latencyMS) ms")
-        print(String(format: "  wall %.3f s · throughput %.0f runs/s · ideal per run %.0f ms", wall, Double(runs) / wall, ideal * 1000))
-        print(String(format: "  added latency per run (response time − model time): p50 %.0f ms · p99 %.0f ms · max %.0f ms",
-                     added[added.count / 2], added[min(added.count - 1, added.count * 99 / 100)], added.last ?? 0))
-        print(String(format: "  errors %d%@ · runs stored as succeeded %d · gateway CPU %.2f s (%.2f ms per run) · load-client CPU %.2f s · model-server CPU %.2f s · gateway peak RSS %.1f MB",
-                     errors, load.firstFailure.map { " (first: \($0))" } ?? "", stored - storedBefore, cpu, cpu / Double(runs) * 1000, load.cpuSeconds, modelCPU,
-                     EngineBenchmark.peakMemoryMB()))
+        print(
+            "\(runs) concurrent runs posted over HTTP (POST /v1/crews/bench/runs, wait: true), \(tasks) task(s) each, model latency \(latencyMS) ms"
+        )
+        print(
+            String(
+                format: "  wall %.3f s · throughput %.0f runs/s · ideal per run %.0f ms", wall, Double(runs) / wall,
+                ideal * 1000))
+        print(
+            String(
+                format: "  added latency per run (response time − model time): p50 %.0f ms · p99 %.0f ms · max %.0f ms",
+                added[added.count / 2], added[min(added.count - 1, added.count * 99 / 100)], added.last ?? 0))
+        print(
+            String(
+                format:
+                    "  errors %d%@ · runs stored as succeeded %d · gateway CPU %.2f s (%.2f ms per run) · load-client CPU %.2f s · model-server CPU %.2f s · gateway peak RSS %.1f MB",
+                errors, load.firstFailure.map { " (first: \($0))" } ?? "", stored - storedBefore, cpu,
+                cpu / Double(runs) * 1000, load.cpuSeconds, modelCPU,
+                EngineBenchmark.peakMemoryMB()))
     }
 }
-
 
 /// `agentruntime-bench load-client --port P --runs N [--sequential] [--model-calls K]`: posts N runs at once, one
 /// thread and one blocking socket each (`--sequential`: one after another), and prints `ok <seconds>` or
@@ -138,7 +167,9 @@ enum LoadClientCommand {
             let thread = Thread {
                 start.wait()
                 let began = ContinuousClock.now
-                let outcome = modelCalls.map { modelSession(port: port, calls: $0) } ?? exchange(port: port, request: Array(runRequest(index).utf8))
+                let outcome =
+                    modelCalls.map { modelSession(port: port, calls: $0) }
+                    ?? exchange(port: port, request: Array(runRequest(index).utf8))
                 let seconds = (ContinuousClock.now - began).seconds
                 lines.append(outcome == nil ? "ok \(seconds)" : "fail \(outcome!)")
                 group.leave()
@@ -157,7 +188,8 @@ enum LoadClientCommand {
     /// `POST /v1/crews/bench/runs` waiting for the result, over a connection of its own.
     static func runRequest(_ index: Int) -> String {
         let body = #"{"inputs": {"topic": "pricing \#(index)"}, "wait": true}"#
-        return "POST /v1/crews/bench/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(GatewayBenchmark.token)\r\n"
+        return
+            "POST /v1/crews/bench/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(GatewayBenchmark.token)\r\n"
             + "X-Tenant-ID: bench\r\nX-User-ID: bench-user\r\nX-User-Roles: tenant_user\r\nContent-Type: application/json\r\n"
             + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
     }
@@ -171,7 +203,9 @@ enum LoadClientCommand {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else {
             close(fd)
@@ -201,7 +235,9 @@ enum LoadClientCommand {
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         for call in 0..<calls {
             let body = #"{"model":"fake-model","stream":true,"messages":[{"role":"user","content":"Step \#(call)"}]}"#
-            let request = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+            let request =
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+                + body
             if let failure = writeAll(fd, Array(request.utf8)) { return failure }
             var response: [UInt8] = []
             while !response.reversed().starts(with: Array("0\r\n\r\n".utf8).reversed()) {
@@ -209,7 +245,9 @@ enum LoadClientCommand {
                 if count <= 0 { return "read: connection ended (errno \(errno))" }
                 response.append(contentsOf: buffer[0..<count])
             }
-            guard response.starts(with: Array("HTTP/1.1 200".utf8)) else { return String(decoding: response.prefix(120), as: UTF8.self) }
+            guard response.starts(with: Array("HTTP/1.1 200".utf8)) else {
+                return String(decoding: response.prefix(120), as: UTF8.self)
+            }
         }
         return nil
     }
@@ -232,7 +270,9 @@ enum LoadClientCommand {
             response.append(contentsOf: buffer[0..<count])
         }
         let text = String(decoding: response, as: UTF8.self)
-        guard text.hasPrefix("HTTP/1.1 200") else { return String(text.prefix(200)).replacingOccurrences(of: "\r\n", with: " ") }
+        guard text.hasPrefix("HTTP/1.1 200") else {
+            return String(text.prefix(200)).replacingOccurrences(of: "\r\n", with: " ")
+        }
         guard text.contains(#""status":"succeeded""#) else { return "run did not succeed: " + String(text.suffix(300)) }
         return nil
     }

@@ -28,20 +28,27 @@ enum KnowledgeBenchmark {
             for _ in 0..<queries {
                 let query = (0..<3).map { _ in vocabulary[zipfIndex(vocabulary.count, &rng)] }.joined(separator: " ")
                 var found = 0
-                latencies.append(await clock.measure { found = await base.search(query, collections: collections, tenant: nil, limit: 5).count }.microseconds)
+                latencies.append(
+                    await clock.measure {
+                        found = await base.search(query, collections: collections, tenant: nil, limit: 5).count
+                    }.microseconds)
                 hits += found > 0 ? 1 : 0
             }
             let touched = root.appendingPathComponent("collection-0/doc-0.md")
-            try? (String(contentsOf: touched, encoding: .utf8) + "\n\nappended paragraph zyxwv\n").write(to: touched, atomically: true, encoding: .utf8)
+            try? (String(contentsOf: touched, encoding: .utf8) + "\n\nappended paragraph zyxwv\n").write(
+                to: touched, atomically: true, encoding: .utf8)
             let refresh = await clock.measure { _ = await base.refresh() }
             latencies.sort()
-            report.text = String(format: """
-                knowledge base on a generated corpus: %.1f MB in %d files, %d chunks, %d collections
-                  index build (read, chunk, index): %.0f ms
-                  incremental refresh after one file changed: %.1f ms
-                  query (3 terms, top 5, all collections), %d queries: p50 %.0f µs · p99 %.0f µs · %d%% with results
-                """, Double(bytes) / 1_048_576, fileCount(root), chunks, collections.count, build.milliseconds, refresh.milliseconds,
-                queries, latencies[latencies.count / 2], latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))], hits * 100 / queries)
+            report.text = String(
+                format: """
+                    knowledge base on a generated corpus: %.1f MB in %d files, %d chunks, %d collections
+                      index build (read, chunk, index): %.0f ms
+                      incremental refresh after one file changed: %.1f ms
+                      query (3 terms, top 5, all collections), %d queries: p50 %.0f µs · p99 %.0f µs · %d%% with results
+                    """, Double(bytes) / 1_048_576, fileCount(root), chunks, collections.count, build.milliseconds,
+                refresh.milliseconds,
+                queries, latencies[latencies.count / 2],
+                latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))], hits * 100 / queries)
             semaphore.signal()
         }
         semaphore.wait()
@@ -49,11 +56,15 @@ enum KnowledgeBenchmark {
     }
 
     static func fileCount(_ root: URL) -> Int {
-        (FileManager.default.enumerator(atPath: root.path)?.allObjects as? [String])?.filter { $0.hasSuffix(".md") }.count ?? 0
+        (FileManager.default.enumerator(atPath: root.path)?.allObjects as? [String])?.filter { $0.hasSuffix(".md") }
+            .count ?? 0
     }
 
     static func makeVocabulary(count: Int, generator: inout SeededGenerator) -> [String] {
-        let syllables = ["ka", "lo", "mi", "ren", "sta", "por", "qui", "dex", "lan", "vo", "tri", "gen", "bel", "sor", "nu", "fal", "ter", "mon", "cha", "zi"]
+        let syllables = [
+            "ka", "lo", "mi", "ren", "sta", "por", "qui", "dex", "lan", "vo", "tri", "gen", "bel", "sor", "nu", "fal",
+            "ter", "mon", "cha", "zi",
+        ]
         var words = Set<String>()
         while words.count < count {
             let length = 2 + Int(generator.next() % 3)
@@ -68,7 +79,9 @@ enum KnowledgeBenchmark {
         return min(count - 1, Int(pow(Double(count), uniform)) - 1)
     }
 
-    static func writeCorpus(root: URL, megabytes: Double, vocabulary: [String], generator: inout SeededGenerator) throws -> Int {
+    static func writeCorpus(
+        root: URL, megabytes: Double, vocabulary: [String], generator: inout SeededGenerator
+    ) throws -> Int {
         let target = Int(megabytes * 1_048_576)
         var written = 0
         var file = 0
@@ -77,9 +90,12 @@ enum KnowledgeBenchmark {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var text = "# Document \(file)\n\n"
             while text.utf8.count < 50_000 {
-                text += "## \(vocabulary[zipfIndex(vocabulary.count, &generator)]) \(vocabulary[zipfIndex(vocabulary.count, &generator)])\n\n"
+                text +=
+                    "## \(vocabulary[zipfIndex(vocabulary.count, &generator)]) \(vocabulary[zipfIndex(vocabulary.count, &generator)])\n\n"
                 for _ in 0..<4 {
-                    let words = (0..<(40 + Int(generator.next() % 40))).map { _ in vocabulary[zipfIndex(vocabulary.count, &generator)] }
+                    let words = (0..<(40 + Int(generator.next() % 40))).map { _ in
+                        vocabulary[zipfIndex(vocabulary.count, &generator)]
+                    }
                     text += words.joined(separator: " ") + ".\n\n"
                 }
             }

@@ -31,14 +31,19 @@ public final class AsyncHTTPClientTransport: HTTPTransport, Sendable {
     ///   - settings: pool size, timeouts and the response cap (`client` is not consulted: this is the NIO client).
     ///   - environment: where proxy variables are read; the process environment by default.
     /// - Throws: ``ProxyConfigurationError`` when a proxy variable cannot be used.
-    public init(settings: HTTPClientSettings = HTTPClientSettings(), environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(
+        settings: HTTPClientSettings = HTTPClientSettings(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         proxies = try ProxyEnvironment(environment)
         maxResponseBytes = settings.maxResponseBytes
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
-        configuration.timeout = HTTPClient.Configuration.Timeout(connect: Self.timeAmount(settings.connectTimeout), read: Self.timeAmount(settings.idleTimeout))
+        configuration.timeout = HTTPClient.Configuration.Timeout(
+            connect: Self.timeAmount(settings.connectTimeout), read: Self.timeAmount(settings.idleTimeout))
         configuration.connectionPool = HTTPClient.Configuration.ConnectionPool(
-            idleTimeout: Self.timeAmount(settings.poolIdleTimeout), concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maxConnectionsPerHost)
+            idleTimeout: Self.timeAmount(settings.poolIdleTimeout),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: settings.maxConnectionsPerHost)
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.httpVersion = .automatic
         configuration.decompression = .disabled
@@ -86,11 +91,13 @@ public final class AsyncHTTPClientTransport: HTTPTransport, Sendable {
         }
         let headers = AgentRuntime.HTTPHeaders(response.headers.map { (name: $0.name, value: $0.value) })
         // A HEAD response announces a length it does not send.
-        let declaredLength = outgoing.method == .HEAD ? nil : response.headers.first(name: "content-length").flatMap(Int.init)
+        let declaredLength =
+            outgoing.method == .HEAD ? nil : response.headers.first(name: "content-length").flatMap(Int.init)
         let limit = maxResponseBytes
         let (body, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
         let expired = NIOLockedValueBox(false)
-        let started = NIOLockedValueBox<(pump: Task<Void, Never>?, timer: Scheduled<Void>?, ended: Bool)>((nil, nil, false))
+        let started = NIOLockedValueBox<(pump: Task<Void, Never>?, timer: Scheduled<Void>?, ended: Bool)>(
+            (nil, nil, false))
         continuation.onTermination = { termination in
             let (pump, timer) = started.withLockedValue { state -> (Task<Void, Never>?, Scheduled<Void>?) in
                 state.ended = true
@@ -103,19 +110,23 @@ public final class AsyncHTTPClientTransport: HTTPTransport, Sendable {
         let pump = Task {
             do {
                 if let declaredLength, declaredLength > limit {
-                    throw HTTPTransportError(kind: .responseTooLarge, message: "response body of \(declaredLength) bytes exceeds \(limit) bytes")
+                    throw HTTPTransportError(
+                        kind: .responseTooLarge,
+                        message: "response body of \(declaredLength) bytes exceeds \(limit) bytes")
                 }
                 var received = 0
                 for try await buffer in response.body {
                     received += buffer.readableBytes
                     if received > limit {
-                        throw HTTPTransportError(kind: .responseTooLarge, message: "response body exceeds \(limit) bytes")
+                        throw HTTPTransportError(
+                            kind: .responseTooLarge, message: "response body exceeds \(limit) bytes")
                     }
                     continuation.yield(Array(buffer.readableBytesView))
                 }
                 continuation.finish()
             } catch {
-                continuation.finish(throwing: Self.map(error, url: request.url, timedOut: expired.withLockedValue { $0 }))
+                continuation.finish(
+                    throwing: Self.map(error, url: request.url, timedOut: expired.withLockedValue { $0 }))
             }
         }
         // AHC's own deadline covers only the head; the rest of the exchange is bounded here.
@@ -142,25 +153,41 @@ public final class AsyncHTTPClientTransport: HTTPTransport, Sendable {
     static func map(_ error: any Error, url: URL, timedOut: Bool) -> HTTPTransportError {
         if let error = error as? HTTPTransportError { return error }
         let target = "\(url.host ?? "?")\(url.port.map { ":\($0)" } ?? "")"
-        if timedOut { return HTTPTransportError(kind: .timeout, message: "the request to \(target) did not finish before its deadline") }
-        if error is CancellationError { return HTTPTransportError(kind: .cancelled, message: "the request was cancelled") }
+        if timedOut {
+            return HTTPTransportError(
+                kind: .timeout, message: "the request to \(target) did not finish before its deadline")
+        }
+        if error is CancellationError {
+            return HTTPTransportError(kind: .cancelled, message: "the request was cancelled")
+        }
         if let error = error as? HTTPClientError {
             switch error {
-            case .deadlineExceeded: return HTTPTransportError(kind: .timeout, message: "the request to \(target) did not finish before its deadline")
+            case .deadlineExceeded:
+                return HTTPTransportError(
+                    kind: .timeout, message: "the request to \(target) did not finish before its deadline")
             case .cancelled: return HTTPTransportError(kind: .cancelled, message: "the request was cancelled")
-            case .readTimeout: return HTTPTransportError(kind: .timeout, message: "no data received from \(target) within the idle timeout")
-            case .connectTimeout: return HTTPTransportError(kind: .connection, message: "could not connect to \(target): connect timed out")
-            case .remoteConnectionClosed: return HTTPTransportError(kind: .connection, message: "\(target) closed the connection")
-            case .proxyAuthenticationRequired: return HTTPTransportError(kind: .connection, message: "the proxy for \(target) requires authentication")
+            case .readTimeout:
+                return HTTPTransportError(
+                    kind: .timeout, message: "no data received from \(target) within the idle timeout")
+            case .connectTimeout:
+                return HTTPTransportError(
+                    kind: .connection, message: "could not connect to \(target): connect timed out")
+            case .remoteConnectionClosed:
+                return HTTPTransportError(kind: .connection, message: "\(target) closed the connection")
+            case .proxyAuthenticationRequired:
+                return HTTPTransportError(kind: .connection, message: "the proxy for \(target) requires authentication")
             default: return HTTPTransportError(kind: .connection, message: "request to \(target) failed: \(error)")
             }
         }
         if let error = error as? IOError {
-            return HTTPTransportError(kind: .connection, message: "could not connect to \(target): \(String(cString: strerror(error.errnoCode)))")
+            return HTTPTransportError(
+                kind: .connection,
+                message: "could not connect to \(target): \(String(cString: strerror(error.errnoCode)))")
         }
         if let error = error as? NIOConnectionError {
             let reasons = error.connectionErrors.map { String(describing: $0.error) }.joined(separator: "; ")
-            return HTTPTransportError(kind: .connection, message: "could not connect to \(target)\(reasons.isEmpty ? "" : ": \(reasons)")")
+            return HTTPTransportError(
+                kind: .connection, message: "could not connect to \(target)\(reasons.isEmpty ? "" : ": \(reasons)")")
         }
         return HTTPTransportError(kind: .connection, message: "request to \(target) failed: \(error)")
     }

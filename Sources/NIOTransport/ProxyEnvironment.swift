@@ -31,7 +31,8 @@ public struct ProxyEnvironment: Sendable, Equatable {
         var configuration: HTTPClient.Configuration.Proxy {
             if kind == "socks5" { return .socksServer(host: host, port: port) }
             if let username {
-                return .server(host: host, port: port, authorization: .basic(username: username, password: password ?? ""))
+                return .server(
+                    host: host, port: port, authorization: .basic(username: username, password: password ?? ""))
             }
             return .server(host: host, port: port)
         }
@@ -49,14 +50,18 @@ public struct ProxyEnvironment: Sendable, Equatable {
     public init(_ environment: [String: String]) throws {
         func value(_ name: String) -> (name: String, value: String)? {
             for candidate in [name.lowercased(), name] {
-                if let value = environment[candidate]?.trimmingCharacters(in: .whitespaces), !value.isEmpty { return (candidate, value) }
+                if let value = environment[candidate]?.trimmingCharacters(in: .whitespaces), !value.isEmpty {
+                    return (candidate, value)
+                }
             }
             return nil
         }
         let all = value("ALL_PROXY")
         http = try (value("HTTP_PROXY") ?? all).map { try Self.parse($0.value, variable: $0.name) }
         https = try (value("HTTPS_PROXY") ?? all).map { try Self.parse($0.value, variable: $0.name) }
-        exclusions = (value("NO_PROXY")?.value ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        exclusions = (value("NO_PROXY")?.value ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }.filter { !$0.isEmpty }
     }
 
     static func parse(_ text: String, variable: String) throws -> Proxy {
@@ -69,11 +74,14 @@ public struct ProxyEnvironment: Sendable, Equatable {
         switch scheme {
         case "http": kind = "http"
         case "socks5", "socks5h", "socks": kind = "socks5"
-        default: throw ProxyConfigurationError(variable: variable, reason: "proxy scheme \(scheme) is not supported (use http or socks5)")
+        default:
+            throw ProxyConfigurationError(
+                variable: variable, reason: "proxy scheme \(scheme) is not supported (use http or socks5)")
         }
         return Proxy(
             kind: kind, host: host, port: components.port ?? (kind == "socks5" ? 1080 : 80),
-            username: components.percentEncodedUser?.removingPercentEncoding, password: components.percentEncodedPassword?.removingPercentEncoding)
+            username: components.percentEncodedUser?.removingPercentEncoding,
+            password: components.percentEncodedPassword?.removingPercentEncoding)
     }
 
     /// Whether requests to `host` (and `port`) go direct because `NO_PROXY` names them.
@@ -100,7 +108,8 @@ public struct ProxyEnvironment: Sendable, Equatable {
     static func inRange(_ host: String, cidr: String) -> Bool {
         let parts = cidr.split(separator: "/")
         guard parts.count == 2, let bits = Int(parts[1]), (0...32).contains(bits),
-              let network = ipv4(String(parts[0])), let address = ipv4(host) else { return false }
+            let network = ipv4(String(parts[0])), let address = ipv4(host)
+        else { return false }
         let mask: UInt32 = bits == 0 ? 0 : ~UInt32(0) << (32 - bits)
         return network & mask == address & mask
     }

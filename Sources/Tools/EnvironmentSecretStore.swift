@@ -39,7 +39,8 @@ public struct EnvironmentSecretStore: SecretStore {
     /// Reads the variable for `path` in `scope`.
     public func secret(_ path: String, scope: SecretScope) async throws -> String? {
         guard !path.isEmpty, !path.contains("..") else {
-            throw SecretStoreError(kind: .invalidReference, reference: "\(scope)/\(path)", message: "empty path or '..' in the path")
+            throw SecretStoreError(
+                kind: .invalidReference, reference: "\(scope)/\(path)", message: "empty path or '..' in the path")
         }
         return values[Self.variableName(path, scope: scope)].flatMap { $0.isEmpty ? nil : $0 }
     }
@@ -52,7 +53,8 @@ public struct EnvironmentSecretStore: SecretStore {
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line = String(line.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
             guard let equals = line.firstIndex(of: "=") else {
-                throw SecretStoreError(kind: .invalidReference, reference: ".env", message: "line \(number + 1) is not NAME=value")
+                throw SecretStoreError(
+                    kind: .invalidReference, reference: ".env", message: "line \(number + 1) is not NAME=value")
             }
             let name = line[..<equals].trimmingCharacters(in: .whitespaces)
             var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)

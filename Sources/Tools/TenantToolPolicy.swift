@@ -40,9 +40,12 @@ public struct TenantToolPolicy: ToolPolicy {
         guard let granted = Self.access(for: principal.roles) else { return .deny("no role grants tool access") }
         guard tool.access <= granted else {
             let roles = principal.roles.map(\.rawValue).sorted().joined(separator: ", ")
-            return .deny("\(tool.id) needs \(tool.access.rawValue) access; role \(roles) allows \(granted.rawValue) only")
+            return .deny(
+                "\(tool.id) needs \(tool.access.rawValue) access; role \(roles) allows \(granted.rawValue) only")
         }
-        guard !tenant.toolDeny.contains(tool.id) else { return .deny("\(tool.id) is denied by tenant \(tenant.id)'s policy") }
+        guard !tenant.toolDeny.contains(tool.id) else {
+            return .deny("\(tool.id) is denied by tenant \(tenant.id)'s policy")
+        }
         return .allow
     }
 }
@@ -56,6 +59,8 @@ public struct TenantConnectorSettings: ConnectorSettingsSource {
 
     /// The tenant's settings for `connector`.
     public func settings(for connector: String, tenant: TenantID) async -> ConnectorSettings? {
-        tenants[tenant]?.connectors[connector].map { ConnectorSettings(connector: connector, settings: $0.settings, secrets: $0.secrets) }
+        tenants[tenant]?.connectors[connector].map {
+            ConnectorSettings(connector: connector, settings: $0.settings, secrets: $0.secrets)
+        }
     }
 }

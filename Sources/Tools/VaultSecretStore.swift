@@ -39,7 +39,8 @@ public actor VaultSecretStore: SecretStore {
 
     /// Creates a store.
     public init(
-        address: URL, mount: String = "secret", authentication: Authentication, transport: any HTTPTransport = URLSessionTransport(),
+        address: URL, mount: String = "secret", authentication: Authentication,
+        transport: any HTTPTransport = URLSessionTransport(),
         cacheTTL: Duration = .seconds(30), namespace: String? = nil
     ) {
         self.address = address
@@ -54,15 +55,24 @@ public actor VaultSecretStore: SecretStore {
     public func secret(_ path: String, scope: SecretScope) async throws -> String? {
         let reference = "\(scope)/\(path)"
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty && $0 != ".." && $0 != "." && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) } }) else {
-            throw SecretStoreError(kind: .invalidReference, reference: reference, message: "a reference is kv-path/field with letters, digits, '-', '_' and '.' only")
+        guard parts.count >= 2,
+            parts.allSatisfy({
+                !$0.isEmpty && $0 != ".." && $0 != "."
+                    && $0.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+            })
+        else {
+            throw SecretStoreError(
+                kind: .invalidReference, reference: reference,
+                message: "a reference is kv-path/field with letters, digits, '-', '_' and '.' only")
         }
         let field = parts.last!
         let prefix: String
         switch scope {
         case .platform: prefix = "platform"
         case .tenant(let tenant):
-            guard tenant.rawValue.allSatisfy({ $0.isLetter || $0.isNumber || "-_".contains($0) }), !tenant.rawValue.isEmpty else {
+            guard tenant.rawValue.allSatisfy({ $0.isLetter || $0.isNumber || "-_".contains($0) }),
+                !tenant.rawValue.isEmpty
+            else {
                 throw SecretStoreError(kind: .invalidReference, reference: reference, message: "invalid tenant id")
             }
             prefix = "tenants/\(tenant)"
@@ -94,18 +104,26 @@ public actor VaultSecretStore: SecretStore {
 
     private func failure(_ response: HTTPResponse, reference: String) -> SecretStoreError {
         let errors: [String] = {
-            if case .array(let items)? = (try? JSONParser.value(response.body))?["errors"] { return items.compactMap(\.stringValue) }
+            if case .array(let items)? = (try? JSONParser.value(response.body))?["errors"] {
+                return items.compactMap(\.stringValue)
+            }
             return []
         }()
         let detail = errors.first ?? "HTTP \(response.status)"
         switch response.status {
         case 403: return SecretStoreError(kind: .forbidden, reference: reference, message: "permission denied")
-        case 503 where detail.lowercased().contains("sealed"): return SecretStoreError(kind: .sealed, reference: reference, message: "the secret store is sealed")
-        default: return SecretStoreError(kind: .unavailable, reference: reference, message: "the secret store answered \(detail)")
+        case 503 where detail.lowercased().contains("sealed"):
+            return SecretStoreError(kind: .sealed, reference: reference, message: "the secret store is sealed")
+        default:
+            return SecretStoreError(
+                kind: .unavailable, reference: reference, message: "the secret store answered \(detail)")
         }
     }
 
-    private func send(_ method: String, _ url: URL, body: JSONValue?, reference: String, authenticated: Bool, token explicitToken: String? = nil) async throws -> HTTPResponse {
+    private func send(
+        _ method: String, _ url: URL, body: JSONValue?, reference: String, authenticated: Bool,
+        token explicitToken: String? = nil
+    ) async throws -> HTTPResponse {
         var headers: HTTPHeaders = ["Accept": "application/json"]
         if let namespace { headers.set("X-Vault-Namespace", namespace) }
         if let explicitToken {
@@ -114,11 +132,15 @@ public actor VaultSecretStore: SecretStore {
             headers.set("X-Vault-Token", try await currentToken(reference: reference))
         }
         if body != nil { headers.set("Content-Type", "application/json") }
-        let request = HTTPRequest(method: method, url: url, headers: headers, body: body.map { Array($0.serialized().utf8) }, deadline: .now + .seconds(10))
+        let request = HTTPRequest(
+            method: method, url: url, headers: headers, body: body.map { Array($0.serialized().utf8) },
+            deadline: .now + .seconds(10))
         do {
             return try await transport.send(request)
         } catch let error as HTTPTransportError {
-            throw SecretStoreError(kind: .unavailable, reference: reference, message: "cannot reach \(address.host ?? "the secret store"): \(error.kind.rawValue)")
+            throw SecretStoreError(
+                kind: .unavailable, reference: reference,
+                message: "cannot reach \(address.host ?? "the secret store"): \(error.kind.rawValue)")
         }
     }
 
@@ -140,11 +162,14 @@ public actor VaultSecretStore: SecretStore {
         switch authentication {
         case .token(let value):
             token = value
-            let response = try await send("GET", address.appendingPathComponent("v1/auth/token/lookup-self"), body: nil, reference: reference, authenticated: false, token: value)
+            let response = try await send(
+                "GET", address.appendingPathComponent("v1/auth/token/lookup-self"), body: nil, reference: reference,
+                authenticated: false, token: value)
             guard response.status == 200, let data = (try? JSONParser.value(response.body))?["data"] else {
                 token = nil
                 throw response.status == 403
-                    ? SecretStoreError(kind: .forbidden, reference: reference, message: "the token is invalid or expired")
+                    ? SecretStoreError(
+                        kind: .forbidden, reference: reference, message: "the token is invalid or expired")
                     : failure(response, reference: reference)
             }
             let ttl = data["ttl"]?.doubleValue ?? 0
@@ -153,9 +178,12 @@ public actor VaultSecretStore: SecretStore {
             tokenExpiry = ttl > 0 ? .now + .seconds(ttl) : nil
         case .appRole(let roleID, let secretID, let mountPath):
             let response = try await send(
-                "POST", address.appendingPathComponent("v1/auth/\(mountPath)/login"), body: ["role_id": .string(roleID), "secret_id": .string(secretID)],
+                "POST", address.appendingPathComponent("v1/auth/\(mountPath)/login"),
+                body: ["role_id": .string(roleID), "secret_id": .string(secretID)],
                 reference: reference, authenticated: false)
-            guard response.status == 200, let auth = (try? JSONParser.value(response.body))?["auth"], let clientToken = auth["client_token"]?.stringValue else {
+            guard response.status == 200, let auth = (try? JSONParser.value(response.body))?["auth"],
+                let clientToken = auth["client_token"]?.stringValue
+            else {
                 throw response.status == 400 || response.status == 403
                     ? SecretStoreError(kind: .forbidden, reference: reference, message: "AppRole login was refused")
                     : failure(response, reference: reference)
@@ -170,7 +198,9 @@ public actor VaultSecretStore: SecretStore {
 
     /// Renews the token; false when it cannot be renewed (then the caller logs in again).
     private func renew(reference: String) async throws -> Bool {
-        let response = try await send("POST", address.appendingPathComponent("v1/auth/token/renew-self"), body: [:], reference: reference, authenticated: false, token: token)
+        let response = try await send(
+            "POST", address.appendingPathComponent("v1/auth/token/renew-self"), body: [:], reference: reference,
+            authenticated: false, token: token)
         guard response.status == 200, let auth = (try? JSONParser.value(response.body))?["auth"] else { return false }
         let lease = auth["lease_duration"]?.doubleValue ?? 0
         guard lease > 0 else { return false }

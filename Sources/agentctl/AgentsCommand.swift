@@ -18,7 +18,9 @@ struct AgentsCommand: ParsableCommand {
         func run() throws {
             let loaded = try catalog.loadCatalogForReading()
             if let category, !loaded.categories.contains(category) {
-                Console.error("error: no agents in category \"\(category)\" (categories: \(loaded.categories.joined(separator: ", ")))")
+                Console.error(
+                    "error: no agents in category \"\(category)\" (categories: \(loaded.categories.joined(separator: ", ")))"
+                )
                 throw ExitCode(ExitStatus.notFound)
             }
             let agents = loaded.agents.filter { category == nil || $0.category == category }
@@ -59,17 +61,24 @@ struct AgentsCommand: ParsableCommand {
             }
             var lines = [
                 "\(agent.name) (\(agent.id))", "file:           \(loaded.agentFiles[agent.id] ?? "?")",
-                "category:       \(agent.category)", "model:          \(agent.model?.description ?? "(runtime default)")",
+                "category:       \(agent.category)",
+                "model:          \(agent.model?.description ?? "(runtime default)")",
                 "temperature:    \(agent.temperature)", "max_iterations: \(agent.maxIterations)",
                 "delegation:     \(agent.allowDelegation ? "allowed" : "no")",
             ]
             if let maxTokens = agent.maxTokens { lines.append("max_tokens:     \(maxTokens)") }
             if let topP = agent.topP { lines.append("top_p:          \(topP)") }
-            lines.append("tools:          \(agent.tools.isEmpty ? "(none)" : agent.tools.map(\.rawValue).joined(separator: ", "))")
-            lines.append("knowledge:      \(agent.knowledge.isEmpty ? "(none)" : agent.knowledge.joined(separator: ", "))")
+            lines.append(
+                "tools:          \(agent.tools.isEmpty ? "(none)" : agent.tools.map(\.rawValue).joined(separator: ", "))"
+            )
+            lines.append(
+                "knowledge:      \(agent.knowledge.isEmpty ? "(none)" : agent.knowledge.joined(separator: ", "))")
             if !agent.tags.isEmpty { lines.append("tags:           \(agent.tags.joined(separator: ", "))") }
             if let description = agent.description { lines += ["", description] }
-            lines += ["", "Role:", "  \(agent.role)", "", "Goal:", "  \(agent.goal)", "", "Backstory:", "  \(agent.backstory)"]
+            lines += [
+                "", "Role:", "  \(agent.role)", "", "Goal:", "  \(agent.goal)", "", "Backstory:",
+                "  \(agent.backstory)",
+            ]
             Console.print(lines.joined(separator: "\n"))
         }
     }

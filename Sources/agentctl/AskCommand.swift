@@ -7,7 +7,9 @@ struct AskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ask",
         abstract: "Send one prompt to a model and stream the answer.",
-        discussion: "The answer streams to stdout; model, tokens, cost and latency go to stderr. Exit status 3 when the call fails.")
+        discussion:
+            "The answer streams to stdout; model, tokens, cost and latency go to stderr. Exit status 3 when the call fails."
+    )
 
     @OptionGroup var runtime: RuntimeOptions
     @Argument(help: "The prompt.") var prompt: String
@@ -32,7 +34,8 @@ struct AskCommand: AsyncParsableCommand {
         let registry = try runtime.registry()
         let resolved: ProviderRegistry.Resolution
         do {
-            resolved = try await registry.resolve(model.flatMap(ModelReference.init(parsing:)), tenant: tenant.map { TenantID($0) })
+            resolved = try await registry.resolve(
+                model.flatMap(ModelReference.init(parsing:)), tenant: tenant.map { TenantID($0) })
         } catch {
             Console.error("error: \(error)")
             throw ExitCode(ExitStatus.invalid)
@@ -40,7 +43,8 @@ struct AskCommand: AsyncParsableCommand {
         var messages: [Message] = []
         if let system { messages.append(.system(system)) }
         messages.append(.user(prompt))
-        let request = ChatRequest(model: resolved.reference.model, messages: messages, temperature: temperature, maxTokens: maxTokens)
+        let request = ChatRequest(
+            model: resolved.reference.model, messages: messages, temperature: temperature, maxTokens: maxTokens)
         let started = ContinuousClock.now
         let response: ChatResponse
         do {
@@ -59,24 +63,34 @@ struct AskCommand: AsyncParsableCommand {
         let latency = ContinuousClock.now - started
         let cost = registry.config.prices.cost(of: response.usage, on: resolved.reference)
         if json {
-            Console.print(JSONValue.object([
-                "model": .string(resolved.reference.description),
-                "text": response.text.map(JSONValue.string) ?? .null,
-                "tool_calls": .array(response.toolCalls.map { ["id": .string($0.id), "name": .string($0.name), "arguments": .string($0.arguments)] }),
-                "finish_reason": .string(response.finishReason.description),
-                "usage": [
-                    "input_tokens": .int(response.usage.inputTokens), "output_tokens": .int(response.usage.outputTokens),
-                    "cached_input_tokens": .int(response.usage.cachedInputTokens),
-                ],
-                "cost_usd": cost.map(JSONValue.double) ?? .null,
-                "latency_ms": .int(Int(latency.seconds * 1000)),
-            ]).serialized(pretty: true))
+            Console.print(
+                JSONValue.object([
+                    "model": .string(resolved.reference.description),
+                    "text": response.text.map(JSONValue.string) ?? .null,
+                    "tool_calls": .array(
+                        response.toolCalls.map {
+                            ["id": .string($0.id), "name": .string($0.name), "arguments": .string($0.arguments)]
+                        }),
+                    "finish_reason": .string(response.finishReason.description),
+                    "usage": [
+                        "input_tokens": .int(response.usage.inputTokens),
+                        "output_tokens": .int(response.usage.outputTokens),
+                        "cached_input_tokens": .int(response.usage.cachedInputTokens),
+                    ],
+                    "cost_usd": cost.map(JSONValue.double) ?? .null,
+                    "latency_ms": .int(Int(latency.seconds * 1000)),
+                ]).serialized(pretty: true))
         }
-        Console.error(Self.summary(reference: resolved.reference, usage: response.usage, cost: cost, latency: latency, finish: response.finishReason))
+        Console.error(
+            Self.summary(
+                reference: resolved.reference, usage: response.usage, cost: cost, latency: latency,
+                finish: response.finishReason))
     }
 
     /// `[openai/gpt-4o-mini] 1117 in (1024 cached) + 9 out tokens · $0.000123 · 812 ms · stop`.
-    static func summary(reference: ModelReference, usage: TokenUsage, cost: Double?, latency: Duration, finish: FinishReason) -> String {
+    static func summary(
+        reference: ModelReference, usage: TokenUsage, cost: Double?, latency: Duration, finish: FinishReason
+    ) -> String {
         var text = "[\(reference)] \(usage.inputTokens) in"
         if usage.cachedInputTokens > 0 { text += " (\(usage.cachedInputTokens) cached)" }
         text += " + \(usage.outputTokens) out tokens · "

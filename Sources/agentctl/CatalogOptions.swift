@@ -6,13 +6,20 @@ import Tools
 
 /// Where the definitions are: flags, then environment, then the working directory.
 struct CatalogOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The agents directory.", discussion: "Default: $AGENTRUNTIME_AGENTS_DIR, else ./agents."))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The agents directory.", discussion: "Default: $AGENTRUNTIME_AGENTS_DIR, else ./agents."))
     var agentsDir: String?
 
-    @Option(name: .long, help: ArgumentHelp("The knowledge directory.", discussion: "Default: $AGENTRUNTIME_KNOWLEDGE_DIR, else ./knowledge."))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The knowledge directory.", discussion: "Default: $AGENTRUNTIME_KNOWLEDGE_DIR, else ./knowledge."))
     var knowledgeDir: String?
 
-    @Option(name: .long, help: ArgumentHelp("The tenants directory.", discussion: "Default: $AGENTRUNTIME_TENANTS_DIR, else ./tenants."))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The tenants directory.", discussion: "Default: $AGENTRUNTIME_TENANTS_DIR, else ./tenants."))
     var tenantsDir: String?
 
     var tenantsDirectory: URL {
@@ -21,7 +28,9 @@ struct CatalogOptions: ParsableArguments {
 
     /// The tenant files, validated; problems go to stderr.
     func loadTenants(quiet: Bool = false) -> TenantCatalog {
-        let catalog = TenantCatalog.load(tenantsDirectory, knownTools: ToolRegistry.standardIDs, displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        let catalog = TenantCatalog.load(
+            tenantsDirectory, knownTools: ToolRegistry.standardIDs,
+            displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         if !quiet { for diagnostic in catalog.diagnostics { Console.error(diagnostic.formatted) } }
         return catalog
     }
@@ -35,7 +44,8 @@ struct CatalogOptions: ParsableArguments {
     }
 
     private func resolve(_ flag: String?, environment: String, fallback: String) -> URL {
-        let path = flag ?? ProcessInfo.processInfo.environment[environment].flatMap { $0.isEmpty ? nil : $0 } ?? fallback
+        let path =
+            flag ?? ProcessInfo.processInfo.environment[environment].flatMap { $0.isEmpty ? nil : $0 } ?? fallback
         return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             .standardizedFileURL
     }
@@ -59,7 +69,8 @@ struct CatalogOptions: ParsableArguments {
         let catalog = try loadCatalog()
         if catalog.errorCount > 0 {
             Console.error(
-                "warning: \(catalog.errorCount) definition error(s); definitions with errors are not listed (run `agentctl validate`)")
+                "warning: \(catalog.errorCount) definition error(s); definitions with errors are not listed (run `agentctl validate`)"
+            )
         }
         return catalog
     }

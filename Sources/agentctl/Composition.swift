@@ -19,17 +19,23 @@ enum Composition {
     /// built-in and connector tools gated by the tenants' policy, secrets, knowledge, and approvals through the
     /// store (a run waits in place, or with `suspendsForApprovals` stops until a decision queues it).
     static func environment(
-        runtime: RuntimeOptions, catalog: CatalogOptions, tenants: TenantCatalog, store: (any PlatformStore)?, streaming: Bool,
+        runtime: RuntimeOptions, catalog: CatalogOptions, tenants: TenantCatalog, store: (any PlatformStore)?,
+        streaming: Bool,
         suspendsForApprovals: Bool = false
     ) async throws -> (environment: EngineEnvironment, registry: ProviderRegistry, knowledge: KnowledgeBase) {
         let registry = try runtime.registry(tenantRateLimits: tenants.tenants.compactMapValues(\.rateLimit))
         let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)
         for file in await knowledge.skipped { Console.error("warning: knowledge/\(file.path) skipped: \(file.reason)") }
-        let client = ConnectorClient(transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
+        let client = ConnectorClient(
+            transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
         var environment = EngineEnvironment(
-            models: registry, tools: ToolRegistry.standard(client: client, knowledge: knowledge), policy: TenantToolPolicy(tenants: tenants.tenants),
-            secrets: try runtime.secretStore(), limits: registry.config.limits, streaming: streaming, knowledge: knowledge,
-            approvals: store.map { StoreApprovalGate(store: $0, expiry: registry.config.approvalExpiry, suspends: suspendsForApprovals) })
+            models: registry, tools: ToolRegistry.standard(client: client, knowledge: knowledge),
+            policy: TenantToolPolicy(tenants: tenants.tenants),
+            secrets: try runtime.secretStore(), limits: registry.config.limits, streaming: streaming,
+            knowledge: knowledge,
+            approvals: store.map {
+                StoreApprovalGate(store: $0, expiry: registry.config.approvalExpiry, suspends: suspendsForApprovals)
+            })
         environment.uncertainSideEffects = registry.config.uncertainWrites
         return (environment, registry, knowledge)
     }

@@ -51,9 +51,14 @@ struct CrewsCommand: ParsableCommand {
                 Console.print(DefinitionJSON.crew(crew).serialized(pretty: true))
                 return
             }
-            var lines = ["\(crew.name) (\(crew.id))", "file:    \(loaded.crewFiles[crew.id] ?? "?")", "process: \(crew.process.rawValue)"]
+            var lines = [
+                "\(crew.name) (\(crew.id))", "file:    \(loaded.crewFiles[crew.id] ?? "?")",
+                "process: \(crew.process.rawValue)",
+            ]
             if crew.process == .hierarchical {
-                lines.append("manager: \(crew.manager?.rawValue ?? "built-in (\(crew.managerModel?.description ?? "default model"))")")
+                lines.append(
+                    "manager: \(crew.manager?.rawValue ?? "built-in (\(crew.managerModel?.description ?? "default model"))")"
+                )
             }
             lines.append("agents:  \(crew.agents.map(\.rawValue).joined(separator: ", "))")
             if let description = crew.description { lines += ["", description] }
@@ -61,8 +66,16 @@ struct CrewsCommand: ParsableCommand {
                 lines += ["", "Inputs:"]
                 for input in crew.inputs {
                     var flags: [String] = []
-                    if let value = input.defaultValue { flags.append("default \(value.serialized())") } else if input.isRequired { flags.append("required") } else { flags.append("optional") }
-                    lines.append("  \(input.name) (\(flags.joined(separator: ", ")))\(input.description.map { ": \($0)" } ?? "")")
+                    if let value = input.defaultValue {
+                        flags.append("default \(value.serialized())")
+                    } else if input.isRequired {
+                        flags.append("required")
+                    } else {
+                        flags.append("optional")
+                    }
+                    lines.append(
+                        "  \(input.name) (\(flags.joined(separator: ", ")))\(input.description.map { ": \($0)" } ?? "")"
+                    )
                 }
             }
             lines += ["", "Tasks:"]
@@ -74,7 +87,8 @@ struct CrewsCommand: ParsableCommand {
                 lines.append("     \(task.description)")
                 lines.append("     expected: \(task.expectedOutput)")
                 if let context = task.context {
-                    lines.append("     context: \(context.isEmpty ? "(none)" : context.map(\.rawValue).joined(separator: ", "))")
+                    lines.append(
+                        "     context: \(context.isEmpty ? "(none)" : context.map(\.rawValue).joined(separator: ", "))")
                 }
                 if task.outputSchema != nil { lines.append("     output: JSON (schema)") }
                 if let guardrail = task.guardrail { lines.append("     guardrail: \(guardrail)") }

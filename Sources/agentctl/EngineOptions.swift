@@ -7,31 +7,46 @@ import Tools
 /// Who a run acts for, where runs are stored, and which model to force.
 struct EngineOptions: ParsableArguments {
     @Option(name: .long, help: "Run as this tenant.") var tenant: String = "local"
-    @Option(name: .long, help: "The caller's role: tenant_user, tenant_admin, platform_admin, super_admin.") var role: String = "tenant_admin"
+    @Option(name: .long, help: "The caller's role: tenant_user, tenant_admin, platform_admin, super_admin.") var role:
+        String = "tenant_admin"
     @Option(name: .long, help: "Use this provider/model for every agent (and the manager).") var model: String?
-    @Option(name: .long, help: ArgumentHelp("The run store (SQLite).", discussion: "Default: $AGENTRUNTIME_STORE, else .agentruntime/runs.sqlite.")) var store: String?
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The run store (SQLite).", discussion: "Default: $AGENTRUNTIME_STORE, else .agentruntime/runs.sqlite."))
+    var store: String?
 
     func validate() throws {
         if Role(rawValue: role) == nil {
-            throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(role)\"")
+            throw ValidationError(
+                "--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")), found \"\(role)\"")
         }
         if let model, ModelReference(parsing: model) == nil {
             throw ValidationError("--model must be provider/model (e.g. openai/gpt-4o-mini), found \"\(model)\"")
         }
     }
 
-    var principal: Principal { Principal(tenant: TenantID(tenant), user: "cli", roles: [Role(rawValue: role) ?? .tenantUser]) }
+    var principal: Principal {
+        Principal(tenant: TenantID(tenant), user: "cli", roles: [Role(rawValue: role) ?? .tenantUser])
+    }
 
     var storePath: String {
-        store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? ".agentruntime/runs.sqlite"
+        store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ".agentruntime/runs.sqlite"
     }
 
     func openStore() throws -> any PlatformStore { try Composition.store(path: storePath) }
 
     /// The engine environment (see ``Composition``) for this principal: its tenant's limits, and `--model` forced.
-    func environment(runtime: RuntimeOptions, catalog: CatalogOptions, tenants: TenantCatalog, store: (any PlatformStore)?, streaming: Bool) async throws -> EngineEnvironment {
-        var (environment, registry, _) = try await Composition.environment(runtime: runtime, catalog: catalog, tenants: tenants, store: store, streaming: streaming)
-        if let reference = model.flatMap(ModelReference.init(parsing:)) { environment.models = OverridingModelResolver(base: registry, reference: reference) }
+    func environment(
+        runtime: RuntimeOptions, catalog: CatalogOptions, tenants: TenantCatalog, store: (any PlatformStore)?,
+        streaming: Bool
+    ) async throws -> EngineEnvironment {
+        var (environment, registry, _) = try await Composition.environment(
+            runtime: runtime, catalog: catalog, tenants: tenants, store: store, streaming: streaming)
+        if let reference = model.flatMap(ModelReference.init(parsing:)) {
+            environment.models = OverridingModelResolver(base: registry, reference: reference)
+        }
         environment.limits = tenants.tenants[principal.tenant]?.limits ?? registry.config.limits
         return environment
     }
@@ -39,7 +54,9 @@ struct EngineOptions: ParsableArguments {
     /// Exits unless the tenant exists and may use every agent of `crew`.
     func checkTenant(_ tenants: TenantCatalog, crew: CrewDefinition, agents: (AgentID) -> AgentDefinition?) throws {
         guard let tenant = tenants.tenants[principal.tenant] else {
-            Console.error("error: unknown tenant \"\(self.tenant)\" (tenants: \(tenants.tenants.keys.map(\.rawValue).sorted().joined(separator: ", ")); add tenants/\(self.tenant).json)")
+            Console.error(
+                "error: unknown tenant \"\(self.tenant)\" (tenants: \(tenants.tenants.keys.map(\.rawValue).sorted().joined(separator: ", ")); add tenants/\(self.tenant).json)"
+            )
             throw ExitCode(ExitStatus.notFound)
         }
         for id in crew.agents + [crew.manager].compactMap({ $0 }) {
@@ -66,12 +83,17 @@ enum InputParser {
     static func parse(pairs: [String], file: String?) throws -> [String: JSONValue] {
         var inputs: [String: JSONValue] = [:]
         if let file {
-            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read inputs file \(file)") }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("cannot read inputs file \(file)")
+            }
             do {
-                guard case .object(let object) = try JSONParser.value([UInt8](data)) else { throw ValidationError("inputs file \(file) must hold a JSON object") }
+                guard case .object(let object) = try JSONParser.value([UInt8](data)) else {
+                    throw ValidationError("inputs file \(file) must hold a JSON object")
+                }
                 for member in object { inputs[member.key] = member.value }
             } catch let error as JSONSyntaxError {
-                throw ValidationError("inputs file \(file):\(error.location.line):\(error.location.column): \(error.message)")
+                throw ValidationError(
+                    "inputs file \(file):\(error.location.line):\(error.location.column): \(error.message)")
             }
         }
         for pair in pairs {
@@ -100,17 +122,24 @@ struct ProgressPrinter: EventSink {
         case .taskStarted(let task, let agent): line = "▶ task \(task) · \(agent)"
         case .toolStarted(_, let tool, let arguments): line = "  [\(who)] tool \(tool) \(arguments.prefix(160))"
         case .toolFinished(_, let tool, let outcome, let duration, let result):
-            line = outcome == .success && !verbose ? nil : "  [\(who)] tool \(tool) \(outcome.rawValue) (\(duration) ms): \(result.prefix(200))"
+            line =
+                outcome == .success && !verbose
+                ? nil : "  [\(who)] tool \(tool) \(outcome.rawValue) (\(duration) ms): \(result.prefix(200))"
         case .toolDenied(_, let tool, let reason, _): line = "  [\(who)] tool \(tool) denied: \(reason)"
         case .awaitingApproval(let approval, _, let tool, let arguments):
-            line = "  [\(who)] tool \(tool) awaits approval \(approval): \(arguments.prefix(160))\n    approve: agentctl approvals approve \(approval)   reject: agentctl approvals reject \(approval)"
+            line =
+                "  [\(who)] tool \(tool) awaits approval \(approval): \(arguments.prefix(160))\n    approve: agentctl approvals approve \(approval)   reject: agentctl approvals reject \(approval)"
         case .approvalDecided(_, let tool, let approved, let by, let comment):
-            line = "  [\(who)] tool \(tool) \(approved ? "approved" : "rejected") by \(by)\(comment.isEmpty ? "" : ": \(comment)")"
-        case .delegationStarted(let coworker, let kind, let task): line = "  [\(who)] \(kind == .ask ? "asks" : "delegates to") \(coworker): \(task.prefix(160))"
+            line =
+                "  [\(who)] tool \(tool) \(approved ? "approved" : "rejected") by \(by)\(comment.isEmpty ? "" : ": \(comment)")"
+        case .delegationStarted(let coworker, let kind, let task):
+            line = "  [\(who)] \(kind == .ask ? "asks" : "delegates to") \(coworker): \(task.prefix(160))"
         case .delegationFinished(let coworker, _): line = "  [\(who)] \(coworker) answered"
         case .llmResponse(let model, let usage, let cost, let latency, _):
-            line = "  [\(who)] \(model) · \(usage.inputTokens) in + \(usage.outputTokens) out tokens · \(cost.map { String(format: "$%.6f", $0) } ?? "cost unknown") · \(latency) ms"
-        case .guardrailVerdict(_, let passed, let feedback): line = "  [\(who)] check \(passed ? "passed" : "failed"): \(feedback.prefix(200))"
+            line =
+                "  [\(who)] \(model) · \(usage.inputTokens) in + \(usage.outputTokens) out tokens · \(cost.map { String(format: "$%.6f", $0) } ?? "cost unknown") · \(latency) ms"
+        case .guardrailVerdict(_, let passed, let feedback):
+            line = "  [\(who)] check \(passed ? "passed" : "failed"): \(feedback.prefix(200))"
         case .taskFinished(let task, _, _, let usage, let cost):
             line = "✓ task \(task) · \(usage.totalTokens) tokens · \(String(format: "$%.6f", cost))"
         case .runFinished(let status, _): line = "run \(status.rawValue)"
@@ -129,4 +158,3 @@ extension ExitStatus {
     /// The run was cancelled (Ctrl-C).
     static let cancelled: Int32 = 130
 }
-

@@ -5,7 +5,9 @@ import Foundation
 
 /// `agentctl tenants list|show`.
 struct TenantsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tenants", abstract: "List and show tenants.", subcommands: [List.self, Show.self], defaultSubcommand: List.self)
+    static let configuration = CommandConfiguration(
+        commandName: "tenants", abstract: "List and show tenants.", subcommands: [List.self, Show.self],
+        defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tenants with their connectors.")
@@ -15,15 +17,29 @@ struct TenantsCommand: ParsableCommand {
         func run() throws {
             let tenants = catalog.loadTenants().tenants.values.sorted { $0.id < $1.id }
             if json {
-                Console.print(JSONValue.array(tenants.map { ["id": .string($0.id.rawValue), "name": .string($0.name), "connectors": .array($0.connectors.keys.sorted().map { .string($0) })] }).serialized(pretty: true))
+                Console.print(
+                    JSONValue.array(
+                        tenants.map {
+                            [
+                                "id": .string($0.id.rawValue), "name": .string($0.name),
+                                "connectors": .array($0.connectors.keys.sorted().map { .string($0) }),
+                            ]
+                        }
+                    ).serialized(pretty: true))
                 return
             }
-            Console.print(Table.render(header: ["ID", "NAME", "CONNECTORS"], rows: tenants.map { [$0.id.rawValue, $0.name, $0.connectors.keys.sorted().joined(separator: ", ")] }))
+            Console.print(
+                Table.render(
+                    header: ["ID", "NAME", "CONNECTORS"],
+                    rows: tenants.map {
+                        [$0.id.rawValue, $0.name, $0.connectors.keys.sorted().joined(separator: ", ")]
+                    }))
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one tenant (settings and secret references; never secret values).")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one tenant (settings and secret references; never secret values).")
         @OptionGroup var catalog: CatalogOptions
         @Argument(help: "The tenant id.") var id: String
 
@@ -34,14 +50,30 @@ struct TenantsCommand: ParsableCommand {
             }
             var lines = ["\(tenant.name) (\(tenant.id))"]
             for (name, connector) in tenant.connectors.sorted(by: { $0.key < $1.key }) {
-                let settings = connector.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
-                let secrets = connector.secrets.sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value)" }.joined(separator: ", ")
-                lines.append("connector \(name): \(settings.isEmpty ? "" : settings + "; ")secrets \(secrets.isEmpty ? "(none)" : secrets)")
+                let settings = connector.settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                    separator: ", ")
+                let secrets = connector.secrets.sorted { $0.key < $1.key }.map { "\($0.key) → \($0.value)" }.joined(
+                    separator: ", ")
+                lines.append(
+                    "connector \(name): \(settings.isEmpty ? "" : settings + "; ")secrets \(secrets.isEmpty ? "(none)" : secrets)"
+                )
             }
-            lines.append("denied tools: \(tenant.toolDeny.isEmpty ? "(none)" : tenant.toolDeny.map(\.rawValue).sorted().joined(separator: ", "))")
-            lines.append("agents: \(tenant.allowedAgents == nil && tenant.allowedCategories == nil ? "all" : ((tenant.allowedCategories.map { $0.sorted().map { "category " + $0 } } ?? []) + (tenant.allowedAgents?.map(\.rawValue).sorted() ?? [])).joined(separator: ", "))")
-            if let limits = tenant.limits { lines.append("limits: \(limits.maxLLMCalls) calls, \(limits.maxTokens) tokens, $\(limits.maxCostUSD), \(Int(limits.maxWallTimeSeconds)) s") }
-            if let rate = tenant.rateLimit { lines.append("rate limit: \(rate.requestsPerMinute.map(String.init) ?? "-") requests/min, \(rate.tokensPerMinute.map(String.init) ?? "-") tokens/min") }
+            lines.append(
+                "denied tools: \(tenant.toolDeny.isEmpty ? "(none)" : tenant.toolDeny.map(\.rawValue).sorted().joined(separator: ", "))"
+            )
+            lines.append(
+                "agents: \(tenant.allowedAgents == nil && tenant.allowedCategories == nil ? "all" : ((tenant.allowedCategories.map { $0.sorted().map { "category " + $0 } } ?? []) + (tenant.allowedAgents?.map(\.rawValue).sorted() ?? [])).joined(separator: ", "))"
+            )
+            if let limits = tenant.limits {
+                lines.append(
+                    "limits: \(limits.maxLLMCalls) calls, \(limits.maxTokens) tokens, $\(limits.maxCostUSD), \(Int(limits.maxWallTimeSeconds)) s"
+                )
+            }
+            if let rate = tenant.rateLimit {
+                lines.append(
+                    "rate limit: \(rate.requestsPerMinute.map(String.init) ?? "-") requests/min, \(rate.tokensPerMinute.map(String.init) ?? "-") tokens/min"
+                )
+            }
             Console.print(lines.joined(separator: "\n"))
         }
     }
@@ -49,7 +81,9 @@ struct TenantsCommand: ParsableCommand {
 
 /// `agentctl approvals list|approve|reject`.
 struct ApprovalsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "approvals", abstract: "Decide tool calls waiting for approval.", subcommands: [List.self, Approve.self, Reject.self], defaultSubcommand: List.self)
+    static let configuration = CommandConfiguration(
+        commandName: "approvals", abstract: "Decide tool calls waiting for approval.",
+        subcommands: [List.self, Approve.self, Reject.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List approvals of the tenant (pending by default).")
@@ -59,23 +93,40 @@ struct ApprovalsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try engine.openStore()
-            let records = try await store.approvals(tenant: TenantID(engine.tenant), runID: nil, status: status == "all" ? nil : status)
+            let records = try await store.approvals(
+                tenant: TenantID(engine.tenant), runID: nil, status: status == "all" ? nil : status)
             if json {
-                Console.print(JSONValue.array(records.map { record in
-                    ["id": .string(record.request.id), "run_id": .string(record.request.runID.rawValue), "agent": .string(record.request.agent.rawValue),
-                     "tool": .string(record.request.tool.rawValue), "arguments": .string(AuditRedaction.redact(record.request.arguments)), "status": .string(record.status),
-                     "expires_at": .string(record.expiresAt.formatted(.iso8601))]
-                }).serialized(pretty: true))
+                Console.print(
+                    JSONValue.array(
+                        records.map { record in
+                            [
+                                "id": .string(record.request.id), "run_id": .string(record.request.runID.rawValue),
+                                "agent": .string(record.request.agent.rawValue),
+                                "tool": .string(record.request.tool.rawValue),
+                                "arguments": .string(AuditRedaction.redact(record.request.arguments)),
+                                "status": .string(record.status),
+                                "expires_at": .string(record.expiresAt.formatted(.iso8601)),
+                            ]
+                        }
+                    ).serialized(pretty: true))
                 return
             }
-            Console.print(Table.render(header: ["APPROVAL", "RUN", "AGENT", "TOOL", "STATUS", "ARGUMENTS"], rows: records.map {
-                [$0.request.id, $0.request.runID.rawValue, $0.request.agent.rawValue, $0.request.tool.rawValue, $0.status, String(AuditRedaction.redact($0.request.arguments).prefix(80))]
-            }))
+            Console.print(
+                Table.render(
+                    header: ["APPROVAL", "RUN", "AGENT", "TOOL", "STATUS", "ARGUMENTS"],
+                    rows: records.map {
+                        [
+                            $0.request.id, $0.request.runID.rawValue, $0.request.agent.rawValue,
+                            $0.request.tool.rawValue, $0.status,
+                            String(AuditRedaction.redact($0.request.arguments).prefix(80)),
+                        ]
+                    }))
         }
     }
 
     struct Approve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Approve a pending tool call (tenant_admin or above).")
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a pending tool call (tenant_admin or above).")
         @OptionGroup var engine: EngineOptions
         @Argument(help: "The approval id.") var id: String
         @Option(name: .long, help: "A comment.") var comment: String = ""
@@ -83,7 +134,8 @@ struct ApprovalsCommand: AsyncParsableCommand {
     }
 
     struct Reject: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Reject a pending tool call (tenant_admin or above); the model is told it was refused.")
+        static let configuration = CommandConfiguration(
+            abstract: "Reject a pending tool call (tenant_admin or above); the model is told it was refused.")
         @OptionGroup var engine: EngineOptions
         @Argument(help: "The approval id.") var id: String
         @Option(name: .long, help: "Why.") var comment: String = ""
@@ -97,16 +149,25 @@ struct ApprovalsCommand: AsyncParsableCommand {
         }
         let store = try engine.openStore()
         if let approval = try await store.approval(id, tenant: TenantID(engine.tenant)),
-           let run = try await store.run(approval.request.runID, tenant: TenantID(engine.tenant)), run.status.isFinal {
-            Console.error("error: run \(run.id) has ended (\(run.status.rawValue)); its approvals can no longer be decided")
+            let run = try await store.run(approval.request.runID, tenant: TenantID(engine.tenant)), run.status.isFinal
+        {
+            Console.error(
+                "error: run \(run.id) has ended (\(run.status.rawValue)); its approvals can no longer be decided")
             throw ExitCode(ExitStatus.invalid)
         }
-        guard try await store.decideApproval(id, tenant: TenantID(engine.tenant), approved: approved, by: engine.principal.user, comment: comment) else {
-            Console.error("error: no pending approval \"\(id)\" for tenant \(engine.tenant) (unknown, already decided, or expired)")
+        guard
+            try await store.decideApproval(
+                id, tenant: TenantID(engine.tenant), approved: approved, by: engine.principal.user, comment: comment)
+        else {
+            Console.error(
+                "error: no pending approval \"\(id)\" for tenant \(engine.tenant) (unknown, already decided, or expired)"
+            )
             throw ExitCode(ExitStatus.notFound)
         }
         // A run that stopped to wait (under serve) is queued; serve carries it on within seconds.
-        if let approval = try await store.approval(id, tenant: TenantID(engine.tenant)), try await RunLifecycle(store: store).queueAfterDecision(approval.request.runID) {
+        if let approval = try await store.approval(id, tenant: TenantID(engine.tenant)),
+            try await RunLifecycle(store: store).queueAfterDecision(approval.request.runID)
+        {
             Console.error("run \(approval.request.runID) queued to continue")
         }
         Console.print("\(approved ? "approved" : "rejected") \(id)")
@@ -115,16 +176,22 @@ struct ApprovalsCommand: AsyncParsableCommand {
 
 /// `agentctl audit`.
 struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Print the audit log of tool calls (append-only).")
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Print the audit log of tool calls (append-only).")
     @OptionGroup var engine: EngineOptions
-    @Option(name: .long, help: "Only entries since this time: ISO 8601 (2026-11-22T10:00:00Z) or an age (30m, 2h, 7d).") var since: String?
+    @Option(name: .long, help: "Only entries since this time: ISO 8601 (2026-11-22T10:00:00Z) or an age (30m, 2h, 7d).")
+    var since: String?
     @Flag(name: .long, help: "All tenants (platform_admin or super_admin).") var allTenants = false
     @Flag(name: .long, help: "Print JSON lines.") var json = false
 
     func run() async throws {
         var start: Date?
         if let since {
-            if let date = try? Date(since, strategy: .iso8601) { start = date } else if let last = since.last, let amount = Double(since.dropLast()), let unit = ["m": 60.0, "h": 3600.0, "d": 86400.0][String(last)] {
+            if let date = try? Date(since, strategy: .iso8601) {
+                start = date
+            } else if let last = since.last, let amount = Double(since.dropLast()),
+                let unit = ["m": 60.0, "h": 3600.0, "d": 86400.0][String(last)]
+            {
                 start = Date().addingTimeInterval(-amount * unit)
             } else {
                 throw ValidationError("--since must be an ISO 8601 time or an age like 30m, 2h, 7d")
@@ -135,16 +202,24 @@ struct AuditCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.invalid)
         }
         let store = try engine.openStore()
-        for entry in try await store.audit(tenant: allTenants ? nil : TenantID(engine.tenant), since: start, limit: 1000) {
+        for entry in try await store.audit(
+            tenant: allTenants ? nil : TenantID(engine.tenant), since: start, limit: 1000)
+        {
             if json {
-                Console.print(JSONValue.object([
-                    "time": .string(entry.time.formatted(.iso8601)), "tenant": .string(entry.tenant.rawValue), "user": .string(entry.user),
-                    "roles": .array(entry.roles.map { .string($0) }), "run_id": .string(entry.runID.rawValue), "agent": .string(entry.agent),
-                    "tool": .string(entry.tool), "outcome": .string(entry.outcome), "duration_ms": entry.durationMS.map { .int($0) } ?? .null,
-                    "arguments": .string(entry.arguments), "detail": .string(entry.detail),
-                ]).serialized())
+                Console.print(
+                    JSONValue.object([
+                        "time": .string(entry.time.formatted(.iso8601)), "tenant": .string(entry.tenant.rawValue),
+                        "user": .string(entry.user),
+                        "roles": .array(entry.roles.map { .string($0) }), "run_id": .string(entry.runID.rawValue),
+                        "agent": .string(entry.agent),
+                        "tool": .string(entry.tool), "outcome": .string(entry.outcome),
+                        "duration_ms": entry.durationMS.map { .int($0) } ?? .null,
+                        "arguments": .string(entry.arguments), "detail": .string(entry.detail),
+                    ]).serialized())
             } else {
-                Console.print("\(entry.time.formatted(.iso8601))\t\(entry.tenant)\t\(entry.user)\t\(entry.runID)\t\(entry.agent)\t\(entry.tool)\t\(entry.outcome)\t\(entry.arguments.prefix(120))\t\(entry.detail.prefix(120))")
+                Console.print(
+                    "\(entry.time.formatted(.iso8601))\t\(entry.tenant)\t\(entry.user)\t\(entry.runID)\t\(entry.agent)\t\(entry.tool)\t\(entry.outcome)\t\(entry.arguments.prefix(120))\t\(entry.detail.prefix(120))"
+                )
             }
         }
     }

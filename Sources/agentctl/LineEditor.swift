@@ -1,9 +1,10 @@
 import CEditLine
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The outcome of one ``LineEditor/readLine(prompt:)`` call.
@@ -96,8 +97,9 @@ final class LineEditor {
     func addHistory(_ line: String) {
         let entry = String(line.map { $0.isNewline ? " " : $0 })
         guard maxHistory > 0,
-              !entry.trimmingCharacters(in: .whitespaces).isEmpty,
-              entry != history.last else { return }
+            !entry.trimmingCharacters(in: .whitespaces).isEmpty,
+            entry != history.last
+        else { return }
         history.append(entry)
         if history.count > maxHistory { history.removeFirst(history.count - maxHistory) }
         if libeditStarted { add_history(entry) }
@@ -220,7 +222,9 @@ private enum EditorCallbacks {
 
 /// `rl_attempted_completion_function`: the candidates for `text`, the word that ends at the cursor and starts at
 /// `start` (counted in Unicode scalars, libedit's wide characters). Never falls back to libedit's file-name completion.
-private func completeWord(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
+private func completeWord(
+    _ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32
+) -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
     ceditline_set_attempted_completion_over(1)
     guard let text, let completions = EditorCallbacks.completions else { return nil }
     let word = String(cString: text)

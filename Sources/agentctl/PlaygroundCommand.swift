@@ -7,14 +7,18 @@ import Tools
 /// `agentctl playground`: chat with one agent as it runs for a tenant and role, tune it live, save it back.
 struct PlaygroundCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "playground", abstract: "Chat with an agent, tune its definition live, and save it back to its file.",
-        discussion: "Type /help for the commands. Lines are edited with the arrow keys on a terminal (history in ~/.agentruntime/playground_history; Tab completes commands, agent ids and tool ids); piped input is read line by line. Ctrl-C cancels the answer in progress, not the session.")
+        commandName: "playground",
+        abstract: "Chat with an agent, tune its definition live, and save it back to its file.",
+        discussion:
+            "Type /help for the commands. Lines are edited with the arrow keys on a terminal (history in ~/.agentruntime/playground_history; Tab completes commands, agent ids and tool ids); piped input is read line by line. Ctrl-C cancels the answer in progress, not the session."
+    )
 
     @OptionGroup var catalog: CatalogOptions
     @OptionGroup var runtime: RuntimeOptions
     @OptionGroup var engine: EngineOptions
     @Argument(help: "The agent to start with.") var agentID: String?
-    @Option(name: .long, help: "The history file (default ~/.agentruntime/playground_history).") var historyFile: String?
+    @Option(name: .long, help: "The history file (default ~/.agentruntime/playground_history).") var historyFile:
+        String?
 
     func run() async throws {
         let session = try await PlaygroundSession(command: self)
@@ -43,19 +47,26 @@ final class PlaygroundSession {
         catalog = try command.catalog.loadCatalogForReading()
         tenants = command.catalog.loadTenants()
         store = try command.engine.openStore()
-        environment = try await command.engine.environment(runtime: command.runtime, catalog: command.catalog, tenants: tenants, store: store, streaming: true)
+        environment = try await command.engine.environment(
+            runtime: command.runtime, catalog: command.catalog, tenants: tenants, store: store, streaming: true)
         let store = self.store
         let runID = self.runID
         environment.models = RecordingModelResolver(base: environment.models) { reference, request, response in
             try? await store.appendExchange(runID, model: reference.description, request: request, response: response)
         }
-        let historyPath = command.historyFile.map { URL(fileURLWithPath: $0) }
-            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".agentruntime/playground_history")
+        let historyPath =
+            command.historyFile.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(
+                ".agentruntime/playground_history")
         let tenant = tenants.tenants[command.engine.principal.tenant]
         let agentIDs = catalog.agents.filter { tenant?.allows($0) ?? true }.map(\.id.rawValue)
-        editor = LineEditor(historyFile: historyPath) { before, word in Self.completions(before: before, word: word, agentIDs: agentIDs) }
-        try await store.insert(RunRecord(
-            id: runID, tenant: command.engine.principal.tenant, user: command.engine.principal.user, crew: "playground", status: .running, inputs: [:]))
+        editor = LineEditor(historyFile: historyPath) { before, word in
+            Self.completions(before: before, word: word, agentIDs: agentIDs)
+        }
+        try await store.insert(
+            RunRecord(
+                id: runID, tenant: command.engine.principal.tenant, user: command.engine.principal.user,
+                crew: "playground", status: .running, inputs: [:]))
         if let id = command.agentID { try select(id) }
     }
 
@@ -68,9 +79,10 @@ final class PlaygroundSession {
         interrupt.setEventHandler { current.cancel() }
         interrupt.resume()
         defer { interrupt.cancel() }
-        say(agent == nil
-            ? "No agent selected: /agents lists them, /agent ID picks one. /help for commands."
-            : "Tenant \(command.engine.tenant), role \(command.engine.role). /help for commands.")
+        say(
+            agent == nil
+                ? "No agent selected: /agents lists them, /agent ID picks one. /help for commands."
+                : "Tenant \(command.engine.tenant), role \(command.engine.role). /help for commands.")
         while true {
             let prompt = "\(working?.id.rawValue ?? "playground")> "
             switch editor.readLine(prompt: prompt) {
@@ -160,37 +172,67 @@ final class PlaygroundSession {
             if agents.isEmpty { fail("no agents\(arguments.isEmpty ? "" : " in category \"\(arguments[0])\"")") }
             say(agents.map { "\($0.id)  \($0.category)  \($0.name)" }.joined(separator: "\n"))
         case "/agent":
-            guard arguments.count == 1 else { fail("usage: /agent ID"); break }
+            guard arguments.count == 1 else {
+                fail("usage: /agent ID")
+                break
+            }
             do { try select(arguments[0]) } catch { fail("\(error)") }
         case "/show":
-            guard let working else { fail("no agent selected"); break }
+            guard let working else {
+                fail("no agent selected")
+                break
+            }
             say(DefinitionJSON.agent(working).serialized(pretty: true))
         case "/prompt":
-            guard let working else { fail("no agent selected"); break }
-            let (system, tools) = await CrewRunner(environment: environment).chatPrompt(for: working, principal: command.engine.principal)
-            say("--- system\n\(system)\n--- tools: \(tools.isEmpty ? "(none)" : tools.joined(separator: ", "))\n--- model: \(command.engine.model ?? working.model?.description ?? "(default)") · temperature \(working.temperature) · max_iterations \(working.maxIterations)")
+            guard let working else {
+                fail("no agent selected")
+                break
+            }
+            let (system, tools) = await CrewRunner(environment: environment).chatPrompt(
+                for: working, principal: command.engine.principal)
+            say(
+                "--- system\n\(system)\n--- tools: \(tools.isEmpty ? "(none)" : tools.joined(separator: ", "))\n--- model: \(command.engine.model ?? working.model?.description ?? "(default)") · temperature \(working.temperature) · max_iterations \(working.maxIterations)"
+            )
         case "/tools":
-            guard let working else { fail("no agent selected"); break }
-            let report = await CrewRunner(environment: environment).toolReport(for: working, principal: command.engine.principal)
+            guard let working else {
+                fail("no agent selected")
+                break
+            }
+            let report = await CrewRunner(environment: environment).toolReport(
+                for: working, principal: command.engine.principal)
             if report.isEmpty { say("(the agent names no tools)") }
-            say(report.map { "\($0.tool)  \($0.hiddenBecause.map { "hidden: \($0)" } ?? "offered")" }.joined(separator: "\n"))
+            say(
+                report.map { "\($0.tool)  \($0.hiddenBecause.map { "hidden: \($0)" } ?? "offered")" }.joined(
+                    separator: "\n"))
         case "/set":
-            guard arguments.count >= 2 else { fail("usage: /set FIELD VALUE"); break }
+            guard arguments.count >= 2 else {
+                fail("usage: /set FIELD VALUE")
+                break
+            }
             do {
                 working = try set(arguments[0], arguments.dropFirst().joined(separator: " "))
                 say("\(arguments[0]) set for the next turn (/diff to review, /save to keep)")
             } catch { fail("\(error)") }
         case "/diff":
-            guard let agent, let working else { fail("no agent selected"); break }
+            guard let agent, let working else {
+                fail("no agent selected")
+                break
+            }
             let (path, text) = try file(of: agent)
             let edited = try editedText(text, from: agent, to: working)
             let diff = LineDiff.lines(text, edited).filter { !$0.hasPrefix("  ") }
             say(diff.isEmpty ? "no changes" : "--- \(path)\n+++ \(path) (edited)\n" + diff.joined(separator: "\n"))
         case "/save":
-            guard let agent, let working else { fail("no agent selected"); break }
+            guard let agent, let working else {
+                fail("no agent selected")
+                break
+            }
             do { try save(agent, working) } catch { fail("\(error)") }
         case "/revert":
-            guard let agent else { fail("no agent selected"); break }
+            guard let agent else {
+                fail("no agent selected")
+                break
+            }
             working = agent
             say("edits dropped")
         case "/reset":
@@ -198,15 +240,29 @@ final class PlaygroundSession {
             turns = []
             say("conversation cleared")
         case "/history":
-            say(turns.isEmpty ? "(no turns yet)" : turns.enumerated().map { "\($0.offset + 1). you: \($0.element.prompt)\n   \(working?.id.rawValue ?? "agent"): \($0.element.answer)" }.joined(separator: "\n"))
+            say(
+                turns.isEmpty
+                    ? "(no turns yet)"
+                    : turns.enumerated().map {
+                        "\($0.offset + 1). you: \($0.element.prompt)\n   \(working?.id.rawValue ?? "agent"): \($0.element.answer)"
+                    }.joined(separator: "\n"))
         case "/compare":
-            guard arguments.count >= 3 else { fail("usage: /compare FIELD VALUE_A VALUE_B"); break }
+            guard arguments.count >= 3 else {
+                fail("usage: /compare FIELD VALUE_A VALUE_B")
+                break
+            }
             await compare(arguments[0], arguments[1], arguments[2])
         case "/crew":
-            guard let crewID = arguments.first else { fail("usage: /crew CREW_ID key=value …"); break }
+            guard let crewID = arguments.first else {
+                fail("usage: /crew CREW_ID key=value …")
+                break
+            }
             await runCrew(crewID, Array(arguments.dropFirst()))
         case "/export":
-            guard arguments.count == 1 else { fail("usage: /export FILE"); break }
+            guard arguments.count == 1 else {
+                fail("usage: /export FILE")
+                break
+            }
             do {
                 try markdown().write(toFile: arguments[0], atomically: true, encoding: .utf8)
                 say("transcript written to \(arguments[0])")
@@ -261,19 +317,35 @@ final class PlaygroundSession {
         guard var copy = working else { throw PlaygroundError("no agent selected") }
         switch field {
         case "temperature":
-            guard let number = Double(value), AgentDefinition.temperatureRange.contains(number) else { throw PlaygroundError("temperature must be a number from 0 to 2, found \"\(value)\"") }
+            guard let number = Double(value), AgentDefinition.temperatureRange.contains(number) else {
+                throw PlaygroundError("temperature must be a number from 0 to 2, found \"\(value)\"")
+            }
             copy.temperature = number
         case "model":
-            guard let reference = ModelReference(parsing: value) else { throw PlaygroundError("model must be provider/model (e.g. openai/gpt-4o-mini), found \"\(value)\"") }
+            guard let reference = ModelReference(parsing: value) else {
+                throw PlaygroundError("model must be provider/model (e.g. openai/gpt-4o-mini), found \"\(value)\"")
+            }
             copy.model = reference
         case "max_iterations":
-            guard let number = Int(value), AgentDefinition.maxIterationsRange.contains(number) else { throw PlaygroundError("max_iterations must be a whole number from 1 to 50, found \"\(value)\"") }
+            guard let number = Int(value), AgentDefinition.maxIterationsRange.contains(number) else {
+                throw PlaygroundError("max_iterations must be a whole number from 1 to 50, found \"\(value)\"")
+            }
             copy.maxIterations = number
         case "goal", "role", "backstory":
-            guard !value.trimmingCharacters(in: .whitespaces).isEmpty else { throw PlaygroundError("\(field) must not be empty") }
-            if field == "goal" { copy.goal = value } else if field == "role" { copy.role = value } else { copy.backstory = value }
+            guard !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw PlaygroundError("\(field) must not be empty")
+            }
+            if field == "goal" {
+                copy.goal = value
+            } else if field == "role" {
+                copy.role = value
+            } else {
+                copy.backstory = value
+            }
         case "tools":
-            let ids = value.split(separator: ",").map { ToolID($0.trimmingCharacters(in: .whitespaces)) }.filter { !$0.rawValue.isEmpty }
+            let ids = value.split(separator: ",").map { ToolID($0.trimmingCharacters(in: .whitespaces)) }.filter {
+                !$0.rawValue.isEmpty
+            }
             for id in ids where !ToolRegistry.standardIDs.contains(id) {
                 let hint = NameSuggestionHint.closest(id.rawValue, in: ToolRegistry.standardIDs.map(\.rawValue))
                 throw PlaygroundError("unknown tool \"\(id)\"\(hint)")
@@ -286,16 +358,20 @@ final class PlaygroundSession {
     }
 
     private func file(of agent: AgentDefinition) throws -> (path: String, text: String) {
-        guard let path = catalog.agentFiles[agent.id] else { throw PlaygroundError("the file of \(agent.id) is unknown") }
+        guard let path = catalog.agentFiles[agent.id] else {
+            throw PlaygroundError("the file of \(agent.id) is unknown")
+        }
         let url = URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         return (url.path, try String(contentsOf: url, encoding: .utf8))
     }
 
     /// The file text with only the fields that differ between `old` and `new` rewritten.
     private func editedText(_ text: String, from old: AgentDefinition, to new: AgentDefinition) throws -> String {
-        let before = DefinitionJSON.agent(old), after = DefinitionJSON.agent(new)
+        let before = DefinitionJSON.agent(old)
+        let after = DefinitionJSON.agent(new)
         var changes: [(key: String, value: JSONValue)] = []
-        for key in ["role", "goal", "backstory", "model", "temperature", "max_iterations", "tools"] where before[key] != after[key] {
+        for key in ["role", "goal", "backstory", "model", "temperature", "max_iterations", "tools"]
+        where before[key] != after[key] {
             if let value = after[key] { changes.append((key, value)) }
         }
         return try JSONSourceEditor.setting(changes, in: text, order: AgentFields.allowed)
@@ -304,15 +380,24 @@ final class PlaygroundSession {
     private func save(_ agent: AgentDefinition, _ working: AgentDefinition) throws {
         let (path, text) = try file(of: agent)
         let edited = try editedText(text, from: agent, to: working)
-        guard edited != text else { say("nothing to save"); return }
+        guard edited != text else {
+            say("nothing to save")
+            return
+        }
         let url = URL(fileURLWithPath: path)
         let source = DefinitionSource(
             displayPath: catalog.agentFiles[agent.id] ?? path, stem: url.deletingPathExtension().lastPathComponent,
             kind: .agent(category: url.deletingLastPathComponent().lastPathComponent), bytes: Array(edited.utf8))
-        let loader = CatalogLoader(agentsDirectory: command.catalog.agentsDirectory, knowledgeDirectory: command.catalog.knowledgeDirectory, knownTools: ToolRegistry.standardIDs)
-        let checked = CatalogValidator(knownTools: ToolRegistry.standardIDs, knowledgeCollections: loader.knowledgeCollections()).validate([source])
+        let loader = CatalogLoader(
+            agentsDirectory: command.catalog.agentsDirectory, knowledgeDirectory: command.catalog.knowledgeDirectory,
+            knownTools: ToolRegistry.standardIDs)
+        let checked = CatalogValidator(
+            knownTools: ToolRegistry.standardIDs, knowledgeCollections: loader.knowledgeCollections()
+        ).validate([source])
         guard checked.isValid, let saved = checked.agents.first else {
-            throw PlaygroundError("not saved: " + checked.diagnostics.filter { $0.severity == .error }.map(\.formatted).joined(separator: "; "))
+            throw PlaygroundError(
+                "not saved: "
+                    + checked.diagnostics.filter { $0.severity == .error }.map(\.formatted).joined(separator: "; "))
         }
         try Data(edited.utf8).write(to: url, options: .atomic)
         catalog = try command.catalog.loadCatalog()
@@ -328,20 +413,28 @@ final class PlaygroundSession {
             switch event.kind {
             case .textDelta(let text): FileHandle.standardOutput.write(Data(text.utf8))
             case .toolStarted(_, let tool, let arguments): Console.print("\n  [tool] \(tool) \(arguments.prefix(200))")
-            case .toolFinished(_, let tool, let outcome, let duration, let result): Console.print("  [tool] \(tool) \(outcome.rawValue) (\(duration) ms): \(result.prefix(300))")
+            case .toolFinished(_, let tool, let outcome, let duration, let result):
+                Console.print("  [tool] \(tool) \(outcome.rawValue) (\(duration) ms): \(result.prefix(300))")
             case .toolDenied(_, let tool, let reason, _): Console.print("  [tool] \(tool) denied: \(reason)")
-            case .awaitingApproval(let id, _, let tool, _): Console.print("  [tool] \(tool) awaits approval \(id) (agentctl approvals approve \(id))")
+            case .awaitingApproval(let id, _, let tool, _):
+                Console.print("  [tool] \(tool) awaits approval \(id) (agentctl approvals approve \(id))")
             default: break
             }
         }
     }
 
     private func usageLine(_ turn: ChatTurn) -> String {
-        String(format: "[%d in + %d out tokens · $%.6f · %d ms · %d call%@]", turn.usage.inputTokens, turn.usage.outputTokens, turn.costUSD, Int(turn.latency.seconds * 1000), turn.calls, turn.calls == 1 ? "" : "s")
+        String(
+            format: "[%d in + %d out tokens · $%.6f · %d ms · %d call%@]", turn.usage.inputTokens,
+            turn.usage.outputTokens, turn.costUSD, Int(turn.latency.seconds * 1000), turn.calls,
+            turn.calls == 1 ? "" : "s")
     }
 
     private func turn(_ message: String) async {
-        guard let working else { fail("no agent selected: /agent ID"); return }
+        guard let working else {
+            fail("no agent selected: /agent ID")
+            return
+        }
         let history = self.history
         let resultBox = TurnBox()
         let runner = CrewRunner(environment: environment)
@@ -349,7 +442,10 @@ final class PlaygroundSession {
         let runID = self.runID
         let task = Task {
             do {
-                resultBox.result = .success(try await runner.chat(working, history: history, message: message, principal: principal, runID: runID, sink: Printer()))
+                resultBox.result = .success(
+                    try await runner.chat(
+                        working, history: history, message: message, principal: principal, runID: runID, sink: Printer()
+                    ))
             } catch {
                 resultBox.result = .failure(error)
             }
@@ -365,7 +461,11 @@ final class PlaygroundSession {
             turns.append((message, turn.text, turn.usage, turn.costUSD, turn.latency))
             transcript.append("**You:** \(message)\n\n**\(working.name):** \(turn.text)\n\n_\(usageLine(turn))_")
         case .failure(let error)?:
-            if task.isCancelled || (error as? EngineError) == .cancelled { say("\n(cancelled)") } else { fail("\(error)") }
+            if task.isCancelled || (error as? EngineError) == .cancelled {
+                say("\n(cancelled)")
+            } else {
+                fail("\(error)")
+            }
         case nil:
             say("\n(cancelled)")
         }
@@ -382,13 +482,18 @@ final class PlaygroundSession {
     }
 
     private func compare(_ field: String, _ first: String, _ second: String) async {
-        guard let last = turns.last else { fail("nothing to compare yet: ask something first"); return }
+        guard let last = turns.last else {
+            fail("nothing to compare yet: ask something first")
+            return
+        }
         let earlier = Array(history.prefix(Self.historyBeforeLastTurn(history)))
         var columns: [(title: String, text: String, usage: String)] = []
         for value in [first, second] {
             do {
                 let variant = try set(field, value)
-                let turn = try await CrewRunner(environment: environment).chat(variant, history: earlier, message: last.prompt, principal: command.engine.principal, runID: runID, sink: FanOutEventSink([]))
+                let turn = try await CrewRunner(environment: environment).chat(
+                    variant, history: earlier, message: last.prompt, principal: command.engine.principal, runID: runID,
+                    sink: FanOutEventSink([]))
                 columns.append(("\(field) = \(value)", turn.text, usageLine(turn)))
             } catch {
                 fail("\(field) = \(value): \(error)")
@@ -409,14 +514,20 @@ final class PlaygroundSession {
             for paragraph in text.components(separatedBy: "\n") {
                 var line = ""
                 for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
-                    if line.count + word.count + 1 > width, !line.isEmpty { lines.append(line); line = "" }
+                    if line.count + word.count + 1 > width, !line.isEmpty {
+                        lines.append(line)
+                        line = ""
+                    }
                     line += (line.isEmpty ? "" : " ") + word
                 }
                 lines.append(line)
             }
             return lines
         }
-        let blocks = columns.map { [$0.title, String(repeating: "-", count: min(width, max(3, $0.title.count)))] + wrap($0.text) + [""] + wrap($0.usage) }
+        let blocks = columns.map {
+            [$0.title, String(repeating: "-", count: min(width, max(3, $0.title.count)))] + wrap($0.text) + [""]
+                + wrap($0.usage)
+        }
         let height = blocks.map(\.count).max() ?? 0
         return (0..<height).map { row in
             blocks.map { block in
@@ -427,11 +538,16 @@ final class PlaygroundSession {
     }
 
     private func runCrew(_ crewID: String, _ pairs: [String]) async {
-        guard let crew = catalog.crew(CrewID(crewID)) else { fail("unknown crew \"\(crewID)\""); return }
+        guard let crew = catalog.crew(CrewID(crewID)) else {
+            fail("unknown crew \"\(crewID)\"")
+            return
+        }
         do {
             let inputs = try InputParser.parse(pairs: pairs, file: nil)
             // The runner prints progress, the output and the run's summary, and cancels the run on Ctrl-C.
-            let runner = Runner(catalog: catalog, catalogOptions: command.catalog, runtime: command.runtime, engine: command.engine, json: false, dryRun: false, verbose: false)
+            let runner = Runner(
+                catalog: catalog, catalogOptions: command.catalog, runtime: command.runtime, engine: command.engine,
+                json: false, dryRun: false, verbose: false)
             if let result = try await runner.execute(crew, inputs: inputs, exitOnFailure: false) {
                 transcript.append("**/crew \(crewID)** → \(result.status.rawValue)\n\n\(result.output ?? "")")
             }
@@ -464,12 +580,15 @@ enum NameSuggestionHint {
     }
 
     private static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
         var previous = Array(0...b.count)
         for i in 1...a.count {
             var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count { current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)) }
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
             previous = current
         }
         return previous[b.count]

@@ -7,7 +7,9 @@ import Foundation
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run a crew.",
-        discussion: "Progress goes to stderr, the final output to stdout. Exit status: 0 succeeded, 4 failed, 130 cancelled, 1 invalid inputs or configuration, 2 unknown crew.")
+        discussion:
+            "Progress goes to stderr, the final output to stdout. Exit status: 0 succeeded, 4 failed, 130 cancelled, 1 invalid inputs or configuration, 2 unknown crew."
+    )
 
     @OptionGroup var catalog: CatalogOptions
     @OptionGroup var runtime: RuntimeOptions
@@ -16,7 +18,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("input"), help: "An input as key=value (repeatable).") var inputs: [String] = []
     @Option(name: .long, help: "A JSON file of inputs.") var inputsFile: String?
     @Flag(name: .long, help: "Print the result as JSON on stdout.") var json = false
-    @Flag(name: .long, help: "Call no model: print each task's full prompt and the tools it would be offered.") var dryRun = false
+    @Flag(name: .long, help: "Call no model: print each task's full prompt and the tools it would be offered.")
+    var dryRun = false
     @Flag(name: .long, help: "Also print successful tool results.") var verbose = false
 
     func run() async throws {
@@ -27,7 +30,10 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.notFound)
         }
         let values = try InputParser.parse(pairs: inputs, file: inputsFile)
-        try await Runner(catalog: loaded, catalogOptions: catalog, runtime: runtime, engine: engine, json: json, dryRun: dryRun, verbose: verbose).execute(crew, inputs: values)
+        try await Runner(
+            catalog: loaded, catalogOptions: catalog, runtime: runtime, engine: engine, json: json, dryRun: dryRun,
+            verbose: verbose
+        ).execute(crew, inputs: values)
     }
 }
 
@@ -42,7 +48,8 @@ struct InvokeCommand: AsyncParsableCommand {
     @OptionGroup var engine: EngineOptions
     @Argument(help: "The agent id.") var agentID: String
     @Argument(help: "The request.") var prompt: String
-    @Option(name: .customLong("input"), help: "An input as key=value for {placeholders} (repeatable).") var inputs: [String] = []
+    @Option(name: .customLong("input"), help: "An input as key=value for {placeholders} (repeatable).") var inputs:
+        [String] = []
     @Flag(name: .long, help: "Print the result as JSON on stdout.") var json = false
     @Flag(name: .long, help: "Call no model: print the prompt and tools.") var dryRun = false
     @Flag(name: .long, help: "Also print successful tool results.") var verbose = false
@@ -56,7 +63,10 @@ struct InvokeCommand: AsyncParsableCommand {
         }
         let values = try InputParser.parse(pairs: inputs, file: nil)
         let crew = CrewRunner.invocation(of: agent, prompt: prompt, inputs: values)
-        try await Runner(catalog: loaded, catalogOptions: catalog, runtime: runtime, engine: engine, json: json, dryRun: dryRun, verbose: verbose).execute(crew, inputs: values)
+        try await Runner(
+            catalog: loaded, catalogOptions: catalog, runtime: runtime, engine: engine, json: json, dryRun: dryRun,
+            verbose: verbose
+        ).execute(crew, inputs: values)
     }
 }
 
@@ -75,7 +85,8 @@ struct Runner {
     /// Runs `crew` and stores it; `agents` (default: the catalog) and `models` (default: the configured providers) may be replaced.
     @discardableResult
     func execute(
-        _ crew: CrewDefinition, inputs: [String: JSONValue], agents override: (@Sendable (AgentID) -> AgentDefinition?)? = nil,
+        _ crew: CrewDefinition, inputs: [String: JSONValue],
+        agents override: (@Sendable (AgentID) -> AgentDefinition?)? = nil,
         models: ((any ModelResolver) -> any ModelResolver)? = nil, exitOnFailure: Bool = true
     ) async throws -> RunResult? {
         let catalog = self.catalog
@@ -83,7 +94,8 @@ struct Runner {
         let tenants = catalogOptions.loadTenants()
         try engine.checkTenant(tenants, crew: crew, agents: agents)
         let store = dryRun ? nil : try engine.openStore()
-        var environment = try await engine.environment(runtime: runtime, catalog: catalogOptions, tenants: tenants, store: store, streaming: true)
+        var environment = try await engine.environment(
+            runtime: runtime, catalog: catalogOptions, tenants: tenants, store: store, streaming: true)
         if let models { environment.models = models(environment.models) }
         let runner = CrewRunner(environment: environment)
         if dryRun {
@@ -97,20 +109,28 @@ struct Runner {
         guard let store else { return nil }
         let principal = engine.principal
         let lifecycle = RunLifecycle(store: store)
-        let (record, definition) = try await lifecycle.submit(crew, inputs: inputs, principal: principal, agents: agents)
-        let result = try await Self.follow(lifecycle, record: record, definition: definition, environment: environment, store: store, verbose: verbose)
-        return try Self.report(result, of: record.id, json: json, printsOutput: printsOutput, exitOnFailure: exitOnFailure)
+        let (record, definition) = try await lifecycle.submit(
+            crew, inputs: inputs, principal: principal, agents: agents)
+        let result = try await Self.follow(
+            lifecycle, record: record, definition: definition, environment: environment, store: store, verbose: verbose)
+        return try Self.report(
+            result, of: record.id, json: json, printsOutput: printsOutput, exitOnFailure: exitOnFailure)
     }
 
     /// Prints the output (stdout) and a summary (stderr); exits with the run's status unless told not to.
-    static func report(_ result: RunResult, of runID: RunID, json: Bool, printsOutput: Bool = true, exitOnFailure: Bool = true) throws -> RunResult {
+    static func report(
+        _ result: RunResult, of runID: RunID, json: Bool, printsOutput: Bool = true, exitOnFailure: Bool = true
+    ) throws -> RunResult {
         if !printsOutput {
         } else if json {
             Console.print(RunJSON.result(result).serialized(pretty: true))
         } else if let output = result.output {
             Console.print(output)
         }
-        Console.error(String(format: "run %@ %@ · %d tokens · $%.6f · %.1f s", runID.rawValue, result.status.rawValue, result.usage.totalTokens, result.costUSD, result.duration.seconds))
+        Console.error(
+            String(
+                format: "run %@ %@ · %d tokens · $%.6f · %.1f s", runID.rawValue, result.status.rawValue,
+                result.usage.totalTokens, result.costUSD, result.duration.seconds))
         guard exitOnFailure else { return result }
         switch result.status {
         case .succeeded: return result
@@ -121,10 +141,15 @@ struct Runner {
 
     /// Runs the current attempt in the foreground with progress on stderr; Ctrl-C cancels it.
     static func follow(
-        _ lifecycle: RunLifecycle, record: RunRecord, definition: RunDefinition, environment: EngineEnvironment, store: any PlatformStore, verbose: Bool
+        _ lifecycle: RunLifecycle, record: RunRecord, definition: RunDefinition, environment: EngineEnvironment,
+        store: any PlatformStore, verbose: Bool
     ) async throws -> RunResult {
-        let sinks: [any EventSink] = [AuditEventSink(store: store, principal: definition.principal), ProgressPrinter(verbose: verbose)]
-        let task = Task { await lifecycle.execute(record, definition: definition, environment: environment, sinks: sinks) }
+        let sinks: [any EventSink] = [
+            AuditEventSink(store: store, principal: definition.principal), ProgressPrinter(verbose: verbose),
+        ]
+        let task = Task {
+            await lifecycle.execute(record, definition: definition, environment: environment, sinks: sinks)
+        }
         signal(SIGINT, SIG_IGN)
         let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         interrupt.setEventHandler { task.cancel() }
@@ -138,8 +163,13 @@ struct Runner {
         }
     }
 
-    private func plan(_ runner: CrewRunner, _ crew: CrewDefinition, _ inputs: [String: JSONValue], _ agents: @escaping @Sendable (AgentID) -> AgentDefinition?) async throws -> [PlannedTask] {
-        do { return try await runner.plan(crew, inputs: inputs, principal: engine.principal, agents: agents) } catch let error as EngineError {
+    private func plan(
+        _ runner: CrewRunner, _ crew: CrewDefinition, _ inputs: [String: JSONValue],
+        _ agents: @escaping @Sendable (AgentID) -> AgentDefinition?
+    ) async throws -> [PlannedTask] {
+        do { return try await runner.plan(crew, inputs: inputs, principal: engine.principal, agents: agents) } catch let
+            error as EngineError
+        {
             Console.error("error: \(error)")
             throw ExitCode(ExitStatus.invalid)
         }
@@ -147,20 +177,33 @@ struct Runner {
 
     private func printPlan(_ plan: [PlannedTask]) throws {
         if json {
-            Console.print(JSONValue.array(plan.map { task in
-                [
-                    "task": .string(task.task.rawValue), "agent": .string(task.agent), "model": task.model.map(JSONValue.string) ?? .null,
-                    "system": .string(task.system), "user": .string(task.user), "tools": .array(task.tools.map { .string($0) }),
-                    "coworkers": .array(task.coworkers.map { ["id": .string($0.id), "tools": .array($0.tools.map { .string($0) })] }),
-                ]
-            }).serialized(pretty: true))
+            Console.print(
+                JSONValue.array(
+                    plan.map { task in
+                        [
+                            "task": .string(task.task.rawValue), "agent": .string(task.agent),
+                            "model": task.model.map(JSONValue.string) ?? .null,
+                            "system": .string(task.system), "user": .string(task.user),
+                            "tools": .array(task.tools.map { .string($0) }),
+                            "coworkers": .array(
+                                task.coworkers.map {
+                                    ["id": .string($0.id), "tools": .array($0.tools.map { .string($0) })]
+                                }),
+                        ]
+                    }
+                ).serialized(pretty: true))
             return
         }
         for (index, task) in plan.enumerated() {
-            var lines = ["=== task \(index + 1): \(task.task) · agent \(task.agent) · model \(task.model ?? "(default)")", "--- system", task.system, "--- user", task.user]
+            var lines = [
+                "=== task \(index + 1): \(task.task) · agent \(task.agent) · model \(task.model ?? "(default)")",
+                "--- system", task.system, "--- user", task.user,
+            ]
             lines.append("--- tools: \(task.tools.isEmpty ? "(none)" : task.tools.joined(separator: ", "))")
             for coworker in task.coworkers {
-                lines.append("--- coworker \(coworker.id) tools: \(coworker.tools.isEmpty ? "(none)" : coworker.tools.joined(separator: ", "))")
+                lines.append(
+                    "--- coworker \(coworker.id) tools: \(coworker.tools.isEmpty ? "(none)" : coworker.tools.joined(separator: ", "))"
+                )
             }
             Console.print(lines.joined(separator: "\n") + "\n")
         }

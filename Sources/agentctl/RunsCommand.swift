@@ -6,7 +6,8 @@ import Foundation
 /// `agentctl runs list|show|events`.
 struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "runs", abstract: "Inspect stored runs.", subcommands: [List.self, Show.self, Events.self, Resume.self], defaultSubcommand: List.self)
+        commandName: "runs", abstract: "Inspect stored runs.",
+        subcommands: [List.self, Show.self, Events.self, Resume.self], defaultSubcommand: List.self)
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
@@ -20,26 +21,36 @@ struct RunsCommand: AsyncParsableCommand {
             var statusFilter: RunStatus?
             if let status {
                 guard let parsed = RunStatus(rawValue: status) else {
-                    throw ValidationError("--status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw ValidationError(
+                        "--status must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 statusFilter = parsed
             }
             let store = try engine.openStore()
-            let runs = try await store.runs(tenant: TenantID(engine.tenant), status: statusFilter, crew: crew, limit: limit, offset: 0)
+            let runs = try await store.runs(
+                tenant: TenantID(engine.tenant), status: statusFilter, crew: crew, limit: limit, offset: 0)
             if json {
                 Console.print(JSONValue.array(runs.map(RunJSON.record)).serialized(pretty: true))
                 return
             }
-            Console.print(Table.render(
-                header: ["RUN", "CREW", "STATUS", "TOKENS", "COST", "CREATED"],
-                rows: runs.map { [$0.id.rawValue, $0.crew, $0.status.rawValue, String($0.usage.totalTokens), String(format: "$%.6f", $0.costUSD), $0.createdAt.formatted(.iso8601)] }))
+            Console.print(
+                Table.render(
+                    header: ["RUN", "CREW", "STATUS", "TOKENS", "COST", "CREATED"],
+                    rows: runs.map {
+                        [
+                            $0.id.rawValue, $0.crew, $0.status.rawValue, String($0.usage.totalTokens),
+                            String(format: "$%.6f", $0.costUSD), $0.createdAt.formatted(.iso8601),
+                        ]
+                    }))
         }
     }
 
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Carry on a run that did not finish, from its journal.",
-            discussion: "Steps the run already finished are answered from its journal (no model call is paid twice, no tool call is repeated); the rest run live, with the definitions the run started with. An interrupted run can always be resumed; one still marked running only with --force (when no process is running it: serve resumes its own at start-up). Same output and exit statuses as `run`.")
+            discussion:
+                "Steps the run already finished are answered from its journal (no model call is paid twice, no tool call is repeated); the rest run live, with the definitions the run started with. An interrupted run can always be resumed; one still marked running only with --force (when no process is running it: serve resumes its own at start-up). Same output and exit statuses as `run`."
+        )
         @OptionGroup var catalog: CatalogOptions
         @OptionGroup var runtime: RuntimeOptions
         @OptionGroup var engine: EngineOptions
@@ -55,21 +66,31 @@ struct RunsCommand: AsyncParsableCommand {
                 throw ExitCode(ExitStatus.notFound)
             }
             guard RunLifecycle.resumable(existing.status), existing.status != .running || force else {
-                let hint = existing.status == .running ? " (if no process is running it any more, add --force)" : "; only unfinished runs can be resumed"
+                let hint =
+                    existing.status == .running
+                    ? " (if no process is running it any more, add --force)" : "; only unfinished runs can be resumed"
                 Console.error("error: run \(runID) is \(existing.status.rawValue)\(hint)")
                 throw ExitCode(ExitStatus.invalid)
             }
             let lifecycle = RunLifecycle(store: store)
-            guard let prepared = try await lifecycle.prepareResume(
-                existing.id, tenant: existing.tenant, reason: "\(existing.status.rawValue); resumed by agentctl runs resume", expecting: existing.status
-            ) else {
-                Console.error("error: run \(runID) has no stored definition (it was started before runs kept them) and cannot be resumed")
+            guard
+                let prepared = try await lifecycle.prepareResume(
+                    existing.id, tenant: existing.tenant,
+                    reason: "\(existing.status.rawValue); resumed by agentctl runs resume", expecting: existing.status
+                )
+            else {
+                Console.error(
+                    "error: run \(runID) has no stored definition (it was started before runs kept them) and cannot be resumed"
+                )
                 throw ExitCode(ExitStatus.invalid)
             }
             let tenants = catalog.loadTenants()
-            let environment = try await engine.environment(runtime: runtime, catalog: catalog, tenants: tenants, store: store, streaming: true)
+            let environment = try await engine.environment(
+                runtime: runtime, catalog: catalog, tenants: tenants, store: store, streaming: true)
             Console.error("resuming run \(runID) · attempt \(prepared.definition.attempt)")
-            let result = try await Runner.follow(lifecycle, record: prepared.record, definition: prepared.definition, environment: environment, store: store, verbose: verbose)
+            let result = try await Runner.follow(
+                lifecycle, record: prepared.record, definition: prepared.definition, environment: environment,
+                store: store, verbose: verbose)
             _ = try Runner.report(result, of: prepared.record.id, json: json)
         }
     }
@@ -98,11 +119,16 @@ struct RunsCommand: AsyncParsableCommand {
             }
             var lines = [
                 "run \(run.id) · crew \(run.crew) · \(run.status.rawValue)", "tenant \(run.tenant) · user \(run.user)",
-                "inputs \(run.inputs.serialized())", String(format: "%d tokens · $%.6f", run.usage.totalTokens, run.costUSD),
+                "inputs \(run.inputs.serialized())",
+                String(format: "%d tokens · $%.6f", run.usage.totalTokens, run.costUSD),
             ]
             if let code = run.errorCode { lines.append("error \(code): \(run.errorMessage ?? "")") }
             for task in tasks {
-                lines += ["", "--- \(task.task) (\(task.agent)) · \(task.usage.totalTokens) tokens · \(String(format: "$%.6f", task.costUSD))", task.text]
+                lines += [
+                    "",
+                    "--- \(task.task) (\(task.agent)) · \(task.usage.totalTokens) tokens · \(String(format: "$%.6f", task.costUSD))",
+                    task.text,
+                ]
             }
             Console.print(lines.joined(separator: "\n"))
         }
@@ -125,7 +151,9 @@ struct RunsCommand: AsyncParsableCommand {
                 if json {
                     Console.print(event.json.serialized())
                 } else {
-                    Console.print("\(event.sequence)\t\(event.timestamp.formatted(.iso8601))\t\(event.kind)\t\(event.agentPath)\t\(event.data.serialized().prefix(200))")
+                    Console.print(
+                        "\(event.sequence)\t\(event.timestamp.formatted(.iso8601))\t\(event.kind)\t\(event.agentPath)\t\(event.data.serialized().prefix(200))"
+                    )
                 }
             }
         }

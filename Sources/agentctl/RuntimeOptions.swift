@@ -7,13 +7,22 @@ import Tools
 
 /// Where the runtime config comes from, and the adapters built from it (the composition root).
 struct RuntimeOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The runtime config file.", discussion: "Default: $AGENTRUNTIME_CONFIG, else ./agentruntime.json when present; without one, the usual provider environment variables are used."))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The runtime config file.",
+            discussion:
+                "Default: $AGENTRUNTIME_CONFIG, else ./agentruntime.json when present; without one, the usual provider environment variables are used."
+        ))
     var config: String?
 
     /// The config file path, if any is configured or present.
     var configFile: URL {
-        let path = config ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_CONFIG"].flatMap { $0.isEmpty ? nil : $0 } ?? RuntimeConfigLoader.fileName
-        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+        let path =
+            config ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? RuntimeConfigLoader.fileName
+        return URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .standardizedFileURL
     }
 
     /// The environment defaults with the config file on top; exits with diagnostics when the file has errors.
@@ -29,7 +38,8 @@ struct RuntimeOptions: ParsableArguments {
             throw ExitCode(ExitStatus.notFound)
         }
         let (loaded, diagnostics) = RuntimeConfigLoader.load(
-            configFile, displayPath: config ?? RuntimeConfigLoader.fileName, base: RuntimeConfig.fromEnvironment(environment))
+            configFile, displayPath: config ?? RuntimeConfigLoader.fileName,
+            base: RuntimeConfig.fromEnvironment(environment))
         for diagnostic in diagnostics { Console.error(diagnostic.formatted) }
         if diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode(ExitStatus.invalid) }
         return loaded
@@ -52,19 +62,24 @@ struct RuntimeOptions: ParsableArguments {
             } else if let role = value("VAULT_ROLE_ID"), let secret = value("VAULT_SECRET_ID") {
                 authentication = .appRole(roleID: role, secretID: secret)
             } else {
-                Console.error("error: VAULT_ADDR is set but neither VAULT_TOKEN nor VAULT_ROLE_ID and VAULT_SECRET_ID are")
+                Console.error(
+                    "error: VAULT_ADDR is set but neither VAULT_TOKEN nor VAULT_ROLE_ID and VAULT_SECRET_ID are")
                 throw ExitCode(ExitStatus.invalid)
             }
             return VaultSecretStore(
-                address: address, mount: value("VAULT_KV_MOUNT") ?? "secret", authentication: authentication, transport: try transport(),
+                address: address, mount: value("VAULT_KV_MOUNT") ?? "secret", authentication: authentication,
+                transport: try transport(),
                 namespace: value("VAULT_NAMESPACE"))
         }
-        return try EnvironmentSecretStore(dotEnv: URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".env"))
+        return try EnvironmentSecretStore(
+            dotEnv: URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".env"))
     }
 
     /// The provider registry over the process's transport, with each tenant's own rate limit.
     func registry(tenantRateLimits: [TenantID: RateLimit] = [:]) throws -> ProviderRegistry {
-        ProviderRegistry(config: try loadConfig(), transport: try transport(), secrets: try secretStore(), tenantRateLimits: tenantRateLimits)
+        ProviderRegistry(
+            config: try loadConfig(), transport: try transport(), secrets: try secretStore(),
+            tenantRateLimits: tenantRateLimits)
     }
 
     /// The one HTTP transport of the process (providers, connectors and the secret store share its pools): the NIO
@@ -81,7 +96,9 @@ struct RuntimeOptions: ParsableArguments {
                     throw ExitCode(ExitStatus.invalid)
                 }
             case .urlsession:
-                base = URLSessionTransport(maximumConnectionsPerHost: settings.maxConnectionsPerHost, idleTimeout: settings.idleTimeout.seconds)
+                base = URLSessionTransport(
+                    maximumConnectionsPerHost: settings.maxConnectionsPerHost, idleTimeout: settings.idleTimeout.seconds
+                )
             }
             return RedirectingTransport(base, maxRedirects: settings.maxRedirects)
         }

@@ -9,14 +9,18 @@ import Tools
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve the HTTP API.",
-        discussion: "Callers authenticate with Authorization: Bearer <token>; the token is read from the secret reference given by --token-ref (default env:AGENTRUNTIME_SERVICE_TOKEN). Without a token the service refuses to start, unless --insecure-dev is given. SIGTERM or Ctrl-C shuts down gracefully.")
+        discussion:
+            "Callers authenticate with Authorization: Bearer <token>; the token is read from the secret reference given by --token-ref (default env:AGENTRUNTIME_SERVICE_TOKEN). Without a token the service refuses to start, unless --insecure-dev is given. SIGTERM or Ctrl-C shuts down gracefully."
+    )
 
     @OptionGroup var catalog: CatalogOptions
     @OptionGroup var runtime: RuntimeOptions
     @Option(name: .long, help: "The address to bind.") var host: String = "127.0.0.1"
     @Option(name: .long, help: "The port (0 picks a free one).") var port: Int = 8080
-    @Option(name: .long, help: "Where the service token comes from: env:NAME or secret:path.") var tokenRef: String = "env:AGENTRUNTIME_SERVICE_TOKEN"
-    @Flag(name: .long, help: "Start without a service token (development only: every caller is trusted).") var insecureDev = false
+    @Option(name: .long, help: "Where the service token comes from: env:NAME or secret:path.") var tokenRef: String =
+        "env:AGENTRUNTIME_SERVICE_TOKEN"
+    @Flag(name: .long, help: "Start without a service token (development only: every caller is trusted).")
+    var insecureDev = false
     @Option(name: .long, help: "The run store (SQLite).") var store: String?
     @Option(name: .long, help: "Seconds running runs get to finish on shutdown.") var shutdownGrace: Int = 30
     @Option(name: .long, help: "Requests per minute per tenant.") var requestsPerMinute: Int = 600
@@ -26,33 +30,46 @@ struct ServeCommand: AsyncParsableCommand {
         let secrets = try runtime.secretStore()
         var token: String?
         switch CredentialReference(parsing: tokenRef) {
-        case .environment(let name)?: token = ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
-        case .secret(let path)?: token = try await secrets.secret(path, scope: .platform).flatMap { $0.isEmpty ? nil : $0 }
+        case .environment(let name)?:
+            token = ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+        case .secret(let path)?:
+            token = try await secrets.secret(path, scope: .platform).flatMap { $0.isEmpty ? nil : $0 }
         case nil: throw ValidationError("--token-ref must be env:NAME or secret:path")
         }
         if token == nil, !insecureDev {
-            Console.error("error: no service token (\(tokenRef) is not set); set it, or start with --insecure-dev for local development")
+            Console.error(
+                "error: no service token (\(tokenRef) is not set); set it, or start with --insecure-dev for local development"
+            )
             throw ExitCode(ExitStatus.invalid)
         }
         if insecureDev, token == nil { Console.error("warning: --insecure-dev: requests are not authenticated") }
         let loadedCatalog = try catalog.loadCatalog()
-        if loadedCatalog.errorCount > 0 { Console.error("warning: \(loadedCatalog.errorCount) definition error(s); run `agentctl validate`") }
+        if loadedCatalog.errorCount > 0 {
+            Console.error("warning: \(loadedCatalog.errorCount) definition error(s); run `agentctl validate`")
+        }
         let tenants = catalog.loadTenants()
-        let storePath = store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 } ?? ".agentruntime/runs.sqlite"
+        let storePath =
+            store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ".agentruntime/runs.sqlite"
         let runStore = try Composition.store(path: storePath)
         // Runs that need a decision stop and hold nothing while they wait; a decision queues them.
         let (base, registry, knowledge) = try await Composition.environment(
-            runtime: runtime, catalog: catalog, tenants: tenants, store: runStore, streaming: true, suspendsForApprovals: true)
+            runtime: runtime, catalog: catalog, tenants: tenants, store: runStore, streaming: true,
+            suspendsForApprovals: true)
         let watcher = knowledge.watch(every: .seconds(5))
         defer { watcher.cancel() }
         let tenantLimits = tenants.tenants.compactMapValues(\.limits)
         let services = GatewayServices(
             configuration: GatewayConfiguration(
-                serviceToken: token, requestsPerMinutePerTenant: requestsPerMinute, concurrentRunsPerTenant: concurrentRuns,
+                serviceToken: token, requestsPerMinutePerTenant: requestsPerMinute,
+                concurrentRunsPerTenant: concurrentRuns,
                 shutdownGracePeriod: .seconds(shutdownGrace)),
-            catalog: CatalogHolder(catalog: loadedCatalog, loader: CatalogLoader(
-                agentsDirectory: catalog.agentsDirectory, knowledgeDirectory: catalog.knowledgeDirectory, knownTools: ToolRegistry.standardIDs,
-                displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))),
+            catalog: CatalogHolder(
+                catalog: loadedCatalog,
+                loader: CatalogLoader(
+                    agentsDirectory: catalog.agentsDirectory, knowledgeDirectory: catalog.knowledgeDirectory,
+                    knownTools: ToolRegistry.standardIDs,
+                    displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))),
             tenants: tenants.tenants,
             environment: { principal in
                 var environment = base
@@ -74,7 +91,9 @@ struct ServeCommand: AsyncParsableCommand {
                     }
                 }
                 let used = Set(models.map(\.provider)).sorted().joined(separator: ", ")
-                return missing.isEmpty ? (true, "providers in use: \(used)") : (false, "no usable credential for \(missing.joined(separator: ", "))")
+                return missing.isEmpty
+                    ? (true, "providers in use: \(used)")
+                    : (false, "no usable credential for \(missing.joined(separator: ", "))")
             })
         try await Gateway.run(services, host: host, port: port) { bound in
             Console.error("agentctl serve: listening on http://\(host):\(bound)")

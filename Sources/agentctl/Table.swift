@@ -5,7 +5,9 @@ enum Table {
         let all = [header] + rows
         var widths = [Int](repeating: 0, count: header.count)
         for row in all {
-            for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) }
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
         }
         return all.map { row in
             row.enumerated().map { index, cell in

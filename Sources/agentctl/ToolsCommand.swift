@@ -12,7 +12,9 @@ struct ToolsCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List every tool; with --tenant, --role and --agent, the tools that agent would be offered and why each other one is hidden.")
+            abstract:
+                "List every tool; with --tenant, --role and --agent, the tools that agent would be offered and why each other one is hidden."
+        )
 
         @OptionGroup var catalog: CatalogOptions
         @OptionGroup var runtime: RuntimeOptions
@@ -25,17 +27,33 @@ struct ToolsCommand: AsyncParsableCommand {
             let specs = ToolRegistry.standardSpecs
             guard tenant != nil || role != nil || agent != nil else {
                 if json {
-                    Console.print(JSONValue.array(specs.map { spec in
-                        ["id": .string(spec.id.rawValue), "description": .string(spec.description), "access": .string(spec.access.rawValue),
-                         "requires_approval": .bool(spec.requiresApproval), "parameters": spec.parameters.document]
-                    }).serialized(pretty: true))
+                    Console.print(
+                        JSONValue.array(
+                            specs.map { spec in
+                                [
+                                    "id": .string(spec.id.rawValue), "description": .string(spec.description),
+                                    "access": .string(spec.access.rawValue),
+                                    "requires_approval": .bool(spec.requiresApproval),
+                                    "parameters": spec.parameters.document,
+                                ]
+                            }
+                        ).serialized(pretty: true))
                     return
                 }
-                Console.print(Table.render(header: ["ID", "ACCESS", "APPROVAL", "DESCRIPTION"], rows: specs.map { [$0.id.rawValue, $0.access.rawValue, $0.requiresApproval ? "yes" : "no", $0.description] }))
+                Console.print(
+                    Table.render(
+                        header: ["ID", "ACCESS", "APPROVAL", "DESCRIPTION"],
+                        rows: specs.map {
+                            [$0.id.rawValue, $0.access.rawValue, $0.requiresApproval ? "yes" : "no", $0.description]
+                        }))
                 return
             }
-            guard let tenant, let role, let agentID = agent else { throw ValidationError("give --tenant, --role and --agent together") }
-            guard let parsedRole = Role(rawValue: role) else { throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard let tenant, let role, let agentID = agent else {
+                throw ValidationError("give --tenant, --role and --agent together")
+            }
+            guard let parsedRole = Role(rawValue: role) else {
+                throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             let loaded = try catalog.loadCatalogForReading()
             guard let definition = loaded.agent(AgentID(agentID)) else {
                 Console.error("error: unknown agent \"\(agentID)\"")
@@ -44,7 +62,10 @@ struct ToolsCommand: AsyncParsableCommand {
             let tenants = catalog.loadTenants()
             let policy = TenantToolPolicy(tenants: tenants.tenants)
             let principal = Principal(tenant: TenantID(tenant), user: "cli", roles: [parsedRole])
-            let registry = ToolRegistry.standard(client: ConnectorClient(transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants)), knowledge: KnowledgeBase(root: catalog.knowledgeDirectory))
+            let registry = ToolRegistry.standard(
+                client: ConnectorClient(
+                    transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants)),
+                knowledge: KnowledgeBase(root: catalog.knowledgeDirectory))
             var rows: [[String]] = []
             var items: [JSONValue] = []
             for spec in specs {
@@ -59,8 +80,13 @@ struct ToolsCommand: AsyncParsableCommand {
                     reason = nil
                 }
                 guard definition.tools.contains(spec.id) else { continue }
-                rows.append([spec.id.rawValue, spec.access.rawValue, reason == nil ? "offered" : "hidden", reason ?? ""])
-                items.append(["id": .string(spec.id.rawValue), "access": .string(spec.access.rawValue), "offered": .bool(reason == nil), "reason": reason.map(JSONValue.string) ?? .null])
+                rows.append([
+                    spec.id.rawValue, spec.access.rawValue, reason == nil ? "offered" : "hidden", reason ?? "",
+                ])
+                items.append([
+                    "id": .string(spec.id.rawValue), "access": .string(spec.access.rawValue),
+                    "offered": .bool(reason == nil), "reason": reason.map(JSONValue.string) ?? .null,
+                ])
             }
             if json {
                 Console.print(JSONValue.array(items).serialized(pretty: true))

@@ -6,7 +6,8 @@ struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check every agent and crew definition and report all problems.",
-        discussion: "Prints `path:line:column: error|warning: message [json pointer]` per problem and a summary. Exit status 0 when there is no error, 1 otherwise."
+        discussion:
+            "Prints `path:line:column: error|warning: message [json pointer]` per problem and a summary. Exit status 0 when there is no error, 1 otherwise."
     )
 
     @OptionGroup var catalog: CatalogOptions
@@ -20,8 +21,11 @@ struct ValidateCommand: ParsableCommand {
         // Tenant files are checked with the same diagnostics, in the same report.
         let loaded = Catalog(
             agents: agents.agents, crews: agents.crews, diagnostics: agents.diagnostics + tenants.diagnostics,
-            fileCount: agents.fileCount + tenants.tenants.count + Set(tenants.diagnostics.map(\.file)).subtracting(tenants.tenants.keys.map { "tenants/\($0).json" }).count,
-            agentFiles: agents.agentFiles, crewFiles: agents.crewFiles, knowledgeCollections: agents.knowledgeCollections)
+            fileCount: agents.fileCount + tenants.tenants.count
+                + Set(tenants.diagnostics.map(\.file)).subtracting(tenants.tenants.keys.map { "tenants/\($0).json" })
+                .count,
+            agentFiles: agents.agentFiles, crewFiles: agents.crewFiles,
+            knowledgeCollections: agents.knowledgeCollections)
         switch format {
         case .text: Console.print(DiagnosticReport.text(loaded))
         case .json: Console.print(DiagnosticReport.json(loaded))

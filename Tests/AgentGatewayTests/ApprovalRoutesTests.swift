@@ -3,14 +3,15 @@ import AgentRuntime
 import AgentRuntimeTesting
 import Agents
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
 import Tools
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `ApprovalRoutes`: a run's approvals listed and decided over HTTP.
 @Suite("Gateway: approvals")
@@ -19,17 +20,24 @@ struct ApprovalRoutesTests {
 
     @Test("approvals over HTTP: listed for the run, decided by tenant_admin or above only")
     func approvals() async throws {
-        let publish = ClosureTool(ToolRegistry.standardSpecs.first { $0.id == "wordpress.create_post" }!) { _ in ToolResult(content: "published") }
+        let publish = ClosureTool(ToolRegistry.standardSpecs.first { $0.id == "wordpress.create_post" }!) { _ in
+            ToolResult(content: "published")
+        }
         let fixture = try F(tools: [publish]) { request in
             let answered = request.messages.contains { if case .tool = $0 { true } else { false } }
             if !answered, request.tools.contains(where: { $0.name == "wordpress-create_post" }) {
-                return ScriptedChatModel.calls([("wordpress-create_post", #"{"title": "Launch", "content": "<p>Hi</p>"}"#)])
+                return ScriptedChatModel.calls([
+                    ("wordpress-create_post", #"{"title": "Launch", "content": "<p>Hi</p>"}"#)
+                ])
             }
             return ScriptedChatModel.text("finished")
         }
         defer { fixture.directory.remove() }
         try await fixture.app.test(.router) { client in
-            async let invoked = client.execute(uri: "/v1/agents/content-creator/invoke", method: .post, headers: F.headers(), body: F.body(["prompt": "Publish the launch post"])) { response in
+            async let invoked = client.execute(
+                uri: "/v1/agents/content-creator/invoke", method: .post, headers: F.headers(),
+                body: F.body(["prompt": "Publish the launch post"])
+            ) { response in
                 (response.status, try F.json(response)["data"])
             }
             var runID = ""
@@ -38,10 +46,14 @@ struct ApprovalRoutesTests {
                 try await Task.sleep(for: .milliseconds(10))
                 if runID.isEmpty {
                     // Running, or already waiting for the approval.
-                    runID = try await client.execute(uri: "/v1/runs", method: .get, headers: F.headers()) { try F.json($0)["data"]?[0]?["run_id"]?.stringValue ?? "" }
+                    runID = try await client.execute(uri: "/v1/runs", method: .get, headers: F.headers()) {
+                        try F.json($0)["data"]?[0]?["run_id"]?.stringValue ?? ""
+                    }
                     continue
                 }
-                approvalID = try await client.execute(uri: "/v1/runs/\(runID)/approvals", method: .get, headers: F.headers(roles: "tenant_user")) { response in
+                approvalID = try await client.execute(
+                    uri: "/v1/runs/\(runID)/approvals", method: .get, headers: F.headers(roles: "tenant_user")
+                ) { response in
                     guard let first = try F.json(response)["data"]?[0] else { return "" }
                     #expect(first["tool"] == "wordpress.create_post")
                     #expect(first["status"] == "pending")
@@ -50,23 +62,40 @@ struct ApprovalRoutesTests {
             }
             try #require(!approvalID.isEmpty)
             let decision = F.body(["approve": true, "comment": "looks good"])
-            try await client.execute(uri: "/v1/runs/\(runID)/approvals/\(approvalID)", method: .post, headers: F.headers(roles: "tenant_user"), body: decision) { response in
+            try await client.execute(
+                uri: "/v1/runs/\(runID)/approvals/\(approvalID)", method: .post,
+                headers: F.headers(roles: "tenant_user"), body: decision
+            ) { response in
                 #expect(response.status == .forbidden)
                 try #expect(F.json(response)["error"]?["code"] == "FORBIDDEN")
             }
-            try await client.execute(uri: "/v1/runs/\(runID)/approvals", method: .get, headers: F.headers(tenant: "globex")) { #expect($0.status == .notFound) }
-            try await client.execute(uri: "/v1/runs/\(runID)/approvals/\(approvalID)", method: .post, headers: F.headers(tenant: "globex"), body: decision) { #expect($0.status == .notFound) }
-            try await client.execute(uri: "/v1/runs/\(runID)/approvals/\(approvalID)", method: .post, headers: F.headers(), body: F.body(["approve": "yes"])) { response in
+            try await client.execute(
+                uri: "/v1/runs/\(runID)/approvals", method: .get, headers: F.headers(tenant: "globex")
+            ) { #expect($0.status == .notFound) }
+            try await client.execute(
+                uri: "/v1/runs/\(runID)/approvals/\(approvalID)", method: .post, headers: F.headers(tenant: "globex"),
+                body: decision
+            ) { #expect($0.status == .notFound) }
+            try await client.execute(
+                uri: "/v1/runs/\(runID)/approvals/\(approvalID)", method: .post, headers: F.headers(),
+                body: F.body(["approve": "yes"])
+            ) { response in
                 #expect(response.status == .badRequest)
                 try #expect(F.json(response)["error"]?["details"]?[0]?["field"] == "approve")
             }
-            try await client.execute(uri: "/v1/runs/\(runID)/approvals/nope", method: .post, headers: F.headers(), body: decision) { #expect($0.status == .notFound) }
-            try await client.execute(uri: "/v1/runs/\(runID)/approvals/\(approvalID)", method: .post, headers: F.headers(), body: decision) { response in
+            try await client.execute(
+                uri: "/v1/runs/\(runID)/approvals/nope", method: .post, headers: F.headers(), body: decision
+            ) { #expect($0.status == .notFound) }
+            try await client.execute(
+                uri: "/v1/runs/\(runID)/approvals/\(approvalID)", method: .post, headers: F.headers(), body: decision
+            ) { response in
                 #expect(response.status == .ok)
                 try #expect(F.json(response)["data"]?["status"] == "approved")
                 try #expect(F.json(response)["data"]?["decided_by"] == "ada")
             }
-            try await client.execute(uri: "/v1/runs/\(runID)/approvals/\(approvalID)", method: .post, headers: F.headers(), body: decision) { #expect($0.status == .conflict) }
+            try await client.execute(
+                uri: "/v1/runs/\(runID)/approvals/\(approvalID)", method: .post, headers: F.headers(), body: decision
+            ) { #expect($0.status == .conflict) }
             let (status, data) = try await invoked
             #expect(status == .ok)
             #expect(data?["status"] == "succeeded")

@@ -3,21 +3,24 @@ import AgentRuntime
 import AgentRuntimeTesting
 import Agents
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
 import Tools
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// `AuthenticationMiddleware`: the service token, the identity headers, request ids, and per-tenant limits.
 @Suite("Gateway: authentication and limits")
 struct AuthenticationMiddlewareTests {
     typealias F = GatewayFixture
 
-    @Test("authentication and identity: 401 without a valid token or identity, 403 for unknown roles or tenants; request ids")
+    @Test(
+        "authentication and identity: 401 without a valid token or identity, 403 for unknown roles or tenants; request ids"
+    )
     func authentication() async throws {
         let fixture = try F()
         defer { fixture.directory.remove() }
@@ -36,7 +39,9 @@ struct AuthenticationMiddlewareTests {
                     #expect(response.headers[HTTPField.Name("X-Request-ID")!]?.isEmpty == false)
                 }
             }
-            try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers(extra: [HTTPField.Name("X-Request-ID")!: "req-123"])) { response in
+            try await client.execute(
+                uri: "/v1/agents", method: .get, headers: F.headers(extra: [HTTPField.Name("X-Request-ID")!: "req-123"])
+            ) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[HTTPField.Name("X-Request-ID")!] == "req-123")
             }
@@ -49,7 +54,9 @@ struct AuthenticationMiddlewareTests {
 
     @Test("per-tenant request limits and concurrent-run limits answer 429 with Retry-After")
     func limits() async throws {
-        let configuration = GatewayConfiguration(serviceToken: F.token, requestsPerMinutePerTenant: 3, concurrentRunsPerTenant: 1, eventPollInterval: .milliseconds(20))
+        let configuration = GatewayConfiguration(
+            serviceToken: F.token, requestsPerMinutePerTenant: 3, concurrentRunsPerTenant: 1,
+            eventPollInterval: .milliseconds(20))
         let fixture = try F(configuration: configuration) { _ in
             try await Task.sleep(for: .seconds(30))
             return ScriptedChatModel.text("late")
@@ -57,19 +64,27 @@ struct AuthenticationMiddlewareTests {
         defer { fixture.directory.remove() }
         try await fixture.app.test(.router) { client in
             let inputs = F.body(["inputs": ["topic": "a", "target_keyword": "b"]])
-            try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(), body: inputs) { #expect($0.status == .accepted) }
-            try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(), body: inputs) { response in
+            try await client.execute(
+                uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(), body: inputs
+            ) { #expect($0.status == .accepted) }
+            try await client.execute(
+                uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(), body: inputs
+            ) { response in
                 #expect(response.status == .tooManyRequests)
                 try #expect(F.json(response)["error"]?["code"] == "RATE_LIMITED")
                 #expect(response.headers[.retryAfter] != nil)
             }
-            try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers()) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers()) {
+                #expect($0.status == .ok)
+            }
             try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers()) { response in
                 #expect(response.status == .tooManyRequests)
                 #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 >= 1)
             }
             // Another tenant has its own budget.
-            try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers(tenant: "globex")) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers(tenant: "globex")) {
+                #expect($0.status == .ok)
+            }
         }
         await fixture.services.runs.drain(grace: .zero)
     }

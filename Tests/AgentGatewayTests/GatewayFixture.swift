@@ -3,30 +3,39 @@ import AgentRuntime
 import AgentRuntimeTesting
 import Agents
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
 import Tools
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// A gateway over a copy of the repository's agents, two tenants, a temporary store and a scripted model.
 struct GatewayFixture {
     static let token = "service-token-for-tests"
     /// The repository (for `agents/`, `knowledge/` and `openapi.json`).
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     let directory: TemporaryDirectory
     let services: GatewayServices
     let model: ScriptedChatModel
 
-    init(configuration: GatewayConfiguration = GatewayConfiguration(serviceToken: GatewayFixture.token, eventPollInterval: .milliseconds(20)),
-         tools: [any Tool] = [], streaming: Bool = false, respond: (@Sendable (ChatRequest) async throws -> ChatResponse)? = nil) throws {
+    init(
+        configuration: GatewayConfiguration = GatewayConfiguration(
+            serviceToken: GatewayFixture.token, eventPollInterval: .milliseconds(20)),
+        tools: [any Tool] = [], streaming: Bool = false,
+        respond: (@Sendable (ChatRequest) async throws -> ChatResponse)? = nil
+    ) throws {
         directory = try TemporaryDirectory()
         let root = Self.repositoryRoot
-        try FileManager.default.copyItem(at: root.appendingPathComponent("agents"), to: directory.url.appendingPathComponent("agents"))
-        let loader = CatalogLoader(agentsDirectory: directory.url.appendingPathComponent("agents"), knowledgeDirectory: root.appendingPathComponent("knowledge"), knownTools: ToolRegistry.standardIDs)
+        try FileManager.default.copyItem(
+            at: root.appendingPathComponent("agents"), to: directory.url.appendingPathComponent("agents"))
+        let loader = CatalogLoader(
+            agentsDirectory: directory.url.appendingPathComponent("agents"),
+            knowledgeDirectory: root.appendingPathComponent("knowledge"), knownTools: ToolRegistry.standardIDs)
         let catalog = try loader.load()
         let tenants: [TenantID: TenantDefinition] = [
             "acme": TenantDefinition(id: "acme", name: "Acme", connectors: ["wordpress": .init()]),
@@ -35,7 +44,8 @@ struct GatewayFixture {
         model = ScriptedChatModel(respond ?? GatewayFixture.answer)
         let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
         let environment = EngineEnvironment(
-            models: ScriptedModelResolver(model), tools: ToolRegistry(tools), policy: TenantToolPolicy(tenants: tenants), streaming: streaming,
+            models: ScriptedModelResolver(model), tools: ToolRegistry(tools),
+            policy: TenantToolPolicy(tenants: tenants), streaming: streaming,
             approvals: StoreApprovalGate(store: store, pollInterval: .milliseconds(20)))
         services = GatewayServices(
             configuration: configuration, catalog: CatalogHolder(catalog: catalog, loader: loader), tenants: tenants,
@@ -54,7 +64,10 @@ struct GatewayFixture {
 
     var app: some ApplicationProtocol { Application(router: Gateway.router(services)) }
 
-    static func headers(tenant: String = "acme", roles: String = "tenant_admin", token: String? = GatewayFixture.token, extra: HTTPFields = [:]) -> HTTPFields {
+    static func headers(
+        tenant: String = "acme", roles: String = "tenant_admin", token: String? = GatewayFixture.token,
+        extra: HTTPFields = [:]
+    ) -> HTTPFields {
         var fields = extra
         if let token { fields[.authorization] = "Bearer \(token)" }
         fields[HTTPField.Name("X-Tenant-ID")!] = tenant
@@ -63,8 +76,12 @@ struct GatewayFixture {
         return fields
     }
 
-    static func json(_ response: TestResponse) throws -> JSONValue { try JSONParser.value(Array(response.body.readableBytesView)) }
+    static func json(_ response: TestResponse) throws -> JSONValue {
+        try JSONParser.value(Array(response.body.readableBytesView))
+    }
     static func body(_ value: JSONValue) -> ByteBuffer { ByteBuffer(string: value.serialized()) }
 
-    static let contentApproval: JSONValue = ["inputs": ["topic": "pricing", "target_keyword": "pricing guide"], "wait": true]
+    static let contentApproval: JSONValue = [
+        "inputs": ["topic": "pricing", "target_keyword": "pricing guide"], "wait": true,
+    ]
 }

@@ -3,14 +3,15 @@ import AgentRuntime
 import AgentRuntimeTesting
 import Agents
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
 import Tools
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `Gateway.serviceGroup` over a live socket: graceful shutdown with and without runs that outlast the grace period.
 @Suite("Gateway: serving")
@@ -22,7 +23,8 @@ struct GatewayTests {
         let port = PortBox()
         let group = try await Gateway.serviceGroup(fixture.services, host: "127.0.0.1", port: 0) { port.set($0) }
         let serving = Task { try await group.run() }
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(try await port.wait())/v1/crews/content-approval/runs")!)
+        var request = URLRequest(
+            url: URL(string: "http://127.0.0.1:\(try await port.wait())/v1/crews/content-approval/runs")!)
         request.httpMethod = "POST"
         for field in F.headers() { request.setValue(field.value, forHTTPHeaderField: field.name.rawName) }
         request.httpBody = Data(#"{"inputs": {"topic": "a", "target_keyword": "b"}}"#.utf8)
@@ -35,9 +37,11 @@ struct GatewayTests {
         return (id, ContinuousClock.now - started)
     }
 
-    @Test("graceful shutdown over a live socket: a run in flight finishes within the grace period, then the server stops")
+    @Test(
+        "graceful shutdown over a live socket: a run in flight finishes within the grace period, then the server stops")
     func gracefulShutdown() async throws {
-        let configuration = GatewayConfiguration(serviceToken: F.token, eventPollInterval: .milliseconds(20), shutdownGracePeriod: .seconds(20))
+        let configuration = GatewayConfiguration(
+            serviceToken: F.token, eventPollInterval: .milliseconds(20), shutdownGracePeriod: .seconds(20))
         let fixture = try F(configuration: configuration) { request in
             try await Task.sleep(for: .milliseconds(150))
             return try await F.answer(request)
@@ -50,7 +54,8 @@ struct GatewayTests {
 
     @Test("graceful shutdown: a run still going when the grace period ends is cancelled and recorded as interrupted")
     func shutdownDeadline() async throws {
-        let configuration = GatewayConfiguration(serviceToken: F.token, eventPollInterval: .milliseconds(20), shutdownGracePeriod: .milliseconds(300))
+        let configuration = GatewayConfiguration(
+            serviceToken: F.token, eventPollInterval: .milliseconds(20), shutdownGracePeriod: .milliseconds(300))
         let fixture = try F(configuration: configuration) { _ in
             try await Task.sleep(for: .seconds(60))
             return ScriptedChatModel.text("late")

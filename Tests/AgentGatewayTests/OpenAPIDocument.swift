@@ -13,7 +13,8 @@ struct OpenAPIDocument {
 
     /// Reads the repository's `openapi.json`.
     init() throws {
-        root = try JSONParser.value(Array(try Data(contentsOf: GatewayFixture.repositoryRoot.appendingPathComponent("openapi.json"))))
+        root = try JSONParser.value(
+            Array(try Data(contentsOf: GatewayFixture.repositoryRoot.appendingPathComponent("openapi.json"))))
     }
 
     /// Every documented operation as `METHOD /path/{template}`, with its operation object.
@@ -21,7 +22,9 @@ struct OpenAPIDocument {
         guard case .object(let paths)? = root["paths"] else { return [] }
         return paths.flatMap { path -> [(route: String, operation: JSONValue)] in
             guard case .object(let item) = path.value else { return [] }
-            return item.filter { Self.methods.contains($0.key) }.map { (route: "\($0.key.uppercased()) \(path.key)", operation: $0.value) }
+            return item.filter { Self.methods.contains($0.key) }.map {
+                (route: "\($0.key.uppercased()) \(path.key)", operation: $0.value)
+            }
         }
     }
 
@@ -39,7 +42,9 @@ struct OpenAPIDocument {
     }
 
     /// The operation's parameters, references resolved.
-    func parameters(_ operation: JSONValue) -> [JSONValue] { (operation["parameters"]?.arrayValue ?? []).compactMap { resolve($0) } }
+    func parameters(_ operation: JSONValue) -> [JSONValue] {
+        (operation["parameters"]?.arrayValue ?? []).compactMap { resolve($0) }
+    }
 
     /// How a real response differs from what the document says `method path` answers: a status it does not list, a
     /// media type it does not list for that status, or (for JSON) a body that breaks the documented schema (a
@@ -47,8 +52,11 @@ struct OpenAPIDocument {
     func problems(_ method: String, _ path: String, status: Int, contentType: String?, body: [UInt8]) -> [String] {
         let name = "\(method) \(path) → \(status)"
         guard let operation = operation(method, path) else { return ["\(method) \(path) is not documented"] }
-        guard let documented = resolve(operation["responses"]?[String(status)]) else { return ["\(name): the status is not documented"] }
-        let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "(none)"
+        guard let documented = resolve(operation["responses"]?[String(status)]) else {
+            return ["\(name): the status is not documented"]
+        }
+        let mediaType =
+            contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "(none)"
         guard case .object(let content)? = documented["content"], let media = content[mediaType] else {
             return ["\(name): \(mediaType) is not documented for this status"]
         }
@@ -59,7 +67,9 @@ struct OpenAPIDocument {
 
     /// `problems` of a response from the test client.
     func problems(_ method: HTTPTypes.HTTPRequest.Method, _ path: String, _ response: TestResponse) -> [String] {
-        problems(method.rawValue, path, status: Int(response.status.code), contentType: response.headers[.contentType], body: Array(response.body.readableBytesView))
+        problems(
+            method.rawValue, path, status: Int(response.status.code), contentType: response.headers[.contentType],
+            body: Array(response.body.readableBytesView))
     }
 
     /// Violations of `value` against `schema`, checked by the runtime's own `JSONSchemaValidator` with the schema's

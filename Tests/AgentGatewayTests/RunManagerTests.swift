@@ -3,14 +3,15 @@ import AgentRuntime
 import AgentRuntimeTesting
 import Agents
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
 import Tools
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `RunManager`: the concurrent-run limit, and draining.
 @Suite("Gateway: run manager")
@@ -19,7 +20,8 @@ struct RunManagerTests {
 
     @Test("simultaneous starts cannot pass the concurrent-run limit together")
     func simultaneousStarts() async throws {
-        let configuration = GatewayConfiguration(serviceToken: F.token, concurrentRunsPerTenant: 2, eventPollInterval: .milliseconds(20))
+        let configuration = GatewayConfiguration(
+            serviceToken: F.token, concurrentRunsPerTenant: 2, eventPollInterval: .milliseconds(20))
         let fixture = try F(configuration: configuration) { _ in
             try await Task.sleep(for: .seconds(30))
             return ScriptedChatModel.text("late")
@@ -29,8 +31,10 @@ struct RunManagerTests {
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<12 {
                     group.addTask {
-                        try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(),
-                                                 body: F.body(["inputs": ["topic": "a", "target_keyword": "b"]])) { $0.status }
+                        try await client.execute(
+                            uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(),
+                            body: F.body(["inputs": ["topic": "a", "target_keyword": "b"]])
+                        ) { $0.status }
                     }
                 }
                 return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
@@ -41,7 +45,9 @@ struct RunManagerTests {
         await fixture.services.runs.drain(grace: .zero)
     }
 
-    @Test("draining cancels runs still going after the grace period and records them as interrupted; a crash's leftovers are interrupted on start")
+    @Test(
+        "draining cancels runs still going after the grace period and records them as interrupted; a crash's leftovers are interrupted on start"
+    )
     func drain() async throws {
         let fixture = try F { _ in
             try await Task.sleep(for: .seconds(30))
@@ -49,7 +55,10 @@ struct RunManagerTests {
         }
         defer { fixture.directory.remove() }
         let id = try await fixture.app.test(.router) { client in
-            try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(), body: F.body(["inputs": ["topic": "a", "target_keyword": "b"]])) {
+            try await client.execute(
+                uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(),
+                body: F.body(["inputs": ["topic": "a", "target_keyword": "b"]])
+            ) {
                 try F.json($0)["data"]?["run_id"]?.stringValue ?? ""
             }
         }
@@ -58,11 +67,15 @@ struct RunManagerTests {
         #expect(ContinuousClock.now - started < .seconds(10))
         #expect(try await fixture.services.store.run(RunID(id), tenant: nil)?.status == .interrupted)
         try await fixture.app.test(.router) { client in
-            try await client.execute(uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(), body: F.body(["inputs": ["topic": "a", "target_keyword": "b"]])) { response in
+            try await client.execute(
+                uri: "/v1/crews/content-approval/runs", method: .post, headers: F.headers(),
+                body: F.body(["inputs": ["topic": "a", "target_keyword": "b"]])
+            ) { response in
                 #expect(response.status == .serviceUnavailable)
             }
         }
-        let leftover = RunRecord(id: "crashed", tenant: "acme", user: "ada", crew: "seo-audit", status: .running, inputs: [:])
+        let leftover = RunRecord(
+            id: "crashed", tenant: "acme", user: "ada", crew: "seo-audit", status: .running, inputs: [:])
         try await fixture.services.store.insert(leftover)
         _ = try await Gateway.application(fixture.services, host: "127.0.0.1", port: 0)
         #expect(try await fixture.services.store.run("crashed", tenant: nil)?.status == .interrupted)

@@ -71,11 +71,16 @@ struct JSONParserTests {
             SyntaxCase(text: "{\n  \"a\": 1,\n}", line: 3, column: 1, message: "trailing comma before '}'"),
             SyntaxCase(text: "{\"a\": 1 \"b\": 2}", line: 1, column: 9, message: "missing ',' between object members"),
             SyntaxCase(text: "{\"a\" 1}", line: 1, column: 6, message: "expected ':' after the key \"a\""),
-            SyntaxCase(text: "[1, 2", line: 1, column: 1, message: "unexpected end of input: array opened here is not closed"),
-            SyntaxCase(text: "{'a': 1}", line: 1, column: 2, message: "object keys must use double quotes, not single quotes"),
+            SyntaxCase(
+                text: "[1, 2", line: 1, column: 1, message: "unexpected end of input: array opened here is not closed"),
+            SyntaxCase(
+                text: "{'a': 1}", line: 1, column: 2, message: "object keys must use double quotes, not single quotes"),
             SyntaxCase(text: "{\"a\": tru}", line: 1, column: 7, message: "invalid literal: expected 'true'"),
-            SyntaxCase(text: "{\"a\": \"x\ny\"}", line: 1, column: 9, message: "line break inside a string: write \\n, or close the string"),
-            SyntaxCase(text: "{\"a\": 01}", line: 1, column: 7, message: "invalid number: leading zeros are not allowed"),
+            SyntaxCase(
+                text: "{\"a\": \"x\ny\"}", line: 1, column: 9,
+                message: "line break inside a string: write \\n, or close the string"),
+            SyntaxCase(
+                text: "{\"a\": 01}", line: 1, column: 7, message: "invalid number: leading zeros are not allowed"),
             SyntaxCase(text: "// note\n{}", line: 1, column: 1, message: "comments are not allowed in JSON"),
             SyntaxCase(text: "{} x", line: 1, column: 4, message: "unexpected 'x' after the end of the JSON value"),
             SyntaxCase(text: "", line: 1, column: 1, message: "empty document: expected a JSON value"),
@@ -84,10 +89,11 @@ struct JSONParserTests {
             SyntaxCase(text: "[1,]", line: 1, column: 4, message: "trailing comma before ']'"),
         ])
     func syntaxErrors(_ testCase: SyntaxCase) {
-        #expect(throws: JSONSyntaxError(
-            message: testCase.message,
-            location: SourceLocation(line: testCase.line, column: testCase.column, offset: offset(testCase))))
-        {
+        #expect(
+            throws: JSONSyntaxError(
+                message: testCase.message,
+                location: SourceLocation(line: testCase.line, column: testCase.column, offset: offset(testCase)))
+        ) {
             _ = try JSONParser.parse(testCase.text)
         }
     }
@@ -106,7 +112,9 @@ struct JSONParserTests {
 
     @Test("nesting is bounded")
     func depthLimit() {
-        let deep = String(repeating: "[", count: JSONParser.maximumDepth + 1) + String(repeating: "]", count: JSONParser.maximumDepth + 1)
+        let deep =
+            String(repeating: "[", count: JSONParser.maximumDepth + 1)
+            + String(repeating: "]", count: JSONParser.maximumDepth + 1)
         #expect(throws: JSONSyntaxError.self) { _ = try JSONParser.parse(deep) }
         let ok = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
         #expect(throws: Never.self) { _ = try JSONParser.parse(ok) }
@@ -120,7 +128,8 @@ struct JSONParserTests {
         for pretty in [false, true] {
             #expect(try JSONParser.value(value.serialized(pretty: pretty)) == value)
         }
-        #expect(value.serialized() == #"{"z":1,"a":[1.5,-2,"q\"\n\u0001",null,true],"m":{"nested":{},"empty":[]},"d":2.0}"#)
+        #expect(
+            value.serialized() == #"{"z":1,"a":[1.5,-2,"q\"\n\u0001",null,true],"m":{"nested":{},"empty":[]},"d":2.0}"#)
         #expect(value.serialized(sortedKeys: true).hasPrefix(#"{"a":"#))
     }
 

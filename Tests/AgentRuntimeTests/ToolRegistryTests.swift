@@ -5,7 +5,9 @@ import Testing
 @Suite("Tool registry")
 struct ToolRegistryTests {
     static func tool(_ id: ToolID, _ description: String = "d", access: ToolAccess = .read) -> ClosureTool {
-        ClosureTool(ToolSpec(id: id, description: description, parameters: .object([:]), access: access)) { _ in ToolResult(content: "\(id) \(description)") }
+        ClosureTool(ToolSpec(id: id, description: description, parameters: .object([:]), access: access)) { _ in
+            ToolResult(content: "\(id) \(description)")
+        }
     }
 
     @Test("tools are found by id; an unknown id finds nothing")
@@ -16,7 +18,8 @@ struct ToolRegistryTests {
         #expect(registry.tool("crm.delete") == nil)
         #expect(registry.spec("crm.delete") == nil)
         #expect(registry.ids == ["crm.find", "web.search"])
-        let result = try await registry.tool("web.search")!.call([:], context: ToolContext(runID: "r", agent: "a", principal: .local()))
+        let result = try await registry.tool("web.search")!.call(
+            [:], context: ToolContext(runID: "r", agent: "a", principal: .local()))
         #expect(result.content == "web.search d")
     }
 
@@ -27,13 +30,16 @@ struct ToolRegistryTests {
         #expect(registry.specs.count == 1)
         #expect(registry.spec("crm.find")?.description == "second")
         #expect(registry.spec("crm.find")?.access == .write)
-        let result = try await registry.tool("crm.find")!.call([:], context: ToolContext(runID: "r", agent: "a", principal: .local()))
+        let result = try await registry.tool("crm.find")!.call(
+            [:], context: ToolContext(runID: "r", agent: "a", principal: .local()))
         #expect(result.content == "crm.find second")
     }
 
     @Test("specs are sorted by id, and connectors are listed once each, sorted")
     func sorted() {
-        let registry = ToolRegistry([Self.tool("web.search"), Self.tool("crm.update"), Self.tool("calculator.evaluate"), Self.tool("crm.find")])
+        let registry = ToolRegistry([
+            Self.tool("web.search"), Self.tool("crm.update"), Self.tool("calculator.evaluate"), Self.tool("crm.find"),
+        ])
         #expect(registry.specs.map(\.id) == ["calculator.evaluate", "crm.find", "crm.update", "web.search"])
         #expect(registry.connectors == ["calculator", "crm", "web"])
     }

@@ -110,7 +110,8 @@ struct CatalogFilesTests {
         var openings: [String: AgentID] = [:]
         for agent in Repository.catalog.agents {
             let opening = agent.backstory.split(separator: " ").prefix(5).joined(separator: " ").lowercased()
-            #expect(openings[opening] == nil, "\(agent.id) and \(openings[opening]?.rawValue ?? "") open alike: \(opening)")
+            #expect(
+                openings[opening] == nil, "\(agent.id) and \(openings[opening]?.rawValue ?? "") open alike: \(opening)")
             openings[opening] = agent.id
             #expect(agent.backstory.count >= 200, "\(agent.id) backstory is too short to be specific")
         }
@@ -158,6 +159,8 @@ struct PublishedSchemaTests {
         let task = schema["$defs"]?["task"]
         #expect(Set(keys(task?["properties"])) == Set(CrewFields.taskAllowed))
         #expect(Set(strings(task?["required"])) == Set(CrewFields.taskRequired))
-        #expect(Set(keys(schema["properties"]?["inputs"]?["additionalProperties"]?["properties"])) == Set(CrewFields.inputAllowed))
+        #expect(
+            Set(keys(schema["properties"]?["inputs"]?["additionalProperties"]?["properties"]))
+                == Set(CrewFields.inputAllowed))
     }
 }

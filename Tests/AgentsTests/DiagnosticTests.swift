@@ -49,10 +49,13 @@ let diagnosticCases: [DiagnosticCase] = [
         .typeMismatch, Fixtures.agent("writer", extra: [("temperature", "\"0.7\"")]), line: 8, pointer: "/temperature",
         message: #""temperature" must be a number, found a string"#),
     agentCase(
-        .emptyValue, Fixtures.agent("writer", role: "  "), line: 5, pointer: "/role", message: #""role" must not be empty"#),
+        .emptyValue, Fixtures.agent("writer", role: "  "), line: 5, pointer: "/role",
+        message: #""role" must not be empty"#),
     agentCase(
         .invalidFormat, Fixtures.agent("writer", extra: [("model", "\"gpt-4o\"")]), line: 8, pointer: "/model",
-        message: #""model" must be provider/model (e.g. openai/gpt-4o-mini, anthropic/claude-sonnet-4-5, ollama/llama3.2), found "gpt-4o""#),
+        message:
+            #""model" must be provider/model (e.g. openai/gpt-4o-mini, anthropic/claude-sonnet-4-5, ollama/llama3.2), found "gpt-4o""#
+    ),
     agentCase(
         .outOfRange, Fixtures.agent("writer", extra: [("temperature", "2.5")]), line: 8, pointer: "/temperature",
         message: #""temperature" is 2.5, outside the allowed range 0.0–2.0"#),
@@ -61,7 +64,9 @@ let diagnosticCases: [DiagnosticCase] = [
         message: #"id "author" does not match the file name "writer.json""#),
     agentCase(
         .categoryMismatch, Fixtures.agent("writer", category: "sales"), line: 4, pointer: "/category",
-        message: #"category "sales" does not match the folder "marketing"; move the file to agents/sales/ or set "category": "marketing""#),
+        message:
+            #"category "sales" does not match the folder "marketing"; move the file to agents/sales/ or set "category": "marketing""#
+    ),
     agentCase(
         .duplicateEntry, Fixtures.agent("writer", extra: [("tools", #"["knowledge.search", "knowledge.search"]"#)]),
         line: 8, pointer: "/tools/1", message: #""knowledge.search" is listed twice in "tools" (also at index 0)"#,
@@ -69,11 +74,15 @@ let diagnosticCases: [DiagnosticCase] = [
     agentCase(
         .unknownTool, Fixtures.agent("writer", extra: [("tools", #"["wordpress.create_pots"]"#)]), line: 8,
         pointer: "/tools/0",
-        message: #"unknown tool "wordpress.create_pots"; did you mean "wordpress.create_post"? (run `agentctl tools list` for the registry)"#),
+        message:
+            #"unknown tool "wordpress.create_pots"; did you mean "wordpress.create_post"? (run `agentctl tools list` for the registry)"#
+    ),
     agentCase(
         .unknownKnowledge, Fixtures.agent("writer", extra: [("knowledge", #"["brand-voise"]"#)]), line: 8,
         pointer: "/knowledge/0",
-        message: #"unknown knowledge collection "brand-voise": no folder knowledge/brand-voise/; did you mean "brand-voice"?"#),
+        message:
+            #"unknown knowledge collection "brand-voise": no folder knowledge/brand-voise/; did you mean "brand-voice"?"#
+    ),
     DiagnosticCase(
         code: .duplicateID,
         sources: [
@@ -86,7 +95,9 @@ let diagnosticCases: [DiagnosticCase] = [
         .duplicateID,
         Fixtures.crew(
             "crew",
-            tasks: #"[{"id": "a", "description": "d", "expected_output": "e", "agent": "writer"}, {"id": "a", "description": "d", "expected_output": "e", "agent": "writer"}]"#),
+            tasks:
+                #"[{"id": "a", "description": "d", "expected_output": "e", "agent": "writer"}, {"id": "a", "description": "d", "expected_output": "e", "agent": "writer"}]"#
+        ),
         line: 6, pointer: "/tasks/1/id", message: #"task id "a" is used twice in this crew (first at /tasks/0)"#),
     crewCase(
         .invalidValue, Fixtures.crew("crew", process: "sequental"), line: 4, pointer: "/process",
@@ -99,19 +110,24 @@ let diagnosticCases: [DiagnosticCase] = [
         Fixtures.crew(
             "crew", process: "hierarchical", agents: ["writer", "boss"], extra: [("manager", "\"boss\"")]),
         line: 6, pointer: "/manager",
-        message: #"manager "boss" is also listed in "agents"; a manager delegates to the crew's agents and cannot be one of them"#),
+        message:
+            #"manager "boss" is also listed in "agents"; a manager delegates to the crew's agents and cannot be one of them"#
+    ),
     crewCase(
         .managerNotAllowed, Fixtures.crew("crew", extra: [("manager", "\"boss\"")]), line: 6, pointer: "/manager",
         message: #""manager" applies to hierarchical crews only; this crew is sequential"#),
     crewCase(
         .managerHasTools, Fixtures.crew("crew", process: "hierarchical", extra: [("manager", "\"tooled\"")]), line: 6,
         pointer: "/manager",
-        message: #"manager "tooled" declares tools (calculator.evaluate); a manager works only through delegation, so remove its tools or pick another manager"#),
+        message:
+            #"manager "tooled" declares tools (calculator.evaluate); a manager works only through delegation, so remove its tools or pick another manager"#
+    ),
     crewCase(
         .taskAgentNotInCrew,
         Fixtures.crew("crew", tasks: #"[{"id": "a", "description": "d", "expected_output": "e", "agent": "editor"}]"#),
         line: 6, pointer: "/tasks/0/agent",
-        message: #"task agent "editor" is not one of the crew's agents (writer); add it to "agents" or pick one of them"#),
+        message:
+            #"task agent "editor" is not one of the crew's agents (writer); add it to "agents" or pick one of them"#),
     crewCase(
         .unusedAgent, Fixtures.crew("crew", agents: ["writer", "editor"]), line: 5, pointer: "/agents/1",
         message: #"agent "editor" is in the crew but performs no task"#, severity: .warning),
@@ -119,25 +135,34 @@ let diagnosticCases: [DiagnosticCase] = [
         .unknownContextTask,
         Fixtures.crew(
             "crew",
-            tasks: #"[{"id": "draft", "description": "d", "expected_output": "e", "agent": "writer"}, {"id": "edit", "description": "d", "expected_output": "e", "agent": "writer", "context": ["drat"]}]"#),
+            tasks:
+                #"[{"id": "draft", "description": "d", "expected_output": "e", "agent": "writer"}, {"id": "edit", "description": "d", "expected_output": "e", "agent": "writer", "context": ["drat"]}]"#
+        ),
         line: 6, pointer: "/tasks/1/context/0", message: #"context names unknown task "drat"; did you mean "draft"?"#),
     crewCase(
         .forwardContext,
         Fixtures.crew(
             "crew",
-            tasks: #"[{"id": "draft", "description": "d", "expected_output": "e", "agent": "writer", "context": ["edit"]}, {"id": "edit", "description": "d", "expected_output": "e", "agent": "writer"}]"#),
+            tasks:
+                #"[{"id": "draft", "description": "d", "expected_output": "e", "agent": "writer", "context": ["edit"]}, {"id": "edit", "description": "d", "expected_output": "e", "agent": "writer"}]"#
+        ),
         line: 6, pointer: "/tasks/0/context/0",
         message: #"context names task "edit", which comes later; a task sees only the outputs of earlier tasks"#),
     crewCase(
         .undeclaredPlaceholder,
         Fixtures.crew(
             "crew", extra: [("inputs", #"{"topic": {"description": "t"}}"#)],
-            tasks: #"[{"id": "a", "description": "About {topic} for {audience}", "expected_output": "e", "agent": "writer"}]"#),
-        line: 7, pointer: "/tasks/0/description", message: #"placeholder {audience} is not declared in the crew's "inputs""#),
+            tasks:
+                #"[{"id": "a", "description": "About {topic} for {audience}", "expected_output": "e", "agent": "writer"}]"#
+        ),
+        line: 7, pointer: "/tasks/0/description",
+        message: #"placeholder {audience} is not declared in the crew's "inputs""#),
     crewCase(
         .unusedInput,
-        Fixtures.crew("crew", extra: [("inputs", #"{"topic": {"description": "t", "required": false, "default": "x"}}"#)]),
-        line: 6, pointer: "/inputs/topic", message: #"input "topic" is declared but no task or agent text uses {topic}"#,
+        Fixtures.crew(
+            "crew", extra: [("inputs", #"{"topic": {"description": "t", "required": false, "default": "x"}}"#)]),
+        line: 6, pointer: "/inputs/topic",
+        message: #"input "topic" is declared but no task or agent text uses {topic}"#,
         severity: .warning),
     crewCase(
         .ignoredSetting,
@@ -256,7 +281,10 @@ struct DiagnosticTests {
     func decodesCrew() throws {
         let text = Fixtures.crew(
             "crew", process: "hierarchical", agents: ["writer", "editor"],
-            extra: [("manager_model", "\"openai/gpt-4o\""), ("inputs", #"{"topic": {"description": "t"}, "tone": {"required": false, "default": "warm"}}"#)],
+            extra: [
+                ("manager_model", "\"openai/gpt-4o\""),
+                ("inputs", #"{"topic": {"description": "t"}, "tone": {"required": false, "default": "warm"}}"#),
+            ],
             tasks: #"""
                 [{"id": "draft", "description": "Draft {topic} in a {tone} tone", "expected_output": "e", "async": true,
                   "output_schema": {"type": "object"}, "guardrail": "No prices"},

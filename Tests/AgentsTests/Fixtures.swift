@@ -21,7 +21,8 @@ enum Fixtures {
     /// A crew file with one field per line; `tasks` is raw JSON.
     static func crew(
         _ id: String, process: String = "sequential", agents: [String] = ["writer"], extra: [(String, String)] = [],
-        tasks: String = #"[{"id": "draft", "description": "Write it", "expected_output": "A draft", "agent": "writer"}]"#
+        tasks: String =
+            #"[{"id": "draft", "description": "Write it", "expected_output": "A draft", "agent": "writer"}]"#
     ) -> String {
         let fields: [(String, String)] =
             [
@@ -45,7 +46,9 @@ enum Fixtures {
     static let cast: [DefinitionSource] = [
         agentSource(agent("writer"), stem: "writer"),
         agentSource(agent("editor"), stem: "editor"),
-        agentSource(agent("boss", category: "orchestration", extra: [("allow_delegation", "true")]), stem: "boss", category: "orchestration"),
+        agentSource(
+            agent("boss", category: "orchestration", extra: [("allow_delegation", "true")]), stem: "boss",
+            category: "orchestration"),
         agentSource(agent("tooled", extra: [("tools", #"["calculator.evaluate"]"#)]), stem: "tooled"),
     ]
 

@@ -22,7 +22,8 @@ struct LoaderTests {
     func layout() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try directory.write("agents/marketing/writer.json", Fixtures.agent("writer", extra: [("knowledge", #"["brand-voice"]"#)]))
+        try directory.write(
+            "agents/marketing/writer.json", Fixtures.agent("writer", extra: [("knowledge", #"["brand-voice"]"#)]))
         try directory.write("agents/sales/closer.json", Fixtures.agent("closer", category: "sales"))
         try directory.write("agents/crews/crew.json", Fixtures.crew("crew"))
         try directory.write("agents/schema/agent.schema.json", #"{"type": "object"}"#)
@@ -80,7 +81,8 @@ struct LoaderTests {
     func knowledgeCheckOptional() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try directory.write("agents/marketing/writer.json", Fixtures.agent("writer", extra: [("knowledge", #"["nowhere"]"#)]))
+        try directory.write(
+            "agents/marketing/writer.json", Fixtures.agent("writer", extra: [("knowledge", #"["nowhere"]"#)]))
         #expect(try load(directory, knowledge: false).isValid)
         #expect(try load(directory).diagnostics.map(\.code) == [.unknownKnowledge])
     }

@@ -12,7 +12,8 @@ struct RuntimeConfigLoaderTests {
 
     @Test("providers, default model, prices, fallbacks and tenant limits load on top of the defaults")
     func loads() throws {
-        let (config, diagnostics) = decode("""
+        let (config, diagnostics) = decode(
+            """
             {
               "default_model": "vllm/qwen2.5-7b",
               "providers": {
@@ -38,7 +39,10 @@ struct RuntimeConfigLoaderTests {
         #expect(config.providers["openai"] != nil, "environment defaults stay")
         #expect(config.prices.prices["vllm/qwen2.5-7b"] == ModelPrice(input: 0.01, output: 0.02))
         #expect(config.prices.prices["openai/gpt-4o"] != nil)
-        #expect(config.fallbacks[ModelReference(provider: "vllm", model: "qwen2.5-7b")] == [ModelReference(provider: "openai", model: "gpt-4o-mini")])
+        #expect(
+            config.fallbacks[ModelReference(provider: "vllm", model: "qwen2.5-7b")] == [
+                ModelReference(provider: "openai", model: "gpt-4o-mini")
+            ])
         #expect(config.tenantRateLimit == RateLimit(requestsPerMinute: 60, tokensPerMinute: 100000))
         #expect(config.limits == RunLimits(maxLLMCalls: 40, maxCostUSD: 0.5, maxWallTimeSeconds: 120))
         #expect(config.approvalExpiry == .seconds(900))
@@ -49,45 +53,57 @@ struct RuntimeConfigLoaderTests {
         #expect(base.http == HTTPClientSettings())
         #expect(base.http.client == .nio)
         #expect(RuntimeConfig.fromEnvironment(["AGENTRUNTIME_HTTP_CLIENT": "URLSession"]).http.client == .urlsession)
-        let (config, diagnostics) = decode("""
+        let (config, diagnostics) = decode(
+            """
             {"http": {"client": "urlsession", "max_connections_per_host": 32, "connect_timeout_seconds": 2.5, "idle_timeout_seconds": 60,
                       "pool_idle_timeout_seconds": 30, "max_redirects": 2, "max_response_bytes": 1048576}}
             """)
         #expect(diagnostics.isEmpty, "\(diagnostics.map(\.formatted))")
-        #expect(config.http == HTTPClientSettings(
-            client: .urlsession, maxConnectionsPerHost: 32, connectTimeout: .milliseconds(2500), idleTimeout: .seconds(60), poolIdleTimeout: .seconds(30),
-            maxRedirects: 2, maxResponseBytes: 1 << 20))
+        #expect(
+            config.http
+                == HTTPClientSettings(
+                    client: .urlsession, maxConnectionsPerHost: 32, connectTimeout: .milliseconds(2500),
+                    idleTimeout: .seconds(60), poolIdleTimeout: .seconds(30),
+                    maxRedirects: 2, maxResponseBytes: 1 << 20))
         #expect(decode(#"{"uncertain_writes": "fail"}"#).0.uncertainWrites == .fail)
         #expect(base.uncertainWrites == .askApproval)
         #expect(decode(#"{"uncertain_writes": "retry"}"#).1.map(\.pointer) == ["/uncertain_writes"])
-        let (_, bad) = decode("""
+        let (_, bad) = decode(
+            """
             {"http": {"client": "curl", "max_connections_per_host": 0, "max_redirect": 3}}
             """)
-        #expect(bad.map(\.pointer).sorted() == ["/http/client", "/http/max_connections_per_host", "/http/max_redirect"])
+        #expect(
+            bad.map(\.pointer).sorted() == ["/http/client", "/http/max_connections_per_host", "/http/max_redirect"])
         #expect(bad.first { $0.pointer == "/http/max_redirect" }?.message.contains("max_redirects") == true)
     }
 
     @Test("a key pasted into the file is rejected without echoing it")
     func pastedKey() {
-        let (_, diagnostics) = decode(#"{"providers": {"openai": {"kind": "openai", "api_key": "sk-proj-REALKEY123456789"}}}"#)
-        #expect(diagnostics.map(\.message) == [#""api_key" must be a reference (env:NAME or secret:path), never the key itself"#])
+        let (_, diagnostics) = decode(
+            #"{"providers": {"openai": {"kind": "openai", "api_key": "sk-proj-REALKEY123456789"}}}"#)
+        #expect(
+            diagnostics.map(\.message) == [
+                #""api_key" must be a reference (env:NAME or secret:path), never the key itself"#
+            ])
         #expect(!diagnostics.map(\.formatted).joined().contains("REALKEY"))
     }
 
     @Test("every mistake is located")
     func mistakes() {
-        let (_, diagnostics) = decode("""
+        let (_, diagnostics) = decode(
+            """
             {
               "default_modle": "x",
               "providers": {"p": {"kind": "openia", "timeout_seconds": 0}},
               "fallbacks": {"openai/gpt-4o": ["mistral/large"]}
             }
             """)
-        #expect(diagnostics.map(\.formatted) == [
-            #"agentruntime.json:2:3: error: unknown field "default_modle" in runtime config; did you mean "default_model"? [/default_modle]"#,
-            #"agentruntime.json:3:31: error: "kind" must be one of openai, azure, anthropic, gemini, found "openia"; did you mean "openai"? [/providers/p/kind]"#,
-            #"agentruntime.json:3:60: error: "timeout_seconds" is 0, outside the allowed range 1.0–86400.0 [/providers/p/timeout_seconds]"#,
-            #"agentruntime.json:4:35: error: fallback "mistral/large" names provider "mistral", which is not configured [/fallbacks/openai~1gpt-4o/0]"#,
-        ])
+        #expect(
+            diagnostics.map(\.formatted) == [
+                #"agentruntime.json:2:3: error: unknown field "default_modle" in runtime config; did you mean "default_model"? [/default_modle]"#,
+                #"agentruntime.json:3:31: error: "kind" must be one of openai, azure, anthropic, gemini, found "openia"; did you mean "openai"? [/providers/p/kind]"#,
+                #"agentruntime.json:3:60: error: "timeout_seconds" is 0, outside the allowed range 1.0–86400.0 [/providers/p/timeout_seconds]"#,
+                #"agentruntime.json:4:35: error: fallback "mistral/large" names provider "mistral", which is not configured [/fallbacks/openai~1gpt-4o/0]"#,
+            ])
     }
 }

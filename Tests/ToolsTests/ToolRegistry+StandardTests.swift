@@ -6,13 +6,17 @@ import Tools
 struct StandardToolsTests {
     /// Each connector's operations, by the connector part their ids must have.
     static let connectors: [(connector: String, operations: [ConnectorOperation])] = [
-        ("wordpress", WordPressConnector.operations), ("hubspot", HubSpotConnector.operations), ("zoho_crm", ZohoCRMConnector.operations),
+        ("wordpress", WordPressConnector.operations), ("hubspot", HubSpotConnector.operations),
+        ("zoho_crm", ZohoCRMConnector.operations),
         ("shopify", ShopifyConnector.operations), ("google_analytics", GoogleAnalyticsConnector.operations),
-        ("stripe", StripeConnector.operations), ("slack", SlackConnector.operations), ("mailchimp", MailchimpConnector.operations),
+        ("stripe", StripeConnector.operations), ("slack", SlackConnector.operations),
+        ("mailchimp", MailchimpConnector.operations),
         ("trello", TrelloConnector.operations),
     ]
 
-    @Test("every tool id is connector.operation, unique, with an object argument schema", arguments: ToolRegistry.standardSpecs)
+    @Test(
+        "every tool id is connector.operation, unique, with an object argument schema",
+        arguments: ToolRegistry.standardSpecs)
     func spec(_ spec: ToolSpec) {
         #expect(spec.id.isWellFormed)
         #expect(!spec.description.isEmpty)
@@ -22,7 +26,9 @@ struct StandardToolsTests {
             return
         }
         if case .array(let required)? = spec.parameters.document["required"] {
-            for name in required { #expect(properties[name.stringValue ?? ""] != nil, "required \(name) is not a property") }
+            for name in required {
+                #expect(properties[name.stringValue ?? ""] != nil, "required \(name) is not a property")
+            }
         }
     }
 
@@ -40,17 +46,22 @@ struct StandardToolsTests {
             }
             shipped += operations.map(\.spec.id)
         }
-        #expect(Set(shipped).count == shipped.count, "duplicates: \(Dictionary(grouping: shipped, by: { $0 }).filter { $0.value.count > 1 }.keys)")
+        #expect(
+            Set(shipped).count == shipped.count,
+            "duplicates: \(Dictionary(grouping: shipped, by: { $0 }).filter { $0.value.count > 1 }.keys)")
         #expect(Set(shipped) == ToolRegistry.standardIDs)
         #expect(ToolRegistry.standardIDs.count == ToolRegistry.standardSpecs.count)
         #expect(ToolRegistry.standardSpecs.map(\.id) == ToolRegistry.standardSpecs.map(\.id).sorted())
-        #expect(Connectors.operations.map(\.spec.id).sorted() == Self.connectors.flatMap { $0.operations.map(\.spec.id) }.sorted())
+        #expect(
+            Connectors.operations.map(\.spec.id).sorted()
+                == Self.connectors.flatMap { $0.operations.map(\.spec.id) }.sorted())
     }
 
     @Test("the standard tools cover every connector the platform needs")
     func connectors() {
         let registry = ToolRegistry.standard(
-            client: ConnectorClient(transport: URLSessionTransport(), settings: StaticConnectorSettings([:])), knowledge: ScriptedKnowledge())
+            client: ConnectorClient(transport: URLSessionTransport(), settings: StaticConnectorSettings([:])),
+            knowledge: ScriptedKnowledge())
         #expect(
             Set(registry.connectors).isSuperset(of: [
                 "wordpress", "hubspot", "zoho_crm", "shopify", "google_analytics", "stripe", "slack", "mailchimp",
@@ -60,7 +71,8 @@ struct StandardToolsTests {
 
     @Test("writes are never classified as reads")
     func accessLevels() {
-        for spec in ToolRegistry.standardSpecs where ["create", "update", "add", "post"].contains(where: spec.id.operation.hasPrefix) {
+        for spec in ToolRegistry.standardSpecs
+        where ["create", "update", "add", "post"].contains(where: spec.id.operation.hasPrefix) {
             #expect(spec.access >= .write, "\(spec.id)")
         }
     }
@@ -78,10 +90,13 @@ struct StandardToolsTests {
     @Test("the built-ins registry has the calculator, and knowledge search only with a retriever")
     func builtins() {
         #expect(ToolRegistry.builtins().ids == ["calculator.evaluate"])
-        #expect(ToolRegistry.builtins(knowledge: ScriptedKnowledge()).ids == ["calculator.evaluate", "knowledge.search"])
+        #expect(
+            ToolRegistry.builtins(knowledge: ScriptedKnowledge()).ids == ["calculator.evaluate", "knowledge.search"])
     }
 }
 
 struct ScriptedKnowledge: KnowledgeRetriever {
-    func search(_ query: String, collections: [String], tenant: TenantID?, limit: Int) async -> [KnowledgeSnippet] { [] }
+    func search(_ query: String, collections: [String], tenant: TenantID?, limit: Int) async -> [KnowledgeSnippet] {
+        []
+    }
 }

@@ -23,7 +23,9 @@ enum AgentCtl {
     }
 
     /// Runs `agentctl arguments` in `directory` with extra environment variables.
-    static func run(_ arguments: [String], in directory: URL = root, environment: [String: String] = [:], input: String? = nil) async throws -> Result {
+    static func run(
+        _ arguments: [String], in directory: URL = root, environment: [String: String] = [:], input: String? = nil
+    ) async throws -> Result {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("agentctl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -74,10 +76,12 @@ struct CLITests {
     }
 
     private func brokenTree() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("agentctl-tree-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "agentctl-tree-\(UUID().uuidString)")
         let agents = directory.appendingPathComponent("agents/marketing")
         try FileManager.default.createDirectory(at: agents, withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("knowledge"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("knowledge"), withIntermediateDirectories: true)
         try Data(
             """
             {
@@ -125,7 +129,9 @@ struct CLITests {
     func directoryResolution() async throws {
         let directory = try brokenTree()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let viaFlag = try await AgentCtl.run(["validate", "--agents-dir", directory.appendingPathComponent("agents").path])
+        let viaFlag = try await AgentCtl.run([
+            "validate", "--agents-dir", directory.appendingPathComponent("agents").path,
+        ])
         #expect(viaFlag.status == 1)
         let viaEnvironment = try await AgentCtl.run(
             ["validate"], environment: ["AGENTRUNTIME_AGENTS_DIR": directory.appendingPathComponent("agents").path])
@@ -190,10 +196,14 @@ struct KnowledgeCLITests {
         let list = try await AgentCtl.run(["knowledge", "list"])
         #expect(list.status == 0)
         #expect(list.stdout.contains("email-deliverability"))
-        let search = try await AgentCtl.run(["knowledge", "search", "DMARC policy alignment", "--collection", "email-deliverability", "--json"])
+        let search = try await AgentCtl.run([
+            "knowledge", "search", "DMARC policy alignment", "--collection", "email-deliverability", "--json",
+        ])
         #expect(search.status == 0, "\(search.stderr)")
         let hits = try #require(JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as? [[String: Any]])
-        #expect((hits.first?["citation"] as? String)?.hasPrefix("email-deliverability/authentication-and-sender-requirements.md#dmarc") == true)
+        #expect(
+            (hits.first?["citation"] as? String)?.hasPrefix(
+                "email-deliverability/authentication-and-sender-requirements.md#dmarc") == true)
         let unknown = try await AgentCtl.run(["knowledge", "search", "x", "--collection", "nope"])
         #expect(unknown.status == 2)
     }

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Durability over real processes: `agentctl serve` is killed with SIGKILL in the middle of a run and started
@@ -43,7 +43,9 @@ struct DurabilityTests {
             }
             let hasResult = messages.contains { $0["role"] == "tool" }
             if task == "one", !hasResult {
-                return FakeModelServer.reply(.init(call: (name: "slack-post_message", arguments: #"{"channel": "C1", "text": "We launched"}"#)), to: body)
+                return FakeModelServer.reply(
+                    .init(call: (name: "slack-post_message", arguments: #"{"channel": "C1", "text": "We launched"}"#)),
+                    to: body)
             }
             return FakeModelServer.reply(.init(text: "Step \(task) done"), to: body)
         }
@@ -61,7 +63,8 @@ struct DurabilityTests {
             process.executableURL = AgentCtl.binary
             process.currentDirectoryURL = workspace
             process.arguments = [
-                "serve", "--port", "0", "--agents-dir", "agents", "--tenants-dir", "tenants", "--knowledge-dir", "knowledge",
+                "serve", "--port", "0", "--agents-dir", "agents", "--tenants-dir", "tenants", "--knowledge-dir",
+                "knowledge",
                 "--store", "runs.sqlite", "--token-ref", "env:DURABILITY_TOKEN",
             ]
             var env = ProcessInfo.processInfo.environment
@@ -73,7 +76,9 @@ struct DurabilityTests {
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline {
                 let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-                if let range = text.range(of: "listening on http://127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) {
+                if let range = text.range(of: "listening on http://127.0.0.1:"),
+                    let port = Int(text[range.upperBound...].prefix { $0.isNumber })
+                {
                     self.port = port
                     return
                 }
@@ -96,7 +101,8 @@ struct DurabilityTests {
         let directory = try TemporaryDirectory()
         let root = directory.url
         for folder in ["agents/ops", "agents/crews", "tenants", "knowledge"] {
-            try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
         try writeAgent(tool: "slack.post_message", in: root)
         try #"""
@@ -109,7 +115,10 @@ struct DurabilityTests {
     }
 
     static func tenant(slack: URL, stripe: URL? = nil, in root: URL) throws {
-        let stripeEntry = stripe.map { #", "stripe": {"settings": {"base_url": "\#($0.absoluteString)"}, "secrets": {"secret_key": "stripe/secret_key"}}"# } ?? ""
+        let stripeEntry =
+            stripe.map {
+                #", "stripe": {"settings": {"base_url": "\#($0.absoluteString)"}, "secrets": {"secret_key": "stripe/secret_key"}}"#
+            } ?? ""
         try """
         {"id": "acme", "name": "Acme", "connectors": {"slack": {"settings": {"base_url": "\(slack.absoluteString)"}, "secrets": {"bot_token": "slack/bot_token"}}\(stripeEntry)}}
         """.write(to: root.appendingPathComponent("tenants/acme.json"), atomically: true, encoding: .utf8)
@@ -138,26 +147,32 @@ struct DurabilityTests {
     /// The environment serve and the CLI run with: the model server as OpenAI, the tenant's secrets, the token.
     static func environment(model: LoopbackHTTPServer, secrets: [String: String]) -> [String: String] {
         [
-            "OPENAI_API_KEY": "sk-durability-000000000000", "OPENAI_BASE_URL": model.baseURL.appendingPathComponent("v1").absoluteString,
-            "ANTHROPIC_API_KEY": "", "GEMINI_API_KEY": "", "GROQ_API_KEY": "", "AGENTRUNTIME_DEFAULT_MODEL": "", "DURABILITY_TOKEN": token,
+            "OPENAI_API_KEY": "sk-durability-000000000000",
+            "OPENAI_BASE_URL": model.baseURL.appendingPathComponent("v1").absoluteString,
+            "ANTHROPIC_API_KEY": "", "GEMINI_API_KEY": "", "GROQ_API_KEY": "", "AGENTRUNTIME_DEFAULT_MODEL": "",
+            "DURABILITY_TOKEN": token,
         ].merging(secrets) { $1 }
     }
 
     /// Starts serve and a run of the crew (not waiting for it).
     static func startRun(in workspace: URL, environment: [String: String]) async throws -> (Serve, String) {
         let serve = try await Serve(workspace: workspace, environment: environment)
-        let started = try await request("POST", "/v1/crews/announce/runs", port: serve.port, body: #"{"inputs": {}, "wait": false}"#)
+        let started = try await request(
+            "POST", "/v1/crews/announce/runs", port: serve.port, body: #"{"inputs": {}, "wait": false}"#)
         return (serve, try #require(started["data"]?["run_id"]?.stringValue, "\(started)"))
     }
 
     static func request(_ method: String, _ path: String, port: Int, body: String? = nil) async throws -> JSONValue {
         let headers: HTTPHeaders = [
-            "Authorization": "Bearer \(token)", "X-Tenant-ID": "acme", "X-User-ID": "ops-lead", "X-User-Roles": "tenant_admin",
+            "Authorization": "Bearer \(token)", "X-Tenant-ID": "acme", "X-User-ID": "ops-lead",
+            "X-User-Roles": "tenant_admin",
             "Content-Type": "application/json",
         ]
-        let response = try await URLSessionTransport().send(HTTPRequest(
-            method: method, url: URL(string: "http://127.0.0.1:\(port)\(path)")!, headers: headers, body: body.map { Array($0.utf8) },
-            deadline: .now + .seconds(10)))
+        let response = try await URLSessionTransport().send(
+            HTTPRequest(
+                method: method, url: URL(string: "http://127.0.0.1:\(port)\(path)")!, headers: headers,
+                body: body.map { Array($0.utf8) },
+                deadline: .now + .seconds(10)))
         return try JSONParser.value(response.body)
     }
 
@@ -178,7 +193,8 @@ struct DurabilityTests {
         let directory = try Self.workspace()
         defer { directory.remove() }
         try Self.tenant(slack: slack.baseURL, in: directory.url)
-        let environment = Self.environment(model: modelServer, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_SLACK_BOT_TOKEN": "xoxb-durability-token"])
+        let environment = Self.environment(
+            model: modelServer, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_SLACK_BOT_TOKEN": "xoxb-durability-token"])
         let (first, runID) = try await Self.startRun(in: directory.url, environment: environment)
         let deadline = ContinuousClock.now + .seconds(30)
         while !model.isHanging, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -191,7 +207,9 @@ struct DurabilityTests {
         let run = try await Self.finished(runID, port: second.port)
         let data = try #require(run["data"], "\(run)")
         #expect(data["status"] == "succeeded", "\(data)")
-        #expect(model.count("one") == 1 + 1, "task one (a tool call, then the answer) was asked once, not again after the restart")
+        #expect(
+            model.count("one") == 1 + 1,
+            "task one (a tool call, then the answer) was asked once, not again after the restart")
         #expect(model.count("two") == 2, "the call cut off by the kill was made again, once")
         #expect(model.count("three") == 1)
         #expect(slack.requestCount == 1, "the Slack message was posted exactly once")
@@ -203,13 +221,21 @@ struct DurabilityTests {
         #expect(data["output"] == "Step three done")
     }
 
-    @Test("a run waiting for approval survives kill -9: approved from another process, the next serve carries it on and the write happens once")
+    @Test(
+        "a run waiting for approval survives kill -9: approved from another process, the next serve carries it on and the write happens once"
+    )
     func approvalAcrossRestart() async throws {
         let model = try LoopbackHTTPServer { request in
-            guard let body = try? JSONParser.value(request.body), case .array(let messages)? = body["messages"] else { return .init(status: 400, body: "{}") }
+            guard let body = try? JSONParser.value(request.body), case .array(let messages)? = body["messages"] else {
+                return .init(status: 400, body: "{}")
+            }
             let user = messages.last { $0["role"] == "user" }?["content"]?.stringValue ?? ""
             if user.contains("Step one:"), !messages.contains(where: { $0["role"] == "tool" }) {
-                return FakeModelServer.reply(.init(call: (name: "stripe-create_customer", arguments: #"{"email": "ada@example.com", "name": "Ada"}"#)), to: body)
+                return FakeModelServer.reply(
+                    .init(
+                        call: (
+                            name: "stripe-create_customer", arguments: #"{"email": "ada@example.com", "name": "Ada"}"#
+                        )), to: body)
             }
             return FakeModelServer.reply(.init(text: "done: \(user.prefix(12))"), to: body)
         }
@@ -226,14 +252,17 @@ struct DurabilityTests {
         defer { directory.remove() }
         try Self.tenant(slack: slack.baseURL, stripe: stripe.baseURL, in: directory.url)
         try Self.writeAgent(tool: "stripe.create_customer", in: directory.url)
-        let environment = Self.environment(model: model, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_STRIPE_SECRET_KEY": "sk_test_durability"])
+        let environment = Self.environment(
+            model: model, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_STRIPE_SECRET_KEY": "sk_test_durability"])
         let (first, runID) = try await Self.startRun(in: directory.url, environment: environment)
         var approvalID = ""
         let deadline = ContinuousClock.now + .seconds(30)
         while approvalID.isEmpty, ContinuousClock.now < deadline {
             let run = try await Self.request("GET", "/v1/runs/\(runID)", port: first.port)
             if run["data"]?["status"] == "awaiting_approval" {
-                approvalID = try await Self.request("GET", "/v1/runs/\(runID)/approvals", port: first.port)["data"]?[0]?["approval_id"]?.stringValue ?? ""
+                approvalID =
+                    try await Self.request("GET", "/v1/runs/\(runID)/approvals", port: first.port)["data"]?[0]?[
+                        "approval_id"]?.stringValue ?? ""
             }
             if approvalID.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
         }
@@ -243,28 +272,40 @@ struct DurabilityTests {
 
         let second = try await Serve(workspace: directory.url, environment: environment)
         defer { kill(second.process.processIdentifier, SIGKILL) }
-        #expect(try await Self.request("GET", "/v1/runs/\(runID)", port: second.port)["data"]?["status"] == "awaiting_approval", "a waiting run stays waiting")
-        let approved = try await AgentCtl.run(["approvals", "approve", approvalID, "--tenant", "acme", "--store", "runs.sqlite"], in: directory.url, environment: environment)
+        #expect(
+            try await Self.request("GET", "/v1/runs/\(runID)", port: second.port)["data"]?["status"]
+                == "awaiting_approval", "a waiting run stays waiting")
+        let approved = try await AgentCtl.run(
+            ["approvals", "approve", approvalID, "--tenant", "acme", "--store", "runs.sqlite"], in: directory.url,
+            environment: environment)
         #expect(approved.status == 0, "\(approved.stderr)")
         let run = try await Self.finished(runID, port: second.port)
         #expect(run["data"]?["status"] == "succeeded", "\(run)")
         #expect(stripe.requestCount == 1, "the approved write happened exactly once")
         #expect(stripe.receivedRequests.first?.headers["idempotency-key"] != nil)
         #expect(run["data"]?["attempts"] == 2)
-        let again = try await AgentCtl.run(["approvals", "approve", approvalID, "--tenant", "acme", "--store", "runs.sqlite"], in: directory.url, environment: environment)
+        let again = try await AgentCtl.run(
+            ["approvals", "approve", approvalID, "--tenant", "acme", "--store", "runs.sqlite"], in: directory.url,
+            environment: environment)
         #expect(again.status != 0, "an approval of an ended run changes nothing")
     }
 
-    @Test("an approval nobody decides expires under serve: the run is carried on, the model is told, and nothing is written")
+    @Test(
+        "an approval nobody decides expires under serve: the run is carried on, the model is told, and nothing is written"
+    )
     func approvalExpires() async throws {
         let model = try LoopbackHTTPServer { request in
-            guard let body = try? JSONParser.value(request.body), case .array(let messages)? = body["messages"] else { return .init(status: 400, body: "{}") }
+            guard let body = try? JSONParser.value(request.body), case .array(let messages)? = body["messages"] else {
+                return .init(status: 400, body: "{}")
+            }
             let user = messages.last { $0["role"] == "user" }?["content"]?.stringValue ?? ""
             if let result = messages.last(where: { $0["role"] == "tool" })?["content"]?.stringValue {
                 return FakeModelServer.reply(.init(text: "told: \(result.prefix(60))"), to: body)
             }
             if user.contains("Step one:") {
-                return FakeModelServer.reply(.init(call: (name: "stripe-create_customer", arguments: #"{"email": "ada@example.com"}"#)), to: body)
+                return FakeModelServer.reply(
+                    .init(call: (name: "stripe-create_customer", arguments: #"{"email": "ada@example.com"}"#)), to: body
+                )
             }
             return FakeModelServer.reply(.init(text: "done"), to: body)
         }
@@ -275,8 +316,10 @@ struct DurabilityTests {
         defer { directory.remove() }
         try Self.tenant(slack: stripe.baseURL, stripe: stripe.baseURL, in: directory.url)
         try Self.writeAgent(tool: "stripe.create_customer", in: directory.url)
-        try #"{"approval_expiry_seconds": 1}"#.write(to: directory.url.appendingPathComponent("agentruntime.json"), atomically: true, encoding: .utf8)
-        let environment = Self.environment(model: model, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_STRIPE_SECRET_KEY": "sk_test_durability"])
+        try #"{"approval_expiry_seconds": 1}"#.write(
+            to: directory.url.appendingPathComponent("agentruntime.json"), atomically: true, encoding: .utf8)
+        let environment = Self.environment(
+            model: model, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_STRIPE_SECRET_KEY": "sk_test_durability"])
         let (serve, runID) = try await Self.startRun(in: directory.url, environment: environment)
         defer { kill(serve.process.processIdentifier, SIGKILL) }
         let run = try await Self.finished(runID, port: serve.port)

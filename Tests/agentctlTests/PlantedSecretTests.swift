@@ -13,10 +13,17 @@ struct PlantedSecretTests {
     func planted() async throws {
         let wordpress = try LoopbackHTTPServer { request in
             if request.path.contains("page=2") {
-                return .init(status: 401, body: #"{"code":"incorrect_password","message":"Password \#(Self.secret) is invalid","data":{"status":401}}"#)
+                return .init(
+                    status: 401,
+                    body:
+                        #"{"code":"incorrect_password","message":"Password \#(Self.secret) is invalid","data":{"status":401}}"#
+                )
             }
-            return .init(headers: ["Content-Type": "application/json", "X-WP-TotalPages": "2"],
-                         body: #"[{"id":7,"status":"publish","title":{"rendered":"Hello"},"excerpt":{"rendered":"debug: auth was editor:\#(Self.secret)"}}]"#)
+            return .init(
+                headers: ["Content-Type": "application/json", "X-WP-TotalPages": "2"],
+                body:
+                    #"[{"id":7,"status":"publish","title":{"rendered":"Hello"},"excerpt":{"rendered":"debug: auth was editor:\#(Self.secret)"}}]"#
+            )
         }
         defer { wordpress.stop() }
         // A model that lists posts (page 1, then page 2), then repeats everything it saw in its answer.
@@ -26,28 +33,57 @@ struct PlantedSecretTests {
             let results = messages.filter { $0["role"] == "tool" }.compactMap { $0["content"]?.stringValue }
             let message: JSONValue
             switch results.count {
-            case 0: message = ["role": "assistant", "content": nil, "tool_calls": [["id": "c1", "type": "function", "function": ["name": "wordpress-list_posts", "arguments": "{}"]]]]
-            case 1: message = ["role": "assistant", "content": nil, "tool_calls": [["id": "c2", "type": "function", "function": ["name": "wordpress-list_posts", "arguments": #"{"cursor": "2"}"#]]]]
+            case 0:
+                message = [
+                    "role": "assistant", "content": nil,
+                    "tool_calls": [
+                        [
+                            "id": "c1", "type": "function",
+                            "function": ["name": "wordpress-list_posts", "arguments": "{}"],
+                        ]
+                    ],
+                ]
+            case 1:
+                message = [
+                    "role": "assistant", "content": nil,
+                    "tool_calls": [
+                        [
+                            "id": "c2", "type": "function",
+                            "function": ["name": "wordpress-list_posts", "arguments": #"{"cursor": "2"}"#],
+                        ]
+                    ],
+                ]
             default: message = ["role": "assistant", "content": .string("I saw: " + results.joined(separator: " | "))]
             }
-            let json: JSONValue = ["id": "x", "object": "chat.completion", "model": "m", "choices": [["index": 0, "message": message, "finish_reason": "stop"]], "usage": ["prompt_tokens": 10, "completion_tokens": 5]]
+            let json: JSONValue = [
+                "id": "x", "object": "chat.completion", "model": "m",
+                "choices": [["index": 0, "message": message, "finish_reason": "stop"]],
+                "usage": ["prompt_tokens": 10, "completion_tokens": 5],
+            ]
             return .init(body: json.serialized())
         }
         defer { model.stop() }
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try directory.write("tenants/acme.json", """
+        try directory.write(
+            "tenants/acme.json",
+            """
             {"id": "acme", "name": "Acme", "connectors": {"wordpress": {"settings": {"site_url": "https://blog.acme.test", "username": "editor", "base_url": "\(wordpress.baseURL.absoluteString)"},
              "secrets": {"app_password": "wordpress/app_password"}}}}
             """)
         let store = directory.url.appendingPathComponent("runs.sqlite").path
         let environment = [
-            "OPENAI_API_KEY": "sk-model-key-000000000", "OPENAI_BASE_URL": model.baseURL.appendingPathComponent("v1").absoluteString,
-            "AGENTRUNTIME_SECRET_TENANT_ACME_WORDPRESS_APP_PASSWORD": Self.secret, "AGENTRUNTIME_TENANTS_DIR": directory.url.appendingPathComponent("tenants").path,
+            "OPENAI_API_KEY": "sk-model-key-000000000",
+            "OPENAI_BASE_URL": model.baseURL.appendingPathComponent("v1").absoluteString,
+            "AGENTRUNTIME_SECRET_TENANT_ACME_WORDPRESS_APP_PASSWORD": Self.secret,
+            "AGENTRUNTIME_TENANTS_DIR": directory.url.appendingPathComponent("tenants").path,
             "AGENTRUNTIME_STORE": store, "ANTHROPIC_API_KEY": "", "GEMINI_API_KEY": "", "GROQ_API_KEY": "",
         ]
         let run = try await AgentCtl.run(
-            ["invoke", "seo-specialist", "List our blog posts", "--tenant", "acme", "--role", "tenant_admin", "--model", "openai/gpt-4o-mini", "--verbose"],
+            [
+                "invoke", "seo-specialist", "List our blog posts", "--tenant", "acme", "--role", "tenant_admin",
+                "--model", "openai/gpt-4o-mini", "--verbose",
+            ],
             environment: environment)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(wordpress.requestCount == 2, "the connector really called the service twice")
@@ -55,7 +91,15 @@ struct PlantedSecretTests {
         var outputs = [run.stdout, run.stderr]
         let listed = try await AgentCtl.run(["runs", "list", "--tenant", "acme", "--json"], environment: environment)
         outputs.append(listed.stdout)
-        let runID = try #require((try JSONParser.value(listed.stdout))[0]?["run_id"]?.stringValue ?? { if case .array(let items) = try JSONParser.value(listed.stdout) { return items.first?["run_id"]?.stringValue } else { return nil } }())
+        let runID = try #require(
+            (try JSONParser.value(listed.stdout))[0]?["run_id"]?.stringValue
+                ?? {
+                    if case .array(let items) = try JSONParser.value(listed.stdout) {
+                        return items.first?["run_id"]?.stringValue
+                    } else {
+                        return nil
+                    }
+                }())
         for command in [["runs", "show", runID, "--json"], ["runs", "events", runID, "--json"], ["audit", "--json"]] {
             let result = try await AgentCtl.run(command + ["--tenant", "acme"], environment: environment)
             #expect(result.status == 0, "\(command): \(result.stderr)")

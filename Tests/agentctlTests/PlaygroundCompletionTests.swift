@@ -1,4 +1,5 @@
 import Testing
+
 @testable import agentctl
 
 /// What Tab offers in the playground (the terminal itself is exercised by hand: REPL tests use stdin).

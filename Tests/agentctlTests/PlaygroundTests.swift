@@ -8,22 +8,31 @@ import Testing
 struct PlaygroundTests {
     private func workspace() throws -> TemporaryDirectory {
         let directory = try TemporaryDirectory()
-        try FileManager.default.copyItem(at: AgentCtl.root.appendingPathComponent("agents"), to: directory.url.appendingPathComponent("agents"))
+        try FileManager.default.copyItem(
+            at: AgentCtl.root.appendingPathComponent("agents"), to: directory.url.appendingPathComponent("agents"))
         return directory
     }
 
-    private func play(_ script: [String], in directory: TemporaryDirectory, server: LoopbackHTTPServer, agent: String? = "seo-specialist") async throws -> AgentCtl.Result {
+    private func play(
+        _ script: [String], in directory: TemporaryDirectory, server: LoopbackHTTPServer,
+        agent: String? = "seo-specialist"
+    ) async throws -> AgentCtl.Result {
         var arguments = ["playground"]
         if let agent { arguments.append(agent) }
         arguments += [
-            "--agents-dir", directory.url.appendingPathComponent("agents").path, "--knowledge-dir", AgentCtl.root.appendingPathComponent("knowledge").path,
-            "--tenants-dir", AgentCtl.root.appendingPathComponent("tenants").path, "--store", directory.url.appendingPathComponent("runs.sqlite").path,
+            "--agents-dir", directory.url.appendingPathComponent("agents").path, "--knowledge-dir",
+            AgentCtl.root.appendingPathComponent("knowledge").path,
+            "--tenants-dir", AgentCtl.root.appendingPathComponent("tenants").path, "--store",
+            directory.url.appendingPathComponent("runs.sqlite").path,
             "--history-file", directory.url.appendingPathComponent("history").path, "--model", "openai/gpt-4o-mini",
         ]
-        return try await AgentCtl.run(arguments, environment: [
-            "OPENAI_API_KEY": "sk-play-000000000000", "OPENAI_BASE_URL": server.baseURL.appendingPathComponent("v1").absoluteString,
-            "ANTHROPIC_API_KEY": "", "GEMINI_API_KEY": "", "GROQ_API_KEY": "",
-        ], input: script.joined(separator: "\n") + "\n")
+        return try await AgentCtl.run(
+            arguments,
+            environment: [
+                "OPENAI_API_KEY": "sk-play-000000000000",
+                "OPENAI_BASE_URL": server.baseURL.appendingPathComponent("v1").absoluteString,
+                "ANTHROPIC_API_KEY": "", "GEMINI_API_KEY": "", "GROQ_API_KEY": "",
+            ], input: script.joined(separator: "\n") + "\n")
     }
 
     @Test("every command, with bad input rejected in one line and the session going on")
@@ -33,13 +42,18 @@ struct PlaygroundTests {
         let directory = try workspace()
         defer { directory.remove() }
         let transcript = directory.url.appendingPathComponent("transcript.md").path
-        let result = try await play([
-            "/help", "/agents orchestration", "/agent seo-specialst", "/agent seo-specialist", "/show", "/prompt", "/tools",
-            "What should we fix first?", "/history",
-            "/set temperature 9", "/set max_iterations zero", "/set model gpt4", "/set tools nope.tool", "/set nonsense 1", "/set goal \"\"",
-            "/set temperature 0.25", "/set goal \"Rank the pages that convert\"", "/diff", "/compare temperature 0.1 0.9", "/revert", "/diff",
-            "/reset", "/history", "/crew content-approval topic=pricing \"target_keyword=pricing guide\"", "/export \(transcript)", "/bogus", "/quit",
-        ], in: directory, server: server)
+        let result = try await play(
+            [
+                "/help", "/agents orchestration", "/agent seo-specialst", "/agent seo-specialist", "/show", "/prompt",
+                "/tools",
+                "What should we fix first?", "/history",
+                "/set temperature 9", "/set max_iterations zero", "/set model gpt4", "/set tools nope.tool",
+                "/set nonsense 1", "/set goal \"\"",
+                "/set temperature 0.25", "/set goal \"Rank the pages that convert\"", "/diff",
+                "/compare temperature 0.1 0.9", "/revert", "/diff",
+                "/reset", "/history", "/crew content-approval topic=pricing \"target_keyword=pricing guide\"",
+                "/export \(transcript)", "/bogus", "/quit",
+            ], in: directory, server: server)
         #expect(result.status == 0, "\(result.stderr)")
         let out = result.stdout
         for expected in [
@@ -59,7 +73,8 @@ struct PlaygroundTests {
             #"error: unknown tool "nope.tool""#,
             #"error: cannot set "nonsense""#,
             "error: goal must not be empty",
-            #"-   "goal": "Grow qualified organic sessions"#, #"+   "goal": "Rank the pages that convert","#, #"+   "temperature": 0.25,"#,  // /diff
+            #"-   "goal": "Grow qualified organic sessions"#, #"+   "goal": "Rank the pages that convert","#,
+            #"+   "temperature": 0.25,"#,  // /diff
             "temperature = 0.1", "temperature = 0.9",  // /compare
             "edits dropped", "no changes", "conversation cleared", "(no turns yet)",
             "transcript written to", "error: unknown command /bogus (/help lists them)",
@@ -80,14 +95,20 @@ struct PlaygroundTests {
         defer { directory.remove() }
         let path = directory.url.appendingPathComponent("agents/marketing/seo-specialist.json")
         let before = try String(contentsOf: path, encoding: .utf8)
-        let result = try await play(["/set temperature 0.45", "/set backstory \"Short, \\\"quoted\\\" backstory.\"", "/set backstory \"Plain new backstory.\"", "/save", "/show"], in: directory, server: server)
+        let result = try await play(
+            [
+                "/set temperature 0.45", "/set backstory \"Short, \\\"quoted\\\" backstory.\"",
+                "/set backstory \"Plain new backstory.\"", "/save", "/show",
+            ], in: directory, server: server)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("saved "))
         let after = try String(contentsOf: path, encoding: .utf8)
         let changed = zip(before.components(separatedBy: "\n"), after.components(separatedBy: "\n")).filter { $0 != $1 }
         #expect(before.components(separatedBy: "\n").count == after.components(separatedBy: "\n").count)
         #expect(changed.map(\.1) == [#"  "backstory": "Plain new backstory.","#, #"  "temperature": 0.45,"#])
-        let validate = try await AgentCtl.run(["validate", "--agents-dir", directory.url.appendingPathComponent("agents").path])
+        let validate = try await AgentCtl.run([
+            "validate", "--agents-dir", directory.url.appendingPathComponent("agents").path,
+        ])
         #expect(validate.status == 0, "\(validate.stdout)")
     }
 
@@ -100,7 +121,9 @@ struct PlaygroundTests {
         let path = directory.url.appendingPathComponent("agents/content/copy-editor.json")
         let before = try String(contentsOf: path, encoding: .utf8)
         #expect(!before.contains(#""model""#))
-        let result = try await play(["/set model openai/gpt-4o", "/save", "/set tools calculator.evaluate", "/save"], in: directory, server: server, agent: "copy-editor")
+        let result = try await play(
+            ["/set model openai/gpt-4o", "/save", "/set tools calculator.evaluate", "/save"], in: directory,
+            server: server, agent: "copy-editor")
         #expect(result.status == 0, "\(result.stderr)")
         let after = try String(contentsOf: path, encoding: .utf8)
         let lines = after.components(separatedBy: "\n")

@@ -5,13 +5,21 @@ extension ChatRequest {
     public var canonicalJSON: JSONValue {
         var object: JSONObject = [
             "model": .string(model), "messages": .array(messages.map(\.json)),
-            "tools": .array(tools.map { ["name": .string($0.name), "description": .string($0.description), "parameters": $0.parameters.document] }),
+            "tools": .array(
+                tools.map {
+                    [
+                        "name": .string($0.name), "description": .string($0.description),
+                        "parameters": $0.parameters.document,
+                    ]
+                }),
             "stop": .array(stop.map { .string($0) }),
         ]
         if let temperature { object["temperature"] = .double(temperature) }
         if let maxTokens { object["max_tokens"] = .int(maxTokens) }
         if let topP { object["top_p"] = .double(topP) }
-        if case .jsonSchema(let name, let schema) = responseFormat { object["response_format"] = ["name": .string(name), "schema": schema.document] }
+        if case .jsonSchema(let name, let schema) = responseFormat {
+            object["response_format"] = ["name": .string(name), "schema": schema.document]
+        }
         return .object(object)
     }
 
@@ -26,10 +34,16 @@ extension Message {
         case .system(let text): return ["role": "system", "content": .string(text)]
         case .user(let text): return ["role": "user", "content": .string(text)]
         case .assistant(let text, let calls):
-            return ["role": "assistant", "content": text.map(JSONValue.string) ?? .null,
-                    "tool_calls": .array(calls.map { ["id": .string($0.id), "name": .string($0.name), "arguments": .string($0.arguments)] })]
+            return [
+                "role": "assistant", "content": text.map(JSONValue.string) ?? .null,
+                "tool_calls": .array(
+                    calls.map { ["id": .string($0.id), "name": .string($0.name), "arguments": .string($0.arguments)] }),
+            ]
         case .tool(let id, let name, let content, let isError):
-            return ["role": "tool", "call_id": .string(id), "name": .string(name), "content": .string(content), "is_error": .bool(isError)]
+            return [
+                "role": "tool", "call_id": .string(id), "name": .string(name), "content": .string(content),
+                "is_error": .bool(isError),
+            ]
         }
     }
 }
@@ -39,9 +53,13 @@ extension ChatResponse {
     public var json: JSONValue {
         [
             "text": text.map(JSONValue.string) ?? .null,
-            "tool_calls": .array(toolCalls.map { ["id": .string($0.id), "name": .string($0.name), "arguments": .string($0.arguments)] }),
+            "tool_calls": .array(
+                toolCalls.map { ["id": .string($0.id), "name": .string($0.name), "arguments": .string($0.arguments)] }),
             "finish_reason": .string(finishReason.description), "model": model.map(JSONValue.string) ?? .null,
-            "usage": ["input_tokens": .int(usage.inputTokens), "output_tokens": .int(usage.outputTokens), "cached_input_tokens": .int(usage.cachedInputTokens)],
+            "usage": [
+                "input_tokens": .int(usage.inputTokens), "output_tokens": .int(usage.outputTokens),
+                "cached_input_tokens": .int(usage.cachedInputTokens),
+            ],
         ]
     }
 
@@ -50,7 +68,11 @@ extension ChatResponse {
         guard case .object = json else { return nil }
         var calls: [ToolCall] = []
         if case .array(let items)? = json["tool_calls"] {
-            calls = items.map { ToolCall(id: $0["id"]?.stringValue ?? "", name: $0["name"]?.stringValue ?? "", arguments: $0["arguments"]?.stringValue ?? "{}") }
+            calls = items.map {
+                ToolCall(
+                    id: $0["id"]?.stringValue ?? "", name: $0["name"]?.stringValue ?? "",
+                    arguments: $0["arguments"]?.stringValue ?? "{}")
+            }
         }
         let reason: FinishReason
         switch json["finish_reason"]?.stringValue ?? "stop" {
@@ -64,7 +86,8 @@ extension ChatResponse {
         self.init(
             text: json["text"]?.stringValue, toolCalls: calls, finishReason: reason,
             usage: TokenUsage(
-                inputTokens: Int(usage?["input_tokens"]?.doubleValue ?? 0), outputTokens: Int(usage?["output_tokens"]?.doubleValue ?? 0),
+                inputTokens: Int(usage?["input_tokens"]?.doubleValue ?? 0),
+                outputTokens: Int(usage?["output_tokens"]?.doubleValue ?? 0),
                 cachedInputTokens: Int(usage?["cached_input_tokens"]?.doubleValue ?? 0)),
             model: json["model"]?.stringValue)
     }

@@ -14,7 +14,9 @@ extension AgentLoop {
         var suspension: EngineError?
         try await withThrowingTaskGroup(of: CallOutcome.self) { group in
             for item in planned {
-                guard case .run(let name, let arguments) = item.action, let offered = tools.first(where: { $0.modelName == name }) else {
+                guard case .run(let name, let arguments) = item.action,
+                    let offered = tools.first(where: { $0.modelName == name })
+                else {
                     continue
                 }
                 let key = PlannedCall.key(tool: name, arguments: arguments)
@@ -45,19 +47,27 @@ extension AgentLoop {
             switch item.action {
             case .mistake(let mistake):
                 mistakes += 1
-                messages.append(.tool(callID: call.id, name: call.name, content: mistake.answer(to: call), isError: true))
+                messages.append(
+                    .tool(callID: call.id, name: call.name, content: mistake.answer(to: call), isError: true))
             case .run(let name, let arguments):
                 let key = PlannedCall.key(tool: name, arguments: arguments)
                 let result = fresh[key]!
                 if result.isError { mistakes += 1 } else { previous[key] = result.content }
-                messages.append(.tool(callID: call.id, name: call.name, content: result.content, isError: result.isError))
+                messages.append(
+                    .tool(callID: call.id, name: call.name, content: result.content, isError: result.isError))
             case .repeatOf(let key):
                 let earlier = previous[key] ?? fresh[key]?.content ?? ""
-                await state.emit(path, .toolFinished(callID: call.id, tool: call.name, outcome: .repeated, durationMS: 0, result: "answered from the earlier identical call"))
-                messages.append(.tool(
-                    callID: call.id, name: call.name,
-                    content: earlier + "\n\n(Note: you already made this exact call with the same arguments; this is the earlier result. Use it rather than calling again.)",
-                    isError: false))
+                await state.emit(
+                    path,
+                    .toolFinished(
+                        callID: call.id, tool: call.name, outcome: .repeated, durationMS: 0,
+                        result: "answered from the earlier identical call"))
+                messages.append(
+                    .tool(
+                        callID: call.id, name: call.name,
+                        content: earlier
+                            + "\n\n(Note: you already made this exact call with the same arguments; this is the earlier result. Use it rather than calling again.)",
+                        isError: false))
             }
         }
         return (messages, mistakes)
@@ -66,7 +76,9 @@ extension AgentLoop {
     /// Journals a tool call's result (what the model reads) before the run goes on.
     private func journalTool(_ key: String, content: String, isError: Bool) async throws {
         guard let journal = state.journal else { return }
-        do { try await journal.record(.tool, key: key, data: ["content": .string(content), "is_error": .bool(isError)]) } catch {
+        do {
+            try await journal.record(.tool, key: key, data: ["content": .string(content), "is_error": .bool(isError)])
+        } catch {
             throw EngineError.journalUnavailable(String(describing: error))
         }
     }
@@ -74,13 +86,22 @@ extension AgentLoop {
     /// Waits for a human's decision on a call that needs approval; returns the refusal text when it is not approved.
     private func awaitApproval(_ spec: ToolSpec, call: ToolCall, id: String?) async throws -> String? {
         guard let gate = environment.approvals else {
-            await state.emit(path, .toolDenied(callID: call.id, tool: spec.id.rawValue, reason: "needs human approval, and no approval channel is configured", arguments: call.arguments))
-            return "Error: \(call.name) needs a human's approval, and approvals are not available here. Continue without it."
+            await state.emit(
+                path,
+                .toolDenied(
+                    callID: call.id, tool: spec.id.rawValue,
+                    reason: "needs human approval, and no approval channel is configured", arguments: call.arguments))
+            return
+                "Error: \(call.name) needs a human's approval, and approvals are not available here. Continue without it."
         }
         let request = ApprovalRequest(
-            id: id ?? UUID().uuidString.lowercased(), runID: state.runID, principal: principal, agent: agent.id, tool: spec.id,
+            id: id ?? UUID().uuidString.lowercased(), runID: state.runID, principal: principal, agent: agent.id,
+            tool: spec.id,
             arguments: call.arguments, requestedAt: environment.time.now)
-        await state.emit(path, .awaitingApproval(approvalID: request.id, callID: call.id, tool: spec.id.rawValue, arguments: call.arguments))
+        await state.emit(
+            path,
+            .awaitingApproval(
+                approvalID: request.id, callID: call.id, tool: spec.id.rawValue, arguments: call.arguments))
         let decision: ApprovalDecision
         do {
             decision = try await gate.decide(request)
@@ -89,9 +110,16 @@ extension AgentLoop {
         } catch let suspended as ApprovalSuspended {
             throw EngineError.awaitingApproval(approvalID: suspended.approvalID)
         }
-        await state.emit(path, .approvalDecided(approvalID: request.id, tool: spec.id.rawValue, approved: decision.approved, by: decision.by, comment: decision.comment))
+        await state.emit(
+            path,
+            .approvalDecided(
+                approvalID: request.id, tool: spec.id.rawValue, approved: decision.approved, by: decision.by,
+                comment: decision.comment))
         guard !decision.approved else { return nil }
-        let reason = decision.expired ? "the approval request expired without a decision" : "a human rejected it" + (decision.comment.isEmpty ? "" : ": \(decision.comment)")
+        let reason =
+            decision.expired
+            ? "the approval request expired without a decision"
+            : "a human rejected it" + (decision.comment.isEmpty ? "" : ": \(decision.comment)")
         return "Error: \(call.name) was not approved (\(reason)). Do not retry it; continue without it."
     }
 
@@ -125,11 +153,15 @@ extension AgentLoop {
             }
         }
         if content.count > Self.maxToolResultCharacters {
-            content = String(content.prefix(Self.maxToolResultCharacters)) + "\n\n(Result cut at \(Self.maxToolResultCharacters) characters.)"
+            content =
+                String(content.prefix(Self.maxToolResultCharacters))
+                + "\n\n(Result cut at \(Self.maxToolResultCharacters) characters.)"
         }
-        await state.emit(path, .toolFinished(
-            callID: call.id, tool: toolName, outcome: isError ? .error : .success,
-            durationMS: Int(started.elapsed.seconds * 1000), result: String(content.prefix(2000))))
+        await state.emit(
+            path,
+            .toolFinished(
+                callID: call.id, tool: toolName, outcome: isError ? .error : .success,
+                durationMS: Int(started.elapsed.seconds * 1000), result: String(content.prefix(2000))))
         return (content, isError)
     }
 
@@ -143,7 +175,8 @@ extension AgentLoop {
 
     /// A registered tool's call, made durable: answered from the journal when an earlier attempt has it, approvals
     /// asked, the start of a write journaled before it is sent, and the result journaled before the run goes on.
-    private func runRegistered(_ tool: any Tool, arguments: JSONValue, call: ToolCall) async throws -> RegisteredOutcome {
+    private func runRegistered(_ tool: any Tool, arguments: JSONValue, call: ToolCall) async throws -> RegisteredOutcome
+    {
         let toolName = tool.spec.id.rawValue
         var journalKey = JournalSession.key(tool: toolName, arguments: arguments)
         var idempotencyKey: String?
@@ -164,14 +197,18 @@ extension AgentLoop {
                 }
                 // A new question (its own id): an earlier approval of the first send does not cover sending it again.
                 // Asked again in each attempt that finds the call unanswered: an approval given once covers one send.
-                if let refusal = try await awaitApproval(tool.spec, call: call, id: idempotencyKey.map { "\($0)-again-\(claim.attempt)" }) {
+                if let refusal = try await awaitApproval(
+                    tool.spec, call: call, id: idempotencyKey.map { "\($0)-again-\(claim.attempt)" })
+                {
                     try await journalTool(journalKey, content: refusal, isError: true)
                     return .refused(refusal)
                 }
                 approved = true
             }
         }
-        if tool.spec.requiresApproval, !approved, let refusal = try await awaitApproval(tool.spec, call: call, id: idempotencyKey) {
+        if tool.spec.requiresApproval, !approved,
+            let refusal = try await awaitApproval(tool.spec, call: call, id: idempotencyKey)
+        {
             try await journalTool(journalKey, content: refusal, isError: true)
             return .refused(refusal)
         }
@@ -187,9 +224,11 @@ extension AgentLoop {
     }
 
     /// Calls the tool; its failures become text the model reads, except cancellation and engine errors.
-    private func invoke(_ tool: any Tool, arguments: JSONValue, idempotencyKey: String?) async throws -> (String, Bool) {
+    private func invoke(_ tool: any Tool, arguments: JSONValue, idempotencyKey: String?) async throws -> (String, Bool)
+    {
         let context = ToolContext(
-            runID: state.runID, agent: agent.id, principal: principal, secrets: environment.secrets, knowledgeCollections: agent.knowledge,
+            runID: state.runID, agent: agent.id, principal: principal, secrets: environment.secrets,
+            knowledgeCollections: agent.knowledge,
             idempotencyKey: idempotencyKey)
         do {
             return (try await tool.call(arguments, context: context).content, false)

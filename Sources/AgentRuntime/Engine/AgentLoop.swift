@@ -35,7 +35,8 @@ struct AgentLoop: Sendable {
             iteration += 1
             let response = try await call(messages, offerTools: true)
             let step = NextStep.decide(
-                response, offered: tools, earlier: Set(previous.keys), verdicts: await verdicts(for: response.toolCalls),
+                response, offered: tools, earlier: Set(previous.keys),
+                verdicts: await verdicts(for: response.toolCalls),
                 isRegistered: { environment.tools.tool($0) != nil })
             switch step {
             case .finalAnswer(let text):
@@ -57,7 +58,8 @@ struct AgentLoop: Sendable {
     private func verdicts(for calls: [ToolCall]) async -> [ToolID: ToolDecision] {
         var verdicts: [ToolID: ToolDecision] = [:]
         for call in calls {
-            guard let offered = tools.first(where: { $0.modelName == call.name }), case .tool(let tool) = offered.handler,
+            guard let offered = tools.first(where: { $0.modelName == call.name }),
+                case .tool(let tool) = offered.handler,
                 verdicts[tool.spec.id] == nil
             else { continue }
             verdicts[tool.spec.id] = await environment.policy.decide(tool.spec, agent: agent, principal: principal)
@@ -74,14 +76,20 @@ struct AgentLoop: Sendable {
             model: model.reference.model, messages: messages, tools: chatTools, temperature: agent.temperature,
             maxTokens: agent.maxTokens, topP: agent.topP, responseFormat: responseFormat)
         request.deadline = await state.deadline
-        await state.emit(path, .llmRequest(model: model.reference.description, messageCount: messages.count, toolCount: chatTools.count))
+        await state.emit(
+            path,
+            .llmRequest(model: model.reference.description, messageCount: messages.count, toolCount: chatTools.count))
         let started = environment.time.stopwatch()
         let response: ChatResponse
         let journalKey = state.journal == nil ? "" : JournalSession.key(request)
-        if let journal = state.journal, let recorded = await journal.replay(.model, key: journalKey).flatMap(ChatResponse.init(json:)) {
+        if let journal = state.journal,
+            let recorded = await journal.replay(.model, key: journalKey).flatMap(ChatResponse.init(json:))
+        {
             // An earlier attempt made this call: its answer is journaled, and is not paid for twice.
             response = recorded
-            if environment.streaming, state.sink.wantsTextDeltas, let text = recorded.text, !text.isEmpty { await state.emit(path, .textDelta(text)) }
+            if environment.streaming, state.sink.wantsTextDeltas, let text = recorded.text, !text.isEmpty {
+                await state.emit(path, .textDelta(text))
+            }
         } else {
             response = try await callModel(request)
             if let journal = state.journal {
@@ -92,7 +100,8 @@ struct AgentLoop: Sendable {
         }
         let latency = started.elapsed
         let cost = model.price?.cost(of: response.usage) ?? 0
-        await state.record(agent: agent.id.rawValue, model: model.reference.description, usage: response.usage, cost: cost)
+        await state.record(
+            agent: agent.id.rawValue, model: model.reference.description, usage: response.usage, cost: cost)
         await meter.add(response.usage, cost: cost)
         await state.emit(
             path,
@@ -110,7 +119,9 @@ struct AgentLoop: Sendable {
             if environment.streaming {
                 response = try await model.model.stream(request) { delta in
                     // Asked per delta: a live subscriber may join mid-call.
-                    if case .text(let text) = delta, state.sink.wantsTextDeltas { await state.emit(path, .textDelta(text)) }
+                    if case .text(let text) = delta, state.sink.wantsTextDeltas {
+                        await state.emit(path, .textDelta(text))
+                    }
                 }
             } else {
                 response = try await model.model.complete(request)

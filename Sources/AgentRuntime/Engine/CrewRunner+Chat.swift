@@ -17,22 +17,30 @@ public struct ChatTurn: Sendable {
 }
 
 extension CrewRunner {
-    private func execution(for agent: AgentDefinition, principal: Principal, runID: RunID, sink: any EventSink) -> Execution {
-        let crew = CrewDefinition(id: CrewID("chat:\(agent.id)"), name: agent.name, process: .sequential, agents: [agent.id], tasks: [])
+    private func execution(
+        for agent: AgentDefinition, principal: Principal, runID: RunID, sink: any EventSink
+    ) -> Execution {
+        let crew = CrewDefinition(
+            id: CrewID("chat:\(agent.id)"), name: agent.name, process: .sequential, agents: [agent.id], tasks: [])
         return Execution(
             crew: crew, values: [:], principal: principal, agents: { $0 == agent.id ? agent : nil },
-            state: RunState(runID: runID, limits: environment.limits, sink: sink, time: environment.time), outputs: TaskOutputs(), environment: environment)
+            state: RunState(runID: runID, limits: environment.limits, sink: sink, time: environment.time),
+            outputs: TaskOutputs(), environment: environment)
     }
 
     /// The system prompt and the tool names `agent` would get for `principal`.
-    public func chatPrompt(for agent: AgentDefinition, principal: Principal) async -> (system: String, tools: [String]) {
+    public func chatPrompt(for agent: AgentDefinition, principal: Principal) async -> (system: String, tools: [String])
+    {
         let execution = execution(for: agent, principal: principal, runID: "prompt", sink: FanOutEventSink([]))
-        return (PromptBuilder.system(for: agent), await execution.offeredTools(for: agent, override: nil).map(\.modelName))
+        return (
+            PromptBuilder.system(for: agent), await execution.offeredTools(for: agent, override: nil).map(\.modelName)
+        )
     }
 
     /// One turn: `message` after `history`, answered by `agent` with its tools and knowledge, events to `sink`.
     public func chat(
-        _ agent: AgentDefinition, history: [Message], message: String, principal: Principal, runID: RunID, sink: any EventSink
+        _ agent: AgentDefinition, history: [Message], message: String, principal: Principal, runID: RunID,
+        sink: any EventSink
     ) async throws -> ChatTurn {
         let started = environment.time.stopwatch()
         let execution = execution(for: agent, principal: principal, runID: runID, sink: sink)
@@ -45,7 +53,8 @@ extension CrewRunner {
         }
         var user = message
         if let knowledge = await execution.knowledgeText(for: agent, query: message) {
-            user += "\n\nRelevant knowledge from your collections (cite a source as [collection/file#section] when you use it):\n\n\(knowledge)"
+            user +=
+                "\n\nRelevant knowledge from your collections (cite a source as [collection/file#section] when you use it):\n\n\(knowledge)"
         }
         let meter = UsageMeter()
         let loop = AgentLoop(
@@ -62,15 +71,20 @@ extension CrewRunner {
         }
         var transcript = Array(messages.dropFirst())
         // Keep the user's own words in the history (the knowledge block is per turn).
-        if let index = transcript.indices.dropFirst(history.count).first, case .user = transcript[index] { transcript[index] = .user(message) }
+        if let index = transcript.indices.dropFirst(history.count).first, case .user = transcript[index] {
+            transcript[index] = .user(message)
+        }
         let byAgent = await execution.state.byAgent
         return ChatTurn(
-            text: text, history: transcript, usage: await meter.usage, costUSD: await meter.cost, latency: started.elapsed,
+            text: text, history: transcript, usage: await meter.usage, costUSD: await meter.cost,
+            latency: started.elapsed,
             calls: byAgent.values.reduce(0) { $0 + $1.calls })
     }
 
     /// For each tool `agent` names: whether it is offered to `principal`, and if not, why.
-    public func toolReport(for agent: AgentDefinition, principal: Principal) async -> [(tool: ToolID, hiddenBecause: String?)] {
+    public func toolReport(
+        for agent: AgentDefinition, principal: Principal
+    ) async -> [(tool: ToolID, hiddenBecause: String?)] {
         var report: [(ToolID, String?)] = []
         for id in agent.tools {
             guard let tool = environment.tools.tool(id) else {

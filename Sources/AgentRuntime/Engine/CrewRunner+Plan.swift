@@ -17,8 +17,10 @@ public struct PlannedTask: Hashable, Sendable {
 
     /// Equal when every field is equal.
     public static func == (lhs: PlannedTask, rhs: PlannedTask) -> Bool {
-        lhs.task == rhs.task && lhs.agent == rhs.agent && lhs.model == rhs.model && lhs.system == rhs.system && lhs.user == rhs.user
-            && lhs.tools == rhs.tools && lhs.coworkers.map(\.id) == rhs.coworkers.map(\.id) && lhs.coworkers.map(\.tools) == rhs.coworkers.map(\.tools)
+        lhs.task == rhs.task && lhs.agent == rhs.agent && lhs.model == rhs.model && lhs.system == rhs.system
+            && lhs.user == rhs.user
+            && lhs.tools == rhs.tools && lhs.coworkers.map(\.id) == rhs.coworkers.map(\.id)
+            && lhs.coworkers.map(\.tools) == rhs.coworkers.map(\.tools)
     }
 
     /// Hashes the identifying fields.
@@ -32,13 +34,18 @@ public struct PlannedTask: Hashable, Sendable {
 extension CrewRunner {
     /// The prompts and tools each task would get, without calling a model.
     public func plan(
-        _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal, agents: @escaping @Sendable (AgentID) -> AgentDefinition?
+        _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal,
+        agents: @escaping @Sendable (AgentID) -> AgentDefinition?
     ) async throws -> [PlannedTask] {
         let values = try Self.resolveInputs(crew, inputs)
-        for id in crew.agents + [crew.manager].compactMap({ $0 }) where agents(id) == nil { throw EngineError.unknownAgent(id) }
+        for id in crew.agents + [crew.manager].compactMap({ $0 }) where agents(id) == nil {
+            throw EngineError.unknownAgent(id)
+        }
         let execution = Execution(
             crew: crew, values: values, principal: principal, agents: agents,
-            state: RunState(runID: "dry-run", limits: environment.limits, sink: FanOutEventSink([]), time: environment.time), outputs: TaskOutputs(),
+            state: RunState(
+                runID: "dry-run", limits: environment.limits, sink: FanOutEventSink([]), time: environment.time),
+            outputs: TaskOutputs(),
             environment: environment)
         var planned: [PlannedTask] = []
         for (index, task) in crew.tasks.enumerated() {
@@ -49,12 +56,17 @@ extension CrewRunner {
             var coworkers: [(id: String, tools: [String])] = []
             if crew.process == .hierarchical {
                 for coworker in execution.coworkers(for: task) {
-                    coworkers.append((coworker.id.rawValue, await execution.offeredTools(for: coworker, override: nil).map(\.modelName)))
+                    coworkers.append(
+                        (
+                            coworker.id.rawValue,
+                            await execution.offeredTools(for: coworker, override: nil).map(\.modelName)
+                        ))
                 }
             }
             planned.append(
                 PlannedTask(
-                    task: task.id, agent: prompt.worker.id.rawValue, model: prompt.worker.model?.description, system: prompt.system,
+                    task: task.id, agent: prompt.worker.id.rawValue, model: prompt.worker.model?.description,
+                    system: prompt.system,
                     user: prompt.user, tools: prompt.tools.map(\.modelName), coworkers: coworkers))
         }
         return planned

@@ -35,14 +35,20 @@ public struct CrewRunner: Sendable {
     }
 
     /// A one-task crew that puts `prompt` to `agent` (the playground's "invoke").
-    public static func invocation(of agent: AgentDefinition, prompt: String, inputs: [String: JSONValue] = [:]) -> CrewDefinition {
+    public static func invocation(
+        of agent: AgentDefinition, prompt: String, inputs: [String: JSONValue] = [:]
+    ) -> CrewDefinition {
         var names = Set(Template.names(in: prompt))
         for text in [agent.role, agent.goal, agent.backstory] { names.formUnion(Template.names(in: text)) }
         names.formUnion(inputs.keys)
         return CrewDefinition(
             id: CrewID("invoke:\(agent.id)"), name: agent.name, process: .sequential, agents: [agent.id],
             inputs: names.sorted().map { CrewInput(name: $0, isRequired: true) },
-            tasks: [CrewTask(id: "answer", description: prompt, expectedOutput: "A complete, helpful answer to the request.", agent: agent.id)])
+            tasks: [
+                CrewTask(
+                    id: "answer", description: prompt, expectedOutput: "A complete, helpful answer to the request.",
+                    agent: agent.id)
+            ])
     }
 
     /// Runs `crew` for `principal`. Invalid inputs or agents throw before anything starts;
@@ -62,19 +68,29 @@ public struct CrewRunner: Sendable {
                 throw EngineError.journalUnavailable(String(describing: error))
             }
         }
-        let state = RunState(runID: runID, limits: environment.limits, sink: sink, journal: session, eventsAfter: eventsAfter, time: environment.time)
+        let state = RunState(
+            runID: runID, limits: environment.limits, sink: sink, journal: session, eventsAfter: eventsAfter,
+            time: environment.time)
         let started = environment.time.stopwatch()
-        await state.emit([], .runStarted(crew: crew.id.rawValue, inputs: .object(JSONObject(inputs.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }))))
+        await state.emit(
+            [],
+            .runStarted(
+                crew: crew.id.rawValue,
+                inputs: .object(JSONObject(inputs.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }))))
         let outputs = TaskOutputs()
-        let execution = Execution(crew: crew, values: values, principal: principal, agents: agents, state: state, outputs: outputs, environment: environment)
+        let execution = Execution(
+            crew: crew, values: values, principal: principal, agents: agents, state: state, outputs: outputs,
+            environment: environment)
         var failure: EngineError?
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await execution.run() }
                 group.addTask {
-                    try await environment.time.sleep(until: .milliseconds(Int(environment.limits.maxWallTimeSeconds * 1000)), on: started)
+                    try await environment.time.sleep(
+                        until: .milliseconds(Int(environment.limits.maxWallTimeSeconds * 1000)), on: started)
                     throw EngineError.budgetExceeded(
-                        limit: "max_wall_time_seconds", detail: "the run took longer than \(environment.limits.maxWallTimeSeconds.compact) s")
+                        limit: "max_wall_time_seconds",
+                        detail: "the run took longer than \(environment.limits.maxWallTimeSeconds.compact) s")
                 }
                 try await group.next()
                 group.cancelAll()
@@ -105,7 +121,8 @@ public struct CrewRunner: Sendable {
         }
         await state.finishDelivery()
         return RunResult(
-            runID: runID, crew: crew.id.rawValue, status: status, output: status == .succeeded ? finished.last?.text : nil,
+            runID: runID, crew: crew.id.rawValue, status: status,
+            output: status == .succeeded ? finished.last?.text : nil,
             outputJSON: status == .succeeded ? finished.last?.json : nil, tasks: finished, usage: await state.usage,
             costUSD: await state.cost, byAgent: await state.byAgent, byModel: await state.byModel, error: failure,
             duration: started.elapsed)

@@ -26,8 +26,11 @@ public enum DelegationKind: String, Hashable, Sendable, CaseIterable {
     /// What the model is told the tool does, given the coworkers as text.
     func description(coworkers names: String) -> String {
         switch self {
-        case .delegate: return "Delegate a specific task to one of your coworkers: \(names). Give them the full context; they know nothing else."
-        case .ask: return "Ask one of your coworkers a question: \(names). Give them the full context; they know nothing else."
+        case .delegate:
+            return
+                "Delegate a specific task to one of your coworkers: \(names). Give them the full context; they know nothing else."
+        case .ask:
+            return "Ask one of your coworkers a question: \(names). Give them the full context; they know nothing else."
         }
     }
 
@@ -40,16 +43,24 @@ public enum DelegationKind: String, Hashable, Sendable, CaseIterable {
             }
         let context: JSONValue =
             switch self {
-            case .delegate: ["type": "string", "description": "Everything the coworker needs to know; they cannot see this conversation"]
+            case .delegate:
+                [
+                    "type": "string",
+                    "description": "Everything the coworker needs to know; they cannot see this conversation",
+                ]
             case .ask: ["type": "string", "description": "Everything the coworker needs to know to answer"]
             }
-        return .object([workArgument: work, "context": context, "coworker": coworker], required: [workArgument, "context", "coworker"])
+        return .object(
+            [workArgument: work, "context": context, "coworker": coworker],
+            required: [workArgument, "context", "coworker"])
     }
 }
 
 extension Execution {
     /// The manager's two tools for `task`: delegate work and ask a question, each naming a coworker.
-    func delegationTools(for task: CrewTask, manager: AgentDefinition, expectedOutput: String, meter: UsageMeter) -> [OfferedTool] {
+    func delegationTools(
+        for task: CrewTask, manager: AgentDefinition, expectedOutput: String, meter: UsageMeter
+    ) -> [OfferedTool] {
         let coworkers = coworkers(for: task)
         let names = coworkers.map { "\($0.id) (\($0.role))" }.joined(separator: "; ")
         let coworkerProperty: JSONValue = [
@@ -59,22 +70,31 @@ extension Execution {
         return [DelegationKind.delegate, .ask].map { kind in
             OfferedTool(
                 modelName: kind.toolName,
-                chatTool: ChatTool(name: kind.toolName, description: kind.description(coworkers: names), parameters: kind.parameters(coworker: coworkerProperty)),
+                chatTool: ChatTool(
+                    name: kind.toolName, description: kind.description(coworkers: names),
+                    parameters: kind.parameters(coworker: coworkerProperty)),
                 handler: .synthesized { arguments, _ in
-                    try await delegate(kind, arguments: arguments, coworkers: coworkers, manager: manager, expectedOutput: expectedOutput, meter: meter)
+                    try await delegate(
+                        kind, arguments: arguments, coworkers: coworkers, manager: manager,
+                        expectedOutput: expectedOutput, meter: meter)
                 })
         }
     }
 
     /// Runs the coworker the manager named on the work it gave; mistakes come back to the manager as tool errors.
     private func delegate(
-        _ kind: DelegationKind, arguments: JSONValue, coworkers: [AgentDefinition], manager: AgentDefinition, expectedOutput: String,
+        _ kind: DelegationKind, arguments: JSONValue, coworkers: [AgentDefinition], manager: AgentDefinition,
+        expectedOutput: String,
         meter: UsageMeter
     ) async throws -> ToolResult {
         let valid = coworkers.map { "\($0.id) (\($0.role))" }.joined(separator: ", ")
         let requested = arguments["coworker"]?.stringValue ?? ""
         let wanted = Self.normalize(requested)
-        guard let coworker = coworkers.first(where: { Self.normalize($0.id.rawValue) == wanted || Self.normalize($0.role) == wanted }) else {
+        guard
+            let coworker = coworkers.first(where: {
+                Self.normalize($0.id.rawValue) == wanted || Self.normalize($0.role) == wanted
+            })
+        else {
             throw ToolError("unknown coworker \"\(requested)\". Valid coworkers: \(valid)")
         }
         let work = arguments[kind.workArgument]?.stringValue ?? ""
@@ -87,12 +107,14 @@ extension Execution {
         let system = PromptBuilder.system(for: coworker)
         let expected = kind == .ask ? "A clear, direct answer to the question." : expectedOutput
         let user = PromptBuilder.task(
-            description: work, expectedOutput: expected, context: [], outputSchema: nil, extraContext: arguments["context"]?.stringValue,
+            description: work, expectedOutput: expected, context: [], outputSchema: nil,
+            extraContext: arguments["context"]?.stringValue,
             knowledge: await knowledgeText(for: coworker, query: work + "\n" + expected))
         let tools = await offeredTools(for: coworker, override: nil)
         await state.emit(path, .prompt(system: system, user: user, tools: tools.map(\.modelName)))
         let loop = AgentLoop(
-            agent: coworker, model: try await resolve(coworker), tools: tools, path: path, task: "delegated", state: state,
+            agent: coworker, model: try await resolve(coworker), tools: tools, path: path, task: "delegated",
+            state: state,
             environment: environment, principal: principal, responseFormat: .text, meter: meter)
         let (text, _) = try await loop.run([.system(system), .user(user)])
         await state.emit(path, .delegationFinished(coworker: coworker.id.rawValue, output: String(text.prefix(2000))))

@@ -53,13 +53,17 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What happened, for people.
     public var description: String {
         switch self {
-        case .missingInputs(let names): return "missing required input\(names.count == 1 ? "" : "s"): \(names.joined(separator: ", "))"
-        case .unknownInputs(let names): return "unknown input\(names.count == 1 ? "" : "s"): \(names.joined(separator: ", "))"
+        case .missingInputs(let names):
+            return "missing required input\(names.count == 1 ? "" : "s"): \(names.joined(separator: ", "))"
+        case .unknownInputs(let names):
+            return "unknown input\(names.count == 1 ? "" : "s"): \(names.joined(separator: ", "))"
         case .unknownAgent(let id): return "unknown agent \"\(id)\""
         case .budgetExceeded(let limit, let detail): return "run limit \(limit) reached: \(detail)"
-        case .tooManyMistakes(let task, let count): return "task \"\(task)\" stopped after \(count) tool mistakes by the model"
+        case .tooManyMistakes(let task, let count):
+            return "task \"\(task)\" stopped after \(count) tool mistakes by the model"
         case .invalidOutput(let task, let detail): return "task \"\(task)\" output does not match its schema: \(detail)"
-        case .guardrailFailed(let task, let feedback): return "task \"\(task)\" output failed its guardrail: \(feedback)"
+        case .guardrailFailed(let task, let feedback):
+            return "task \"\(task)\" output failed its guardrail: \(feedback)"
         case .model(let error): return "model call failed: \(error)"
         case .modelUnavailable(let message): return message
         case .cancelled: return "the run was cancelled"
@@ -67,7 +71,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .awaitingApproval(let id): return "the run waits for a decision on approval \(id)"
         case .unexpected(let message): return "the run stopped on an unexpected error: \(message)"
         case .uncertainSideEffect(let tool):
-            return "an earlier attempt called \(tool) and stopped before its result; it may have taken effect, so it is not repeated without a human's approval"
+            return
+                "an earlier attempt called \(tool) and stopped before its result; it may have taken effect, so it is not repeated without a human's approval"
         }
     }
 }

@@ -28,7 +28,8 @@ extension Execution {
         }
         let knowledge = await knowledgeText(for: worker, query: description + "\n" + expected)
         let user = PromptBuilder.task(
-            description: description, expectedOutput: expected, context: context, outputSchema: task.outputSchema, knowledge: knowledge)
+            description: description, expectedOutput: expected, context: context, outputSchema: task.outputSchema,
+            knowledge: knowledge)
         return TaskPrompt(worker: worker, tools: tools, system: PromptBuilder.system(for: worker), user: user)
     }
 
@@ -48,11 +49,15 @@ extension Execution {
         var offered: [OfferedTool] = []
         for id in override ?? agent.tools {
             guard let tool = environment.tools.tool(id) else { continue }
-            guard case .allow = await environment.policy.decide(tool.spec, agent: agent, principal: principal) else { continue }
+            guard case .allow = await environment.policy.decide(tool.spec, agent: agent, principal: principal) else {
+                continue
+            }
             let name = ToolNaming.modelName(id)
             offered.append(
                 OfferedTool(
-                    modelName: name, chatTool: ChatTool(name: name, description: tool.spec.description, parameters: tool.spec.parameters),
+                    modelName: name,
+                    chatTool: ChatTool(
+                        name: name, description: tool.spec.description, parameters: tool.spec.parameters),
                     handler: .tool(tool)))
         }
         return offered
@@ -63,9 +68,12 @@ extension Execution {
         if let id = crew.manager, let agent = agents(id) { return PromptBuilder.render(agent, values: values) }
         return AgentDefinition(
             id: "manager", name: "Crew Manager", category: "orchestration", role: "Crew Manager",
-            goal: "Get the task done to the expected standard by delegating to the right coworkers and checking their work.",
-            backstory: "You are an experienced manager who gets the best out of a team. You split work into clear assignments, give each coworker everything they need to know (they cannot see this conversation), review what comes back critically against the expected output, and ask for rework when it falls short. You write the final answer yourself, using your coworkers' results.",
-            model: crew.managerModel ?? environment.defaultManagerModel, temperature: 0.3, maxIterations: 15, allowDelegation: true)
+            goal:
+                "Get the task done to the expected standard by delegating to the right coworkers and checking their work.",
+            backstory:
+                "You are an experienced manager who gets the best out of a team. You split work into clear assignments, give each coworker everything they need to know (they cannot see this conversation), review what comes back critically against the expected output, and ask for rework when it falls short. You write the final answer yourself, using your coworkers' results.",
+            model: crew.managerModel ?? environment.defaultManagerModel, temperature: 0.3, maxIterations: 15,
+            allowDelegation: true)
     }
 
     /// The coworkers a task may use: the task's agent only when it names one.

@@ -66,7 +66,9 @@ struct Execution: Sendable {
         let position = crew.tasks.firstIndex { $0.id == task.id } ?? 0
         var items: [PromptBuilder.ContextItem] = []
         for id in dependencies(position) {
-            if let output = await outputs.get(id) { items.append(PromptBuilder.ContextItem(task: id.rawValue, output: output.text)) }
+            if let output = await outputs.get(id) {
+                items.append(PromptBuilder.ContextItem(task: id.rawValue, output: output.text))
+            }
         }
         return items
     }
@@ -93,16 +95,22 @@ struct Execution: Sendable {
         await state.emit(path, .taskStarted(task: task.id.rawValue, agent: worker.id.rawValue))
         await state.emit(path, .prompt(system: prompt.system, user: prompt.user, tools: prompt.tools.map(\.modelName)))
         let loop = AgentLoop(
-            agent: worker, model: try await resolve(worker), tools: prompt.tools, path: path, task: task.id.rawValue, state: state,
+            agent: worker, model: try await resolve(worker), tools: prompt.tools, path: path, task: task.id.rawValue,
+            state: state,
             environment: environment, principal: principal, responseFormat: responseFormat(task), meter: meter)
         var (text, messages) = try await loop.run([.system(prompt.system), .user(prompt.user)])
         var json: JSONValue?
         (text, json) = try await finalize(task, loop: loop, text: text, messages: &messages)
         let output = TaskOutput(
-            task: task.id, agent: worker.id.rawValue, text: text, json: json, usage: await meter.usage, costUSD: await meter.cost,
+            task: task.id, agent: worker.id.rawValue, text: text, json: json, usage: await meter.usage,
+            costUSD: await meter.cost,
             duration: started.elapsed)
         await outputs.add(output)
-        await state.emit(path, .taskFinished(task: task.id.rawValue, agent: worker.id.rawValue, output: text, usage: output.usage, costUSD: output.costUSD))
+        await state.emit(
+            path,
+            .taskFinished(
+                task: task.id.rawValue, agent: worker.id.rawValue, output: text, usage: output.usage,
+                costUSD: output.costUSD))
     }
 
     private func responseFormat(_ task: CrewTask) -> ResponseFormat {

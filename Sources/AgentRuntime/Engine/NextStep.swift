@@ -47,7 +47,9 @@ enum NextStep: Hashable, Sendable {
     ) -> PlannedCall.Action {
         let available = offered.map(\.modelName)
         guard let tool = offered.first(where: { $0.modelName == call.name }) else {
-            if let id = ToolNaming.toolID(call.name), isRegistered(id) { return .mistake(.notOffered(id, available: available)) }
+            if let id = ToolNaming.toolID(call.name), isRegistered(id) {
+                return .mistake(.notOffered(id, available: available))
+            }
             return .mistake(.unknownTool(available: available))
         }
         guard let arguments = try? JSONParser.value(call.arguments.isEmpty ? "{}" : call.arguments) else {
@@ -57,7 +59,8 @@ enum NextStep: Hashable, Sendable {
             let spec = registered.spec
             let violations = JSONSchemaValidator(spec.parameters).validate(arguments)
             if !violations.isEmpty {
-                return .mistake(.invalidArguments(spec.id, violations: violations.map(\.description).joined(separator: "; ")))
+                return .mistake(
+                    .invalidArguments(spec.id, violations: violations.map(\.description).joined(separator: "; ")))
             }
             if case .deny(let reason) = verdicts[spec.id] ?? .deny("the policy was not asked") {
                 return .mistake(.denied(spec.id, reason: reason))
@@ -85,7 +88,9 @@ struct PlannedCall: Hashable, Sendable {
     }
 
     /// Identifies identical calls: the tool's model name and its arguments with sorted keys.
-    static func key(tool: String, arguments: JSONValue) -> String { tool + " " + arguments.serialized(sortedKeys: true) }
+    static func key(tool: String, arguments: JSONValue) -> String {
+        tool + " " + arguments.serialized(sortedKeys: true)
+    }
 }
 
 /// A tool call the model got wrong; it is answered with an error it can act on.
@@ -107,11 +112,16 @@ enum ToolMistake: Hashable, Sendable {
         case .unknownTool:
             return .toolDenied(callID: call.id, tool: call.name, reason: "unknown tool", arguments: call.arguments)
         case .notOffered(let id, _):
-            return .toolDenied(callID: call.id, tool: id.rawValue, reason: "\(id.rawValue) is not among the tools offered to this agent", arguments: call.arguments)
+            return .toolDenied(
+                callID: call.id, tool: id.rawValue,
+                reason: "\(id.rawValue) is not among the tools offered to this agent", arguments: call.arguments)
         case .invalidJSON:
-            return .toolFinished(callID: call.id, tool: call.name, outcome: .error, durationMS: 0, result: "invalid JSON arguments")
+            return .toolFinished(
+                callID: call.id, tool: call.name, outcome: .error, durationMS: 0, result: "invalid JSON arguments")
         case .invalidArguments(let id, let violations):
-            return .toolFinished(callID: call.id, tool: id.rawValue, outcome: .error, durationMS: 0, result: "invalid arguments: \(violations)")
+            return .toolFinished(
+                callID: call.id, tool: id.rawValue, outcome: .error, durationMS: 0,
+                result: "invalid arguments: \(violations)")
         case .denied(let id, let reason):
             return .toolDenied(callID: call.id, tool: id.rawValue, reason: reason, arguments: call.arguments)
         }
@@ -123,11 +133,14 @@ enum ToolMistake: Hashable, Sendable {
         case .unknownTool(let available):
             return "Error: there is no tool called \(call.name). Your tools: \(Self.list(available))."
         case .notOffered(_, let available):
-            return "Error: you may not use \(call.name): it is not one of your tools. Your tools: \(Self.list(available))."
+            return
+                "Error: you may not use \(call.name): it is not one of your tools. Your tools: \(Self.list(available))."
         case .invalidJSON:
-            return "Error: the arguments are not valid JSON. Call \(call.name) again with a JSON object matching its parameters."
+            return
+                "Error: the arguments are not valid JSON. Call \(call.name) again with a JSON object matching its parameters."
         case .invalidArguments(_, let violations):
-            return "Error: the arguments do not match the tool's parameters: \(violations). Fix them and call \(call.name) again."
+            return
+                "Error: the arguments do not match the tool's parameters: \(violations). Fix them and call \(call.name) again."
         case .denied(_, let reason):
             return "Error: you may not use \(call.name): \(reason). Continue without it."
         }

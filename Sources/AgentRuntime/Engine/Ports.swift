@@ -24,7 +24,8 @@ public protocol ModelResolver: Sendable {
 extension ProviderRegistry: ModelResolver {
     /// Resolves with the tenant's own key and rate limit when it has them.
     public func resolve(_ reference: ModelReference?, principal: Principal) async throws -> ResolvedModel {
-        let resolved = try await resolve(reference, tenant: principal.tenant, tenantRateLimit: tenantRateLimits[principal.tenant])
+        let resolved = try await resolve(
+            reference, tenant: principal.tenant, tenantRateLimit: tenantRateLimits[principal.tenant])
         return ResolvedModel(reference: resolved.reference, model: resolved.model, price: resolved.price)
     }
 }
@@ -65,9 +66,11 @@ public struct EngineEnvironment: Sendable {
 
     /// Creates an environment.
     public init(
-        models: any ModelResolver, tools: any ToolSource = ToolRegistry([]), policy: any ToolPolicy = AllowAllToolPolicy(),
+        models: any ModelResolver, tools: any ToolSource = ToolRegistry([]),
+        policy: any ToolPolicy = AllowAllToolPolicy(),
         secrets: (any SecretStore)? = nil, limits: RunLimits = RunLimits(), streaming: Bool = true,
-        defaultManagerModel: ModelReference? = nil, knowledge: (any KnowledgeRetriever)? = nil, knowledgeTokenBudget: Int = 1200,
+        defaultManagerModel: ModelReference? = nil, knowledge: (any KnowledgeRetriever)? = nil,
+        knowledgeTokenBudget: Int = 1200,
         approvals: (any ApprovalGate)? = nil
     ) {
         self.models = models

@@ -29,20 +29,24 @@ public enum PromptBuilder {
 
     /// The task prompt: description, expected output, output schema, and context from earlier work.
     public static func task(
-        description: String, expectedOutput: String, context: [ContextItem], outputSchema: JSONSchema?, extraContext: String? = nil,
+        description: String, expectedOutput: String, context: [ContextItem], outputSchema: JSONSchema?,
+        extraContext: String? = nil,
         knowledge: String? = nil
     ) -> String {
-        var text = "Current task: \(description)\n\nThis is the expected criteria for your final answer: \(expectedOutput)\n"
+        var text =
+            "Current task: \(description)\n\nThis is the expected criteria for your final answer: \(expectedOutput)\n"
         text += "You must return the actual complete content as the final answer, not a summary."
         if let outputSchema {
-            text += "\n\nYour final answer must be only a JSON value that matches this JSON Schema, with no other text:\n"
+            text +=
+                "\n\nYour final answer must be only a JSON value that matches this JSON Schema, with no other text:\n"
             text += outputSchema.document.serialized(pretty: true)
         }
         if let extraContext, !extraContext.isEmpty {
             text += "\n\nThis is the context you're working with:\n\(extraContext)"
         }
         if let knowledge, !knowledge.isEmpty {
-            text += "\n\nRelevant knowledge from your collections (cite a source as [collection/file#section] when you use it):\n\n\(knowledge)"
+            text +=
+                "\n\nRelevant knowledge from your collections (cite a source as [collection/file#section] when you use it):\n\n\(knowledge)"
         }
         if !context.isEmpty {
             text += "\n\nThis is the context from earlier tasks:\n"
@@ -54,7 +58,8 @@ public enum PromptBuilder {
     }
 
     /// The message asking for a final answer once the iteration limit is reached.
-    public static let finalAnswerNow = "You have reached the maximum number of steps for this task. Give your best final answer now, based on what you already have. Do not call any tools."
+    public static let finalAnswerNow =
+        "You have reached the maximum number of steps for this task. Give your best final answer now, based on what you already have. Do not call any tools."
 
     /// `agent` with `{placeholders}` in role, goal and backstory filled from `values`.
     public static func render(_ agent: AgentDefinition, values: [String: String]) -> AgentDefinition {

@@ -29,7 +29,9 @@ public struct RecordingModelResolver: ModelResolver {
     public let record: @Sendable (ModelReference, ChatRequest, ChatResponse) async -> Void
 
     /// Creates a recording resolver.
-    public init(base: any ModelResolver, record: @escaping @Sendable (ModelReference, ChatRequest, ChatResponse) async -> Void) {
+    public init(
+        base: any ModelResolver, record: @escaping @Sendable (ModelReference, ChatRequest, ChatResponse) async -> Void
+    ) {
         self.base = base
         self.record = record
     }
@@ -74,7 +76,9 @@ public actor ReplayLedger {
 
     /// Creates a ledger from a run's exchanges.
     public init(_ exchanges: [ModelExchange]) {
-        for exchange in exchanges.sorted(by: { $0.sequence < $1.sequence }) { recorded[exchange.request, default: []].append(exchange.response) }
+        for exchange in exchanges.sorted(by: { $0.sequence < $1.sequence }) {
+            recorded[exchange.request, default: []].append(exchange.response)
+        }
     }
 
     /// The recorded answer for `fingerprint`, if any is left (repeated identical requests are answered in order).

@@ -112,31 +112,44 @@ public struct RunEvent: Hashable, Sendable {
         case .textDelta(let text): return ["text": .string(text)]
         case .llmResponse(let model, let usage, let cost, let latency, let finish):
             return [
-                "model": .string(model), "input_tokens": .int(usage.inputTokens), "output_tokens": .int(usage.outputTokens),
+                "model": .string(model), "input_tokens": .int(usage.inputTokens),
+                "output_tokens": .int(usage.outputTokens),
                 "cached_input_tokens": .int(usage.cachedInputTokens), "cost_usd": cost.map(JSONValue.double) ?? .null,
                 "latency_ms": .int(latency), "finish_reason": .string(finish),
             ]
         case .toolStarted(let id, let tool, let arguments):
             return ["call_id": .string(id), "tool": .string(tool), "arguments": .string(arguments)]
         case .toolFinished(let id, let tool, let outcome, let duration, let result):
-            return ["call_id": .string(id), "tool": .string(tool), "outcome": .string(outcome.rawValue), "duration_ms": .int(duration), "result": .string(result)]
+            return [
+                "call_id": .string(id), "tool": .string(tool), "outcome": .string(outcome.rawValue),
+                "duration_ms": .int(duration), "result": .string(result),
+            ]
         case .toolDenied(let id, let tool, let reason, _):
             return ["call_id": .string(id), "tool": .string(tool), "reason": .string(reason)]
         case .awaitingApproval(let approval, let id, let tool, let arguments):
-            return ["approval_id": .string(approval), "call_id": .string(id), "tool": .string(tool), "arguments": .string(arguments)]
+            return [
+                "approval_id": .string(approval), "call_id": .string(id), "tool": .string(tool),
+                "arguments": .string(arguments),
+            ]
         case .approvalDecided(let approval, let tool, let approved, let by, let comment):
-            return ["approval_id": .string(approval), "tool": .string(tool), "approved": .bool(approved), "by": .string(by), "comment": .string(comment)]
+            return [
+                "approval_id": .string(approval), "tool": .string(tool), "approved": .bool(approved), "by": .string(by),
+                "comment": .string(comment),
+            ]
         case .delegationStarted(let coworker, let kind, let task):
             return ["coworker": .string(coworker), "kind": .string(kind.rawValue), "task": .string(task)]
-        case .delegationFinished(let coworker, let output): return ["coworker": .string(coworker), "output": .string(output)]
+        case .delegationFinished(let coworker, let output):
+            return ["coworker": .string(coworker), "output": .string(output)]
         case .guardrailVerdict(let task, let passed, let feedback):
             return ["task": .string(task), "passed": .bool(passed), "feedback": .string(feedback)]
         case .taskFinished(let task, let agent, let output, let usage, let cost):
             return [
                 "task": .string(task), "agent": .string(agent), "output": .string(output),
-                "input_tokens": .int(usage.inputTokens), "output_tokens": .int(usage.outputTokens), "cost_usd": .double(cost),
+                "input_tokens": .int(usage.inputTokens), "output_tokens": .int(usage.outputTokens),
+                "cost_usd": .double(cost),
             ]
-        case .runFinished(let status, let output): return ["status": .string(status.rawValue), "output": output.map(JSONValue.string) ?? .null]
+        case .runFinished(let status, let output):
+            return ["status": .string(status.rawValue), "output": output.map(JSONValue.string) ?? .null]
         case .runFailed(let code, let message): return ["code": .string(code), "message": .string(message)]
         case .runCancelled(let reason): return ["reason": .string(reason)]
         }

@@ -83,7 +83,9 @@ actor JournalSession {
     /// attempt (the n-th call of the same tool with the same arguments in the run).
     /// `key` is the n-th call's own journal key (the tool, its arguments and n), so a "sent" mark is only ever
     /// paired with the result of the same call.
-    func claimTool(key base: String) -> (key: String, result: JSONValue?, uncertain: Bool, idempotencyKey: String, attempt: Int) {
+    func claimTool(
+        key base: String
+    ) -> (key: String, result: JSONValue?, uncertain: Bool, idempotencyKey: String, attempt: Int) {
         let occurrence = occurrences[base, default: 0]
         occurrences[base] = occurrence + 1
         let key = "\(base)#\(occurrence)"
@@ -99,14 +101,17 @@ actor JournalSession {
     func record(_ kind: JournalEntry.Kind, key: String, data: JSONValue) async throws {
         let step = nextStep
         nextStep += 1
-        try await journal.appendJournal(JournalEntry(runID: runID, step: step, kind: kind, key: key, data: data, attempt: attempt))
+        try await journal.appendJournal(
+            JournalEntry(runID: runID, step: step, kind: kind, key: key, data: data, attempt: attempt))
     }
 
     /// The key of a model request: a hash of its canonical form.
     static func key(_ request: ChatRequest) -> String { hash(request.fingerprint) }
 
     /// The key of a tool call: a hash of the tool and its arguments (canonical JSON when they parse).
-    static func key(tool: String, arguments: JSONValue) -> String { hash(tool + "\n" + arguments.serialized(sortedKeys: true)) }
+    static func key(tool: String, arguments: JSONValue) -> String {
+        hash(tool + "\n" + arguments.serialized(sortedKeys: true))
+    }
 
     /// FNV-1a, 64 bits, with the length: enough to tell a run's own requests apart.
     static func hash(_ text: String) -> String {

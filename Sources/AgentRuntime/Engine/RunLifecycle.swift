@@ -19,7 +19,10 @@ public struct RunDefinition: Codable, Hashable, Sendable {
     public var waitingFor: String?
 
     /// Creates a definition.
-    public init(crew: CrewDefinition, agents: [AgentDefinition], inputs: [String: JSONValue], principal: Principal, attempt: Int = 1, attemptErrors: [String] = []) {
+    public init(
+        crew: CrewDefinition, agents: [AgentDefinition], inputs: [String: JSONValue], principal: Principal,
+        attempt: Int = 1, attemptErrors: [String] = []
+    ) {
         self.crew = crew
         self.agents = agents
         self.inputs = inputs
@@ -72,7 +75,8 @@ public struct RunLifecycle: Sendable {
 
     /// Stores a new run (status `running`) with the crew and agents it starts with.
     public func submit(
-        _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal, agents: (AgentID) -> AgentDefinition?,
+        _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal,
+        agents: (AgentID) -> AgentDefinition?,
         runID: RunID = RunID(UUID().uuidString.lowercased())
     ) async throws -> (record: RunRecord, definition: RunDefinition) {
         let used = (crew.agents + [crew.manager].compactMap { $0 }).compactMap(agents)
@@ -104,7 +108,8 @@ public struct RunLifecycle: Sendable {
             // A later attempt numbers its events on from the earlier ones, so what is stored stays 1, 2, 3, ...
             let eventsAfter = definition.attempt > 1 ? try await store.lastEventSequence(of: runID) : 0
             let result = try await CrewRunner(environment: environment).run(
-                definition.crew, inputs: definition.inputs, principal: definition.principal, agents: { agents[$0] }, runID: runID, sink: sink,
+                definition.crew, inputs: definition.inputs, principal: definition.principal, agents: { agents[$0] },
+                runID: runID, sink: sink,
                 journal: store, attempt: definition.attempt, eventsAfter: eventsAfter)
             if case .awaitingApproval(let approvalID)? = result.error {
                 // The gate already marked the run awaiting_approval; its record is not written over here, since a
@@ -123,7 +128,9 @@ public struct RunLifecycle: Sendable {
             try? await store.saveTasks(result.tasks, of: runID)
             return .success(result)
         } catch {
-            let engineError = error as? EngineError ?? (error is CancellationError ? .cancelled : .unexpected(String(describing: error)))
+            let engineError =
+                error as? EngineError
+                ?? (error is CancellationError ? .cancelled : .unexpected(String(describing: error)))
             var failed = record
             failed.status = engineError == .cancelled ? .cancelled : .failed
             failed.finishedAt = Date()
@@ -144,14 +151,17 @@ public struct RunLifecycle: Sendable {
     public func prepareResume(
         _ runID: RunID, tenant: TenantID?, reason: String, expecting: RunStatus? = nil
     ) async throws -> (record: RunRecord, definition: RunDefinition)? {
-        guard var record = try await store.run(runID, tenant: tenant), Self.resumable(record.status), record.status == (expecting ?? record.status),
-              var definition = try await store.definition(of: runID) else { return nil }
+        guard var record = try await store.run(runID, tenant: tenant), Self.resumable(record.status),
+            record.status == (expecting ?? record.status),
+            var definition = try await store.definition(of: runID)
+        else { return nil }
         let previous = definition.attempt
         definition.attemptErrors.append("attempt \(definition.attempt): \(reason)")
         definition.attempt += 1
         definition.waitingFor = nil
         guard try await store.claim(runID, from: [record.status], to: .running),
-              try await store.advanceDefinition(definition, of: runID, from: previous) else { return nil }
+            try await store.advanceDefinition(definition, of: runID, from: previous)
+        else { return nil }
         record.status = .running
         record.finishedAt = nil
         record.errorCode = nil

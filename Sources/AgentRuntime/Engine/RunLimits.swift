@@ -21,7 +21,8 @@ public struct RunLimits: Hashable, Sendable {
     /// Creates limits; the defaults suit interactive business workflows.
     public init(
         maxLLMCalls: Int = 200, maxTokens: Int = 2_000_000, maxCostUSD: Double = 10, maxWallTimeSeconds: Double = 1800,
-        maxDelegations: Int = 50, maxToolMistakesPerTask: Int = 6, maxOutputRetries: Int = 2, maxGuardrailRetries: Int = 2
+        maxDelegations: Int = 50, maxToolMistakesPerTask: Int = 6, maxOutputRetries: Int = 2,
+        maxGuardrailRetries: Int = 2
     ) {
         self.maxLLMCalls = maxLLMCalls
         self.maxTokens = maxTokens

@@ -18,7 +18,10 @@ public struct TaskOutput: Hashable, Sendable {
     public var duration: Duration
 
     /// Creates a task output.
-    public init(task: TaskID, agent: String, text: String, json: JSONValue? = nil, usage: TokenUsage = TokenUsage(), costUSD: Double = 0, duration: Duration = .zero) {
+    public init(
+        task: TaskID, agent: String, text: String, json: JSONValue? = nil, usage: TokenUsage = TokenUsage(),
+        costUSD: Double = 0, duration: Duration = .zero
+    ) {
         self.task = task
         self.agent = agent
         self.text = text

@@ -24,7 +24,8 @@ actor RunState {
     private(set) var byModel: [String: UsageTotals] = [:]
 
     init(
-        runID: RunID, limits: RunLimits, sink: any EventSink, journal: JournalSession? = nil, eventsAfter: Int = 0, time: TimeSource = .system
+        runID: RunID, limits: RunLimits, sink: any EventSink, journal: JournalSession? = nil, eventsAfter: Int = 0,
+        time: TimeSource = .system
     ) {
         self.time = time
         started = time.stopwatch()
@@ -41,7 +42,9 @@ actor RunState {
     }
 
     /// When the wall-time budget runs out, on the system clock (for request timeouts).
-    var deadline: ContinuousClock.Instant { ContinuousClock.now.advanced(by: .milliseconds(Int(limits.maxWallTimeSeconds * 1000)) - elapsed) }
+    var deadline: ContinuousClock.Instant {
+        ContinuousClock.now.advanced(by: .milliseconds(Int(limits.maxWallTimeSeconds * 1000)) - elapsed)
+    }
     /// Time since the run started.
     var elapsed: Duration { started.elapsed }
 
@@ -69,7 +72,8 @@ actor RunState {
     func beginCall() throws {
         try checkLimits()
         guard calls < limits.maxLLMCalls else {
-            throw EngineError.budgetExceeded(limit: "max_llm_calls", detail: "\(calls) model calls made, limit \(limits.maxLLMCalls)")
+            throw EngineError.budgetExceeded(
+                limit: "max_llm_calls", detail: "\(calls) model calls made, limit \(limits.maxLLMCalls)")
         }
         calls += 1
     }
@@ -89,7 +93,8 @@ actor RunState {
     /// Counts a delegation.
     func beginDelegation() throws {
         guard delegations < limits.maxDelegations else {
-            throw EngineError.budgetExceeded(limit: "max_delegations", detail: "\(delegations) delegations made, limit \(limits.maxDelegations)")
+            throw EngineError.budgetExceeded(
+                limit: "max_delegations", detail: "\(delegations) delegations made, limit \(limits.maxDelegations)")
         }
         delegations += 1
     }
@@ -97,13 +102,17 @@ actor RunState {
     /// Throws when tokens, cost or wall time are used up.
     func checkLimits() throws {
         if usage.totalTokens >= limits.maxTokens {
-            throw EngineError.budgetExceeded(limit: "max_tokens", detail: "\(usage.totalTokens) tokens used, limit \(limits.maxTokens)")
+            throw EngineError.budgetExceeded(
+                limit: "max_tokens", detail: "\(usage.totalTokens) tokens used, limit \(limits.maxTokens)")
         }
         if cost >= limits.maxCostUSD {
-            throw EngineError.budgetExceeded(limit: "max_cost_usd", detail: String(format: "$%.4f spent, limit $%.4f", cost, limits.maxCostUSD))
+            throw EngineError.budgetExceeded(
+                limit: "max_cost_usd", detail: String(format: "$%.4f spent, limit $%.4f", cost, limits.maxCostUSD))
         }
         if elapsed.seconds >= limits.maxWallTimeSeconds {
-            throw EngineError.budgetExceeded(limit: "max_wall_time_seconds", detail: String(format: "%.1f s elapsed, limit %.1f s", elapsed.seconds, limits.maxWallTimeSeconds))
+            throw EngineError.budgetExceeded(
+                limit: "max_wall_time_seconds",
+                detail: String(format: "%.1f s elapsed, limit %.1f s", elapsed.seconds, limits.maxWallTimeSeconds))
         }
     }
 }

@@ -29,7 +29,8 @@ public struct HTTPClientSettings: Hashable, Sendable {
 
     /// Creates settings; the defaults are the runtime's.
     public init(
-        client: Client = .nio, maxConnectionsPerHost: Int = 256, connectTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(300),
+        client: Client = .nio, maxConnectionsPerHost: Int = 256, connectTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(300),
         poolIdleTimeout: Duration = .seconds(60), maxRedirects: Int = 5, maxResponseBytes: Int = 64 << 20
     ) {
         self.client = client

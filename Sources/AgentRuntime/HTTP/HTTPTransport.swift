@@ -41,7 +41,10 @@ public struct HTTPRequest: Sendable {
     public var deadline: ContinuousClock.Instant?
 
     /// Creates a request.
-    public init(method: String, url: URL, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8]? = nil, deadline: ContinuousClock.Instant? = nil) {
+    public init(
+        method: String, url: URL, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8]? = nil,
+        deadline: ContinuousClock.Instant? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -93,7 +96,9 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
     public init(_ fields: [(name: String, value: String)] = []) { self.fields = fields }
 
     /// Creates headers from a literal.
-    public init(dictionaryLiteral elements: (String, String)...) { self.fields = elements.map { (name: $0.0, value: $0.1) } }
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self.fields = elements.map { (name: $0.0, value: $0.1) }
+    }
 
     /// The first value of `name`, case-insensitively.
     public subscript(name: String) -> String? {
@@ -113,7 +118,8 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
 
     /// Equal when the same fields appear in the same order.
     public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
-        lhs.fields.map { "\($0.name.lowercased()):\($0.value)" } == rhs.fields.map { "\($0.name.lowercased()):\($0.value)" }
+        lhs.fields.map { "\($0.name.lowercased()):\($0.value)" }
+            == rhs.fields.map { "\($0.name.lowercased()):\($0.value)" }
     }
 
     /// Hashes the fields.

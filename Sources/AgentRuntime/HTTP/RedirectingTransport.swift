@@ -17,7 +17,9 @@ public struct RedirectingTransport: HTTPTransport {
     public let maxRedirects: Int
 
     /// Header names that may follow a redirect to another origin (lower-case).
-    public static let crossOriginHeaders: Set<String> = ["accept", "accept-language", "accept-encoding", "user-agent", "cache-control", "x-request-id"]
+    public static let crossOriginHeaders: Set<String> = [
+        "accept", "accept-language", "accept-encoding", "user-agent", "cache-control", "x-request-id",
+    ]
 
     /// Wraps `base`.
     public init(_ base: any HTTPTransport, maxRedirects: Int = 5) {
@@ -31,12 +33,14 @@ public struct RedirectingTransport: HTTPTransport {
         var hops = 0
         while true {
             let response = try await base.stream(current)
-            guard [301, 302, 303, 307, 308].contains(response.status), let location = response.headers["location"] else { return response }
+            guard [301, 302, 303, 307, 308].contains(response.status), let location = response.headers["location"]
+            else { return response }
             // The redirect's own body is not wanted: dropping the stream closes it.
             let next = try Self.follow(current, status: response.status, location: location)
             hops += 1
             guard hops <= maxRedirects else {
-                throw HTTPTransportError(kind: .redirect, message: "more than \(maxRedirects) redirects (last to \(Self.origin(next.url)))")
+                throw HTTPTransportError(
+                    kind: .redirect, message: "more than \(maxRedirects) redirects (last to \(Self.origin(next.url)))")
             }
             current = next
         }
@@ -44,14 +48,17 @@ public struct RedirectingTransport: HTTPTransport {
 
     /// The request to send after `status` with `location`, or an error when the redirect is refused.
     public static func follow(_ request: HTTPRequest, status: Int, location: String) throws -> HTTPRequest {
-        guard let target = URL(string: location, relativeTo: request.url)?.absoluteURL, let scheme = target.scheme?.lowercased(), target.host != nil else {
+        guard let target = URL(string: location, relativeTo: request.url)?.absoluteURL,
+            let scheme = target.scheme?.lowercased(), target.host != nil
+        else {
             throw HTTPTransportError(kind: .redirect, message: "redirect to an invalid location")
         }
         guard scheme == "http" || scheme == "https" else {
             throw HTTPTransportError(kind: .redirect, message: "redirect to a \(scheme) URL refused")
         }
         if request.url.scheme?.lowercased() == "https", scheme == "http" {
-            throw HTTPTransportError(kind: .redirect, message: "redirect from https to http (\(origin(target))) refused")
+            throw HTTPTransportError(
+                kind: .redirect, message: "redirect from https to http (\(origin(target))) refused")
         }
         var next = request
         next.url = target
@@ -59,11 +66,18 @@ public struct RedirectingTransport: HTTPTransport {
         if status == 303 || ((status == 301 || status == 302) && method != "GET" && method != "HEAD") {
             next.method = method == "HEAD" ? "HEAD" : "GET"
             next.body = nil
-            next.headers = HTTPHeaders(request.headers.fields.filter { !["content-type", "content-length", "content-encoding"].contains($0.name.lowercased()) })
+            next.headers = HTTPHeaders(
+                request.headers.fields.filter {
+                    !["content-type", "content-length", "content-encoding"].contains($0.name.lowercased())
+                })
         }
         if origin(target) != origin(request.url) {
             if next.body != nil {
-                throw HTTPTransportError(kind: .redirect, message: "redirect (\(status)) to another origin (\(origin(target))) would resend the request body; refused")
+                throw HTTPTransportError(
+                    kind: .redirect,
+                    message:
+                        "redirect (\(status)) to another origin (\(origin(target))) would resend the request body; refused"
+                )
             }
             next.headers = HTTPHeaders(next.headers.fields.filter { crossOriginHeaders.contains($0.name.lowercased()) })
         }

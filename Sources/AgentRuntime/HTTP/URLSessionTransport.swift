@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// ``HTTPTransport`` over URLSession (libcurl on Linux).
@@ -67,7 +67,8 @@ public final class URLSessionTransport: HTTPTransport, Sendable {
             if case .cancelled = termination { router.abandon(id, task: task) }
         }
         let head = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (headContinuation: CheckedContinuation<(Int, HTTPHeaders), any Error>) in
+            try await withCheckedThrowingContinuation {
+                (headContinuation: CheckedContinuation<(Int, HTTPHeaders), any Error>) in
                 router.register(id, head: headContinuation, body: bodyContinuation)
                 task.resume()
             }
@@ -101,7 +102,9 @@ private final class TaskRouter: NSObject, URLSessionDataDelegate, @unchecked Sen
 
     /// The deadline passed: fail the task as a timeout.
     func expire(_ id: Int, task: URLSessionTask) {
-        fail(id, HTTPTransportError(kind: .timeout, message: "the request did not finish before its deadline"), task: task)
+        fail(
+            id, HTTPTransportError(kind: .timeout, message: "the request did not finish before its deadline"),
+            task: task)
     }
 
     /// The caller went away: cancel the task.
@@ -142,7 +145,8 @@ private final class TaskRouter: NSObject, URLSessionDataDelegate, @unchecked Sen
 
     /// Redirects are not followed here: the 3xx response is delivered, and ``RedirectingTransport`` decides.
     func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest,
         completionHandler: @escaping @Sendable (URLRequest?) -> Void
     ) {
         completionHandler(nil)
@@ -165,7 +169,8 @@ private final class TaskRouter: NSObject, URLSessionDataDelegate, @unchecked Sen
             route.head?.resume(throwing: mapped)
             route.body.finish(throwing: mapped)
         } else {
-            route.head?.resume(throwing: HTTPTransportError(kind: .connection, message: "connection closed before a response"))
+            route.head?.resume(
+                throwing: HTTPTransportError(kind: .connection, message: "connection closed before a response"))
             route.body.finish()
         }
     }

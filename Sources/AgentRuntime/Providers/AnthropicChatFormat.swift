@@ -22,7 +22,10 @@ public struct AnthropicChatFormat: ChatWireFormat {
     public let extraHeaders: HTTPHeaders
 
     /// Creates the format.
-    public init(provider: String = "anthropic", baseURL: URL = URL(string: "https://api.anthropic.com")!, apiKey: String?, extraHeaders: HTTPHeaders = HTTPHeaders()) {
+    public init(
+        provider: String = "anthropic", baseURL: URL = URL(string: "https://api.anthropic.com")!, apiKey: String?,
+        extraHeaders: HTTPHeaders = HTTPHeaders()
+    ) {
         self.provider = provider
         self.baseURL = baseURL
         self.apiKey = apiKey
@@ -52,11 +55,15 @@ public struct AnthropicChatFormat: ChatWireFormat {
         if let system { body["system"] = .string(system) }
         body["messages"] = .array(Self.encode(rest))
         var tools = request.tools.map { tool -> JSONValue in
-            ["name": .string(tool.name), "description": .string(tool.description), "input_schema": tool.parameters.document]
+            [
+                "name": .string(tool.name), "description": .string(tool.description),
+                "input_schema": tool.parameters.document,
+            ]
         }
         if let name = structuredToolName(request), case .jsonSchema(_, let schema) = request.responseFormat {
             tools.append([
-                "name": .string(name), "description": "Give your final answer by calling this tool; its input is the answer.",
+                "name": .string(name),
+                "description": "Give your final answer by calling this tool; its input is the answer.",
                 "input_schema": schema.document,
             ])
             body["tool_choice"] = ["type": "tool", "name": .string(name)]
@@ -81,14 +88,19 @@ public struct AnthropicChatFormat: ChatWireFormat {
                 var blocks: [JSONValue] = []
                 if let text, !text.isEmpty { blocks.append(["type": "text", "text": .string(text)]) }
                 for call in calls {
-                    let input = (try? JSONParser.value(call.arguments)).flatMap { value -> JSONValue? in
-                        if case .object = value { return value } else { return nil }
-                    } ?? .object(JSONObject())
-                    blocks.append(["type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": input])
+                    let input =
+                        (try? JSONParser.value(call.arguments)).flatMap { value -> JSONValue? in
+                            if case .object = value { return value } else { return nil }
+                        } ?? .object(JSONObject())
+                    blocks.append([
+                        "type": "tool_use", "id": .string(call.id), "name": .string(call.name), "input": input,
+                    ])
                 }
                 add("assistant", blocks)
             case .tool(let callID, _, let content, let isError):
-                var block: JSONObject = ["type": "tool_result", "tool_use_id": .string(callID), "content": .string(content)]
+                var block: JSONObject = [
+                    "type": "tool_result", "tool_use_id": .string(callID), "content": .string(content),
+                ]
                 if isError { block["is_error"] = true }
                 add("user", [.object(block)])
             }
@@ -149,14 +161,18 @@ public struct AnthropicChatFormat: ChatWireFormat {
                     text = (text ?? "") + input
                     reason = .stop
                 } else {
-                    calls.append(ToolCall(id: block["id"]?.stringValue ?? "call_\(calls.count)", name: block["name"]?.stringValue ?? "", arguments: input))
+                    calls.append(
+                        ToolCall(
+                            id: block["id"]?.stringValue ?? "call_\(calls.count)",
+                            name: block["name"]?.stringValue ?? "", arguments: input))
                 }
             default: break
             }
         }
         var usage = TokenUsage()
         Self.usage(json["usage"], into: &usage)
-        return ChatResponse(text: text, toolCalls: calls, finishReason: reason, usage: usage, model: json["model"]?.stringValue)
+        return ChatResponse(
+            text: text, toolCalls: calls, finishReason: reason, usage: usage, model: json["model"]?.stringValue)
     }
 
     /// A stream decoder.
@@ -198,7 +214,11 @@ public struct AnthropicChatFormat: ChatWireFormat {
                     }
                     let toolIndex = accumulator.toolCallCount
                     toolIndexByBlock[index] = toolIndex
-                    return [accumulator.appendToolCall(index: toolIndex, id: block?["id"]?.stringValue, name: block?["name"]?.stringValue, arguments: "")]
+                    return [
+                        accumulator.appendToolCall(
+                            index: toolIndex, id: block?["id"]?.stringValue, name: block?["name"]?.stringValue,
+                            arguments: "")
+                    ]
                 default:
                     return []
                 }
@@ -218,7 +238,8 @@ public struct AnthropicChatFormat: ChatWireFormat {
                 }
             case "message_delta":
                 if let reason = AnthropicChatFormat.finishReason(json["delta"]?["stop_reason"]?.stringValue) {
-                    accumulator.finishReason = structuredTool != nil && reason == .toolCalls && accumulator.toolCallCount == 0 ? .stop : reason
+                    accumulator.finishReason =
+                        structuredTool != nil && reason == .toolCalls && accumulator.toolCallCount == 0 ? .stop : reason
                 }
                 AnthropicChatFormat.usage(json["usage"], into: &accumulator.usage)
                 return []
@@ -235,7 +256,8 @@ public struct AnthropicChatFormat: ChatWireFormat {
         /// The response once `message_stop` has arrived.
         public mutating func finish() throws -> ChatResponse {
             guard stopped else {
-                throw ProviderError(code: .streamTruncated, message: "the stream ended before message_stop", provider: format.provider)
+                throw ProviderError(
+                    code: .streamTruncated, message: "the stream ended before message_stop", provider: format.provider)
             }
             var response = accumulator.response(normalizeArguments: true)
             if structuredTool != nil, let text = response.text, let value = try? JSONParser.value(text) {
@@ -257,7 +279,8 @@ public struct AnthropicChatFormat: ChatWireFormat {
         case "overloaded_error": code = .overloaded
         case "api_error": code = .server
         case "request_too_large": code = .invalidRequest
-        case "invalid_request_error": code = Wire.mentionsContextLength(message) ? .contextLengthExceeded : .invalidRequest
+        case "invalid_request_error":
+            code = Wire.mentionsContextLength(message) ? .contextLengthExceeded : .invalidRequest
         default: code = status.map(Wire.code(forStatus:)) ?? .server
         }
         if code == .invalidRequest, Wire.mentionsContextLength(message) { code = .contextLengthExceeded }
@@ -270,7 +293,8 @@ public struct AnthropicChatFormat: ChatWireFormat {
         if let json = try? JSONParser.value(body), json["error"] != nil {
             error = errorFromBody(json, status: status)
         } else {
-            error = ProviderError(status: status, code: Wire.code(forStatus: status), message: Wire.excerpt(body), provider: provider)
+            error = ProviderError(
+                status: status, code: Wire.code(forStatus: status), message: Wire.excerpt(body), provider: provider)
         }
         error.isRetryable = Wire.isRetryable(status: status)
         error.retryAfter = RetryAfter.parse(headers)

@@ -86,7 +86,8 @@ public struct StreamAccumulator: Sendable {
         }
         var reason = finishReason ?? .stop
         if !toolCalls.isEmpty, reason == .stop { reason = .toolCalls }
-        return ChatResponse(text: hasText ? text : nil, toolCalls: toolCalls, finishReason: reason, usage: usage, model: model)
+        return ChatResponse(
+            text: hasText ? text : nil, toolCalls: toolCalls, finishReason: reason, usage: usage, model: model)
     }
 }
 
@@ -103,7 +104,9 @@ struct TurnList {
 
     /// `[{"role": …, <itemsKey>: […]}]`.
     func json(itemsKey: String) -> [JSONValue] {
-        turns.map { .object(JSONObject([(key: "role", value: .string($0.role)), (key: itemsKey, value: .array($0.items))])) }
+        turns.map {
+            .object(JSONObject([(key: "role", value: .string($0.role)), (key: itemsKey, value: .array($0.items))]))
+        }
     }
 }
 
@@ -147,7 +150,8 @@ enum Wire {
     /// A message mentioning the context window.
     static func mentionsContextLength(_ message: String) -> Bool {
         let lowered = message.lowercased()
-        return lowered.contains("context length") || lowered.contains("context_length") || lowered.contains("context window")
+        return lowered.contains("context length") || lowered.contains("context_length")
+            || lowered.contains("context window")
             || lowered.contains("prompt is too long") || lowered.contains("maximum context")
             || (lowered.contains("exceeds the maximum") && lowered.contains("token"))
             || lowered.contains("too many tokens")

@@ -37,12 +37,17 @@ public struct GeminiChatFormat: ChatWireFormat {
         body["contents"] = .array(Self.encode(rest))
         if let system { body["systemInstruction"] = ["parts": [["text": .string(system)]]] }
         if !request.tools.isEmpty {
-            body["tools"] = [[
-                "functionDeclarations": .array(
-                    request.tools.map { tool in
-                        ["name": .string(tool.name), "description": .string(tool.description), "parametersJsonSchema": tool.parameters.document]
-                    })
-            ]]
+            body["tools"] = [
+                [
+                    "functionDeclarations": .array(
+                        request.tools.map { tool in
+                            [
+                                "name": .string(tool.name), "description": .string(tool.description),
+                                "parametersJsonSchema": tool.parameters.document,
+                            ]
+                        })
+                ]
+            ]
         }
         var config = JSONObject()
         if let temperature = request.temperature { config["temperature"] = .double(temperature) }
@@ -113,7 +118,8 @@ public struct GeminiChatFormat: ChatWireFormat {
         guard let value else { return nil }
         return TokenUsage(
             inputTokens: Int(value["promptTokenCount"]?.doubleValue ?? 0),
-            outputTokens: Int((value["candidatesTokenCount"]?.doubleValue ?? 0) + (value["thoughtsTokenCount"]?.doubleValue ?? 0)),
+            outputTokens: Int(
+                (value["candidatesTokenCount"]?.doubleValue ?? 0) + (value["thoughtsTokenCount"]?.doubleValue ?? 0)),
             cachedInputTokens: Int(value["cachedContentTokenCount"]?.doubleValue ?? 0))
     }
 
@@ -126,19 +132,23 @@ public struct GeminiChatFormat: ChatWireFormat {
         guard case .array(let candidates)? = json["candidates"], let candidate = candidates.first else {
             if let blocked = json["promptFeedback"]?["blockReason"]?.stringValue {
                 accumulator.finishReason = .contentFilter
-                throw ProviderError(code: .contentFiltered, message: "the prompt was blocked (\(blocked))", provider: provider)
+                throw ProviderError(
+                    code: .contentFiltered, message: "the prompt was blocked (\(blocked))", provider: provider)
             }
             return deltas
         }
         if case .array(let parts)? = candidate["content"]?["parts"] {
             for part in parts {
                 if part["thought"] == true { continue }
-                if let text = part["text"]?.stringValue, let delta = accumulator.appendText(text) { deltas.append(delta) }
+                if let text = part["text"]?.stringValue, let delta = accumulator.appendText(text) {
+                    deltas.append(delta)
+                }
                 if let call = part["functionCall"] {
                     let index = accumulator.toolCallCount
                     deltas.append(
                         accumulator.appendToolCall(
-                            index: index, id: call["id"]?.stringValue ?? "call_\(index)", name: call["name"]?.stringValue,
+                            index: index, id: call["id"]?.stringValue ?? "call_\(index)",
+                            name: call["name"]?.stringValue,
                             arguments: (call["args"] ?? .object(JSONObject())).serialized()))
                 }
             }
@@ -176,7 +186,9 @@ public struct GeminiChatFormat: ChatWireFormat {
         /// The response once a finish reason has arrived.
         public mutating func finish() throws -> ChatResponse {
             guard accumulator.finishReason != nil else {
-                throw ProviderError(code: .streamTruncated, message: "the stream ended before a finish reason", provider: format.provider)
+                throw ProviderError(
+                    code: .streamTruncated, message: "the stream ended before a finish reason",
+                    provider: format.provider)
             }
             return accumulator.response()
         }
@@ -196,17 +208,21 @@ public struct GeminiChatFormat: ChatWireFormat {
         case "UNAVAILABLE": code = .overloaded
         case "DEADLINE_EXCEEDED": code = .timeout
         case "INTERNAL": code = .server
-        case "INVALID_ARGUMENT", "FAILED_PRECONDITION": code = Wire.mentionsContextLength(message) ? .contextLengthExceeded : .invalidRequest
+        case "INVALID_ARGUMENT", "FAILED_PRECONDITION":
+            code = Wire.mentionsContextLength(message) ? .contextLengthExceeded : .invalidRequest
         default: code = httpStatus.map(Wire.code(forStatus:)) ?? .server
         }
         var retryAfter: Duration?
         if case .array(let details)? = error?["details"] {
             for detail in details {
                 if detail["reason"]?.stringValue == "API_KEY_INVALID" { code = .authentication }
-                if let delay = detail["retryDelay"]?.stringValue { retryAfter = RetryAfter.parseProtobufDuration(delay) }
+                if let delay = detail["retryDelay"]?.stringValue {
+                    retryAfter = RetryAfter.parseProtobufDuration(delay)
+                }
             }
         }
-        return ProviderError(status: httpStatus, code: code, message: message, provider: provider, retryAfter: retryAfter)
+        return ProviderError(
+            status: httpStatus, code: code, message: message, provider: provider, retryAfter: retryAfter)
     }
 
     /// `{"error": {"code", "message", "status", "details"}}`, with `RetryInfo.retryDelay` honoured.
@@ -215,7 +231,8 @@ public struct GeminiChatFormat: ChatWireFormat {
         if let json = try? JSONParser.value(body), json["error"] != nil {
             error = errorFromBody(json, status: status)
         } else {
-            error = ProviderError(status: status, code: Wire.code(forStatus: status), message: Wire.excerpt(body), provider: provider)
+            error = ProviderError(
+                status: status, code: Wire.code(forStatus: status), message: Wire.excerpt(body), provider: provider)
         }
         error.isRetryable = Wire.isRetryable(status: status)
         if let header = RetryAfter.parse(headers) { error.retryAfter = header }

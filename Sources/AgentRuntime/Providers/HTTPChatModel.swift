@@ -12,7 +12,10 @@ public struct HTTPChatModel<Format: ChatWireFormat>: ChatModel {
     private let redactor: Redactor
 
     /// Creates a model client.
-    public init(format: Format, transport: any HTTPTransport, retryPolicy: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(600)) {
+    public init(
+        format: Format, transport: any HTTPTransport, retryPolicy: RetryPolicy = RetryPolicy(),
+        timeout: Duration = .seconds(600)
+    ) {
         self.format = format
         self.transport = transport
         self.retryPolicy = retryPolicy
@@ -63,7 +66,8 @@ public struct HTTPChatModel<Format: ChatWireFormat>: ChatModel {
                     return
                 } catch {
                     let failure = normalize(error)
-                    guard !delivered, let wait = retryPolicy.delay(beforeRetry: attempt, after: failure, deadline: deadline)
+                    guard !delivered,
+                        let wait = retryPolicy.delay(beforeRetry: attempt, after: failure, deadline: deadline)
                     else {
                         continuation.finish(throwing: failure)
                         return
@@ -143,8 +147,10 @@ public struct HTTPChatModel<Format: ChatWireFormat>: ChatModel {
         case let error as HTTPTransportError:
             switch error.kind {
             case .timeout: failure = ProviderError(code: .timeout, message: error.message, provider: format.provider)
-            case .cancelled: failure = ProviderError(code: .cancelled, message: error.message, provider: format.provider)
-            case .connection: failure = ProviderError(code: .connection, message: error.message, provider: format.provider)
+            case .cancelled:
+                failure = ProviderError(code: .cancelled, message: error.message, provider: format.provider)
+            case .connection:
+                failure = ProviderError(code: .connection, message: error.message, provider: format.provider)
             case .responseTooLarge, .redirect:
                 failure = ProviderError(code: .invalidResponse, message: error.message, provider: format.provider)
             }

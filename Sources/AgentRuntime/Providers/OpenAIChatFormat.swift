@@ -132,14 +132,17 @@ public struct OpenAIChatFormat: ChatWireFormat {
         case .none: break
         }
         for field in extraHeaders { headers.set(field.name, field.value) }
-        return HTTPRequest(method: "POST", url: url(for: request.model), headers: headers, body: Wire.bytes(body(request, stream: stream)))
+        return HTTPRequest(
+            method: "POST", url: url(for: request.model), headers: headers,
+            body: Wire.bytes(body(request, stream: stream)))
     }
 
     /// Decodes `{choices: [{message, finish_reason}], usage}`.
     public func parseResponse(_ body: [UInt8], for request: ChatRequest) throws -> ChatResponse {
         let json = try Wire.json(body, provider: provider)
         if let error = json["error"], error != .null { throw inStreamError(error) }
-        guard case .array(let choices)? = json["choices"], let choice = choices.first, let message = choice["message"] else {
+        guard case .array(let choices)? = json["choices"], let choice = choices.first, let message = choice["message"]
+        else {
             throw ProviderError(code: .invalidResponse, message: "the response has no choices", provider: provider)
         }
         var calls: [ToolCall] = []
@@ -147,7 +150,8 @@ public struct OpenAIChatFormat: ChatWireFormat {
             for (index, item) in items.enumerated() {
                 calls.append(
                     ToolCall(
-                        id: item["id"]?.stringValue ?? "call_\(index)", name: item["function"]?["name"]?.stringValue ?? "",
+                        id: item["id"]?.stringValue ?? "call_\(index)",
+                        name: item["function"]?["name"]?.stringValue ?? "",
                         arguments: item["function"]?["arguments"]?.stringValue ?? "{}"))
             }
         }
@@ -236,7 +240,9 @@ public struct OpenAIChatFormat: ChatWireFormat {
     func inStreamError(_ error: JSONValue) -> ProviderError {
         let message = error["message"]?.stringValue ?? error.serialized()
         let type = error["type"]?.stringValue ?? error["code"]?.stringValue ?? ""
-        let code: ProviderError.Code = Wire.mentionsContextLength(message) ? .contextLengthExceeded
+        let code: ProviderError.Code =
+            Wire.mentionsContextLength(message)
+            ? .contextLengthExceeded
             : type.contains("rate") ? .rateLimited : type.contains("server") ? .server : .invalidRequest
         return ProviderError(code: code, message: message, provider: provider)
     }
@@ -245,7 +251,8 @@ public struct OpenAIChatFormat: ChatWireFormat {
     public func parseError(status: Int, headers: HTTPHeaders, body: [UInt8]) -> ProviderError {
         let json = try? JSONParser.value(body)
         let error = json?["error"]
-        let message = error?["message"]?.stringValue ?? error?.stringValue ?? json?["message"]?.stringValue ?? Wire.excerpt(body)
+        let message =
+            error?["message"]?.stringValue ?? error?.stringValue ?? json?["message"]?.stringValue ?? Wire.excerpt(body)
         let errorCode = error?["code"]?.stringValue ?? ""
         let errorType = error?["type"]?.stringValue ?? ""
         var code = Wire.code(forStatus: status)

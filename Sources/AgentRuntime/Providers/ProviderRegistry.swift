@@ -45,14 +45,17 @@ public struct ProviderRegistry: Sendable {
     }
 
     /// Resolves `reference` (or the default model) for `tenant`.
-    public func resolve(_ reference: ModelReference?, tenant: TenantID? = nil, tenantRateLimit: RateLimit? = nil) async throws -> Resolution {
+    public func resolve(
+        _ reference: ModelReference?, tenant: TenantID? = nil, tenantRateLimit: RateLimit? = nil
+    ) async throws -> Resolution {
         guard let primary = reference ?? config.defaultModel else { throw ModelResolutionError.noDefaultModel }
         var candidates: [FallbackChatModel.Candidate] = []
         var usesTenantKey = false
         let chain = [primary] + (config.fallbacks[primary] ?? [])
         for (position, candidate) in chain.enumerated() {
             do {
-                let (model, tenantKey) = try await client(for: candidate, tenant: tenant, tenantRateLimit: tenantRateLimit)
+                let (model, tenantKey) = try await client(
+                    for: candidate, tenant: tenant, tenantRateLimit: tenantRateLimit)
                 if position == 0 { usesTenantKey = tenantKey }
                 candidates.append(FallbackChatModel.Candidate(model: model, reference: candidate))
             } catch let error as ModelResolutionError where position > 0 {
@@ -70,7 +73,8 @@ public struct ProviderRegistry: Sendable {
         guard let settings = config.providers[provider] else { return .unknownProvider }
         guard let reference = settings.apiKey else { return .notNeeded }
         do {
-            return try await platformKey(reference) == nil ? .missing(reference.description) : .present(reference.description)
+            return try await platformKey(reference) == nil
+                ? .missing(reference.description) : .present(reference.description)
         } catch {
             return .unavailable(String(describing: error))
         }
@@ -99,14 +103,18 @@ public struct ProviderRegistry: Sendable {
         }
     }
 
-    private func client(for reference: ModelReference, tenant: TenantID?, tenantRateLimit: RateLimit?) async throws -> (any ChatModel, Bool) {
+    private func client(
+        for reference: ModelReference, tenant: TenantID?, tenantRateLimit: RateLimit?
+    ) async throws -> (any ChatModel, Bool) {
         guard let settings = config.providers[reference.provider] else {
             throw ModelResolutionError.unknownProvider(reference.provider, known: config.providers.keys.sorted())
         }
         var key: String?
         var tenantKey = false
         do {
-            if let tenant, let secrets, let own = try await secrets.secret(Self.tenantKeyPath(settings.name), scope: .tenant(tenant)) {
+            if let tenant, let secrets,
+                let own = try await secrets.secret(Self.tenantKeyPath(settings.name), scope: .tenant(tenant))
+            {
                 key = own
                 tenantKey = true
             }
@@ -115,7 +123,8 @@ public struct ProviderRegistry: Sendable {
             throw ModelResolutionError.secretStore(error)
         }
         if settings.apiKey != nil, key == nil, !tenantKey {
-            throw ModelResolutionError.missingCredential(provider: settings.name, reference: settings.apiKey!.description)
+            throw ModelResolutionError.missingCredential(
+                provider: settings.name, reference: settings.apiKey!.description)
         }
         var headers = HTTPHeaders()
         for (name, value) in settings.headers.sorted(by: { $0.key < $1.key }) { headers.set(name, value) }
@@ -123,14 +132,16 @@ public struct ProviderRegistry: Sendable {
         let base: any ChatModel
         switch settings.kind {
         case .openai, .azure:
-            let endpoint: OpenAIChatFormat.Endpoint = settings.kind == .azure
+            let endpoint: OpenAIChatFormat.Endpoint =
+                settings.kind == .azure
                 ? .azure(endpoint: settings.baseURL, apiVersion: settings.apiVersion ?? "2024-10-21")
                 : .standard(baseURL: settings.baseURL)
-            let authentication: OpenAIChatFormat.Authentication = switch settings.authentication {
-            case .bearer: .bearer
-            case .apiKey: .apiKeyHeader
-            case .none: .none
-            }
+            let authentication: OpenAIChatFormat.Authentication =
+                switch settings.authentication {
+                case .bearer: .bearer
+                case .apiKey: .apiKeyHeader
+                case .none: .none
+                }
             base = HTTPChatModel(
                 format: OpenAIChatFormat(
                     provider: settings.name, endpoint: endpoint, authentication: authentication, apiKey: key,
@@ -138,11 +149,13 @@ public struct ProviderRegistry: Sendable {
                 transport: transport, retryPolicy: retry, timeout: settings.timeout)
         case .anthropic:
             base = HTTPChatModel(
-                format: AnthropicChatFormat(provider: settings.name, baseURL: settings.baseURL, apiKey: key, extraHeaders: headers),
+                format: AnthropicChatFormat(
+                    provider: settings.name, baseURL: settings.baseURL, apiKey: key, extraHeaders: headers),
                 transport: transport, retryPolicy: retry, timeout: settings.timeout)
         case .gemini:
             base = HTTPChatModel(
-                format: GeminiChatFormat(provider: settings.name, baseURL: settings.baseURL, apiKey: key, extraHeaders: headers),
+                format: GeminiChatFormat(
+                    provider: settings.name, baseURL: settings.baseURL, apiKey: key, extraHeaders: headers),
                 transport: transport, retryPolicy: retry, timeout: settings.timeout)
         }
         var scopes: [RateLimitedChatModel.Scope] = []
@@ -150,7 +163,8 @@ public struct ProviderRegistry: Sendable {
         if let tenant, let limit = tenantRateLimit ?? config.tenantRateLimit {
             scopes.append(.init(key: "tenant:\(tenant)", limit: limit))
         }
-        let model: any ChatModel = scopes.isEmpty ? base : RateLimitedChatModel(base: base, limiter: limiter, scopes: scopes)
+        let model: any ChatModel =
+            scopes.isEmpty ? base : RateLimitedChatModel(base: base, limiter: limiter, scopes: scopes)
         return (model, tenantKey)
     }
 }
@@ -170,7 +184,8 @@ public enum ModelResolutionError: Error, Hashable, Sendable, CustomStringConvert
     public var description: String {
         switch self {
         case .noDefaultModel:
-            return "no model named and no default model configured (set default_model in agentruntime.json or AGENTRUNTIME_DEFAULT_MODEL)"
+            return
+                "no model named and no default model configured (set default_model in agentruntime.json or AGENTRUNTIME_DEFAULT_MODEL)"
         case .unknownProvider(let name, let known):
             return "unknown provider \"\(name)\" (configured: \(known.joined(separator: ", ")))"
         case .missingCredential(let provider, let reference):

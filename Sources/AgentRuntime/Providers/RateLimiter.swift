@@ -103,7 +103,8 @@ public struct RateLimitedChatModel: ChatModel {
         for message in request.messages {
             switch message {
             case .system(let text), .user(let text): characters += text.count
-            case .assistant(let text, let calls): characters += (text?.count ?? 0) + calls.reduce(0) { $0 + $1.arguments.count + $1.name.count }
+            case .assistant(let text, let calls):
+                characters += (text?.count ?? 0) + calls.reduce(0) { $0 + $1.arguments.count + $1.name.count }
             case .tool(_, _, let content, _): characters += content.count
             }
         }
@@ -123,7 +124,10 @@ public struct RateLimitedChatModel: ChatModel {
         }
         if wait > .zero {
             if let deadline = request.deadline, ContinuousClock.now.advanced(by: wait) > deadline {
-                throw ProviderError(code: .rateLimited, message: "the rate limit would delay the call past its deadline (wait \(wait.formattedSeconds))", provider: nil, isRetryable: false, retryAfter: wait)
+                throw ProviderError(
+                    code: .rateLimited,
+                    message: "the rate limit would delay the call past its deadline (wait \(wait.formattedSeconds))",
+                    provider: nil, isRetryable: false, retryAfter: wait)
             }
             do { try await limiter.time.sleep(for: wait) } catch {
                 throw ProviderError(code: .cancelled, message: "the call was cancelled", provider: nil)

@@ -54,7 +54,9 @@ public enum RetryAfter {
         }
         guard let text = headers["retry-after"]?.trimmed else { return nil }
         if let seconds = Double(text), seconds >= 0 { return .milliseconds(Int((seconds * 1000).rounded())) }
-        if let date = httpDate(text) { return .milliseconds(max(0, Int((date.timeIntervalSince(now) * 1000).rounded()))) }
+        if let date = httpDate(text) {
+            return .milliseconds(max(0, Int((date.timeIntervalSince(now) * 1000).rounded())))
+        }
         return nil
     }
 

@@ -59,7 +59,8 @@ public struct ProviderSettings: Hashable, Sendable {
     public init(
         name: String, kind: Kind, baseURL: URL, apiKey: CredentialReference?, authentication: Authentication? = nil,
         apiVersion: String? = nil, headers: [String: String] = [:], timeout: Duration = .seconds(600),
-        retry: RetryPolicy = RetryPolicy(), rateLimit: RateLimit? = nil, maxTokensField: String = "max_tokens", models: [String] = []
+        retry: RetryPolicy = RetryPolicy(), rateLimit: RateLimit? = nil, maxTokensField: String = "max_tokens",
+        models: [String] = []
     ) {
         self.name = name
         self.kind = kind
@@ -109,8 +110,10 @@ public struct RuntimeConfig: Sendable {
 
     /// Creates a config.
     public init(
-        providers: [String: ProviderSettings] = [:], defaultModel: ModelReference? = nil, prices: PriceTable = .defaults,
-        fallbacks: [ModelReference: [ModelReference]] = [:], tenantRateLimit: RateLimit? = nil, limits: RunLimits = RunLimits()
+        providers: [String: ProviderSettings] = [:], defaultModel: ModelReference? = nil,
+        prices: PriceTable = .defaults,
+        fallbacks: [ModelReference: [ModelReference]] = [:], tenantRateLimit: RateLimit? = nil,
+        limits: RunLimits = RunLimits()
     ) {
         self.providers = providers
         self.defaultModel = defaultModel
@@ -127,10 +130,13 @@ public struct RuntimeConfig: Sendable {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         var providers: [String: ProviderSettings] = [:]
         providers["openai"] = ProviderSettings(
-            name: "openai", kind: .openai, baseURL: value("OPENAI_BASE_URL").flatMap(URL.init(string:)) ?? ProviderSettings.defaultBaseURL(.openai),
+            name: "openai", kind: .openai,
+            baseURL: value("OPENAI_BASE_URL").flatMap(URL.init(string:)) ?? ProviderSettings.defaultBaseURL(.openai),
             apiKey: .environment("OPENAI_API_KEY"), models: ["gpt-4o-mini", "gpt-4o", "gpt-4.1", "gpt-4.1-mini"])
         providers["anthropic"] = ProviderSettings(
-            name: "anthropic", kind: .anthropic, baseURL: value("ANTHROPIC_BASE_URL").flatMap(URL.init(string:)) ?? ProviderSettings.defaultBaseURL(.anthropic),
+            name: "anthropic", kind: .anthropic,
+            baseURL: value("ANTHROPIC_BASE_URL").flatMap(URL.init(string:))
+                ?? ProviderSettings.defaultBaseURL(.anthropic),
             apiKey: .environment("ANTHROPIC_API_KEY"), models: ["claude-sonnet-4-5", "claude-haiku-4-5"])
         providers["gemini"] = ProviderSettings(
             name: "gemini", kind: .gemini, baseURL: ProviderSettings.defaultBaseURL(.gemini),
@@ -150,16 +156,24 @@ public struct RuntimeConfig: Sendable {
             models: ["llama3.2"])
         if let vllm = value("VLLM_BASE_URL").flatMap(URL.init(string:)) {
             providers["vllm"] = ProviderSettings(
-                name: "vllm", kind: .openai, baseURL: vllm, apiKey: value("VLLM_API_KEY") == nil ? nil : .environment("VLLM_API_KEY"))
+                name: "vllm", kind: .openai, baseURL: vllm,
+                apiKey: value("VLLM_API_KEY") == nil ? nil : .environment("VLLM_API_KEY"))
         }
-        let defaultModel: ModelReference? = value("AGENTRUNTIME_DEFAULT_MODEL").flatMap(ModelReference.init(parsing:))
-            ?? (value("OPENAI_API_KEY") != nil ? ModelReference(provider: "openai", model: "gpt-4o-mini")
-                : value("ANTHROPIC_API_KEY") != nil ? ModelReference(provider: "anthropic", model: "claude-sonnet-4-5")
-                : value("GEMINI_API_KEY") != nil ? ModelReference(provider: "gemini", model: "gemini-2.5-flash")
-                : value("GROQ_API_KEY") != nil ? ModelReference(provider: "groq", model: "llama-3.3-70b-versatile")
-                : ModelReference(provider: "ollama", model: "llama3.2"))
+        let defaultModel: ModelReference? =
+            value("AGENTRUNTIME_DEFAULT_MODEL").flatMap(ModelReference.init(parsing:))
+            ?? (value("OPENAI_API_KEY") != nil
+                ? ModelReference(provider: "openai", model: "gpt-4o-mini")
+                : value("ANTHROPIC_API_KEY") != nil
+                    ? ModelReference(provider: "anthropic", model: "claude-sonnet-4-5")
+                    : value("GEMINI_API_KEY") != nil
+                        ? ModelReference(provider: "gemini", model: "gemini-2.5-flash")
+                        : value("GROQ_API_KEY") != nil
+                            ? ModelReference(provider: "groq", model: "llama-3.3-70b-versatile")
+                            : ModelReference(provider: "ollama", model: "llama3.2"))
         var config = RuntimeConfig(providers: providers, defaultModel: defaultModel)
-        if let client = value("AGENTRUNTIME_HTTP_CLIENT").flatMap({ HTTPClientSettings.Client(rawValue: $0.lowercased()) }) {
+        if let client = value("AGENTRUNTIME_HTTP_CLIENT").flatMap({
+            HTTPClientSettings.Client(rawValue: $0.lowercased())
+        }) {
             config.http.client = client
         }
         return config

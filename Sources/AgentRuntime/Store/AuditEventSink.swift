@@ -25,9 +25,12 @@ public actor AuditEventSink: EventSink {
     }
 
     private func record(_ event: RunEvent) async {
-        func entry(_ tool: String, _ outcome: String, _ arguments: String, _ detail: String, duration: Int? = nil) -> AuditEntry {
+        func entry(
+            _ tool: String, _ outcome: String, _ arguments: String, _ detail: String, duration: Int? = nil
+        ) -> AuditEntry {
             AuditEntry(
-                time: event.timestamp, tenant: principal.tenant, user: principal.user, roles: principal.roles.map(\.rawValue).sorted(),
+                time: event.timestamp, tenant: principal.tenant, user: principal.user,
+                roles: principal.roles.map(\.rawValue).sorted(),
                 runID: event.runID, agent: event.agentPathText, tool: tool, outcome: outcome, durationMS: duration,
                 arguments: AuditRedaction.redact(arguments), detail: Redactor().redact(detail))
         }
@@ -38,13 +41,17 @@ public actor AuditEventSink: EventSink {
             record = nil
         case .toolFinished(let id, let tool, let outcome, let duration, let result):
             let arguments = started.removeValue(forKey: id) ?? ""
-            record = entry(tool, outcome == .success ? "allowed" : outcome == .repeated ? "repeated" : "failed", arguments, outcome == .error ? String(result.prefix(500)) : "", duration: duration)
+            record = entry(
+                tool, outcome == .success ? "allowed" : outcome == .repeated ? "repeated" : "failed", arguments,
+                outcome == .error ? String(result.prefix(500)) : "", duration: duration)
         case .toolDenied(_, let tool, let reason, let arguments):
             record = entry(tool, "denied", arguments, reason)
         case .awaitingApproval(let approval, _, let tool, let arguments):
             record = entry(tool, "awaiting_approval", arguments, "approval \(approval)")
         case .approvalDecided(let approval, let tool, let approved, let by, let comment):
-            record = entry(tool, approved ? "approved" : "rejected", "", "approval \(approval) by \(by)\(comment.isEmpty ? "" : ": \(comment)")")
+            record = entry(
+                tool, approved ? "approved" : "rejected", "",
+                "approval \(approval) by \(by)\(comment.isEmpty ? "" : ": \(comment)")")
         default:
             record = nil
         }

@@ -37,9 +37,12 @@ public struct RunRecord: Hashable, Sendable {
 
     /// Creates a record.
     public init(
-        id: RunID, tenant: TenantID, user: String, crew: String, status: RunStatus, inputs: JSONValue, output: String? = nil,
-        outputJSON: JSONValue? = nil, errorCode: String? = nil, errorMessage: String? = nil, usage: TokenUsage = TokenUsage(),
-        costUSD: Double = 0, createdAt: Date = Date(), finishedAt: Date? = nil, attempts: Int = 1, attemptErrors: [String] = []
+        id: RunID, tenant: TenantID, user: String, crew: String, status: RunStatus, inputs: JSONValue,
+        output: String? = nil,
+        outputJSON: JSONValue? = nil, errorCode: String? = nil, errorMessage: String? = nil,
+        usage: TokenUsage = TokenUsage(),
+        costUSD: Double = 0, createdAt: Date = Date(), finishedAt: Date? = nil, attempts: Int = 1,
+        attemptErrors: [String] = []
     ) {
         self.attempts = attempts
         self.attemptErrors = attemptErrors
@@ -101,13 +104,16 @@ public struct StoredEvent: Hashable, Sendable {
 
     /// The event as stored, from the live event.
     public init(_ event: RunEvent) {
-        self.init(runID: event.runID, sequence: event.sequence, timestamp: event.timestamp, agentPath: event.agentPathText, kind: event.kindName, data: event.payload)
+        self.init(
+            runID: event.runID, sequence: event.sequence, timestamp: event.timestamp, agentPath: event.agentPathText,
+            kind: event.kindName, data: event.payload)
     }
 
     /// The event as JSON.
     public var json: JSONValue {
         [
-            "run_id": .string(runID.rawValue), "sequence": .int(sequence), "timestamp": .string(timestamp.formatted(.iso8601)),
+            "run_id": .string(runID.rawValue), "sequence": .int(sequence),
+            "timestamp": .string(timestamp.formatted(.iso8601)),
             "agent_path": .string(agentPath), "kind": .string(kind), "data": data,
         ]
     }

@@ -43,7 +43,10 @@ public struct AuditEntry: Hashable, Sendable {
     public var detail: String
 
     /// Creates an entry.
-    public init(time: Date, tenant: TenantID, user: String, roles: [String], runID: RunID, agent: String, tool: String, outcome: String, durationMS: Int?, arguments: String, detail: String) {
+    public init(
+        time: Date, tenant: TenantID, user: String, roles: [String], runID: RunID, agent: String, tool: String,
+        outcome: String, durationMS: Int?, arguments: String, detail: String
+    ) {
         self.time = time
         self.tenant = tenant
         self.user = user
@@ -90,50 +93,75 @@ extension SQLiteRunStore {
     /// Moves a run to `status` only while it is in one of `from`; true when it moved (one caller wins a race).
     public func claim(_ runID: RunID, from: [RunStatus], to status: RunStatus) throws -> Bool {
         let marks = from.map { _ in "?" }.joined(separator: ",")
-        try execute("UPDATE runs SET status = ?, finished_at = NULL WHERE id = ? AND status IN (\(marks))", [.text(status.rawValue), .text(runID.rawValue)] + from.map { .text($0.rawValue) })
+        try execute(
+            "UPDATE runs SET status = ?, finished_at = NULL WHERE id = ? AND status IN (\(marks))",
+            [.text(status.rawValue), .text(runID.rawValue)] + from.map { .text($0.rawValue) })
         return changes() == 1
     }
 
     /// Sets a run's status only while it is `from` (so a late update cannot undo a final status).
     public func setStatus(_ runID: RunID, _ status: RunStatus, from: RunStatus) throws {
-        try execute("UPDATE runs SET status = ? WHERE id = ? AND status = ?", [.text(status.rawValue), .text(runID.rawValue), .text(from.rawValue)])
+        try execute(
+            "UPDATE runs SET status = ? WHERE id = ? AND status = ?",
+            [.text(status.rawValue), .text(runID.rawValue), .text(from.rawValue)])
     }
 
     /// Stores a pending approval.
     public func insertApproval(_ request: ApprovalRequest, expiresAt: Date) throws {
-        try execute("INSERT INTO approvals (id, run_id, tenant, user, roles, agent, tool, arguments, status, requested_at, expires_at) VALUES (?,?,?,?,?,?,?,?,'pending',?,?)", [
-            .text(request.id), .text(request.runID.rawValue), .text(request.principal.tenant.rawValue), .text(request.principal.user),
-            .text(request.principal.roles.map(\.rawValue).sorted().joined(separator: ",")), .text(request.agent.rawValue), .text(request.tool.rawValue),
-            .text(request.arguments), .real(request.requestedAt.timeIntervalSince1970), .real(expiresAt.timeIntervalSince1970),
-        ])
+        try execute(
+            "INSERT INTO approvals (id, run_id, tenant, user, roles, agent, tool, arguments, status, requested_at, expires_at) VALUES (?,?,?,?,?,?,?,?,'pending',?,?)",
+            [
+                .text(request.id), .text(request.runID.rawValue), .text(request.principal.tenant.rawValue),
+                .text(request.principal.user),
+                .text(request.principal.roles.map(\.rawValue).sorted().joined(separator: ",")),
+                .text(request.agent.rawValue), .text(request.tool.rawValue),
+                .text(request.arguments), .real(request.requestedAt.timeIntervalSince1970),
+                .real(expiresAt.timeIntervalSince1970),
+            ])
     }
 
     /// Decides a pending, unexpired approval of `tenant` (nil: any tenant); false when there is none.
-    public func decideApproval(_ id: String, tenant: TenantID?, approved: Bool, by: String, comment: String) throws -> Bool {
-        var sql = "UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, comment = ? WHERE id = ? AND status = 'pending' AND expires_at > ?"
-        var values: [SQLValue] = [.text(approved ? "approved" : "rejected"), .real(Date().timeIntervalSince1970), .text(by), .text(comment), .text(id), .real(Date().timeIntervalSince1970)]
-        if let tenant { sql += " AND tenant = ?"; values.append(.text(tenant.rawValue)) }
+    public func decideApproval(
+        _ id: String, tenant: TenantID?, approved: Bool, by: String, comment: String
+    ) throws -> Bool {
+        var sql =
+            "UPDATE approvals SET status = ?, decided_at = ?, decided_by = ?, comment = ? WHERE id = ? AND status = 'pending' AND expires_at > ?"
+        var values: [SQLValue] = [
+            .text(approved ? "approved" : "rejected"), .real(Date().timeIntervalSince1970), .text(by), .text(comment),
+            .text(id), .real(Date().timeIntervalSince1970),
+        ]
+        if let tenant {
+            sql += " AND tenant = ?"
+            values.append(.text(tenant.rawValue))
+        }
         try execute(sql, values)
         return changes() == 1
     }
 
     /// Marks a pending approval expired; false when it was already decided.
     public func expireApproval(_ id: String) throws -> Bool {
-        try execute("UPDATE approvals SET status = 'expired', decided_at = ?, decided_by = 'expiry' WHERE id = ? AND status = 'pending'", [.real(Date().timeIntervalSince1970), .text(id)])
+        try execute(
+            "UPDATE approvals SET status = 'expired', decided_at = ?, decided_by = 'expiry' WHERE id = ? AND status = 'pending'",
+            [.real(Date().timeIntervalSince1970), .text(id)])
         return changes() == 1
     }
 
-    private static let approvalColumns = "id, run_id, tenant, user, roles, agent, tool, arguments, status, requested_at, expires_at, decided_at, decided_by, comment"
+    private static let approvalColumns =
+        "id, run_id, tenant, user, roles, agent, tool, arguments, status, requested_at, expires_at, decided_at, decided_by, comment"
 
     private static func approval(_ statement: OpaquePointer) -> ApprovalRecord {
         func text(_ column: Int32) -> String? { sqlite3_column_text(statement, column).map { String(cString: $0) } }
         let roles = Set((text(4) ?? "").split(separator: ",").compactMap { Role(rawValue: String($0)) })
         return ApprovalRecord(
             request: ApprovalRequest(
-                id: text(0) ?? "", runID: RunID(text(1) ?? ""), principal: Principal(tenant: TenantID(text(2) ?? ""), user: text(3) ?? "", roles: roles),
-                agent: AgentID(text(5) ?? ""), tool: ToolID(text(6) ?? ""), arguments: text(7) ?? "", requestedAt: Date(timeIntervalSince1970: sqlite3_column_double(statement, 9))),
+                id: text(0) ?? "", runID: RunID(text(1) ?? ""),
+                principal: Principal(tenant: TenantID(text(2) ?? ""), user: text(3) ?? "", roles: roles),
+                agent: AgentID(text(5) ?? ""), tool: ToolID(text(6) ?? ""), arguments: text(7) ?? "",
+                requestedAt: Date(timeIntervalSince1970: sqlite3_column_double(statement, 9))),
             status: text(8) ?? "", expiresAt: Date(timeIntervalSince1970: sqlite3_column_double(statement, 10)),
-            decidedBy: text(12), decidedAt: sqlite3_column_type(statement, 11) == SQLITE_NULL ? nil : Date(timeIntervalSince1970: sqlite3_column_double(statement, 11)),
+            decidedBy: text(12),
+            decidedAt: sqlite3_column_type(statement, 11) == SQLITE_NULL
+                ? nil : Date(timeIntervalSince1970: sqlite3_column_double(statement, 11)),
             comment: text(13))
     }
 
@@ -141,7 +169,10 @@ extension SQLiteRunStore {
     public func approval(_ id: String, tenant: TenantID?) throws -> ApprovalRecord? {
         var sql = "SELECT \(Self.approvalColumns) FROM approvals WHERE id = ?"
         var values: [SQLValue] = [.text(id)]
-        if let tenant { sql += " AND tenant = ?"; values.append(.text(tenant.rawValue)) }
+        if let tenant {
+            sql += " AND tenant = ?"
+            values.append(.text(tenant.rawValue))
+        }
         return try select(sql, values, row: Self.approval).first
     }
 
@@ -149,27 +180,45 @@ extension SQLiteRunStore {
     public func approvals(tenant: TenantID?, runID: RunID? = nil, status: String? = nil) throws -> [ApprovalRecord] {
         var conditions: [String] = []
         var values: [SQLValue] = []
-        if let tenant { conditions.append("tenant = ?"); values.append(.text(tenant.rawValue)) }
-        if let runID { conditions.append("run_id = ?"); values.append(.text(runID.rawValue)) }
-        if let status { conditions.append("status = ?"); values.append(.text(status)) }
+        if let tenant {
+            conditions.append("tenant = ?")
+            values.append(.text(tenant.rawValue))
+        }
+        if let runID {
+            conditions.append("run_id = ?")
+            values.append(.text(runID.rawValue))
+        }
+        if let status {
+            conditions.append("status = ?")
+            values.append(.text(status))
+        }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        return try select("SELECT \(Self.approvalColumns) FROM approvals \(filter) ORDER BY requested_at DESC", values, row: Self.approval)
+        return try select(
+            "SELECT \(Self.approvalColumns) FROM approvals \(filter) ORDER BY requested_at DESC", values,
+            row: Self.approval)
     }
 
     /// Claims `key` for `runID` in `tenant`'s scope; returns the run that already holds the key, if any.
     public func claimIdempotencyKey(_ key: String, tenant: TenantID, runID: RunID) throws -> RunID? {
-        if let existing = try select("SELECT run_id FROM idempotency WHERE tenant = ? AND key = ?", [.text(tenant.rawValue), .text(key)], row: {
-            RunID(sqlite3_column_text($0, 0).map { String(cString: $0) } ?? "")
-        }).first {
+        if let existing = try select(
+            "SELECT run_id FROM idempotency WHERE tenant = ? AND key = ?", [.text(tenant.rawValue), .text(key)],
+            row: {
+                RunID(sqlite3_column_text($0, 0).map { String(cString: $0) } ?? "")
+            }
+        ).first {
             return existing
         }
-        try execute("INSERT INTO idempotency VALUES (?,?,?,?)", [.text(tenant.rawValue), .text(key), .text(runID.rawValue), .real(Date().timeIntervalSince1970)])
+        try execute(
+            "INSERT INTO idempotency VALUES (?,?,?,?)",
+            [.text(tenant.rawValue), .text(key), .text(runID.rawValue), .real(Date().timeIntervalSince1970)])
         return nil
     }
 
     /// Forgets a claimed key whose run never started (so a retry with the same key can start it).
     public func releaseIdempotencyKey(_ key: String, tenant: TenantID, runID: RunID) throws {
-        try execute("DELETE FROM idempotency WHERE tenant = ? AND key = ? AND run_id = ?", [.text(tenant.rawValue), .text(key), .text(runID.rawValue)])
+        try execute(
+            "DELETE FROM idempotency WHERE tenant = ? AND key = ? AND run_id = ?",
+            [.text(tenant.rawValue), .text(key), .text(runID.rawValue)])
     }
 
     /// Whether some Idempotency-Key still names `runID` (false once a failed start released it).
@@ -180,71 +229,117 @@ extension SQLiteRunStore {
     /// Stores a version of an agent definition (the text as written), numbered 1, 2, 3, ...; returns its number.
     @discardableResult
     public func appendAgentVersion(_ agent: AgentID, content: String, user: String) throws -> Int {
-        let next = try select("SELECT COALESCE(MAX(version), 0) + 1 FROM agent_versions WHERE agent_id = ?", [.text(agent.rawValue)]) { Int(sqlite3_column_int64($0, 0)) }.first ?? 1
-        try execute("INSERT INTO agent_versions VALUES (?,?,?,?,?)", [.text(agent.rawValue), .integer(next), .real(Date().timeIntervalSince1970), .text(user), .text(content)])
+        let next =
+            try select(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM agent_versions WHERE agent_id = ?", [.text(agent.rawValue)]
+            ) { Int(sqlite3_column_int64($0, 0)) }.first ?? 1
+        try execute(
+            "INSERT INTO agent_versions VALUES (?,?,?,?,?)",
+            [.text(agent.rawValue), .integer(next), .real(Date().timeIntervalSince1970), .text(user), .text(content)])
         return next
     }
 
     /// An agent's stored versions, newest first.
     public func agentVersions(_ agent: AgentID) throws -> [(version: Int, time: Date, user: String, content: String)] {
-        try select("SELECT version, time, user, content FROM agent_versions WHERE agent_id = ? ORDER BY version DESC", [.text(agent.rawValue)]) { statement in
-            (Int(sqlite3_column_int64(statement, 0)), Date(timeIntervalSince1970: sqlite3_column_double(statement, 1)),
-             sqlite3_column_text(statement, 2).map { String(cString: $0) } ?? "", sqlite3_column_text(statement, 3).map { String(cString: $0) } ?? "")
+        try select(
+            "SELECT version, time, user, content FROM agent_versions WHERE agent_id = ? ORDER BY version DESC",
+            [.text(agent.rawValue)]
+        ) { statement in
+            (
+                Int(sqlite3_column_int64(statement, 0)),
+                Date(timeIntervalSince1970: sqlite3_column_double(statement, 1)),
+                sqlite3_column_text(statement, 2).map { String(cString: $0) } ?? "",
+                sqlite3_column_text(statement, 3).map { String(cString: $0) } ?? ""
+            )
         }
     }
 
     /// Records one model exchange of a run (numbered in call order).
     /// The request and response are serialised by the caller; the row is committed with the next batch (see
     /// ``append(_:)``), before any other read or write of the store.
-    public nonisolated func appendExchange(_ runID: RunID, model: String, request: ChatRequest, response: ChatResponse) async throws {
-        enqueue(.exchange(runID: runID, model: model, fingerprint: request.fingerprint, response: response.json.serialized()))
+    public nonisolated func appendExchange(
+        _ runID: RunID, model: String, request: ChatRequest, response: ChatResponse
+    ) async throws {
+        enqueue(
+            .exchange(
+                runID: runID, model: model, fingerprint: request.fingerprint, response: response.json.serialized()))
     }
 
     func insertExchange(_ runID: RunID, model: String, fingerprint: String, response: String) throws {
-        let next = try select("SELECT COALESCE(MAX(sequence), 0) + 1 FROM exchanges WHERE run_id = ?", [.text(runID.rawValue)]) { Int(sqlite3_column_int64($0, 0)) }.first ?? 1
-        try execute("INSERT INTO exchanges VALUES (?,?,?,?,?)", [.text(runID.rawValue), .integer(next), .text(model), .text(fingerprint), .text(response)])
+        let next =
+            try select("SELECT COALESCE(MAX(sequence), 0) + 1 FROM exchanges WHERE run_id = ?", [.text(runID.rawValue)])
+        { Int(sqlite3_column_int64($0, 0)) }.first ?? 1
+        try execute(
+            "INSERT INTO exchanges VALUES (?,?,?,?,?)",
+            [.text(runID.rawValue), .integer(next), .text(model), .text(fingerprint), .text(response)])
     }
 
     /// A run's recorded model exchanges in call order.
     public func exchanges(of runID: RunID) throws -> [ModelExchange] {
-        try select("SELECT sequence, model, request, response FROM exchanges WHERE run_id = ? ORDER BY sequence", [.text(runID.rawValue)]) { statement in
-            func text(_ column: Int32) -> String { sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "" }
+        try select(
+            "SELECT sequence, model, request, response FROM exchanges WHERE run_id = ? ORDER BY sequence",
+            [.text(runID.rawValue)]
+        ) { statement in
+            func text(_ column: Int32) -> String {
+                sqlite3_column_text(statement, column).map { String(cString: $0) } ?? ""
+            }
             return ModelExchange(
                 runID: runID, sequence: Int(sqlite3_column_int64(statement, 0)), model: text(1), request: text(2),
-                response: (try? JSONParser.value(text(3))).flatMap(ChatResponse.init(json:)) ?? ChatResponse(text: nil, finishReason: .stop))
+                response: (try? JSONParser.value(text(3))).flatMap(ChatResponse.init(json:))
+                    ?? ChatResponse(text: nil, finishReason: .stop))
         }
     }
 
     /// Appends to the audit log (rows can never be changed or deleted).
     public func appendAudit(_ entry: AuditEntry) throws {
-        try execute("INSERT INTO audit (time, tenant, user, roles, run_id, agent, tool, outcome, duration_ms, arguments, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)", [
-            .real(entry.time.timeIntervalSince1970), .text(entry.tenant.rawValue), .text(entry.user), .text(entry.roles.joined(separator: ",")),
-            .text(entry.runID.rawValue), .text(entry.agent), .text(entry.tool), .text(entry.outcome), entry.durationMS.map { .integer($0) } ?? .text(nil),
-            .text(entry.arguments), .text(entry.detail),
-        ])
+        try execute(
+            "INSERT INTO audit (time, tenant, user, roles, run_id, agent, tool, outcome, duration_ms, arguments, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                .real(entry.time.timeIntervalSince1970), .text(entry.tenant.rawValue), .text(entry.user),
+                .text(entry.roles.joined(separator: ",")),
+                .text(entry.runID.rawValue), .text(entry.agent), .text(entry.tool), .text(entry.outcome),
+                entry.durationMS.map { .integer($0) } ?? .text(nil),
+                .text(entry.arguments), .text(entry.detail),
+            ])
     }
 
     /// Audit entries, oldest first, of `tenant` (nil: all) since `since`.
     public func audit(tenant: TenantID?, since: Date?, limit: Int = 1000) throws -> [AuditEntry] {
         var conditions: [String] = []
         var values: [SQLValue] = []
-        if let tenant { conditions.append("tenant = ?"); values.append(.text(tenant.rawValue)) }
-        if let since { conditions.append("time >= ?"); values.append(.real(since.timeIntervalSince1970)) }
+        if let tenant {
+            conditions.append("tenant = ?")
+            values.append(.text(tenant.rawValue))
+        }
+        if let since {
+            conditions.append("time >= ?")
+            values.append(.real(since.timeIntervalSince1970))
+        }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         values.append(.integer(limit))
-        return try select("SELECT time, tenant, user, roles, run_id, agent, tool, outcome, duration_ms, arguments, detail FROM audit \(filter) ORDER BY id LIMIT ?", values) { statement in
-            func text(_ column: Int32) -> String { sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "" }
+        return try select(
+            "SELECT time, tenant, user, roles, run_id, agent, tool, outcome, duration_ms, arguments, detail FROM audit \(filter) ORDER BY id LIMIT ?",
+            values
+        ) { statement in
+            func text(_ column: Int32) -> String {
+                sqlite3_column_text(statement, column).map { String(cString: $0) } ?? ""
+            }
             return AuditEntry(
-                time: Date(timeIntervalSince1970: sqlite3_column_double(statement, 0)), tenant: TenantID(text(1)), user: text(2),
-                roles: text(3).split(separator: ",").map(String.init), runID: RunID(text(4)), agent: text(5), tool: text(6), outcome: text(7),
-                durationMS: sqlite3_column_type(statement, 8) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(statement, 8)), arguments: text(9), detail: text(10))
+                time: Date(timeIntervalSince1970: sqlite3_column_double(statement, 0)), tenant: TenantID(text(1)),
+                user: text(2),
+                roles: text(3).split(separator: ",").map(String.init), runID: RunID(text(4)), agent: text(5),
+                tool: text(6), outcome: text(7),
+                durationMS: sqlite3_column_type(statement, 8) == SQLITE_NULL
+                    ? nil : Int(sqlite3_column_int64(statement, 8)), arguments: text(9), detail: text(10))
         }
     }
 }
 
 /// Masks values of secret-looking keys (`password`, `token`, `secret`, `api_key`, ...) and key-shaped strings in JSON arguments.
 public enum AuditRedaction {
-    static let sensitive = ["password", "passwd", "secret", "token", "api_key", "apikey", "authorization", "credential", "private_key"]
+    static let sensitive = [
+        "password", "passwd", "secret", "token", "api_key", "apikey", "authorization", "credential", "private_key",
+    ]
 
     /// The arguments with secrets masked (non-JSON text is masked by shape only).
     public static func redact(_ arguments: String) -> String {
@@ -255,10 +350,16 @@ public enum AuditRedaction {
     private static func mask(_ value: JSONValue) -> JSONValue {
         switch value {
         case .object(let object):
-            return .object(JSONObject(object.members.map { member in
-                let lowered = member.key.lowercased()
-                return (key: member.key, value: sensitive.contains { lowered.contains($0) } ? .string(Redactor.mask) : mask(member.value))
-            }))
+            return .object(
+                JSONObject(
+                    object.members.map { member in
+                        let lowered = member.key.lowercased()
+                        return (
+                            key: member.key,
+                            value: sensitive.contains { lowered.contains($0) }
+                                ? .string(Redactor.mask) : mask(member.value)
+                        )
+                    }))
         case .array(let items): return .array(items.map(mask))
         default: return value
         }

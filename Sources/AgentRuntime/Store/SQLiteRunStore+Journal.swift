@@ -10,10 +10,15 @@ extension SQLiteRunStore: RunJournal {
 
     /// The run's journaled steps in order.
     public func journal(of run: RunID) throws -> [JournalEntry] {
-        try select("SELECT step, kind, key, data, attempt FROM journal WHERE run_id = ? ORDER BY step", [.text(run.rawValue)]) { statement in
-            func text(_ column: Int32) -> String { sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "" }
+        try select(
+            "SELECT step, kind, key, data, attempt FROM journal WHERE run_id = ? ORDER BY step", [.text(run.rawValue)]
+        ) { statement in
+            func text(_ column: Int32) -> String {
+                sqlite3_column_text(statement, column).map { String(cString: $0) } ?? ""
+            }
             return JournalEntry(
-                runID: run, step: Int(sqlite3_column_int64(statement, 0)), kind: JournalEntry.Kind(rawValue: text(1)) ?? .model, key: text(2),
+                runID: run, step: Int(sqlite3_column_int64(statement, 0)),
+                kind: JournalEntry.Kind(rawValue: text(1)) ?? .model, key: text(2),
                 data: (try? JSONParser.value(text(3))) ?? .null, attempt: Int(sqlite3_column_int64(statement, 4)))
         }
     }
@@ -21,7 +26,8 @@ extension SQLiteRunStore: RunJournal {
     /// Appends a step; returns once it is committed. The data is serialised before the store is entered.
     public nonisolated func appendJournal(_ entry: JournalEntry) async throws {
         let row: [SQLValue] = [
-            .text(entry.runID.rawValue), .integer(entry.step), .text(entry.kind.rawValue), .text(entry.key), .text(entry.data.serialized()),
+            .text(entry.runID.rawValue), .integer(entry.step), .text(entry.kind.rawValue), .text(entry.key),
+            .text(entry.data.serialized()),
             .integer(entry.attempt), .real(Date().timeIntervalSince1970),
         ]
         try await insertStep(row)
@@ -42,25 +48,32 @@ extension SQLiteRunStore: RunDefinitionStore, ExchangeLog, RunClaims {
     /// Stores (or replaces) a run's definition (encoded before the store is entered).
     public nonisolated func saveDefinition(_ definition: RunDefinition, of run: RunID) async throws {
         let data = try JSONEncoder().encode(definition)
-        try await insert("INSERT OR REPLACE INTO run_definitions VALUES (?,?,?,?)", [
-            .text(run.rawValue), .integer(definition.attempt), .text(JSONValue.array(definition.attemptErrors.map(JSONValue.string)).serialized()),
-            .text(String(decoding: data, as: UTF8.self)),
-        ])
+        try await insert(
+            "INSERT OR REPLACE INTO run_definitions VALUES (?,?,?,?)",
+            [
+                .text(run.rawValue), .integer(definition.attempt),
+                .text(JSONValue.array(definition.attemptErrors.map(JSONValue.string)).serialized()),
+                .text(String(decoding: data, as: UTF8.self)),
+            ])
     }
 
     /// Stores `definition` only while the stored one is at attempt `from`.
     public func advanceDefinition(_ definition: RunDefinition, of run: RunID, from attempt: Int) throws -> Bool {
         let data = try JSONEncoder().encode(definition)
-        try execute("UPDATE run_definitions SET attempt = ?, attempt_errors = ?, definition = ? WHERE run_id = ? AND attempt = ?", [
-            .integer(definition.attempt), .text(JSONValue.array(definition.attemptErrors.map(JSONValue.string)).serialized()),
-            .text(String(decoding: data, as: UTF8.self)), .text(run.rawValue), .integer(attempt),
-        ])
+        try execute(
+            "UPDATE run_definitions SET attempt = ?, attempt_errors = ?, definition = ? WHERE run_id = ? AND attempt = ?",
+            [
+                .integer(definition.attempt),
+                .text(JSONValue.array(definition.attemptErrors.map(JSONValue.string)).serialized()),
+                .text(String(decoding: data, as: UTF8.self)), .text(run.rawValue), .integer(attempt),
+            ])
         return changes() == 1
     }
 
     /// A run's definition, if it has one.
     public func definition(of run: RunID) throws -> RunDefinition? {
-        let texts = try select("SELECT definition FROM run_definitions WHERE run_id = ?", [.text(run.rawValue)]) { statement in
+        let texts = try select("SELECT definition FROM run_definitions WHERE run_id = ?", [.text(run.rawValue)]) {
+            statement in
             sqlite3_column_text(statement, 0).map { String(cString: $0) } ?? ""
         }
         guard let text = texts.first else { return nil }

@@ -26,7 +26,9 @@ public actor SQLiteRunStore: RunStore {
         }
         connection = Connection(handle)
         sqlite3_busy_timeout(handle, 5000)
-        try Self.execute(handle, """
+        try Self.execute(
+            handle,
+            """
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous=NORMAL;
             CREATE TABLE IF NOT EXISTS runs (
@@ -107,7 +109,9 @@ public actor SQLiteRunStore: RunStore {
     func executeNow(_ sql: String, _ values: [SQLValue]) throws {
         let statement = try statement(sql)
         bind(statement, values)
-        guard sqlite3_step(statement) == SQLITE_DONE else { throw StoreError(message: String(cString: sqlite3_errmsg(database))) }
+        guard sqlite3_step(statement) == SQLITE_DONE else {
+            throw StoreError(message: String(cString: sqlite3_errmsg(database)))
+        }
     }
 
     func select<T>(_ sql: String, _ values: [SQLValue], row: (OpaquePointer) -> T) throws -> [T] {
@@ -137,8 +141,10 @@ public actor SQLiteRunStore: RunStore {
 
     private static func recordValues(_ run: RunRecord) -> [SQLValue] {
         [
-            .text(run.id.rawValue), .text(run.tenant.rawValue), .text(run.user), .text(run.crew), .text(run.status.rawValue),
-            .text(run.inputs.serialized()), .text(run.output), .text(run.outputJSON?.serialized()), .text(run.errorCode),
+            .text(run.id.rawValue), .text(run.tenant.rawValue), .text(run.user), .text(run.crew),
+            .text(run.status.rawValue),
+            .text(run.inputs.serialized()), .text(run.output), .text(run.outputJSON?.serialized()),
+            .text(run.errorCode),
             .text(run.errorMessage), .integer(run.usage.inputTokens), .integer(run.usage.outputTokens),
             .integer(run.usage.cachedInputTokens), .real(run.costUSD), .real(run.createdAt.timeIntervalSince1970),
             .real(run.finishedAt?.timeIntervalSince1970),
@@ -159,10 +165,11 @@ public actor SQLiteRunStore: RunStore {
     /// a run does not wait for the store, and many runs' events share one transaction. Pending rows are committed
     /// before any other read or write of the store, so a run's events are stored before its final status.
     public nonisolated func append(_ event: RunEvent) async throws {
-        enqueue(.event([
-            .text(event.runID.rawValue), .integer(event.sequence), .real(event.timestamp.timeIntervalSince1970),
-            .text(event.agentPathText), .text(event.kindName), .text(event.payload.serialized()),
-        ]))
+        enqueue(
+            .event([
+                .text(event.runID.rawValue), .integer(event.sequence), .real(event.timestamp.timeIntervalSince1970),
+                .text(event.agentPathText), .text(event.kindName), .text(event.payload.serialized()),
+            ]))
     }
 
     /// Runs one prepared statement now (pending rows first).
@@ -191,7 +198,8 @@ public actor SQLiteRunStore: RunStore {
         func write(_ item: PendingWrites.Write) throws {
             switch item {
             case .event(let row): try execute("INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?)", row)
-            case .exchange(let runID, let model, let fingerprint, let response): try insertExchange(runID, model: model, fingerprint: fingerprint, response: response)
+            case .exchange(let runID, let model, let fingerprint, let response):
+                try insertExchange(runID, model: model, fingerprint: fingerprint, response: response)
             }
         }
         func later() {
@@ -218,9 +226,14 @@ public actor SQLiteRunStore: RunStore {
             for (position, task) in tasks.enumerated() {
                 try execute(
                     "INSERT INTO task_outputs VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    [.text(runID.rawValue), .integer(position), .text(task.task.rawValue), .text(task.agent), .text(task.text),
-                     .text(task.json?.serialized()), .integer(task.usage.inputTokens), .integer(task.usage.outputTokens),
-                     .integer(task.usage.cachedInputTokens), .real(task.costUSD), .integer(Int(task.duration.seconds * 1000))])
+                    [
+                        .text(runID.rawValue), .integer(position), .text(task.task.rawValue), .text(task.agent),
+                        .text(task.text),
+                        .text(task.json?.serialized()), .integer(task.usage.inputTokens),
+                        .integer(task.usage.outputTokens),
+                        .integer(task.usage.cachedInputTokens), .real(task.costUSD),
+                        .integer(Int(task.duration.seconds * 1000)),
+                    ])
             }
             try Self.execute(database!, "COMMIT")
         } catch {
@@ -229,21 +242,26 @@ public actor SQLiteRunStore: RunStore {
         }
     }
 
-    private static let runColumns = "id, tenant, user, crew, status, inputs, output, output_json, error_code, error_message, input_tokens, output_tokens, cached_input_tokens, cost_usd, created_at, finished_at, COALESCE(d.attempt, 1), d.attempt_errors"
+    private static let runColumns =
+        "id, tenant, user, crew, status, inputs, output, output_json, error_code, error_message, input_tokens, output_tokens, cached_input_tokens, cost_usd, created_at, finished_at, COALESCE(d.attempt, 1), d.attempt_errors"
     /// Runs with their attempts (kept with their definitions).
     private static let runsTable = "runs LEFT JOIN run_definitions d ON d.run_id = runs.id"
 
     private static func record(_ statement: OpaquePointer) -> RunRecord {
         RunRecord(
-            id: RunID(text(statement, 0) ?? ""), tenant: TenantID(text(statement, 1) ?? ""), user: text(statement, 2) ?? "",
+            id: RunID(text(statement, 0) ?? ""), tenant: TenantID(text(statement, 1) ?? ""),
+            user: text(statement, 2) ?? "",
             crew: text(statement, 3) ?? "", status: RunStatus(rawValue: text(statement, 4) ?? "") ?? .failed,
             inputs: json(text(statement, 5)) ?? [:], output: text(statement, 6), outputJSON: json(text(statement, 7)),
             errorCode: text(statement, 8), errorMessage: text(statement, 9),
             usage: TokenUsage(
-                inputTokens: Int(sqlite3_column_int64(statement, 10)), outputTokens: Int(sqlite3_column_int64(statement, 11)),
+                inputTokens: Int(sqlite3_column_int64(statement, 10)),
+                outputTokens: Int(sqlite3_column_int64(statement, 11)),
                 cachedInputTokens: Int(sqlite3_column_int64(statement, 12))),
-            costUSD: sqlite3_column_double(statement, 13), createdAt: Date(timeIntervalSince1970: sqlite3_column_double(statement, 14)),
-            finishedAt: sqlite3_column_type(statement, 15) == SQLITE_NULL ? nil : Date(timeIntervalSince1970: sqlite3_column_double(statement, 15)),
+            costUSD: sqlite3_column_double(statement, 13),
+            createdAt: Date(timeIntervalSince1970: sqlite3_column_double(statement, 14)),
+            finishedAt: sqlite3_column_type(statement, 15) == SQLITE_NULL
+                ? nil : Date(timeIntervalSince1970: sqlite3_column_double(statement, 15)),
             attempts: Int(sqlite3_column_int64(statement, 16)),
             attemptErrors: json(text(statement, 17))?.arrayValue?.compactMap(\.stringValue) ?? [])
     }
@@ -251,56 +269,98 @@ public actor SQLiteRunStore: RunStore {
     /// The run, when it belongs to `tenant` (or any tenant when nil).
     public func run(_ id: RunID, tenant: TenantID?) throws -> RunRecord? {
         if let tenant {
-            return try select("SELECT \(Self.runColumns) FROM \(Self.runsTable) WHERE id = ? AND tenant = ?", [.text(id.rawValue), .text(tenant.rawValue)], row: Self.record).first
+            return try select(
+                "SELECT \(Self.runColumns) FROM \(Self.runsTable) WHERE id = ? AND tenant = ?",
+                [.text(id.rawValue), .text(tenant.rawValue)], row: Self.record
+            ).first
         }
-        return try select("SELECT \(Self.runColumns) FROM \(Self.runsTable) WHERE id = ?", [.text(id.rawValue)], row: Self.record).first
+        return try select(
+            "SELECT \(Self.runColumns) FROM \(Self.runsTable) WHERE id = ?", [.text(id.rawValue)], row: Self.record
+        ).first
     }
 
     /// Runs newest first.
-    public func runs(tenant: TenantID?, status: RunStatus?, crew: String?, limit: Int, offset: Int) throws -> [RunRecord] {
+    public func runs(
+        tenant: TenantID?, status: RunStatus?, crew: String?, limit: Int, offset: Int
+    ) throws -> [RunRecord] {
         var conditions: [String] = []
         var values: [SQLValue] = []
-        if let tenant { conditions.append("tenant = ?"); values.append(.text(tenant.rawValue)) }
-        if let status { conditions.append("status = ?"); values.append(.text(status.rawValue)) }
-        if let crew { conditions.append("crew = ?"); values.append(.text(crew)) }
+        if let tenant {
+            conditions.append("tenant = ?")
+            values.append(.text(tenant.rawValue))
+        }
+        if let status {
+            conditions.append("status = ?")
+            values.append(.text(status.rawValue))
+        }
+        if let crew {
+            conditions.append("crew = ?")
+            values.append(.text(crew))
+        }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         values += [.integer(limit), .integer(offset)]
-        return try select("SELECT \(Self.runColumns) FROM \(Self.runsTable) \(filter) ORDER BY created_at DESC, id LIMIT ? OFFSET ?", values, row: Self.record)
+        return try select(
+            "SELECT \(Self.runColumns) FROM \(Self.runsTable) \(filter) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            values, row: Self.record)
     }
 
     /// The number of the run's last stored event (0 when it has none).
     public func lastEventSequence(of run: RunID) throws -> Int {
-        try select("SELECT COALESCE(MAX(sequence), 0) FROM events WHERE run_id = ?", [.text(run.rawValue)]) { Int(sqlite3_column_int64($0, 0)) }.first ?? 0
+        try select("SELECT COALESCE(MAX(sequence), 0) FROM events WHERE run_id = ?", [.text(run.rawValue)]) {
+            Int(sqlite3_column_int64($0, 0))
+        }.first ?? 0
     }
 
     /// Counts runs matching a filter.
     public func count(tenant: TenantID?, status: RunStatus?, crew: String?) throws -> Int {
         var conditions: [String] = []
         var values: [SQLValue] = []
-        if let tenant { conditions.append("tenant = ?"); values.append(.text(tenant.rawValue)) }
-        if let status { conditions.append("status = ?"); values.append(.text(status.rawValue)) }
-        if let crew { conditions.append("crew = ?"); values.append(.text(crew)) }
+        if let tenant {
+            conditions.append("tenant = ?")
+            values.append(.text(tenant.rawValue))
+        }
+        if let status {
+            conditions.append("status = ?")
+            values.append(.text(status.rawValue))
+        }
+        if let crew {
+            conditions.append("crew = ?")
+            values.append(.text(crew))
+        }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         return try select("SELECT COUNT(*) FROM runs \(filter)", values) { Int(sqlite3_column_int64($0, 0)) }.first ?? 0
     }
 
     /// A run's task outputs in order.
     public func tasks(of runID: RunID) throws -> [TaskOutput] {
-        try select("SELECT task, agent, text, json, input_tokens, output_tokens, cached_input_tokens, cost_usd, duration_ms FROM task_outputs WHERE run_id = ? ORDER BY position", [.text(runID.rawValue)]) { statement in
+        try select(
+            "SELECT task, agent, text, json, input_tokens, output_tokens, cached_input_tokens, cost_usd, duration_ms FROM task_outputs WHERE run_id = ? ORDER BY position",
+            [.text(runID.rawValue)]
+        ) { statement in
             TaskOutput(
-                task: TaskID(Self.text(statement, 0) ?? ""), agent: Self.text(statement, 1) ?? "", text: Self.text(statement, 2) ?? "",
+                task: TaskID(Self.text(statement, 0) ?? ""), agent: Self.text(statement, 1) ?? "",
+                text: Self.text(statement, 2) ?? "",
                 json: Self.json(Self.text(statement, 3)),
-                usage: TokenUsage(inputTokens: Int(sqlite3_column_int64(statement, 4)), outputTokens: Int(sqlite3_column_int64(statement, 5)), cachedInputTokens: Int(sqlite3_column_int64(statement, 6))),
-                costUSD: sqlite3_column_double(statement, 7), duration: .milliseconds(Int(sqlite3_column_int64(statement, 8))))
+                usage: TokenUsage(
+                    inputTokens: Int(sqlite3_column_int64(statement, 4)),
+                    outputTokens: Int(sqlite3_column_int64(statement, 5)),
+                    cachedInputTokens: Int(sqlite3_column_int64(statement, 6))),
+                costUSD: sqlite3_column_double(statement, 7),
+                duration: .milliseconds(Int(sqlite3_column_int64(statement, 8))))
         }
     }
 
     /// A run's events after `sequence`.
     public func events(of runID: RunID, after sequence: Int) throws -> [StoredEvent] {
-        try select("SELECT sequence, timestamp, agent_path, kind, data FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence", [.text(runID.rawValue), .integer(sequence)]) { statement in
+        try select(
+            "SELECT sequence, timestamp, agent_path, kind, data FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence",
+            [.text(runID.rawValue), .integer(sequence)]
+        ) { statement in
             StoredEvent(
-                runID: runID, sequence: Int(sqlite3_column_int64(statement, 0)), timestamp: Date(timeIntervalSince1970: sqlite3_column_double(statement, 1)),
-                agentPath: Self.text(statement, 2) ?? "", kind: Self.text(statement, 3) ?? "", data: Self.json(Self.text(statement, 4)) ?? .null)
+                runID: runID, sequence: Int(sqlite3_column_int64(statement, 0)),
+                timestamp: Date(timeIntervalSince1970: sqlite3_column_double(statement, 1)),
+                agentPath: Self.text(statement, 2) ?? "", kind: Self.text(statement, 3) ?? "",
+                data: Self.json(Self.text(statement, 4)) ?? .null)
         }
     }
 
@@ -309,7 +369,9 @@ public actor SQLiteRunStore: RunStore {
 
     /// Marks runs left `running` or `queued` (by a crash) as `interrupted`; returns how many.
     public func interruptUnfinished() throws -> Int {
-        try execute("UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status IN ('running', 'queued', 'awaiting_approval')", [.real(Date().timeIntervalSince1970)])
+        try execute(
+            "UPDATE runs SET status = 'interrupted', finished_at = ? WHERE status IN ('running', 'queued', 'awaiting_approval')",
+            [.real(Date().timeIntervalSince1970)])
         return Int(sqlite3_changes(database))
     }
 }

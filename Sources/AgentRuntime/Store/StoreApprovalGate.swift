@@ -18,7 +18,8 @@ public struct StoreApprovalGate: ApprovalGate {
 
     /// Creates a gate.
     public init(
-        store: any ApprovalStore & RunClaims, expiry: Duration = .seconds(3600), pollInterval: Duration = .milliseconds(250), suspends: Bool = false,
+        store: any ApprovalStore & RunClaims, expiry: Duration = .seconds(3600),
+        pollInterval: Duration = .milliseconds(250), suspends: Bool = false,
         time: TimeSource = .system
     ) {
         self.store = store
@@ -58,12 +59,16 @@ public struct StoreApprovalGate: ApprovalGate {
     /// The decision a stored approval carries, if it is decided.
     static func decision(_ record: ApprovalRecord) -> ApprovalDecision? {
         guard record.status != "pending" else { return nil }
-        return ApprovalDecision(approved: record.status == "approved", by: record.decidedBy ?? "", comment: record.comment ?? "", expired: record.status == "expired")
+        return ApprovalDecision(
+            approved: record.status == "approved", by: record.decidedBy ?? "", comment: record.comment ?? "",
+            expired: record.status == "expired")
     }
 
     private func wait(for request: ApprovalRequest, expiresAt: Date) async throws -> ApprovalDecision {
         while true {
-            if let record = try await store.approval(request.id, tenant: nil), let decision = Self.decision(record) { return decision }
+            if let record = try await store.approval(request.id, tenant: nil), let decision = Self.decision(record) {
+                return decision
+            }
             if time.now >= expiresAt, try await store.expireApproval(request.id) {
                 return ApprovalDecision(approved: false, by: "expiry", expired: true)
             }

@@ -13,7 +13,9 @@ public protocol ApprovalStore: Sendable {
     /// Approvals, newest first, filtered by tenant, run and status.
     func approvals(tenant: TenantID?, runID: RunID?, status: String?) async throws -> [ApprovalRecord]
     /// Decides a pending, unexpired approval; false when there is none to decide.
-    func decideApproval(_ id: String, tenant: TenantID?, approved: Bool, by: String, comment: String) async throws -> Bool
+    func decideApproval(
+        _ id: String, tenant: TenantID?, approved: Bool, by: String, comment: String
+    ) async throws -> Bool
     /// Marks a pending approval expired; false when it was already decided.
     func expireApproval(_ id: String) async throws -> Bool
 }

@@ -44,7 +44,9 @@ public struct DocumentChunker: Sendable {
         func endParagraph() {
             guard !current.isEmpty else { return }
             let body = current.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-            if !body.isEmpty { paragraphs.append(Paragraph(text: body, first: currentFirst, last: currentFirst + current.count - 1)) }
+            if !body.isEmpty {
+                paragraphs.append(Paragraph(text: body, first: currentFirst, last: currentFirst + current.count - 1))
+            }
             current = []
         }
         func endSection() {
@@ -53,7 +55,9 @@ public struct DocumentChunker: Sendable {
             paragraphs = []
         }
 
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        }
         for (index, line) in lines.enumerated() {
             let number = index + 1
             let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -77,7 +81,9 @@ public struct DocumentChunker: Sendable {
 
     /// Chunks CSV: rows in groups, each chunk starting with the header row.
     public func chunkCSV(_ text: String) -> [DocumentChunk] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+        }
         guard let header = lines.first, !header.isEmpty else { return [] }
         var chunks: [DocumentChunk] = []
         var rows: [String] = []
@@ -85,22 +91,31 @@ public struct DocumentChunker: Sendable {
         for (index, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             if rows.isEmpty { first = index + 1 }
             if !rows.isEmpty, header.count + rows.reduce(0) { $0 + $1.count + 1 } + line.count > maxCharacters {
-                chunks.append(DocumentChunk(text: ([header] + rows).joined(separator: "\n"), headingPath: [], lines: first...(first + rows.count - 1)))
+                chunks.append(
+                    DocumentChunk(
+                        text: ([header] + rows).joined(separator: "\n"), headingPath: [],
+                        lines: first...(first + rows.count - 1)))
                 rows = []
                 first = index + 1
             }
             rows.append(line)
         }
         if !rows.isEmpty {
-            chunks.append(DocumentChunk(text: ([header] + rows).joined(separator: "\n"), headingPath: [], lines: first...(first + rows.count - 1)))
+            chunks.append(
+                DocumentChunk(
+                    text: ([header] + rows).joined(separator: "\n"), headingPath: [],
+                    lines: first...(first + rows.count - 1)))
         }
         return chunks
     }
 
     /// Chunks JSON: as written when it spans lines, pretty-printed when it is one line.
     public func chunkJSON(_ text: String) -> [DocumentChunk] {
-        if !text.trimmingCharacters(in: .whitespacesAndNewlines).contains("\n"), let value = try? JSONParser.value(text) {
-            return chunkText(value.serialized(pretty: true)).map { DocumentChunk(text: $0.text, headingPath: $0.headingPath, lines: 1...1) }
+        if !text.trimmingCharacters(in: .whitespacesAndNewlines).contains("\n"), let value = try? JSONParser.value(text)
+        {
+            return chunkText(value.serialized(pretty: true)).map {
+                DocumentChunk(text: $0.text, headingPath: $0.headingPath, lines: 1...1)
+            }
         }
         return chunkText(text)
     }
@@ -111,7 +126,8 @@ public struct DocumentChunker: Sendable {
         guard level <= 6 else { return nil }
         let rest = line.dropFirst(level)
         guard rest.first == " " else { return nil }
-        let title = rest.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "#")).trimmingCharacters(in: .whitespaces)
+        let title = rest.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "#"))
+            .trimmingCharacters(in: .whitespaces)
         return title.isEmpty ? nil : (level, title)
     }
 
@@ -128,7 +144,9 @@ public struct DocumentChunker: Sendable {
             if !group.isEmpty, size + piece.text.count + 2 > maxCharacters {
                 chunks.append(make(group, headingPath))
                 let carried = group.last!
-                group = carried.text.count <= overlapCharacters && carried.text.count + piece.text.count + 2 <= maxCharacters ? [carried] : []
+                group =
+                    carried.text.count <= overlapCharacters
+                        && carried.text.count + piece.text.count + 2 <= maxCharacters ? [carried] : []
                 size = group.first?.text.count ?? 0
             }
             group.append(piece)
@@ -139,7 +157,9 @@ public struct DocumentChunker: Sendable {
     }
 
     private func make(_ group: [Paragraph], _ headingPath: [String]) -> DocumentChunk {
-        DocumentChunk(text: group.map(\.text).joined(separator: "\n\n"), headingPath: headingPath, lines: group.first!.first...group.last!.last)
+        DocumentChunk(
+            text: group.map(\.text).joined(separator: "\n\n"), headingPath: headingPath,
+            lines: group.first!.first...group.last!.last)
     }
 
     /// A paragraph longer than a chunk, split at line and then word boundaries.
@@ -151,8 +171,13 @@ public struct DocumentChunker: Sendable {
             let number = paragraph.first + offset
             var remaining = Substring(line)
             while remaining.count > maxCharacters {
-                let cut = remaining.prefix(maxCharacters).lastIndex(of: " ") ?? remaining.index(remaining.startIndex, offsetBy: maxCharacters)
-                if !text.isEmpty { pieces.append(Paragraph(text: text, first: first, last: number)); text = "" }
+                let cut =
+                    remaining.prefix(maxCharacters).lastIndex(of: " ")
+                    ?? remaining.index(remaining.startIndex, offsetBy: maxCharacters)
+                if !text.isEmpty {
+                    pieces.append(Paragraph(text: text, first: first, last: number))
+                    text = ""
+                }
                 pieces.append(Paragraph(text: String(remaining[..<cut]), first: number, last: number))
                 remaining = remaining[cut...].drop { $0 == " " }
                 first = number
@@ -172,7 +197,11 @@ public struct DocumentChunker: Sendable {
     public static func slug(_ heading: String) -> String {
         var slug = ""
         for character in heading.lowercased() {
-            if character.isLetter || character.isNumber { slug.append(character) } else if !slug.hasSuffix("-"), !slug.isEmpty { slug.append("-") }
+            if character.isLetter || character.isNumber {
+                slug.append(character)
+            } else if !slug.hasSuffix("-"), !slug.isEmpty {
+                slug.append("-")
+            }
         }
         while slug.hasSuffix("-") { slug.removeLast() }
         return slug

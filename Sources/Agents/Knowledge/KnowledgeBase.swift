@@ -113,14 +113,18 @@ public actor KnowledgeBase: KnowledgeRetriever {
     public static let supportedExtensions: Set<String> = ["md", "markdown", "txt", "json", "csv", "pdf"]
 
     /// Creates a knowledge base over `root` (call ``refresh()`` to load it).
-    public init(root: URL, chunker: DocumentChunker = DocumentChunker(), pdfToText: URL? = KnowledgeBase.locatePdfToText()) {
+    public init(
+        root: URL, chunker: DocumentChunker = DocumentChunker(), pdfToText: URL? = KnowledgeBase.locatePdfToText()
+    ) {
         self.root = root.standardizedFileURL
         self.chunker = chunker
         self.pdfToText = pdfToText
     }
 
     /// Creates and loads a knowledge base.
-    public static func load(root: URL, chunker: DocumentChunker = DocumentChunker(), pdfToText: URL? = KnowledgeBase.locatePdfToText()) async -> KnowledgeBase {
+    public static func load(
+        root: URL, chunker: DocumentChunker = DocumentChunker(), pdfToText: URL? = KnowledgeBase.locatePdfToText()
+    ) async -> KnowledgeBase {
         let base = KnowledgeBase(root: root, chunker: chunker, pdfToText: pdfToText)
         await base.refresh()
         return base
@@ -149,11 +153,21 @@ public actor KnowledgeBase: KnowledgeRetriever {
             for (relative, url, modified, size) in files(under: folder) {
                 let ext = url.pathExtension.lowercased()
                 guard Self.supportedExtensions.contains(ext) else {
-                    newSkipped.append(SkippedFile(path: display(url), reason: "unsupported file type .\(ext) (indexed: \(Self.supportedExtensions.sorted().joined(separator: ", ")))"))
+                    newSkipped.append(
+                        SkippedFile(
+                            path: display(url),
+                            reason:
+                                "unsupported file type .\(ext) (indexed: \(Self.supportedExtensions.sorted().joined(separator: ", ")))"
+                        ))
                     continue
                 }
                 if ext == "pdf", pdfToText == nil {
-                    newSkipped.append(SkippedFile(path: display(url), reason: "PDF text extraction needs pdftotext (Debian package poppler-utils); the file was not indexed"))
+                    newSkipped.append(
+                        SkippedFile(
+                            path: display(url),
+                            reason:
+                                "PDF text extraction needs pdftotext (Debian package poppler-utils); the file was not indexed"
+                        ))
                     continue
                 }
                 present[key, default: [:]][relative] = (url, modified, size)
@@ -173,13 +187,18 @@ public actor KnowledgeBase: KnowledgeRetriever {
                 let existing = shards[key]?.files[relative]
                 if let existing, existing.modified == info.modified, existing.size == info.size { continue }
                 guard let text = read(info.url, into: &newSkipped) else {
-                    if existing != nil { shards[key]!.remove(relative); report.removed += 1 }
+                    if existing != nil {
+                        shards[key]!.remove(relative)
+                        report.removed += 1
+                    }
                     continue
                 }
                 let chunks = chunk(text, extension: info.url.pathExtension.lowercased())
                 var shard = shards[key] ?? Shard()
                 shard.remove(relative)
-                shard.add(relative, IndexedFile(modified: info.modified, size: info.size, chunks: chunks, lengths: []), terms: chunks.map(Self.indexTerms))
+                shard.add(
+                    relative, IndexedFile(modified: info.modified, size: info.size, chunks: chunks, lengths: []),
+                    terms: chunks.map(Self.indexTerms))
                 shards[key] = shard
                 if existing == nil { report.added += 1 } else { report.updated += 1 }
             }
@@ -206,7 +225,11 @@ public actor KnowledgeBase: KnowledgeRetriever {
             if name == "tenants" {
                 for tenant in directories(in: entry) {
                     for collection in directories(in: tenant) {
-                        folders.append((ShardKey(collection: collection.lastPathComponent, tenant: tenant.lastPathComponent), collection))
+                        folders.append(
+                            (
+                                ShardKey(collection: collection.lastPathComponent, tenant: tenant.lastPathComponent),
+                                collection
+                            ))
                     }
                 }
             } else {
@@ -218,18 +241,33 @@ public actor KnowledgeBase: KnowledgeRetriever {
 
     private func directories(in folder: URL) -> [URL] {
         ((try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: [.isDirectoryKey])) ?? [])
-            .filter { !$0.lastPathComponent.hasPrefix(".") && ((try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false) }
+            .filter {
+                !$0.lastPathComponent.hasPrefix(".")
+                    && ((try? $0.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false)
+            }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
     }
 
     private func files(under folder: URL) -> [(String, URL, Date, Int)] {
-        guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: [.isRegularFileKey, .contentModificationDateKey, .fileSizeKey], options: [.skipsHiddenFiles]) else { return [] }
+        guard
+            let enumerator = FileManager.default.enumerator(
+                at: folder, includingPropertiesForKeys: [.isRegularFileKey, .contentModificationDateKey, .fileSizeKey],
+                options: [.skipsHiddenFiles])
+        else { return [] }
         let base = folder.standardizedFileURL.path + "/"
         var result: [(String, URL, Date, Int)] = []
         while let url = enumerator.nextObject() as? URL {
-            guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .contentModificationDateKey, .fileSizeKey]), values.isRegularFile == true else { continue }
+            guard
+                let values = try? url.resourceValues(forKeys: [
+                    .isRegularFileKey, .contentModificationDateKey, .fileSizeKey,
+                ]), values.isRegularFile == true
+            else { continue }
             let path = url.standardizedFileURL.path
-            result.append((path.hasPrefix(base) ? String(path.dropFirst(base.count)) : url.lastPathComponent, url, values.contentModificationDate ?? .distantPast, values.fileSize ?? 0))
+            result.append(
+                (
+                    path.hasPrefix(base) ? String(path.dropFirst(base.count)) : url.lastPathComponent, url,
+                    values.contentModificationDate ?? .distantPast, values.fileSize ?? 0
+                ))
         }
         return result
     }
@@ -253,7 +291,8 @@ public actor KnowledgeBase: KnowledgeRetriever {
                 let data = output.fileHandleForReading.readDataToEndOfFile()
                 process.waitUntilExit()
                 guard process.terminationStatus == 0 else {
-                    skipped.append(SkippedFile(path: display(url), reason: "pdftotext failed (exit \(process.terminationStatus))"))
+                    skipped.append(
+                        SkippedFile(path: display(url), reason: "pdftotext failed (exit \(process.terminationStatus))"))
                     return nil
                 }
                 return String(decoding: data, as: UTF8.self)
@@ -290,8 +329,9 @@ public actor KnowledgeBase: KnowledgeRetriever {
         return names.sorted().map { name in
             let shared = shards[ShardKey(collection: name, tenant: nil)]
             let own = tenant.flatMap { shards[ShardKey(collection: name, tenant: $0.rawValue)] }
-            return CollectionInfo(name: name, sharedFiles: shared?.files.count ?? 0, tenantFiles: own?.files.count ?? 0,
-                                  chunks: (shared?.chunkCount ?? 0) + (own?.chunkCount ?? 0))
+            return CollectionInfo(
+                name: name, sharedFiles: shared?.files.count ?? 0, tenantFiles: own?.files.count ?? 0,
+                chunks: (shared?.chunkCount ?? 0) + (own?.chunkCount ?? 0))
         }
     }
 
@@ -308,8 +348,13 @@ public actor KnowledgeBase: KnowledgeRetriever {
         let total = searched.reduce(0) { $0 + $1.1.chunkCount }
         guard total > 0 else { return [] }
         let averageLength = Double(searched.reduce(0) { $0 + $1.1.totalLength }) / Double(total)
-        let k1 = 1.2, b = 0.75
-        struct Hit: Hashable { var shard: Int; var file: String; var chunk: Int }
+        let k1 = 1.2
+        let b = 0.75
+        struct Hit: Hashable {
+            var shard: Int
+            var file: String
+            var chunk: Int
+        }
         var scores: [Hit: Double] = [:]
         for term in terms {
             let df = searched.reduce(0) { $0 + ($1.1.documentFrequency[term] ?? 0) }
@@ -328,14 +373,17 @@ public actor KnowledgeBase: KnowledgeRetriever {
                 }
             }
         }
-        let ranked = scores.sorted { $0.value != $1.value ? $0.value > $1.value : ($0.key.file, $0.key.chunk) < ($1.key.file, $1.key.chunk) }.prefix(limit)
+        let ranked = scores.sorted {
+            $0.value != $1.value ? $0.value > $1.value : ($0.key.file, $0.key.chunk) < ($1.key.file, $1.key.chunk)
+        }.prefix(limit)
         return ranked.map { hit, score in
             let key = searched[hit.shard].0
             let chunk = searched[hit.shard].1.files[hit.file]!.chunks[hit.chunk]
             var citation = "\(key.collection)/\(hit.file)"
             if let heading = chunk.headingPath.last { citation += "#" + DocumentChunker.slug(heading) }
             return KnowledgeSnippet(
-                citation: citation, collection: key.collection, file: hit.file, headingPath: chunk.headingPath, lines: chunk.lines,
+                citation: citation, collection: key.collection, file: hit.file, headingPath: chunk.headingPath,
+                lines: chunk.lines,
                 text: chunk.text, score: score)
         }
     }

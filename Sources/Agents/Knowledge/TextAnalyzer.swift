@@ -4,11 +4,16 @@
 public enum TextAnalyzer {
     /// Words too common to help ranking.
     public static let stopWords: Set<String> = [
-        "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "for", "from", "has", "have", "how", "i", "if", "in",
-        "into", "is", "it", "its", "of", "on", "or", "our", "so", "that", "the", "their", "them", "then", "there", "these", "they",
-        "this", "to", "was", "we", "what", "when", "where", "which", "who", "will", "with", "you", "your", "should", "must", "not",
-        "no", "all", "any", "each", "than", "too", "very", "about", "after", "before", "more", "most", "other", "some", "such", "only",
-        "own", "same", "just", "also", "may", "might", "would", "could", "been", "being", "were", "does", "did", "doing", "up", "out",
+        "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "for", "from", "has", "have", "how", "i",
+        "if", "in",
+        "into", "is", "it", "its", "of", "on", "or", "our", "so", "that", "the", "their", "them", "then", "there",
+        "these", "they",
+        "this", "to", "was", "we", "what", "when", "where", "which", "who", "will", "with", "you", "your", "should",
+        "must", "not",
+        "no", "all", "any", "each", "than", "too", "very", "about", "after", "before", "more", "most", "other", "some",
+        "such", "only",
+        "own", "same", "just", "also", "may", "might", "would", "could", "been", "being", "were", "does", "did",
+        "doing", "up", "out",
     ]
 
     /// The index terms of `text`, in order (repeats kept, for term frequencies).
@@ -20,7 +25,10 @@ public enum TextAnalyzer {
         var pending: [UInt8] = []
         func flush() {
             guard !word.isEmpty else { return }
-            defer { word.removeAll(keepingCapacity: true); ascii = true }
+            defer {
+                word.removeAll(keepingCapacity: true)
+                ascii = true
+            }
             if ascii {
                 if let term = asciiTerm(word) { result.append(term) }
                 return
@@ -71,7 +79,8 @@ public enum TextAnalyzer {
         func ends(_ suffix: StaticString) -> Bool {
             let length = suffix.utf8CodeUnitCount
             guard count > length else { return false }
-            return suffix.withUTF8Buffer { buffer in (0..<length).allSatisfy { word[count - length + $0] == buffer[$0] } }
+            return suffix.withUTF8Buffer { buffer in (0..<length).allSatisfy { word[count - length + $0] == buffer[$0] }
+            }
         }
         func replace(_ suffix: StaticString, minimum: Int, with replacement: StaticString) -> ArraySlice<UInt8>? {
             let length = suffix.utf8CodeUnitCount
@@ -80,17 +89,23 @@ public enum TextAnalyzer {
             replacement.withUTF8Buffer { result.append(contentsOf: $0) }
             return result[...]
         }
-        if let stemmed = replace("ational", minimum: 3, with: "ate") ?? replace("ization", minimum: 3, with: "ize") ?? replace("fulness", minimum: 3, with: "ful")
-            ?? replace("iveness", minimum: 3, with: "ive") ?? replace("ements", minimum: 3, with: "e") ?? replace("ement", minimum: 3, with: "e")
+        if let stemmed = replace("ational", minimum: 3, with: "ate") ?? replace("ization", minimum: 3, with: "ize")
+            ?? replace("fulness", minimum: 3, with: "ful")
+            ?? replace("iveness", minimum: 3, with: "ive") ?? replace("ements", minimum: 3, with: "e")
+            ?? replace("ement", minimum: 3, with: "e")
         {
             return stemmed
         }
-        if let stemmed = replace("ies", minimum: 2, with: "y") ?? replace("sses", minimum: 2, with: "ss") { return stemmed }
+        if let stemmed = replace("ies", minimum: 2, with: "y") ?? replace("sses", minimum: 2, with: "ss") {
+            return stemmed
+        }
         for suffix: StaticString in ["ing", "edly", "ed", "ly"] {
             let length = suffix.utf8CodeUnitCount
             if count - length >= 3, ends(suffix) {
                 var stemmed = word[..<(count - length)]
-                if stemmed.count > 2, let last = stemmed.last, stemmed[stemmed.endIndex - 2] == last, last != UInt8(ascii: "l"), last != UInt8(ascii: "s"), last != UInt8(ascii: "z") {
+                if stemmed.count > 2, let last = stemmed.last, stemmed[stemmed.endIndex - 2] == last,
+                    last != UInt8(ascii: "l"), last != UInt8(ascii: "s"), last != UInt8(ascii: "z")
+                {
                     stemmed = stemmed.dropLast()
                 }
                 return stemmed
@@ -102,7 +117,9 @@ public enum TextAnalyzer {
 
     /// `running` → `runn` → `run`.
     private static func undouble(_ word: String) -> String {
-        guard word.count > 2, let last = word.last, word.dropLast().last == last, !"lsz".contains(last) else { return word }
+        guard word.count > 2, let last = word.last, word.dropLast().last == last, !"lsz".contains(last) else {
+            return word
+        }
         return String(word.dropLast())
     }
 }

@@ -7,7 +7,8 @@ public struct CalculatorTool: Tool {
     /// What the model and the policy gate are told about the tool.
     public static let spec = ToolSpec(
         id: "calculator.evaluate",
-        description: "Evaluate an arithmetic expression exactly (+ - * / ^ %, parentheses, decimals). Use it for any arithmetic instead of computing in your head.",
+        description:
+            "Evaluate an arithmetic expression exactly (+ - * / ^ %, parentheses, decimals). Use it for any arithmetic instead of computing in your head.",
         parameters: .object(
             ["expression": ["type": "string", "description": "The expression, e.g. (1200 - 950) / 950 * 100"]],
             required: ["expression"]),
@@ -21,7 +22,9 @@ public struct CalculatorTool: Tool {
 
     /// Evaluates `expression`.
     public func call(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
-        guard let expression = arguments["expression"]?.stringValue else { throw ToolError("\"expression\" is required") }
+        guard let expression = arguments["expression"]?.stringValue else {
+            throw ToolError("\"expression\" is required")
+        }
         let value = try Self.evaluate(expression)
         return ToolResult(content: Self.format(value), data: .double(value))
     }
@@ -40,7 +43,9 @@ public struct CalculatorTool: Tool {
         var parser = Parser(Array(expression.filter { $0 != "," }))
         let value = try parser.expression()
         parser.skipSpaces()
-        guard parser.atEnd else { throw ToolError("unexpected \"\(parser.current!)\" at position \(parser.index + 1) in \(expression)") }
+        guard parser.atEnd else {
+            throw ToolError("unexpected \"\(parser.current!)\" at position \(parser.index + 1) in \(expression)")
+        }
         guard value.isFinite else { throw ToolError("the result is not a finite number (division by zero?)") }
         return value
     }
@@ -59,7 +64,15 @@ public struct CalculatorTool: Tool {
             var value = try term()
             while true {
                 skipSpaces()
-                if current == "+" { index += 1; value += try term() } else if current == "-" { index += 1; value -= try term() } else { return value }
+                if current == "+" {
+                    index += 1
+                    value += try term()
+                } else if current == "-" {
+                    index += 1
+                    value -= try term()
+                } else {
+                    return value
+                }
             }
         }
 
@@ -99,8 +112,14 @@ public struct CalculatorTool: Tool {
 
         mutating func unary() throws -> Double {
             skipSpaces()
-            if current == "-" { index += 1; return -(try unary()) }
-            if current == "+" { index += 1; return try unary() }
+            if current == "-" {
+                index += 1
+                return -(try unary())
+            }
+            if current == "+" {
+                index += 1
+                return try unary()
+            }
             return try primary()
         }
 
@@ -117,7 +136,9 @@ public struct CalculatorTool: Tool {
             let start = index
             while let character = current, character.isNumber || character == "." { index += 1 }
             guard start < index, let value = Double(String(characters[start..<index])) else {
-                if let character = current { throw ToolError("expected a number at position \(index + 1), found \"\(character)\"") }
+                if let character = current {
+                    throw ToolError("expected a number at position \(index + 1), found \"\(character)\"")
+                }
                 throw ToolError("the expression ends where a number was expected")
             }
             return value

@@ -28,29 +28,37 @@ public struct KnowledgeSearchTool: Tool {
         guard let query = arguments["query"]?.stringValue, !query.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ToolError("\"query\" must be a non-empty string")
         }
-        guard !context.knowledgeCollections.isEmpty else { throw ToolError("this agent has no knowledge collections to search") }
+        guard !context.knowledgeCollections.isEmpty else {
+            throw ToolError("this agent has no knowledge collections to search")
+        }
         var collections = context.knowledgeCollections
         if let collection = arguments["collection"]?.stringValue {
             guard collections.contains(collection) else {
-                throw ToolError("\"\(collection)\" is not one of your collections: \(collections.joined(separator: ", "))")
+                throw ToolError(
+                    "\"\(collection)\" is not one of your collections: \(collections.joined(separator: ", "))")
             }
             collections = [collection]
         }
         let limit = max(1, min(20, Int(arguments["limit"]?.doubleValue ?? 5)))
-        let snippets = await retriever.search(query, collections: collections, tenant: context.principal.tenant, limit: limit)
+        let snippets = await retriever.search(
+            query, collections: collections, tenant: context.principal.tenant, limit: limit)
         guard !snippets.isEmpty else {
-            return ToolResult(content: "No results for \"\(query)\" in \(collections.joined(separator: ", ")).", data: .array([]))
+            return ToolResult(
+                content: "No results for \"\(query)\" in \(collections.joined(separator: ", ")).", data: .array([]))
         }
         let text = snippets.enumerated().map { index, snippet in
             "\(index + 1). [\(snippet.citation)] (lines \(snippet.lines.lowerBound)-\(snippet.lines.upperBound))\n\(snippet.text)"
         }.joined(separator: "\n\n")
-        let data: JSONValue = .array(snippets.map { snippet in
-            [
-                "citation": .string(snippet.citation), "collection": .string(snippet.collection), "file": .string(snippet.file),
-                "lines": [.int(snippet.lines.lowerBound), .int(snippet.lines.upperBound)], "score": .double((snippet.score * 1000).rounded() / 1000),
-                "text": .string(snippet.text),
-            ]
-        })
+        let data: JSONValue = .array(
+            snippets.map { snippet in
+                [
+                    "citation": .string(snippet.citation), "collection": .string(snippet.collection),
+                    "file": .string(snippet.file),
+                    "lines": [.int(snippet.lines.lowerBound), .int(snippet.lines.upperBound)],
+                    "score": .double((snippet.score * 1000).rounded() / 1000),
+                    "text": .string(snippet.text),
+                ]
+            })
         return ToolResult(content: text, data: data)
     }
 }

@@ -15,7 +15,10 @@ public struct ConnectorClient: Sendable {
     public var timeout: Duration
 
     /// Creates a client.
-    public init(transport: any HTTPTransport, settings: any ConnectorSettingsSource, maxRateLimitWait: Duration = .seconds(10), timeout: Duration = .seconds(60)) {
+    public init(
+        transport: any HTTPTransport, settings: any ConnectorSettingsSource, maxRateLimitWait: Duration = .seconds(10),
+        timeout: Duration = .seconds(60)
+    ) {
         self.transport = transport
         self.settings = settings
         self.maxRateLimitWait = maxRateLimitWait
@@ -33,24 +36,33 @@ public struct ConnectorClient: Sendable {
     /// A required non-secret setting.
     public func setting(_ name: String, of configuration: ConnectorSettings) throws -> String {
         guard let value = configuration.settings[name], !value.isEmpty else {
-            throw ToolError("\(configuration.connector) is missing the setting \"\(name)\"; ask an administrator to complete the connection")
+            throw ToolError(
+                "\(configuration.connector) is missing the setting \"\(name)\"; ask an administrator to complete the connection"
+            )
         }
         return value
     }
 
     /// A secret of the connection, read in the calling tenant's scope only.
-    public func secret(_ name: String, of configuration: ConnectorSettings, context: ToolContext) async throws -> String {
+    public func secret(_ name: String, of configuration: ConnectorSettings, context: ToolContext) async throws -> String
+    {
         guard let path = configuration.secrets[name] else {
             throw ToolError("\(configuration.connector) has no \"\(name)\" credential configured")
         }
-        guard let store = context.secrets else { throw ToolError("no secret store is configured for \(configuration.connector)") }
+        guard let store = context.secrets else {
+            throw ToolError("no secret store is configured for \(configuration.connector)")
+        }
         do {
             guard let value = try await store.secret(path, scope: .tenant(context.principal.tenant)) else {
-                throw ToolError("the \(configuration.connector) credential \"\(name)\" (tenants/\(context.principal.tenant)/\(path)) is not set")
+                throw ToolError(
+                    "the \(configuration.connector) credential \"\(name)\" (tenants/\(context.principal.tenant)/\(path)) is not set"
+                )
             }
             return value
         } catch let error as SecretStoreError {
-            throw ToolError("the \(configuration.connector) credential \"\(name)\" could not be read: \(error.kind.rawValue) (\(error.reference))", isTransient: error.kind == .unavailable)
+            throw ToolError(
+                "the \(configuration.connector) credential \"\(name)\" could not be read: \(error.kind.rawValue) (\(error.reference))",
+                isTransient: error.kind == .unavailable)
         }
     }
 
@@ -76,7 +88,8 @@ public struct ConnectorClient: Sendable {
     /// Sends a request; on 429 waits once for `Retry-After` (when short), and maps failures to tool errors.
     /// `describeError` extracts the service's message from an error body.
     public func send(
-        _ request: HTTPRequest, connector: String, secrets: [String] = [], describeError: (JSONValue) -> String? = ConnectorClient.defaultErrorMessage
+        _ request: HTTPRequest, connector: String, secrets: [String] = [],
+        describeError: (JSONValue) -> String? = ConnectorClient.defaultErrorMessage
     ) async throws -> Response {
         var request = request
         request.deadline = ContinuousClock.now.advanced(by: timeout)
@@ -87,12 +100,19 @@ public struct ConnectorClient: Sendable {
                 response = try await transport.send(request)
             } catch let error as HTTPTransportError {
                 if error.kind == .cancelled { throw CancellationError() }
-                throw ToolError("\(connector) could not be reached: \(redactor.redact(error.message))", isTransient: true)
+                throw ToolError(
+                    "\(connector) could not be reached: \(redactor.redact(error.message))", isTransient: true)
             }
-            let json = response.body.isEmpty ? JSONValue.null : ((try? JSONParser.value(response.body)) ?? .string(String(decoding: response.body.prefix(500), as: UTF8.self)))
+            let json =
+                response.body.isEmpty
+                ? JSONValue.null
+                : ((try? JSONParser.value(response.body))
+                    ?? .string(String(decoding: response.body.prefix(500), as: UTF8.self)))
             if (200..<300).contains(response.status) {
                 // A service that echoes a credential must not leak it into results, events or the audit log.
-                return Response(status: response.status, headers: response.headers, json: secrets.isEmpty ? json : Self.redact(json, redactor))
+                return Response(
+                    status: response.status, headers: response.headers,
+                    json: secrets.isEmpty ? json : Self.redact(json, redactor))
             }
             let message = redactor.redact(describeError(json) ?? Self.excerpt(json))
             if response.status == 429 {
@@ -101,7 +121,9 @@ public struct ConnectorClient: Sendable {
                     try await Task.sleep(for: wait)
                     continue
                 }
-                throw ToolError("\(connector) rate limit reached; try again in \(Int(wait.seconds.rounded(.up))) s (\(message))", isTransient: true)
+                throw ToolError(
+                    "\(connector) rate limit reached; try again in \(Int(wait.seconds.rounded(.up))) s (\(message))",
+                    isTransient: true)
             }
             switch response.status {
             case 401: throw ToolError("\(connector) rejected the credentials (HTTP 401): \(message)")
@@ -118,7 +140,8 @@ public struct ConnectorClient: Sendable {
         switch value {
         case .string(let text): return .string(redactor.redact(text))
         case .array(let items): return .array(items.map { redact($0, redactor) })
-        case .object(let object): return .object(JSONObject(object.members.map { (key: $0.key, value: redact($0.value, redactor)) }))
+        case .object(let object):
+            return .object(JSONObject(object.members.map { (key: $0.key, value: redact($0.value, redactor)) }))
         default: return value
         }
     }
@@ -129,7 +152,9 @@ public struct ConnectorClient: Sendable {
         if let message = json["error"]?["message"]?.stringValue { return message }
         if let message = json["error_description"]?.stringValue { return message }
         if let message = json["detail"]?.stringValue { return message }
-        if case .array(let errors)? = json["errors"], let message = errors.first?["message"]?.stringValue { return message }
+        if case .array(let errors)? = json["errors"], let message = errors.first?["message"]?.stringValue {
+            return message
+        }
         if let message = json["error"]?.stringValue { return message }
         return nil
     }
@@ -163,7 +188,10 @@ public struct ConnectorClient: Sendable {
     public static func formBody(_ pairs: [(String, String)]) -> [UInt8] {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
-        return Array(pairs.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&").utf8)
+        return Array(
+            pairs.map {
+                "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)"
+            }.joined(separator: "&").utf8)
     }
 
     /// `limit` argument clamped to 1...max (default `fallback`).

@@ -9,7 +9,10 @@ public struct ConnectorOperation: Sendable {
     public let perform: @Sendable (ConnectorClient, JSONValue, ToolContext) async throws -> ToolResult
 
     /// Creates an operation from its spec and the function that performs it.
-    public init(_ spec: ToolSpec, perform: @escaping @Sendable (ConnectorClient, JSONValue, ToolContext) async throws -> ToolResult) {
+    public init(
+        _ spec: ToolSpec,
+        perform: @escaping @Sendable (ConnectorClient, JSONValue, ToolContext) async throws -> ToolResult
+    ) {
         self.spec = spec
         self.perform = perform
     }

@@ -34,5 +34,7 @@ public struct StaticConnectorSettings: ConnectorSettingsSource {
     }
 
     /// The settings of `connector` for `tenant`.
-    public func settings(for connector: String, tenant: TenantID) async -> ConnectorSettings? { byTenant[tenant]?[connector] }
+    public func settings(for connector: String, tenant: TenantID) async -> ConnectorSettings? {
+        byTenant[tenant]?[connector]
+    }
 }

@@ -4,8 +4,10 @@ import AgentRuntime
 public enum Connectors {
     /// The operations of all connectors, each with its spec.
     public static let operations: [ConnectorOperation] =
-        WordPressConnector.operations + HubSpotConnector.operations + ZohoCRMConnector.operations + ShopifyConnector.operations
-        + GoogleAnalyticsConnector.operations + StripeConnector.operations + SlackConnector.operations + MailchimpConnector.operations
+        WordPressConnector.operations + HubSpotConnector.operations + ZohoCRMConnector.operations
+        + ShopifyConnector.operations
+        + GoogleAnalyticsConnector.operations + StripeConnector.operations + SlackConnector.operations
+        + MailchimpConnector.operations
         + TrelloConnector.operations
 
     /// All connector tools, calling services through `client`.

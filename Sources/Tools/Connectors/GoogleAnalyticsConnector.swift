@@ -14,8 +14,10 @@ public enum GoogleAnalyticsConnector {
                 description: "Run a Google Analytics 4 report: metrics by dimensions over a date range.",
                 parameters: .object(
                     [
-                        "metrics": Schema.array("Metric names, e.g. sessions, totalUsers, conversions", items: ["type": "string"]),
-                        "dimensions": Schema.array("Dimension names, e.g. date, sessionSource, pagePath", items: ["type": "string"]),
+                        "metrics": Schema.array(
+                            "Metric names, e.g. sessions, totalUsers, conversions", items: ["type": "string"]),
+                        "dimensions": Schema.array(
+                            "Dimension names, e.g. date, sessionSource, pagePath", items: ["type": "string"]),
                         "start_date": Schema.string("Start date, YYYY-MM-DD or NdaysAgo"),
                         "end_date": Schema.string("End date, YYYY-MM-DD, yesterday or today"),
                         "limit": Schema.integer("Maximum rows", minimum: 1, maximum: 10000),
@@ -25,8 +27,12 @@ public enum GoogleAnalyticsConnector {
             let metrics = try names(arguments["metrics"], argument: "metrics")
             guard !metrics.isEmpty else { throw ToolError("\"metrics\" needs at least one metric name, e.g. sessions") }
             let dimensions = try names(arguments["dimensions"], argument: "dimensions")
-            guard let start = arguments["start_date"]?.stringValue, !start.isEmpty else { throw ToolError("\"start_date\" is required") }
-            guard let end = arguments["end_date"]?.stringValue, !end.isEmpty else { throw ToolError("\"end_date\" is required") }
+            guard let start = arguments["start_date"]?.stringValue, !start.isEmpty else {
+                throw ToolError("\"start_date\" is required")
+            }
+            guard let end = arguments["end_date"]?.stringValue, !end.isEmpty else {
+                throw ToolError("\"end_date\" is required")
+            }
             let limit = ConnectorClient.limit(arguments, default: 100, max: 10000)
 
             let connection = try await connect(client, context)
@@ -35,11 +41,16 @@ public enum GoogleAnalyticsConnector {
             body["metrics"] = .array(metrics.map { ["name": .string($0)] })
             body["limit"] = .int(limit)
             let url = ConnectorClient.url(connection.base, path: "v1beta/properties/\(connection.property):runReport")
-            let headers: HTTPHeaders = ["Authorization": "Bearer \(connection.token)", "Accept": "application/json", "Content-Type": "application/json"]
-            let request = HTTPRequest(method: "POST", url: url, headers: headers, body: Array(JSONValue.object(body).serialized().utf8))
-            let response = try await client.send(request, connector: "google_analytics", secrets: [connection.token], describeError: describeError)
+            let headers: HTTPHeaders = [
+                "Authorization": "Bearer \(connection.token)", "Accept": "application/json",
+                "Content-Type": "application/json",
+            ]
+            let request = HTTPRequest(
+                method: "POST", url: url, headers: headers, body: Array(JSONValue.object(body).serialized().utf8))
+            let response = try await client.send(
+                request, connector: "google_analytics", secrets: [connection.token], describeError: describeError)
             return .json(report(response.json))
-        },
+        }
     ]
 
     struct Connection {
@@ -53,10 +64,14 @@ public enum GoogleAnalyticsConnector {
         var property = try client.setting("property_id", of: configuration).trimmingCharacters(in: .whitespaces)
         if property.hasPrefix("properties/") { property.removeFirst("properties/".count) }
         guard !property.isEmpty, property.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw ToolError("google_analytics has an invalid property_id setting; expected the GA4 property's numeric id, e.g. 123456789")
+            throw ToolError(
+                "google_analytics has an invalid property_id setting; expected the GA4 property's numeric id, e.g. 123456789"
+            )
         }
         let token = try await client.secret("access_token", of: configuration, context: context)
-        return Connection(base: try client.baseURL(configuration, standard: "https://analyticsdata.googleapis.com"), property: property, token: token)
+        return Connection(
+            base: try client.baseURL(configuration, standard: "https://analyticsdata.googleapis.com"),
+            property: property, token: token)
     }
 
     /// A list of API names (`["sessions", "totalUsers"]`); a single string is taken as a one-element list.
@@ -66,7 +81,9 @@ public enum GoogleAnalyticsConnector {
         case .string(let name)?: return name.isEmpty ? [] : [name]
         case .array(let items)?:
             return try items.map { item in
-                guard let name = item.stringValue, !name.isEmpty else { throw ToolError("\"\(argument)\" must be a list of names") }
+                guard let name = item.stringValue, !name.isEmpty else {
+                    throw ToolError("\"\(argument)\" must be a list of names")
+                }
                 return name
             }
         default: throw ToolError("\"\(argument)\" must be a list of names")
@@ -75,7 +92,9 @@ public enum GoogleAnalyticsConnector {
 
     /// Google's error body: `{"error":{"code":400,"message":…,"status":"INVALID_ARGUMENT"}}`.
     static func describeError(_ json: JSONValue) -> String? {
-        guard let message = json["error"]?["message"]?.stringValue else { return ConnectorClient.defaultErrorMessage(json) }
+        guard let message = json["error"]?["message"]?.stringValue else {
+            return ConnectorClient.defaultErrorMessage(json)
+        }
         if let status = json["error"]?["status"]?.stringValue { return "\(status): \(message)" }
         return message
     }

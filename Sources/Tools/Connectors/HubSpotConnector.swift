@@ -10,14 +10,16 @@ public enum HubSpotConnector {
         ConnectorOperation(
             ToolSpec(
                 id: "hubspot.search_contacts",
-                description: "Search HubSpot contacts by free text (name, email, company) and return their main properties.",
+                description:
+                    "Search HubSpot contacts by free text (name, email, company) and return their main properties.",
                 parameters: .object(
                     ["query": Schema.string("Search text"), "limit": Schema.limit, "cursor": Schema.cursor],
                     required: ["query"]),
                 access: .read)
         ) { client, arguments, context in
             let connection = try await connect(client, context)
-            guard let query = arguments["query"]?.stringValue, !query.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard let query = arguments["query"]?.stringValue, !query.trimmingCharacters(in: .whitespaces).isEmpty
+            else {
                 throw ToolError("\"query\" is required")
             }
             var body: JSONObject = [
@@ -26,7 +28,9 @@ public enum HubSpotConnector {
             ]
             if let after = arguments["cursor"]?.stringValue, !after.isEmpty { body["after"] = .string(after) }
             let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts/search")
-            let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "hubspot", secrets: [connection.token], describeError: describeError)
+            let response = try await client.send(
+                connection.request("POST", url, body: .object(body)), connector: "hubspot", secrets: [connection.token],
+                describeError: describeError)
             return .json(page(response.json, key: "contacts", summary: contactSummary))
         },
         ConnectorOperation(
@@ -35,7 +39,8 @@ public enum HubSpotConnector {
                 description: "Create a HubSpot contact.",
                 parameters: .object(
                     [
-                        "email": Schema.string("Email address", format: "email"), "firstname": Schema.string("First name"),
+                        "email": Schema.string("Email address", format: "email"),
+                        "firstname": Schema.string("First name"),
                         "lastname": Schema.string("Last name"), "company": Schema.string("Company name"),
                         "phone": Schema.string("Phone number"), "lifecyclestage": Schema.string("Lifecycle stage"),
                     ], required: ["email"]),
@@ -43,10 +48,14 @@ public enum HubSpotConnector {
         ) { client, arguments, context in
             let connection = try await connect(client, context)
             var properties = JSONObject()
-            for key in contactProperties { if let value = arguments[key]?.stringValue { properties[key] = .string(value) } }
+            for key in contactProperties {
+                if let value = arguments[key]?.stringValue { properties[key] = .string(value) }
+            }
             guard properties["email"] != nil else { throw ToolError("\"email\" is required") }
             let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts")
-            let response = try await client.send(connection.request("POST", url, body: ["properties": .object(properties)]), connector: "hubspot", secrets: [connection.token], describeError: describeError)
+            let response = try await client.send(
+                connection.request("POST", url, body: ["properties": .object(properties)]), connector: "hubspot",
+                secrets: [connection.token], describeError: describeError)
             return .json(contactSummary(response.json))
         },
         ConnectorOperation(
@@ -56,12 +65,17 @@ public enum HubSpotConnector {
                 parameters: .object(
                     [
                         "id": Schema.string("Contact id"),
-                        "properties": ["type": "object", "description": "Property names and new values", "additionalProperties": ["type": "string"]],
+                        "properties": [
+                            "type": "object", "description": "Property names and new values",
+                            "additionalProperties": ["type": "string"],
+                        ],
                     ], required: ["id", "properties"]),
                 access: .write)
         ) { client, arguments, context in
             let connection = try await connect(client, context)
-            guard let id = arguments["id"]?.stringValue ?? arguments["id"]?.doubleValue.map({ String(Int($0)) }), !id.isEmpty else {
+            guard let id = arguments["id"]?.stringValue ?? arguments["id"]?.doubleValue.map({ String(Int($0)) }),
+                !id.isEmpty
+            else {
                 throw ToolError("\"id\" is required")
             }
             // A numeric record id, or an email address looked up with `idProperty=email`.
@@ -82,8 +96,12 @@ public enum HubSpotConnector {
                 default: throw ToolError("property \"\(key)\" must be a string")
                 }
             }
-            let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts/\(id)", query: [("idProperty", byEmail ? "email" : nil)])
-            let response = try await client.send(connection.request("PATCH", url, body: ["properties": .object(properties)]), connector: "hubspot", secrets: [connection.token], describeError: describeError)
+            let url = ConnectorClient.url(
+                connection.base, path: "crm/v3/objects/contacts/\(id)", query: [("idProperty", byEmail ? "email" : nil)]
+            )
+            let response = try await client.send(
+                connection.request("PATCH", url, body: ["properties": .object(properties)]), connector: "hubspot",
+                secrets: [connection.token], describeError: describeError)
             return .json(contactSummary(response.json))
         },
         ConnectorOperation(
@@ -94,12 +112,16 @@ public enum HubSpotConnector {
                 access: .read)
         ) { client, arguments, context in
             let connection = try await connect(client, context)
-            let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/deals", query: [
-                ("limit", String(ConnectorClient.limit(arguments, default: 20))),
-                ("after", arguments["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }),
-                ("properties", dealProperties.joined(separator: ",")),
-            ])
-            let response = try await client.send(connection.request("GET", url), connector: "hubspot", secrets: [connection.token], describeError: describeError)
+            let url = ConnectorClient.url(
+                connection.base, path: "crm/v3/objects/deals",
+                query: [
+                    ("limit", String(ConnectorClient.limit(arguments, default: 20))),
+                    ("after", arguments["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }),
+                    ("properties", dealProperties.joined(separator: ",")),
+                ])
+            let response = try await client.send(
+                connection.request("GET", url), connector: "hubspot", secrets: [connection.token],
+                describeError: describeError)
             return .json(page(response.json, key: "deals", summary: dealSummary))
         },
     ]
@@ -127,7 +149,9 @@ public enum HubSpotConnector {
     /// HubSpot's error body: `{"status":"error","message":…,"category":…,"correlationId":…}`.
     static func describeError(_ json: JSONValue) -> String? {
         guard let message = json["message"]?.stringValue else { return ConnectorClient.defaultErrorMessage(json) }
-        if let category = json["category"]?.stringValue ?? json["errorType"]?.stringValue { return "\(message) (\(category))" }
+        if let category = json["category"]?.stringValue ?? json["errorType"]?.stringValue {
+            return "\(message) (\(category))"
+        }
         return message
     }
 
@@ -136,7 +160,9 @@ public enum HubSpotConnector {
         guard case .array(let results)? = json["results"] else { return .object([key: .array([])]) }
         var data: JSONObject = [key: .array(results.map(summary))]
         if let total = json["total"] { data["total"] = total }
-        if let after = json["paging"]?["next"]?["after"]?.stringValue, !after.isEmpty { data["next_cursor"] = .string(after) }
+        if let after = json["paging"]?["next"]?["after"]?.stringValue, !after.isEmpty {
+            data["next_cursor"] = .string(after)
+        }
         return .object(data)
     }
 

@@ -17,10 +17,17 @@ public enum MailchimpConnector {
         ) { client, arguments, context in
             let connection = try await connect(client, context)
             let paging = try Paging(arguments)
-            let url = ConnectorClient.url(connection.base, path: "lists", query: paging.query + [
-                ("fields", "lists.id,lists.name,lists.date_created,lists.stats.member_count,lists.stats.unsubscribe_count,lists.stats.open_rate,lists.stats.click_rate,total_items"),
-            ])
-            let response = try await client.send(connection.request("GET", url), connector: "mailchimp", secrets: [connection.key], describeError: describeError)
+            let url = ConnectorClient.url(
+                connection.base, path: "lists",
+                query: paging.query + [
+                    (
+                        "fields",
+                        "lists.id,lists.name,lists.date_created,lists.stats.member_count,lists.stats.unsubscribe_count,lists.stats.open_rate,lists.stats.click_rate,total_items"
+                    )
+                ])
+            let response = try await client.send(
+                connection.request("GET", url), connector: "mailchimp", secrets: [connection.key],
+                describeError: describeError)
             return try .json(.object(paging.page(response.json, key: "lists", as: "audiences", summary: audience)))
         },
         ConnectorOperation(
@@ -38,17 +45,22 @@ public enum MailchimpConnector {
         ) { client, arguments, context in
             let connection = try await connect(client, context)
             let audience = try identifier(arguments, "audience_id")
-            guard let email = arguments["email"]?.stringValue, !email.isEmpty else { throw ToolError("\"email\" is required") }
+            guard let email = arguments["email"]?.stringValue, !email.isEmpty else {
+                throw ToolError("\"email\" is required")
+            }
             var body: JSONObject = ["email_address": .string(email), "status": arguments["status"] ?? "subscribed"]
             var merge = JSONObject()
             if let first = arguments["first_name"]?.stringValue, !first.isEmpty { merge["FNAME"] = .string(first) }
             if let last = arguments["last_name"]?.stringValue, !last.isEmpty { merge["LNAME"] = .string(last) }
             if !merge.members.isEmpty { body["merge_fields"] = .object(merge) }
             let url = ConnectorClient.url(connection.base, path: "lists/\(audience)/members")
-            let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "mailchimp", secrets: [connection.key], describeError: describeError)
+            let response = try await client.send(
+                connection.request("POST", url, body: .object(body)), connector: "mailchimp", secrets: [connection.key],
+                describeError: describeError)
             let member = response.json
             return .json([
-                "id": member["id"] ?? .null, "email_address": member["email_address"] ?? .null, "status": member["status"] ?? .null,
+                "id": member["id"] ?? .null, "email_address": member["email_address"] ?? .null,
+                "status": member["status"] ?? .null,
                 "audience_id": member["list_id"] ?? .string(audience), "merge_fields": member["merge_fields"] ?? .null,
             ])
         },
@@ -58,18 +70,26 @@ public enum MailchimpConnector {
                 description: "List Mailchimp campaigns with status, send time and report summary.",
                 parameters: .object(
                     [
-                        "status": Schema.string("Campaign status", enum: ["save", "paused", "schedule", "sending", "sent"]),
+                        "status": Schema.string(
+                            "Campaign status", enum: ["save", "paused", "schedule", "sending", "sent"]),
                         "limit": Schema.limit, "offset": Schema.integer("Items to skip", minimum: 0),
                     ]),
                 access: .read)
         ) { client, arguments, context in
             let connection = try await connect(client, context)
             let paging = try Paging(arguments)
-            let url = ConnectorClient.url(connection.base, path: "campaigns", query: paging.query + [
-                ("status", arguments["status"]?.stringValue), ("sort_field", "create_time"), ("sort_dir", "DESC"),
-                ("fields", "campaigns.id,campaigns.status,campaigns.emails_sent,campaigns.send_time,campaigns.create_time,campaigns.settings.subject_line,campaigns.settings.title,campaigns.recipients.list_id,campaigns.report_summary,total_items"),
-            ])
-            let response = try await client.send(connection.request("GET", url), connector: "mailchimp", secrets: [connection.key], describeError: describeError)
+            let url = ConnectorClient.url(
+                connection.base, path: "campaigns",
+                query: paging.query + [
+                    ("status", arguments["status"]?.stringValue), ("sort_field", "create_time"), ("sort_dir", "DESC"),
+                    (
+                        "fields",
+                        "campaigns.id,campaigns.status,campaigns.emails_sent,campaigns.send_time,campaigns.create_time,campaigns.settings.subject_line,campaigns.settings.title,campaigns.recipients.list_id,campaigns.report_summary,total_items"
+                    ),
+                ])
+            let response = try await client.send(
+                connection.request("GET", url), connector: "mailchimp", secrets: [connection.key],
+                describeError: describeError)
             return try .json(.object(paging.page(response.json, key: "campaigns", as: "campaigns", summary: campaign)))
         },
     ]
@@ -80,7 +100,8 @@ public enum MailchimpConnector {
 
         func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
             let credentials = Data("anystring:\(key)".utf8).base64EncodedString()
-            return ConnectorClient.jsonRequest(method, url, authentication: ("Authorization", "Basic \(credentials)"), body: body)
+            return ConnectorClient.jsonRequest(
+                method, url, authentication: ("Authorization", "Basic \(credentials)"), body: body)
         }
     }
 
@@ -92,7 +113,9 @@ public enum MailchimpConnector {
             guard let dash = key.lastIndex(of: "-"), case let center = key[key.index(after: dash)...], !center.isEmpty,
                 center.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
             else {
-                throw ToolError("the mailchimp API key has no data-centre suffix (it should end like \"-us21\"); ask an administrator to check it")
+                throw ToolError(
+                    "the mailchimp API key has no data-centre suffix (it should end like \"-us21\"); ask an administrator to check it"
+                )
             }
             standard = "https://\(center.lowercased()).api.mailchimp.com/3.0"
         }
@@ -113,8 +136,12 @@ public enum MailchimpConnector {
         var query: [(String, String?)] { [("count", String(count)), ("offset", String(offset))] }
 
         /// `{"<name>": [...], "total": n, "next_offset": k}`; `next_offset` only while items remain.
-        func page(_ json: JSONValue, key: String, as name: String, summary: (JSONValue) -> JSONValue) throws -> JSONObject {
-            guard case .array(let items)? = json[key] else { throw ToolError("mailchimp returned an unexpected response") }
+        func page(
+            _ json: JSONValue, key: String, as name: String, summary: (JSONValue) -> JSONValue
+        ) throws -> JSONObject {
+            guard case .array(let items)? = json[key] else {
+                throw ToolError("mailchimp returned an unexpected response")
+            }
             let total = json["total_items"]?.doubleValue.map { Int($0) } ?? offset + items.count
             var data: JSONObject = [name: .array(items.map(summary)), "total": .int(total)]
             if !items.isEmpty, offset + items.count < total { data["next_offset"] = .int(offset + items.count) }
@@ -124,7 +151,9 @@ public enum MailchimpConnector {
 
     /// A path segment id (letters, digits, `_`, `-`), so an argument cannot change the path.
     static func identifier(_ arguments: JSONValue, _ name: String) throws -> String {
-        guard let value = arguments[name]?.stringValue, !value.isEmpty else { throw ToolError("\"\(name)\" is required") }
+        guard let value = arguments[name]?.stringValue, !value.isEmpty else {
+            throw ToolError("\"\(name)\" is required")
+        }
         guard value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
             throw ToolError("\"\(name)\" is not a valid mailchimp id")
         }
@@ -134,8 +163,10 @@ public enum MailchimpConnector {
     /// The fields an agent needs from an audience.
     static func audience(_ list: JSONValue) -> JSONValue {
         [
-            "id": list["id"] ?? .null, "name": list["name"] ?? .null, "member_count": list["stats"]?["member_count"] ?? .null,
-            "unsubscribe_count": list["stats"]?["unsubscribe_count"] ?? .null, "open_rate": list["stats"]?["open_rate"] ?? .null,
+            "id": list["id"] ?? .null, "name": list["name"] ?? .null,
+            "member_count": list["stats"]?["member_count"] ?? .null,
+            "unsubscribe_count": list["stats"]?["unsubscribe_count"] ?? .null,
+            "open_rate": list["stats"]?["open_rate"] ?? .null,
             "click_rate": list["stats"]?["click_rate"] ?? .null, "date_created": list["date_created"] ?? .null,
         ]
     }
@@ -146,13 +177,17 @@ public enum MailchimpConnector {
         var report: JSONValue = .null
         if let summary = campaign["report_summary"] {
             report = [
-                "opens": summary["opens"] ?? .null, "unique_opens": summary["unique_opens"] ?? .null, "open_rate": summary["open_rate"] ?? .null,
-                "clicks": summary["clicks"] ?? .null, "subscriber_clicks": summary["subscriber_clicks"] ?? .null, "click_rate": summary["click_rate"] ?? .null,
+                "opens": summary["opens"] ?? .null, "unique_opens": summary["unique_opens"] ?? .null,
+                "open_rate": summary["open_rate"] ?? .null,
+                "clicks": summary["clicks"] ?? .null, "subscriber_clicks": summary["subscriber_clicks"] ?? .null,
+                "click_rate": summary["click_rate"] ?? .null,
             ]
         }
         return [
-            "id": campaign["id"] ?? .null, "status": campaign["status"] ?? .null, "title": campaign["settings"]?["title"] ?? .null,
-            "subject_line": campaign["settings"]?["subject_line"] ?? .null, "audience_id": campaign["recipients"]?["list_id"] ?? .null,
+            "id": campaign["id"] ?? .null, "status": campaign["status"] ?? .null,
+            "title": campaign["settings"]?["title"] ?? .null,
+            "subject_line": campaign["settings"]?["subject_line"] ?? .null,
+            "audience_id": campaign["recipients"]?["list_id"] ?? .null,
             "emails_sent": campaign["emails_sent"] ?? .null, "send_time": sendTime, "report_summary": report,
         ]
     }
@@ -160,7 +195,9 @@ public enum MailchimpConnector {
     /// Mailchimp's problem document `{type, title, status, detail, instance, errors?}`: title, detail and field errors.
     static func describeError(_ json: JSONValue) -> String? {
         let title = json["title"]?.stringValue
-        guard let detail = json["detail"]?.stringValue ?? title else { return ConnectorClient.defaultErrorMessage(json) }
+        guard let detail = json["detail"]?.stringValue ?? title else {
+            return ConnectorClient.defaultErrorMessage(json)
+        }
         var message = title.map { $0 == detail ? detail : "\($0): \(detail)" } ?? detail
         if case .array(let errors)? = json["errors"] {
             let fields = errors.compactMap { error -> String? in

@@ -35,8 +35,12 @@ public enum ShopifyConnector {
         ) { client, arguments, context in
             let id = try productID(arguments)
             let connection = try await connect(client, context)
-            let response = try await client.send(connection.request("GET", connection.url("products/\(id).json")), connector: "shopify", secrets: [connection.token], describeError: describeError)
-            guard let product = response.json["product"] else { throw ToolError("shopify returned an unexpected response") }
+            let response = try await client.send(
+                connection.request("GET", connection.url("products/\(id).json")), connector: "shopify",
+                secrets: [connection.token], describeError: describeError)
+            guard let product = response.json["product"] else {
+                throw ToolError("shopify returned an unexpected response")
+            }
             return .json(productDetail(product))
         },
         ConnectorOperation(
@@ -46,19 +50,27 @@ public enum ShopifyConnector {
                 parameters: .object(
                     [
                         "id": Schema.integer("Product id", minimum: 1), "title": Schema.string("New title"),
-                        "body_html": Schema.string("New description as HTML"), "tags": Schema.string("Comma-separated tags"),
+                        "body_html": Schema.string("New description as HTML"),
+                        "tags": Schema.string("Comma-separated tags"),
                         "status": Schema.string("New status", enum: ["active", "draft", "archived"]),
                     ], required: ["id"]),
                 access: .write, requiresApproval: true)
         ) { client, arguments, context in
             let id = try productID(arguments)
             var product: JSONObject = ["id": .int(id)]
-            for key in ["title", "body_html", "tags", "status"] { if let value = arguments[key]?.stringValue { product[key] = .string(value) } }
-            guard product.members.count > 1 else { throw ToolError("nothing to update: give at least one of title, body_html, tags, status") }
+            for key in ["title", "body_html", "tags", "status"] {
+                if let value = arguments[key]?.stringValue { product[key] = .string(value) }
+            }
+            guard product.members.count > 1 else {
+                throw ToolError("nothing to update: give at least one of title, body_html, tags, status")
+            }
             let connection = try await connect(client, context)
             let response = try await client.send(
-                connection.request("PUT", connection.url("products/\(id).json"), body: ["product": .object(product)]), connector: "shopify", secrets: [connection.token], describeError: describeError)
-            guard let updated = response.json["product"] else { throw ToolError("shopify returned an unexpected response") }
+                connection.request("PUT", connection.url("products/\(id).json"), body: ["product": .object(product)]),
+                connector: "shopify", secrets: [connection.token], describeError: describeError)
+            guard let updated = response.json["product"] else {
+                throw ToolError("shopify returned an unexpected response")
+            }
             return .json(productDetail(updated))
         },
         ConnectorOperation(
@@ -68,13 +80,17 @@ public enum ShopifyConnector {
                 parameters: .object(
                     [
                         "status": Schema.string("Order status", enum: ["open", "closed", "cancelled", "any"]),
-                        "created_at_min": Schema.string("Only orders created at or after this time", format: "date-time"),
+                        "created_at_min": Schema.string(
+                            "Only orders created at or after this time", format: "date-time"),
                         "limit": Schema.limit, "cursor": Schema.cursor,
                     ]),
                 access: .read)
         ) { client, arguments, context in
             try await listPage("orders", client, arguments, context, summary: orderSummary) { limit in
-                [("status", arguments["status"]?.stringValue ?? "any"), ("limit", limit), ("created_at_min", arguments["created_at_min"]?.stringValue)]
+                [
+                    ("status", arguments["status"]?.stringValue ?? "any"), ("limit", limit),
+                    ("created_at_min", arguments["created_at_min"]?.stringValue),
+                ]
             }
         },
     ]
@@ -82,16 +98,21 @@ public enum ShopifyConnector {
     /// One page of `resource` (`products`, `orders`) as `{"<resource>": [summaries], "next_cursor": ...}`: the page
     /// the `cursor` argument names, else the first page with the query `firstPage` builds from the limit.
     static func listPage(
-        _ resource: String, _ client: ConnectorClient, _ arguments: JSONValue, _ context: ToolContext, summary: (JSONValue) -> JSONValue,
+        _ resource: String, _ client: ConnectorClient, _ arguments: JSONValue, _ context: ToolContext,
+        summary: (JSONValue) -> JSONValue,
         firstPage: (String) -> [(String, String?)]
     ) async throws -> ToolResult {
         let connection = try await connect(client, context)
         let limit = String(ConnectorClient.limit(arguments, default: 20))
         // With page_info, Shopify accepts only limit (and fields): the filters are part of the cursor.
-        let query: [(String, String?)] = cursor(arguments).map { [("limit", limit), ("page_info", $0)] } ?? firstPage(limit)
+        let query: [(String, String?)] =
+            cursor(arguments).map { [("limit", limit), ("page_info", $0)] } ?? firstPage(limit)
         let response = try await client.send(
-            connection.request("GET", connection.url("\(resource).json", query: query)), connector: "shopify", secrets: [connection.token], describeError: describeError)
-        guard case .array(let items)? = response.json[resource] else { throw ToolError("shopify returned an unexpected response") }
+            connection.request("GET", connection.url("\(resource).json", query: query)), connector: "shopify",
+            secrets: [connection.token], describeError: describeError)
+        guard case .array(let items)? = response.json[resource] else {
+            throw ToolError("shopify returned an unexpected response")
+        }
         var data: JSONObject = [resource: .array(items.map(summary))]
         if let next = nextPageInfo(response.headers) { data["next_cursor"] = .string(next) }
         return .json(.object(data))
@@ -124,7 +145,8 @@ public enum ShopifyConnector {
         while shop.hasSuffix("/") { shop.removeLast() }
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789.-")
         guard !shop.isEmpty, shop.allSatisfy(allowed.contains), shop.contains(".") else {
-            throw ToolError("shopify has an invalid shop_domain setting; expected the store's domain, e.g. acme.myshopify.com")
+            throw ToolError(
+                "shopify has an invalid shop_domain setting; expected the store's domain, e.g. acme.myshopify.com")
         }
         return shop
     }
@@ -135,7 +157,9 @@ public enum ShopifyConnector {
     }
 
     static func productID(_ arguments: JSONValue) throws -> Int {
-        guard let id = arguments["id"]?.doubleValue ?? arguments["id"]?.stringValue.flatMap(Double.init), id >= 1, id == id.rounded() else {
+        guard let id = arguments["id"]?.doubleValue ?? arguments["id"]?.stringValue.flatMap(Double.init), id >= 1,
+            id == id.rounded()
+        else {
             throw ToolError("\"id\" must be a Shopify product id (a positive integer)")
         }
         return Int(id)
@@ -147,10 +171,16 @@ public enum ShopifyConnector {
         for part in link.split(separator: ",") {
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let target = pieces.first, target.hasPrefix("<"), target.hasSuffix(">"),
-                pieces.dropFirst().contains(where: { $0.replacingOccurrences(of: " ", with: "") == "rel=\"next\"" || $0 == "rel=next" })
+                pieces.dropFirst().contains(where: {
+                    $0.replacingOccurrences(of: " ", with: "") == "rel=\"next\"" || $0 == "rel=next"
+                })
             else { continue }
             let url = String(target.dropFirst().dropLast())
-            if let value = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "page_info" })?.value, !value.isEmpty { return value }
+            if let value = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "page_info" })?.value,
+                !value.isEmpty
+            {
+                return value
+            }
         }
         return nil
     }
@@ -163,8 +193,13 @@ public enum ShopifyConnector {
         case .object(let fields)?:
             return fields.map { field, value in
                 let messages: [String]
-                if case .array(let items) = value { messages = items.map { $0.stringValue ?? $0.serialized() } } else { messages = [value.stringValue ?? value.serialized()] }
-                return field == "base" ? messages.joined(separator: ", ") : "\(field) \(messages.joined(separator: ", "))"
+                if case .array(let items) = value {
+                    messages = items.map { $0.stringValue ?? $0.serialized() }
+                } else {
+                    messages = [value.stringValue ?? value.serialized()]
+                }
+                return field == "base"
+                    ? messages.joined(separator: ", ") : "\(field) \(messages.joined(separator: ", "))"
             }.joined(separator: "; ")
         case .array(let items)?:
             return items.map { $0.stringValue ?? $0["message"]?.stringValue ?? $0.serialized() }.joined(separator: "; ")
@@ -176,7 +211,8 @@ public enum ShopifyConnector {
     /// The fields an agent needs from a variant.
     static func variantSummary(_ variant: JSONValue) -> JSONValue {
         [
-            "id": variant["id"] ?? .null, "title": variant["title"] ?? .null, "sku": variant["sku"] ?? .null, "price": variant["price"] ?? .null,
+            "id": variant["id"] ?? .null, "title": variant["title"] ?? .null, "sku": variant["sku"] ?? .null,
+            "price": variant["price"] ?? .null,
             "inventory_quantity": variant["inventory_quantity"] ?? .null,
         ]
     }
@@ -187,8 +223,10 @@ public enum ShopifyConnector {
         if case .array(let items)? = product["variants"] { variants = items }
         let quantities = variants.compactMap { $0["inventory_quantity"]?.doubleValue }
         return [
-            "id": product["id"] ?? .null, "title": product["title"] ?? .null, "status": product["status"] ?? .null, "vendor": product["vendor"] ?? .null,
-            "product_type": product["product_type"] ?? .null, "tags": product["tags"] ?? .null, "handle": product["handle"] ?? .null,
+            "id": product["id"] ?? .null, "title": product["title"] ?? .null, "status": product["status"] ?? .null,
+            "vendor": product["vendor"] ?? .null,
+            "product_type": product["product_type"] ?? .null, "tags": product["tags"] ?? .null,
+            "handle": product["handle"] ?? .null,
             "updated_at": product["updated_at"] ?? .null,
             "total_inventory": quantities.isEmpty ? .null : .int(Int(quantities.reduce(0, +))),
             "variants": .array(variants.map(variantSummary)),
@@ -202,7 +240,8 @@ public enum ShopifyConnector {
         detail["created_at"] = product["created_at"] ?? .null
         detail["published_at"] = product["published_at"] ?? .null
         if case .array(let options)? = product["options"] {
-            detail["options"] = .array(options.map { ["name": $0["name"] ?? .null, "values": $0["values"] ?? .array([])] })
+            detail["options"] = .array(
+                options.map { ["name": $0["name"] ?? .null, "values": $0["values"] ?? .array([])] })
         }
         return .object(detail)
     }
@@ -211,15 +250,23 @@ public enum ShopifyConnector {
     static func orderSummary(_ order: JSONValue) -> JSONValue {
         var items: [JSONValue] = []
         if case .array(let lines)? = order["line_items"] {
-            items = lines.map { ["title": $0["title"] ?? .null, "sku": $0["sku"] ?? .null, "quantity": $0["quantity"] ?? .null, "price": $0["price"] ?? .null] }
+            items = lines.map {
+                [
+                    "title": $0["title"] ?? .null, "sku": $0["sku"] ?? .null, "quantity": $0["quantity"] ?? .null,
+                    "price": $0["price"] ?? .null,
+                ]
+            }
         }
         let customer = order["customer"]
-        let name = [customer?["first_name"]?.stringValue, customer?["last_name"]?.stringValue].compactMap { $0 }.joined(separator: " ")
+        let name = [customer?["first_name"]?.stringValue, customer?["last_name"]?.stringValue].compactMap { $0 }.joined(
+            separator: " ")
         return [
             "id": order["id"] ?? .null, "name": order["name"] ?? .null, "created_at": order["created_at"] ?? .null,
-            "email": order["email"] ?? order["contact_email"] ?? .null, "customer": name.isEmpty ? .null : .string(name),
+            "email": order["email"] ?? order["contact_email"] ?? .null,
+            "customer": name.isEmpty ? .null : .string(name),
             "total_price": order["total_price"] ?? .null, "currency": order["currency"] ?? .null,
-            "financial_status": order["financial_status"] ?? .null, "fulfillment_status": order["fulfillment_status"] ?? .null,
+            "financial_status": order["financial_status"] ?? .null,
+            "fulfillment_status": order["fulfillment_status"] ?? .null,
             "cancelled_at": order["cancelled_at"] ?? .null, "line_items": .array(items),
         ]
     }

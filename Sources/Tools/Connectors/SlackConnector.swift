@@ -18,8 +18,12 @@ public enum SlackConnector {
                 access: .write)
         ) { client, arguments, context in
             let connection = try await connect(client, context)
-            guard let channel = arguments["channel"]?.stringValue, !channel.isEmpty else { throw ToolError("\"channel\" is required") }
-            guard let text = arguments["text"]?.stringValue, !text.isEmpty else { throw ToolError("\"text\" is required") }
+            guard let channel = arguments["channel"]?.stringValue, !channel.isEmpty else {
+                throw ToolError("\"channel\" is required")
+            }
+            guard let text = arguments["text"]?.stringValue, !text.isEmpty else {
+                throw ToolError("\"text\" is required")
+            }
             let body: JSONValue = ["channel": .string(channel), "text": .string(text)]
             let url = ConnectorClient.url(connection.base, path: "chat.postMessage")
             let json = try await connection.call(client, connection.request("POST", url, body: body))
@@ -34,14 +38,20 @@ public enum SlackConnector {
         ) { client, arguments, context in
             let connection = try await connect(client, context)
             let cursor = arguments["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-            let url = ConnectorClient.url(connection.base, path: "conversations.list", query: [
-                ("limit", String(ConnectorClient.limit(arguments, default: 100))), ("cursor", cursor),
-                ("exclude_archived", "true"), ("types", "public_channel,private_channel"),
-            ])
+            let url = ConnectorClient.url(
+                connection.base, path: "conversations.list",
+                query: [
+                    ("limit", String(ConnectorClient.limit(arguments, default: 100))), ("cursor", cursor),
+                    ("exclude_archived", "true"), ("types", "public_channel,private_channel"),
+                ])
             let json = try await connection.call(client, connection.request("GET", url))
-            guard case .array(let channels)? = json["channels"] else { throw ToolError("slack returned an unexpected response") }
+            guard case .array(let channels)? = json["channels"] else {
+                throw ToolError("slack returned an unexpected response")
+            }
             var data: JSONObject = ["channels": .array(channels.map(summary))]
-            if let next = json["response_metadata"]?["next_cursor"]?.stringValue, !next.isEmpty { data["next_cursor"] = .string(next) }
+            if let next = json["response_metadata"]?["next_cursor"]?.stringValue, !next.isEmpty {
+                data["next_cursor"] = .string(next)
+            }
             return .json(.object(data))
         },
     ]
@@ -51,15 +61,20 @@ public enum SlackConnector {
         var token: String
 
         func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
-            ConnectorClient.jsonRequest(method, url, authentication: ("Authorization", "Bearer \(token)"), body: body, contentType: "application/json; charset=utf-8")
+            ConnectorClient.jsonRequest(
+                method, url, authentication: ("Authorization", "Bearer \(token)"), body: body,
+                contentType: "application/json; charset=utf-8")
         }
 
         /// Sends `request` and turns an `ok:false` answer (HTTP 200) into a tool error.
         func call(_ client: ConnectorClient, _ request: HTTPRequest) async throws -> JSONValue {
-            let response = try await client.send(request, connector: "slack", secrets: [token], describeError: SlackConnector.describeError)
+            let response = try await client.send(
+                request, connector: "slack", secrets: [token], describeError: SlackConnector.describeError)
             guard response.json["ok"] == true else {
                 let message = SlackConnector.describeError(response.json) ?? "unexpected response"
-                throw ToolError("slack rejected the request: \(Redactor(secrets: [token]).redact(message))", isTransient: response.json["error"] == "ratelimited")
+                throw ToolError(
+                    "slack rejected the request: \(Redactor(secrets: [token]).redact(message))",
+                    isTransient: response.json["error"] == "ratelimited")
             }
             return response.json
         }
@@ -74,7 +89,8 @@ public enum SlackConnector {
     /// The fields an agent needs from a conversation.
     static func summary(_ channel: JSONValue) -> JSONValue {
         [
-            "id": channel["id"] ?? .null, "name": channel["name"] ?? .null, "is_private": channel["is_private"] ?? .null,
+            "id": channel["id"] ?? .null, "name": channel["name"] ?? .null,
+            "is_private": channel["is_private"] ?? .null,
             "is_member": channel["is_member"] ?? .null, "num_members": channel["num_members"] ?? .null,
             "topic": channel["topic"]?["value"] ?? .null, "purpose": channel["purpose"]?["value"] ?? .null,
         ]
@@ -101,7 +117,8 @@ public enum SlackConnector {
         var message = code
         if let hint = hints[code] { message += " (\(hint))" }
         if code == "missing_scope", let needed = json["needed"]?.stringValue {
-            message += " (the Slack app needs the scope \(needed); ask an administrator to add it and reinstall the app)"
+            message +=
+                " (the Slack app needs the scope \(needed); ask an administrator to add it and reinstall the app)"
         }
         return message
     }

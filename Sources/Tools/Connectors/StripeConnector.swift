@@ -17,11 +17,16 @@ public enum StripeConnector {
                 access: .read)
         ) { client, arguments, context in
             let connection = try await connect(client, context)
-            let url = Self.url(connection.base, path: "customers", query: [
-                ("limit", String(ConnectorClient.limit(arguments, default: 20))), ("email", arguments["email"]?.stringValue),
-                ("starting_after", try cursor(arguments)),
-            ])
-            let response = try await client.send(connection.request("GET", url), connector: "stripe", secrets: [connection.key], describeError: describeError)
+            let url = Self.url(
+                connection.base, path: "customers",
+                query: [
+                    ("limit", String(ConnectorClient.limit(arguments, default: 20))),
+                    ("email", arguments["email"]?.stringValue),
+                    ("starting_after", try cursor(arguments)),
+                ])
+            let response = try await client.send(
+                connection.request("GET", url), connector: "stripe", secrets: [connection.key],
+                describeError: describeError)
             return try .json(.object(page(response.json, key: "customers", summary: customer)))
         },
         ConnectorOperation(
@@ -31,17 +36,23 @@ public enum StripeConnector {
                 parameters: .object(
                     [
                         "customer": Schema.string("Customer id"),
-                        "status": Schema.string("Invoice status", enum: ["draft", "open", "paid", "uncollectible", "void"]),
+                        "status": Schema.string(
+                            "Invoice status", enum: ["draft", "open", "paid", "uncollectible", "void"]),
                         "limit": Schema.limit, "cursor": Schema.cursor,
                     ]),
                 access: .read)
         ) { client, arguments, context in
             let connection = try await connect(client, context)
-            let url = Self.url(connection.base, path: "invoices", query: [
-                ("limit", String(ConnectorClient.limit(arguments, default: 20))), ("customer", arguments["customer"]?.stringValue),
-                ("status", arguments["status"]?.stringValue), ("starting_after", try cursor(arguments)),
-            ])
-            let response = try await client.send(connection.request("GET", url), connector: "stripe", secrets: [connection.key], describeError: describeError)
+            let url = Self.url(
+                connection.base, path: "invoices",
+                query: [
+                    ("limit", String(ConnectorClient.limit(arguments, default: 20))),
+                    ("customer", arguments["customer"]?.stringValue),
+                    ("status", arguments["status"]?.stringValue), ("starting_after", try cursor(arguments)),
+                ])
+            let response = try await client.send(
+                connection.request("GET", url), connector: "stripe", secrets: [connection.key],
+                describeError: describeError)
             var data = try page(response.json, key: "invoices", summary: invoice)
             data["amounts"] = "in the currency's smallest unit (e.g. cents; yen have none)"
             return .json(.object(data))
@@ -58,13 +69,19 @@ public enum StripeConnector {
                 access: .write, requiresApproval: true)
         ) { client, arguments, context in
             let connection = try await connect(client, context)
-            guard let email = arguments["email"]?.stringValue, !email.isEmpty else { throw ToolError("\"email\" is required") }
+            guard let email = arguments["email"]?.stringValue, !email.isEmpty else {
+                throw ToolError("\"email\" is required")
+            }
             var form = [("email", email)]
-            for key in ["name", "description"] { if let value = arguments[key]?.stringValue, !value.isEmpty { form.append((key, value)) } }
-            var request = connection.request("POST", ConnectorClient.url(connection.base, path: "customers"), form: form)
+            for key in ["name", "description"] {
+                if let value = arguments[key]?.stringValue, !value.isEmpty { form.append((key, value)) }
+            }
+            var request = connection.request(
+                "POST", ConnectorClient.url(connection.base, path: "customers"), form: form)
             // The run's key for this call: a call repeated after a crash creates no second customer.
             request.headers.set("Idempotency-Key", context.idempotencyKey ?? UUID().uuidString)
-            let response = try await client.send(request, connector: "stripe", secrets: [connection.key], describeError: describeError)
+            let response = try await client.send(
+                request, connector: "stripe", secrets: [connection.key], describeError: describeError)
             return .json(customer(response.json))
         },
     ]
@@ -102,7 +119,9 @@ public enum StripeConnector {
 
     /// `{"<key>": [...], "next_cursor": last id}` from a Stripe list object.
     static func page(_ list: JSONValue, key: String, summary: (JSONValue) -> JSONValue) throws -> JSONObject {
-        guard case .array(let objects)? = list["data"] else { throw ToolError("stripe returned an unexpected response") }
+        guard case .array(let objects)? = list["data"] else {
+            throw ToolError("stripe returned an unexpected response")
+        }
         var data: JSONObject = [key: .array(objects.map(summary))]
         if list["has_more"] == true, let last = objects.last?["id"]?.stringValue { data["next_cursor"] = .string(last) }
         return data
@@ -113,16 +132,19 @@ public enum StripeConnector {
         [
             "id": customer["id"] ?? .null, "email": customer["email"] ?? .null, "name": customer["name"] ?? .null,
             "description": customer["description"] ?? .null, "created": customer["created"] ?? .null,
-            "currency": customer["currency"] ?? .null, "balance": customer["balance"] ?? .null, "delinquent": customer["delinquent"] ?? .null,
+            "currency": customer["currency"] ?? .null, "balance": customer["balance"] ?? .null,
+            "delinquent": customer["delinquent"] ?? .null,
         ]
     }
 
     /// The fields an agent needs from an invoice.
     static func invoice(_ invoice: JSONValue) -> JSONValue {
         [
-            "id": invoice["id"] ?? .null, "number": invoice["number"] ?? .null, "customer": invoice["customer"] ?? .null,
+            "id": invoice["id"] ?? .null, "number": invoice["number"] ?? .null,
+            "customer": invoice["customer"] ?? .null,
             "customer_email": invoice["customer_email"] ?? .null, "status": invoice["status"] ?? .null,
-            "currency": invoice["currency"] ?? .null, "total": invoice["total"] ?? .null, "amount_due": invoice["amount_due"] ?? .null,
+            "currency": invoice["currency"] ?? .null, "total": invoice["total"] ?? .null,
+            "amount_due": invoice["amount_due"] ?? .null,
             "amount_paid": invoice["amount_paid"] ?? .null, "amount_remaining": invoice["amount_remaining"] ?? .null,
             "created": invoice["created"] ?? .null, "due_date": invoice["due_date"] ?? .null,
             "hosted_invoice_url": invoice["hosted_invoice_url"] ?? .null,
@@ -131,8 +153,13 @@ public enum StripeConnector {
 
     /// Stripe's `{"error":{"type","code","message","param"}}`: the message with its code and parameter.
     static func describeError(_ json: JSONValue) -> String? {
-        guard let error = json["error"], let message = error["message"]?.stringValue else { return ConnectorClient.defaultErrorMessage(json) }
-        let details = [error["code"]?.stringValue ?? error["type"]?.stringValue, error["param"]?.stringValue.map { "param: \($0)" }].compactMap { $0 }
+        guard let error = json["error"], let message = error["message"]?.stringValue else {
+            return ConnectorClient.defaultErrorMessage(json)
+        }
+        let details = [
+            error["code"]?.stringValue ?? error["type"]?.stringValue,
+            error["param"]?.stringValue.map { "param: \($0)" },
+        ].compactMap { $0 }
         return details.isEmpty ? message : "\(message) (\(details.joined(separator: ", ")))"
     }
 }

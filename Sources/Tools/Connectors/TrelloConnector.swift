@@ -29,8 +29,12 @@ public enum TrelloConnector {
             }
             let connection = try await connect(client, context)
             let url = connection.url(path, query: [("fields", cardFields)])
-            let response = try await client.send(HTTPRequest(method: "GET", url: url, headers: ["Accept": "application/json"]), connector: "trello", secrets: connection.secrets)
-            guard case .array(let cards) = response.json else { throw ToolError("trello returned an unexpected response") }
+            let response = try await client.send(
+                HTTPRequest(method: "GET", url: url, headers: ["Accept": "application/json"]), connector: "trello",
+                secrets: connection.secrets)
+            guard case .array(let cards) = response.json else {
+                throw ToolError("trello returned an unexpected response")
+            }
             return .json(["cards": .array(cards.map(summary))])
         },
         ConnectorOperation(
@@ -40,17 +44,25 @@ public enum TrelloConnector {
                 parameters: .object(
                     [
                         "list_id": Schema.string("List id"), "name": Schema.string("Card title"),
-                        "desc": Schema.string("Card description"), "due": Schema.string("Due date", format: "date-time"),
+                        "desc": Schema.string("Card description"),
+                        "due": Schema.string("Due date", format: "date-time"),
                     ], required: ["list_id", "name"]),
                 access: .write)
         ) { client, arguments, context in
             guard let list = try identifier(arguments, "list_id") else { throw ToolError("\"list_id\" is required") }
-            guard let name = arguments["name"]?.stringValue, !name.isEmpty else { throw ToolError("\"name\" is required") }
+            guard let name = arguments["name"]?.stringValue, !name.isEmpty else {
+                throw ToolError("\"name\" is required")
+            }
             let connection = try await connect(client, context)
-            let url = connection.url("cards", query: [
-                ("idList", list), ("name", name), ("desc", arguments["desc"]?.stringValue), ("due", arguments["due"]?.stringValue),
-            ])
-            let response = try await client.send(HTTPRequest(method: "POST", url: url, headers: ["Accept": "application/json"]), connector: "trello", secrets: connection.secrets)
+            let url = connection.url(
+                "cards",
+                query: [
+                    ("idList", list), ("name", name), ("desc", arguments["desc"]?.stringValue),
+                    ("due", arguments["due"]?.stringValue),
+                ])
+            let response = try await client.send(
+                HTTPRequest(method: "POST", url: url, headers: ["Accept": "application/json"]), connector: "trello",
+                secrets: connection.secrets)
             return .json(summary(response.json))
         },
     ]
@@ -72,21 +84,26 @@ public enum TrelloConnector {
         let configuration = try await client.configuration("trello", context: context)
         let key = try await client.secret("api_key", of: configuration, context: context)
         let token = try await client.secret("token", of: configuration, context: context)
-        return Connection(base: try client.baseURL(configuration, standard: "https://api.trello.com/1"), key: key, token: token)
+        return Connection(
+            base: try client.baseURL(configuration, standard: "https://api.trello.com/1"), key: key, token: token)
     }
 
     /// An id argument used as a path segment (letters and digits: Trello ids and short links), or nil when absent.
     static func identifier(_ arguments: JSONValue, _ name: String) throws -> String? {
         guard let value = arguments[name]?.stringValue, !value.isEmpty else { return nil }
-        guard value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { throw ToolError("\"\(name)\" is not a valid trello id") }
+        guard value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw ToolError("\"\(name)\" is not a valid trello id")
+        }
         return value
     }
 
     /// The fields an agent needs from a card.
     static func summary(_ card: JSONValue) -> JSONValue {
         [
-            "id": card["id"] ?? .null, "name": card["name"] ?? .null, "desc": card["desc"] ?? .null, "due": card["due"] ?? .null,
-            "due_complete": card["dueComplete"] ?? .null, "idList": card["idList"] ?? .null, "url": card["url"] ?? .null,
+            "id": card["id"] ?? .null, "name": card["name"] ?? .null, "desc": card["desc"] ?? .null,
+            "due": card["due"] ?? .null,
+            "due_complete": card["dueComplete"] ?? .null, "idList": card["idList"] ?? .null,
+            "url": card["url"] ?? .null,
             "closed": card["closed"] ?? .null,
         ]
     }

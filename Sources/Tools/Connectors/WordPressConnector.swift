@@ -10,10 +10,12 @@ public enum WordPressConnector {
         ConnectorOperation(
             ToolSpec(
                 id: "wordpress.list_posts",
-                description: "List posts on the tenant's WordPress site, newest first, optionally filtered by status or a search term.",
+                description:
+                    "List posts on the tenant's WordPress site, newest first, optionally filtered by status or a search term.",
                 parameters: .object(
                     [
-                        "status": Schema.string("Post status", enum: ["publish", "draft", "pending", "future", "private"]),
+                        "status": Schema.string(
+                            "Post status", enum: ["publish", "draft", "pending", "future", "private"]),
                         "search": Schema.string("Only posts matching this text"), "limit": Schema.limit,
                         "cursor": Schema.cursor,
                     ]),
@@ -21,16 +23,26 @@ public enum WordPressConnector {
         ) { client, arguments, context in
             let connection = try await connect(client, context)
             let page = Int(arguments["cursor"]?.stringValue ?? "1") ?? 1
-            let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts", query: [
-                ("per_page", String(ConnectorClient.limit(arguments, default: 10))), ("page", String(page)),
-                ("status", arguments["status"]?.stringValue), ("search", arguments["search"]?.stringValue),
-                ("context", arguments["status"]?.stringValue == nil || arguments["status"] == "publish" ? nil : "edit"),
-            ])
-            let response = try await client.send(connection.request("GET", url), connector: "wordpress", secrets: [connection.password])
-            guard case .array(let posts) = response.json else { throw ToolError("wordpress returned an unexpected response") }
+            let url = ConnectorClient.url(
+                connection.base, path: "wp-json/wp/v2/posts",
+                query: [
+                    ("per_page", String(ConnectorClient.limit(arguments, default: 10))), ("page", String(page)),
+                    ("status", arguments["status"]?.stringValue), ("search", arguments["search"]?.stringValue),
+                    (
+                        "context",
+                        arguments["status"]?.stringValue == nil || arguments["status"] == "publish" ? nil : "edit"
+                    ),
+                ])
+            let response = try await client.send(
+                connection.request("GET", url), connector: "wordpress", secrets: [connection.password])
+            guard case .array(let posts) = response.json else {
+                throw ToolError("wordpress returned an unexpected response")
+            }
             let pages = Int(response.headers["x-wp-totalpages"] ?? "1") ?? 1
             let items: [JSONValue] = posts.map(summary)
-            var data: JSONObject = ["posts": .array(items), "total": .int(Int(response.headers["x-wp-total"] ?? "") ?? items.count)]
+            var data: JSONObject = [
+                "posts": .array(items), "total": .int(Int(response.headers["x-wp-total"] ?? "") ?? items.count),
+            ]
             if page < pages { data["next_cursor"] = .string(String(page + 1)) }
             return .json(.object(data))
         },
@@ -51,7 +63,9 @@ public enum WordPressConnector {
             for key in ["title", "content", "excerpt"] { if let value = arguments[key] { body[key] = value } }
             body["status"] = arguments["status"] ?? "draft"
             let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts")
-            let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "wordpress", secrets: [connection.password])
+            let response = try await client.send(
+                connection.request("POST", url, body: .object(body)), connector: "wordpress",
+                secrets: [connection.password])
             return .json(summary(response.json))
         },
         ConnectorOperation(
@@ -70,9 +84,13 @@ public enum WordPressConnector {
             guard let id = arguments["id"]?.doubleValue else { throw ToolError("\"id\" is required") }
             var body = JSONObject()
             for key in ["title", "content", "excerpt", "status"] { if let value = arguments[key] { body[key] = value } }
-            guard !body.members.isEmpty else { throw ToolError("nothing to update: give at least one of title, content, excerpt, status") }
+            guard !body.members.isEmpty else {
+                throw ToolError("nothing to update: give at least one of title, content, excerpt, status")
+            }
             let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts/\(Int(id))")
-            let response = try await client.send(connection.request("POST", url, body: .object(body)), connector: "wordpress", secrets: [connection.password])
+            let response = try await client.send(
+                connection.request("POST", url, body: .object(body)), connector: "wordpress",
+                secrets: [connection.password])
             return .json(summary(response.json))
         },
     ]
@@ -93,13 +111,16 @@ public enum WordPressConnector {
         let username = try client.setting("username", of: configuration)
         let password = try await client.secret("app_password", of: configuration, context: context)
         let credentials = Data("\(username):\(password)".utf8).base64EncodedString()
-        return Connection(base: try client.baseURL(configuration, standard: site), authorization: "Basic \(credentials)", password: password)
+        return Connection(
+            base: try client.baseURL(configuration, standard: site), authorization: "Basic \(credentials)",
+            password: password)
     }
 
     /// The fields an agent needs from a post.
     static func summary(_ post: JSONValue) -> JSONValue {
         [
-            "id": post["id"] ?? .null, "status": post["status"] ?? .null, "link": post["link"] ?? .null, "date": post["date"] ?? .null,
+            "id": post["id"] ?? .null, "status": post["status"] ?? .null, "link": post["link"] ?? .null,
+            "date": post["date"] ?? .null,
             "title": post["title"]?["rendered"] ?? post["title"]?["raw"] ?? .null,
             "excerpt": post["excerpt"]?["rendered"] ?? .null,
         ]

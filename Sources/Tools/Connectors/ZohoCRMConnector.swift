@@ -17,11 +17,16 @@ public enum ZohoCRMConnector {
         ) { client, arguments, context in
             let connection = try await connect(client, context)
             let page = max(1, Int(arguments["page"]?.doubleValue ?? 1))
-            let url = ConnectorClient.url(connection.base, path: "crm/v6/Leads", query: [
-                ("fields", leadFields.joined(separator: ",")), ("per_page", String(ConnectorClient.limit(arguments, default: 20))),
-                ("page", String(page)), ("sort_by", "Modified_Time"), ("sort_order", "desc"),
-            ])
-            let response = try await client.send(connection.request("GET", url), connector: "zoho_crm", secrets: [connection.token], describeError: describeError)
+            let url = ConnectorClient.url(
+                connection.base, path: "crm/v6/Leads",
+                query: [
+                    ("fields", leadFields.joined(separator: ",")),
+                    ("per_page", String(ConnectorClient.limit(arguments, default: 20))),
+                    ("page", String(page)), ("sort_by", "Modified_Time"), ("sort_order", "desc"),
+                ])
+            let response = try await client.send(
+                connection.request("GET", url), connector: "zoho_crm", secrets: [connection.token],
+                describeError: describeError)
             // 204 No Content: the module has no records (or none on this page).
             guard case .array(let records)? = response.json["data"] else { return .json(["leads": []]) }
             var data: JSONObject = ["leads": .array(records.map(summary))]
@@ -36,17 +41,22 @@ public enum ZohoCRMConnector {
                     [
                         "last_name": Schema.string("Last name"), "first_name": Schema.string("First name"),
                         "company": Schema.string("Company"), "email": Schema.string("Email address", format: "email"),
-                        "phone": Schema.string("Phone number"), "lead_source": Schema.string("Where the lead came from"),
+                        "phone": Schema.string("Phone number"),
+                        "lead_source": Schema.string("Where the lead came from"),
                     ], required: ["last_name", "company"]),
                 access: .write)
         ) { client, arguments, context in
             var record = JSONObject()
-            for (argument, field) in writableFields { if let value = arguments[argument]?.stringValue { record[field] = .string(value) } }
+            for (argument, field) in writableFields {
+                if let value = arguments[argument]?.stringValue { record[field] = .string(value) }
+            }
             guard record["Last_Name"] != nil else { throw ToolError("\"last_name\" is required") }
             guard record["Company"] != nil else { throw ToolError("\"company\" is required") }
             let connection = try await connect(client, context)
             let url = ConnectorClient.url(connection.base, path: "crm/v6/Leads")
-            let response = try await client.send(connection.request("POST", url, body: ["data": [.object(record)]]), connector: "zoho_crm", secrets: [connection.token], describeError: describeError)
+            let response = try await client.send(
+                connection.request("POST", url, body: ["data": [.object(record)]]), connector: "zoho_crm",
+                secrets: [connection.token], describeError: describeError)
             guard case .array(let results)? = response.json["data"], let result = results.first else {
                 throw ToolError("zoho_crm returned an unexpected response")
             }
@@ -54,7 +64,9 @@ public enum ZohoCRMConnector {
             guard result["status"]?.stringValue == "success", let id = result["details"]?["id"] else {
                 throw ToolError("zoho_crm did not create the lead: \(describe(result))")
             }
-            return .json(["id": id, "code": result["code"] ?? .null, "created_time": result["details"]?["Created_Time"] ?? .null])
+            return .json([
+                "id": id, "code": result["code"] ?? .null, "created_time": result["details"]?["Created_Time"] ?? .null,
+            ])
         },
     ]
 
@@ -63,15 +75,20 @@ public enum ZohoCRMConnector {
 
     /// The API domain of a data centre, e.g. `https://www.zohoapis.eu` for `eu`; nil for an unknown one.
     public static func apiDomain(dataCenter: String) -> String? {
-        let normalized = dataCenter.trimmingCharacters(in: .whitespaces).lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        let normalized = dataCenter.trimmingCharacters(in: .whitespaces).lowercased().trimmingCharacters(
+            in: CharacterSet(charactersIn: "."))
         return dataCenters.contains(normalized) ? "https://www.zohoapis.\(normalized)" : nil
     }
 
     /// The lead fields read (Zoho requires `fields` on list requests).
-    static let leadFields = ["First_Name", "Last_Name", "Company", "Email", "Phone", "Lead_Source", "Lead_Status", "Owner", "Created_Time", "Modified_Time"]
+    static let leadFields = [
+        "First_Name", "Last_Name", "Company", "Email", "Phone", "Lead_Source", "Lead_Status", "Owner", "Created_Time",
+        "Modified_Time",
+    ]
     /// Argument name → Zoho field API name, for writes.
     static let writableFields = [
-        ("last_name", "Last_Name"), ("first_name", "First_Name"), ("company", "Company"), ("email", "Email"), ("phone", "Phone"), ("lead_source", "Lead_Source"),
+        ("last_name", "Last_Name"), ("first_name", "First_Name"), ("company", "Company"), ("email", "Email"),
+        ("phone", "Phone"), ("lead_source", "Lead_Source"),
     ]
 
     struct Connection {
@@ -79,7 +96,8 @@ public enum ZohoCRMConnector {
         var token: String
 
         func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
-            ConnectorClient.jsonRequest(method, url, authentication: ("Authorization", "Zoho-oauthtoken \(token)"), body: body)
+            ConnectorClient.jsonRequest(
+                method, url, authentication: ("Authorization", "Zoho-oauthtoken \(token)"), body: body)
         }
     }
 
@@ -87,7 +105,9 @@ public enum ZohoCRMConnector {
         let configuration = try await client.configuration("zoho_crm", context: context)
         let dataCenter = configuration.settings["data_center"].flatMap { $0.isEmpty ? nil : $0 } ?? "com"
         guard let domain = apiDomain(dataCenter: dataCenter) else {
-            throw ToolError("zoho_crm has an unknown data_center \"\(dataCenter)\"; use one of \(dataCenters.joined(separator: ", "))")
+            throw ToolError(
+                "zoho_crm has an unknown data_center \"\(dataCenter)\"; use one of \(dataCenters.joined(separator: ", "))"
+            )
         }
         let token = try await client.secret("access_token", of: configuration, context: context)
         return Connection(base: try client.baseURL(configuration, standard: domain), token: token)
@@ -95,7 +115,9 @@ public enum ZohoCRMConnector {
 
     /// Zoho's error body: `{"code","details","message","status":"error"}`, or per record in `data[]`.
     static func describeError(_ json: JSONValue) -> String? {
-        if case .array(let results)? = json["data"], let first = results.first, first["message"] != nil { return describe(first) }
+        if case .array(let results)? = json["data"], let first = results.first, first["message"] != nil {
+            return describe(first)
+        }
         if json["message"] != nil || json["code"] != nil { return describe(json) }
         return ConnectorClient.defaultErrorMessage(json)
     }
@@ -106,14 +128,17 @@ public enum ZohoCRMConnector {
         var qualifiers: [String] = []
         if let code = status["code"]?.stringValue { qualifiers.append(code) }
         if let field = status["details"]?["api_name"]?.stringValue { qualifiers.append("field \(field)") }
-        if let existing = status["details"]?["duplicate_record"]?["id"]?.stringValue { qualifiers.append("existing record \(existing)") }
+        if let existing = status["details"]?["duplicate_record"]?["id"]?.stringValue {
+            qualifiers.append("existing record \(existing)")
+        }
         return qualifiers.isEmpty ? message : "\(message) (\(qualifiers.joined(separator: ", ")))"
     }
 
     /// The fields an agent needs from a lead.
     static func summary(_ lead: JSONValue) -> JSONValue {
         [
-            "id": lead["id"] ?? .null, "first_name": lead["First_Name"] ?? .null, "last_name": lead["Last_Name"] ?? .null,
+            "id": lead["id"] ?? .null, "first_name": lead["First_Name"] ?? .null,
+            "last_name": lead["Last_Name"] ?? .null,
             "company": lead["Company"] ?? .null, "email": lead["Email"] ?? .null, "phone": lead["Phone"] ?? .null,
             "lead_source": lead["Lead_Source"] ?? .null, "lead_status": lead["Lead_Status"] ?? .null,
             "owner": lead["Owner"]?["name"] ?? .null, "modified_time": lead["Modified_Time"] ?? .null,

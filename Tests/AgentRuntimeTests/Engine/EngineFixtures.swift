@@ -3,7 +3,9 @@ import AgentRuntimeTesting
 import Foundation
 
 enum EngineFixtures {
-    static func agent(_ id: String, role: String? = nil, tools: [ToolID] = [], maxIterations: Int = 10) -> AgentDefinition {
+    static func agent(
+        _ id: String, role: String? = nil, tools: [ToolID] = [], maxIterations: Int = 10
+    ) -> AgentDefinition {
         AgentDefinition(
             id: AgentID(id), name: id.capitalized, category: "test", role: role ?? "\(id.capitalized) specialist",
             goal: "Do \(id) work", backstory: "An expert in \(id).", tools: tools, maxIterations: maxIterations)
@@ -19,16 +21,20 @@ enum EngineFixtures {
     }
 
     static let calculator = ClosureTool(
-        ToolSpec(id: "calculator.evaluate", description: "Arithmetic", parameters: .object(["expression": ["type": "string"]], required: ["expression"]), access: .read)
+        ToolSpec(
+            id: "calculator.evaluate", description: "Arithmetic",
+            parameters: .object(["expression": ["type": "string"]], required: ["expression"]), access: .read)
     ) { arguments in
         guard arguments["expression"]?.stringValue == "6*7" else { throw ToolError("cannot evaluate that") }
         return ToolResult(content: "42")
     }
 
     static func runner(
-        _ model: ScriptedChatModel, tools: [any Tool] = [], limits: RunLimits = RunLimits(), streaming: Bool = false, time: TimeSource = .system
+        _ model: ScriptedChatModel, tools: [any Tool] = [], limits: RunLimits = RunLimits(), streaming: Bool = false,
+        time: TimeSource = .system
     ) -> CrewRunner {
-        var environment = EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolRegistry(tools), limits: limits, streaming: streaming)
+        var environment = EngineEnvironment(
+            models: ScriptedModelResolver(model), tools: ToolRegistry(tools), limits: limits, streaming: streaming)
         environment.time = time
         return CrewRunner(environment: environment)
     }

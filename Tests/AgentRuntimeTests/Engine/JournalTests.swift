@@ -10,7 +10,11 @@ struct JournalTests {
     typealias F = EngineFixtures
 
     static func writeTool() -> ClosureTool {
-        ClosureTool(ToolSpec(id: "crm.create_contact", description: "Create a contact", parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write)) { arguments in
+        ClosureTool(
+            ToolSpec(
+                id: "crm.create_contact", description: "Create a contact",
+                parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write)
+        ) { arguments in
             ToolResult(content: "created \(arguments["email"]?.stringValue ?? "?")")
         }
     }
@@ -19,7 +23,8 @@ struct JournalTests {
     static let crew = CrewDefinition(
         id: "pipeline", name: "Pipeline", process: .sequential, agents: [agent.id],
         tasks: [
-            CrewTask(id: "first", description: "Task one: add the lead", expectedOutput: "Confirmation", agent: agent.id),
+            CrewTask(
+                id: "first", description: "Task one: add the lead", expectedOutput: "Confirmation", agent: agent.id),
             CrewTask(id: "second", description: "Task two: summarise", expectedOutput: "Summary", agent: agent.id),
         ])
 
@@ -27,9 +32,12 @@ struct JournalTests {
     static func model(failSecond: Bool) -> ScriptedChatModel {
         ScriptedChatModel { request in
             let hasResult = request.messages.contains { if case .tool = $0 { return true } else { return false } }
-            if request.messages.contains(where: { if case .user(let text) = $0 { return text.contains("Task two") } else { return false } }) {
+            if request.messages.contains(where: {
+                if case .user(let text) = $0 { return text.contains("Task two") } else { return false }
+            }) {
                 if failSecond { throw ProviderError(code: .server, message: "the process died", provider: "test") }
-                return ScriptedChatModel.text("Summary: one contact added", usage: TokenUsage(inputTokens: 30, outputTokens: 5))
+                return ScriptedChatModel.text(
+                    "Summary: one contact added", usage: TokenUsage(inputTokens: 30, outputTokens: 5))
             }
             let usage = TokenUsage(inputTokens: 10, outputTokens: 2)
             return hasResult
@@ -38,7 +46,9 @@ struct JournalTests {
         }
     }
 
-    @Test("a second attempt answers finished steps from the journal: no model call paid twice, no write done twice", arguments: [false, true])
+    @Test(
+        "a second attempt answers finished steps from the journal: no model call paid twice, no write done twice",
+        arguments: [false, true])
     func resume(streaming: Bool) async throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
@@ -49,48 +59,61 @@ struct JournalTests {
 
         let first = Self.model(failSecond: true)
         let crashed = try await F.runner(first, tools: [tool], limits: limits, streaming: streaming).run(
-            Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: runID, sink: RecordingEventSink(), journal: store)
+            Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: runID,
+            sink: RecordingEventSink(), journal: store)
         #expect(crashed.status == .failed)
         #expect(first.requests.count == 3, "task one: tool call, answer; task two: the failing call")
         #expect(tool.callCount == 1)
         let journaled = try await store.journal(of: runID)
-        #expect(journaled.map(\.kind) == [.model, .toolStarted, .tool, .model], "a write is marked as sent before it goes out")
+        #expect(
+            journaled.map(\.kind) == [.model, .toolStarted, .tool, .model],
+            "a write is marked as sent before it goes out")
         #expect(journaled.map(\.step) == [1, 2, 3, 4])
         #expect(Set(journaled.map(\.attempt)) == [1])
 
         let second = Self.model(failSecond: false)
         let sink = RecordingEventSink()
         let resumed = try await F.runner(second, tools: [tool], limits: limits, streaming: streaming).run(
-            Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: runID, sink: sink, journal: store, attempt: 2)
+            Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: runID, sink: sink,
+            journal: store, attempt: 2)
         #expect(resumed.status == .succeeded)
         #expect(resumed.output == "Summary: one contact added")
         #expect(second.requests.count == 1, "only task two's call is made again")
         #expect(F.lastUser(second.requests[0]).contains("Task two"))
         #expect(tool.callCount == 1, "the write ran once across both attempts")
-        #expect(resumed.usage == TokenUsage(inputTokens: 50, outputTokens: 9), "the usage of the journaled calls counts")
+        #expect(
+            resumed.usage == TokenUsage(inputTokens: 50, outputTokens: 9), "the usage of the journaled calls counts")
         #expect(resumed.tasks.first?.text == "Added ada@example.com")
         let after = try await store.journal(of: runID)
         #expect(after.map(\.step) == [1, 2, 3, 4, 5])
         #expect(after.last?.attempt == 2)
         let events = await sink.events.map(\.kindName)
-        #expect(events.filter { $0 == "tool_started" }.count == 1, "the replayed tool call still shows in the run's events")
+        #expect(
+            events.filter { $0 == "tool_started" }.count == 1, "the replayed tool call still shows in the run's events")
     }
 
     @Test("a refused approval is journaled too: the resumed run does not ask again")
     func refusalJournaled() async throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
-        let spec = ToolSpec(id: "crm.create_contact", description: "Create", parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write, requiresApproval: true)
+        let spec = ToolSpec(
+            id: "crm.create_contact", description: "Create",
+            parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write,
+            requiresApproval: true)
         let tool = ClosureTool(spec) { _ in ToolResult(content: "created") }
         let gate = CountingRejectGate()
-        let environment = EngineEnvironment(models: ScriptedModelResolver(Self.model(failSecond: true)), tools: ToolRegistry([tool]), streaming: false, approvals: gate)
+        let environment = EngineEnvironment(
+            models: ScriptedModelResolver(Self.model(failSecond: true)), tools: ToolRegistry([tool]), streaming: false,
+            approvals: gate)
         _ = try await CrewRunner(environment: environment).run(
-            Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: "run-refused", sink: RecordingEventSink(), journal: store)
+            Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: "run-refused",
+            sink: RecordingEventSink(), journal: store)
         #expect(gate.count == 1)
         var again = environment
         again.models = ScriptedModelResolver(Self.model(failSecond: false))
         let resumed = try await CrewRunner(environment: again).run(
-            Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: "run-refused", sink: RecordingEventSink(), journal: store, attempt: 2)
+            Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: "run-refused",
+            sink: RecordingEventSink(), journal: store, attempt: 2)
         #expect(resumed.status == .succeeded)
         #expect(gate.count == 1, "the decision was journaled; nobody is asked twice")
         #expect(tool.callCount == 0)
@@ -98,7 +121,9 @@ struct JournalTests {
 }
 
 extension JournalTests {
-    @Test("a write sent by an attempt that died before its result is not repeated blindly: the run fails, or a human approves and it goes out again with the same idempotency key")
+    @Test(
+        "a write sent by an attempt that died before its result is not repeated blindly: the run fails, or a human approves and it goes out again with the same idempotency key"
+    )
     func uncertainWrite() async throws {
         for askApproval in [false, true] {
             let directory = try TemporaryDirectory()
@@ -107,20 +132,24 @@ extension JournalTests {
             let runID = RunID("run-uncertain-\(askApproval)")
             let tool = DyingWriteTool()
             var environment = EngineEnvironment(
-                models: ScriptedModelResolver(Self.model(failSecond: false)), tools: ToolRegistry([tool]), streaming: false,
+                models: ScriptedModelResolver(Self.model(failSecond: false)), tools: ToolRegistry([tool]),
+                streaming: false,
                 approvals: askApproval ? ApprovingGate() : nil)
             environment.uncertainSideEffects = askApproval ? .askApproval : .fail
             let crashed = try await CrewRunner(environment: environment).run(
-                Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: runID, sink: RecordingEventSink(), journal: store)
+                Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: runID,
+                sink: RecordingEventSink(), journal: store)
             #expect(crashed.status == .cancelled, "the process 'died' while the write was in flight")
             #expect(try await store.journal(of: runID).map(\.kind) == [.model, .toolStarted])
 
             let resumed = try await CrewRunner(environment: environment).run(
-                Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: runID, sink: RecordingEventSink(), journal: store, attempt: 2)
+                Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: runID,
+                sink: RecordingEventSink(), journal: store, attempt: 2)
             if askApproval {
                 #expect(resumed.status == .succeeded)
                 #expect(tool.keys.count == 2)
-                #expect(tool.keys.first == tool.keys.last, "the repeated call carries the first attempt's idempotency key")
+                #expect(
+                    tool.keys.first == tool.keys.last, "the repeated call carries the first attempt's idempotency key")
             } else {
                 #expect(resumed.status == .failed)
                 #expect(resumed.error == .uncertainSideEffect(tool: "crm.create_contact"))
@@ -134,7 +163,11 @@ extension JournalTests {
 final class DyingWriteTool: Tool, @unchecked Sendable {
     let spec: ToolSpec
 
-    init(spec: ToolSpec = ToolSpec(id: "crm.create_contact", description: "Create", parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write)) {
+    init(
+        spec: ToolSpec = ToolSpec(
+            id: "crm.create_contact", description: "Create",
+            parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write)
+    ) {
         self.spec = spec
     }
 
@@ -154,7 +187,9 @@ final class DyingWriteTool: Tool, @unchecked Sendable {
 
 /// Approves every request.
 struct ApprovingGate: ApprovalGate {
-    func decide(_ request: ApprovalRequest) async throws -> ApprovalDecision { ApprovalDecision(approved: true, by: "reviewer") }
+    func decide(_ request: ApprovalRequest) async throws -> ApprovalDecision {
+        ApprovalDecision(approved: true, by: "reviewer")
+    }
 }
 
 /// Rejects every request and counts them.
@@ -176,10 +211,16 @@ extension JournalTests {
         defer { directory.remove() }
         let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
         let lifecycle = RunLifecycle(store: store)
-        let (record, _) = try await lifecycle.submit(Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]))
+        let (record, _) = try await lifecycle.submit(
+            Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]))
         try await store.setStatus(record.id, .interrupted, from: .running)
         let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for _ in 0..<8 { group.addTask { try await lifecycle.prepareResume(record.id, tenant: nil, reason: "shutdown", expecting: .interrupted) != nil } }
+            for _ in 0..<8 {
+                group.addTask {
+                    try await lifecycle.prepareResume(
+                        record.id, tenant: nil, reason: "shutdown", expecting: .interrupted) != nil
+                }
+            }
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         #expect(winners == 1)
@@ -191,25 +232,39 @@ extension JournalTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
-        let spec = ToolSpec(id: "crm.create_contact", description: "Create", parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write, requiresApproval: true)
+        let spec = ToolSpec(
+            id: "crm.create_contact", description: "Create",
+            parameters: .object(["email": ["type": "string"]], required: ["email"]), access: .write,
+            requiresApproval: true)
         let tool = DyingWriteTool(spec: spec)
         // The model asks for the same write until it has a result that is not a refusal.
         let model = ScriptedChatModel { request in
-            let results = request.messages.compactMap { message -> String? in if case .tool(_, _, let content, _) = message { return content } else { return nil } }
-            if results.contains(where: { !$0.contains("not approved") }) || results.count >= 2 { return ScriptedChatModel.text("done") }
+            let results = request.messages.compactMap { message -> String? in
+                if case .tool(_, _, let content, _) = message { return content } else { return nil }
+            }
+            if results.contains(where: { !$0.contains("not approved") }) || results.count >= 2 {
+                return ScriptedChatModel.text("done")
+            }
             return ScriptedChatModel.calls([("crm-create_contact", #"{"email": "ada@example.com"}"#)])
         }
-        var environment = EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolRegistry([tool]), streaming: false, approvals: AlternatingGate())
+        var environment = EngineEnvironment(
+            models: ScriptedModelResolver(model), tools: ToolRegistry([tool]), streaming: false,
+            approvals: AlternatingGate())
         environment.uncertainSideEffects = .fail
-        let task = CrewTask(id: "only", description: "Add the lead", expectedOutput: "Confirmation", agent: Self.agent.id)
+        let task = CrewTask(
+            id: "only", description: "Add the lead", expectedOutput: "Confirmation", agent: Self.agent.id)
         let crew = CrewDefinition(id: "one", name: "One", process: .sequential, agents: [Self.agent.id], tasks: [task])
         let first = try await CrewRunner(environment: environment).run(
-            crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: "run-pairing", sink: RecordingEventSink(), journal: store)
+            crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: "run-pairing",
+            sink: RecordingEventSink(), journal: store)
         #expect(first.status == .cancelled, "refused once, then approved and sent when the process 'died'")
         #expect(tool.keys.count == 1)
         let resumed = try await CrewRunner(environment: environment).run(
-            crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: "run-pairing", sink: RecordingEventSink(), journal: store, attempt: 2)
-        #expect(resumed.error == .uncertainSideEffect(tool: "crm.create_contact"), "the second call is the uncertain one, not the refused first")
+            crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]), runID: "run-pairing",
+            sink: RecordingEventSink(), journal: store, attempt: 2)
+        #expect(
+            resumed.error == .uncertainSideEffect(tool: "crm.create_contact"),
+            "the second call is the uncertain one, not the refused first")
         #expect(tool.keys.count == 1, "not sent again")
     }
 }
@@ -220,7 +275,10 @@ final class AlternatingGate: ApprovalGate, @unchecked Sendable {
     private var asked = 0
 
     func decide(_ request: ApprovalRequest) async throws -> ApprovalDecision {
-        let count = lock.withLock { asked += 1; return asked }
+        let count = lock.withLock {
+            asked += 1
+            return asked
+        }
         return ApprovalDecision(approved: count % 2 == 0, by: "reviewer")
     }
 }

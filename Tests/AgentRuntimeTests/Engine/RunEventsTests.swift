@@ -30,7 +30,9 @@ struct RunEventsTests {
         Use the tools available to you when they help; when you have what you need, give your final answer directly.
         """
 
-    func run(_ crew: CrewDefinition, _ inputs: [String: JSONValue], agents: [AgentDefinition], model: ScriptedChatModel) async throws -> (RunResult, [Event], [RunEvent]) {
+    func run(
+        _ crew: CrewDefinition, _ inputs: [String: JSONValue], agents: [AgentDefinition], model: ScriptedChatModel
+    ) async throws -> (RunResult, [Event], [RunEvent]) {
         let clock = TestClock()
         let sink = RecordingEventSink()
         let result = try await F.runner(model, tools: [F.calculator], time: TimeSource(clock)).run(
@@ -42,18 +44,24 @@ struct RunEventsTests {
     @Test("sequential: a tool call, its result, a second task with the first one's output as context")
     func sequential() async throws {
         let crew = CrewDefinition(
-            id: "report", name: "Report", process: .sequential, agents: ["researcher", "writer"], inputs: [CrewInput(name: "topic")],
+            id: "report", name: "Report", process: .sequential, agents: ["researcher", "writer"],
+            inputs: [CrewInput(name: "topic")],
             tasks: [
-                CrewTask(id: "research", description: "Find the number for {topic}", expectedOutput: "A number", agent: "researcher"),
+                CrewTask(
+                    id: "research", description: "Find the number for {topic}", expectedOutput: "A number",
+                    agent: "researcher"),
                 CrewTask(id: "write", description: "Write one line", expectedOutput: "A line", agent: "writer"),
             ])
         let model = ScriptedChatModel { request in
             if F.system(request).hasPrefix("You are Researcher specialist.") {
-                return request.messages.count == 2 ? ScriptedChatModel.calls([("calculator-evaluate", #"{"expression": "6*7"}"#)]) : ScriptedChatModel.text("It is 42.")
+                return request.messages.count == 2
+                    ? ScriptedChatModel.calls([("calculator-evaluate", #"{"expression": "6*7"}"#)])
+                    : ScriptedChatModel.text("It is 42.")
             }
             return ScriptedChatModel.text("Pricing: 42.")
         }
-        let (result, events, raw) = try await run(crew, ["topic": "pricing"], agents: [F.researcher, F.writer], model: model)
+        let (result, events, raw) = try await run(
+            crew, ["topic": "pricing"], agents: [F.researcher, F.writer], model: model)
         #expect(result.status == .succeeded)
         let researcher = ["researcher"]
         let writer = ["writer"]
@@ -79,14 +87,27 @@ struct RunEventsTests {
                         """,
                     tools: ["calculator-evaluate"])),
             Event(sequence: 4, path: researcher, kind: .llmRequest(model: Self.model, messageCount: 2, toolCount: 1)),
-            Event(sequence: 5, path: researcher, kind: .llmResponse(model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "tool_calls")),
-            Event(sequence: 6, path: researcher, kind: .toolStarted(callID: "call_1", tool: "calculator.evaluate", arguments: #"{"expression": "6*7"}"#)),
-            Event(sequence: 7, path: researcher, kind: .toolFinished(callID: "call_1", tool: "calculator.evaluate", outcome: .success, durationMS: 0, result: "42")),
+            Event(
+                sequence: 5, path: researcher,
+                kind: .llmResponse(
+                    model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "tool_calls")),
+            Event(
+                sequence: 6, path: researcher,
+                kind: .toolStarted(callID: "call_1", tool: "calculator.evaluate", arguments: #"{"expression": "6*7"}"#)),
+            Event(
+                sequence: 7, path: researcher,
+                kind: .toolFinished(
+                    callID: "call_1", tool: "calculator.evaluate", outcome: .success, durationMS: 0, result: "42")),
             Event(sequence: 8, path: researcher, kind: .llmRequest(model: Self.model, messageCount: 4, toolCount: 1)),
-            Event(sequence: 9, path: researcher, kind: .llmResponse(model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "stop")),
+            Event(
+                sequence: 9, path: researcher,
+                kind: .llmResponse(
+                    model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "stop")),
             Event(
                 sequence: 10, path: researcher,
-                kind: .taskFinished(task: "research", agent: "researcher", output: "It is 42.", usage: TokenUsage(inputTokens: 20, outputTokens: 10), costUSD: Self.call + Self.call)),
+                kind: .taskFinished(
+                    task: "research", agent: "researcher", output: "It is 42.",
+                    usage: TokenUsage(inputTokens: 20, outputTokens: 10), costUSD: Self.call + Self.call)),
             Event(sequence: 11, path: writer, kind: .taskStarted(task: "write", agent: "writer")),
             Event(
                 sequence: 12, path: writer,
@@ -106,8 +127,14 @@ struct RunEventsTests {
                         """,
                     tools: [])),
             Event(sequence: 13, path: writer, kind: .llmRequest(model: Self.model, messageCount: 2, toolCount: 0)),
-            Event(sequence: 14, path: writer, kind: .llmResponse(model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "stop")),
-            Event(sequence: 15, path: writer, kind: .taskFinished(task: "write", agent: "writer", output: "Pricing: 42.", usage: Self.usage, costUSD: Self.call)),
+            Event(
+                sequence: 14, path: writer,
+                kind: .llmResponse(
+                    model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "stop")),
+            Event(
+                sequence: 15, path: writer,
+                kind: .taskFinished(
+                    task: "write", agent: "writer", output: "Pricing: 42.", usage: Self.usage, costUSD: Self.call)),
             Event(sequence: 16, path: [], kind: .runFinished(status: .succeeded, output: "Pricing: 42.")),
         ]
         #expect(events.count == expected.count)
@@ -115,17 +142,29 @@ struct RunEventsTests {
         #expect(raw.allSatisfy { $0.runID == "run-1" && $0.timestamp == raw[0].timestamp }, "the clock did not move")
     }
 
-    @Test("hierarchical: the manager delegates, the coworker's events nest under it, and a bad coworker name is the manager's to fix")
+    @Test(
+        "hierarchical: the manager delegates, the coworker's events nest under it, and a bad coworker name is the manager's to fix"
+    )
     func hierarchical() async throws {
-        let boss = AgentDefinition(id: "boss", name: "Boss", category: "orchestration", role: "Team Lead", goal: "Lead", backstory: "Leads.", allowDelegation: true)
+        let boss = AgentDefinition(
+            id: "boss", name: "Boss", category: "orchestration", role: "Team Lead", goal: "Lead", backstory: "Leads.",
+            allowDelegation: true)
         let crew = CrewDefinition(
             id: "h", name: "H", process: .hierarchical, agents: ["writer"], manager: "boss",
             tasks: [CrewTask(id: "report", description: "Write the report", expectedOutput: "A report")])
         let model = ScriptedChatModel { request in
-            guard F.system(request).hasPrefix("You are Team Lead.") else { return ScriptedChatModel.text("Draft ready.") }
+            guard F.system(request).hasPrefix("You are Team Lead.") else {
+                return ScriptedChatModel.text("Draft ready.")
+            }
             switch request.messages.count {
-            case 2: return ScriptedChatModel.calls([("delegate_work", #"{"task": "Draft it", "context": "Q3", "coworker": "nobody"}"#)])
-            case 4: return ScriptedChatModel.calls([("delegate_work", #"{"task": "Draft it", "context": "Q3", "coworker": "writer"}"#)])
+            case 2:
+                return ScriptedChatModel.calls([
+                    ("delegate_work", #"{"task": "Draft it", "context": "Q3", "coworker": "nobody"}"#)
+                ])
+            case 4:
+                return ScriptedChatModel.calls([
+                    ("delegate_work", #"{"task": "Draft it", "context": "Q3", "coworker": "writer"}"#)
+                ])
             default: return ScriptedChatModel.text("Report: Draft ready.")
             }
         }
@@ -157,17 +196,29 @@ struct RunEventsTests {
                         """,
                     tools: ["delegate_work", "ask_question"])),
             Event(sequence: 4, path: manager, kind: .llmRequest(model: Self.model, messageCount: 2, toolCount: 2)),
-            Event(sequence: 5, path: manager, kind: .llmResponse(model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "tool_calls")),
-            Event(sequence: 6, path: manager, kind: .toolStarted(callID: "call_1", tool: "delegate_work", arguments: badCall)),
+            Event(
+                sequence: 5, path: manager,
+                kind: .llmResponse(
+                    model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "tool_calls")),
+            Event(
+                sequence: 6, path: manager,
+                kind: .toolStarted(callID: "call_1", tool: "delegate_work", arguments: badCall)),
             Event(
                 sequence: 7, path: manager,
                 kind: .toolFinished(
                     callID: "call_1", tool: "delegate_work", outcome: .error, durationMS: 0,
                     result: "Error: unknown coworker \"nobody\". Valid coworkers: writer (Writer for {company})")),
             Event(sequence: 8, path: manager, kind: .llmRequest(model: Self.model, messageCount: 4, toolCount: 2)),
-            Event(sequence: 9, path: manager, kind: .llmResponse(model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "tool_calls")),
-            Event(sequence: 10, path: manager, kind: .toolStarted(callID: "call_1", tool: "delegate_work", arguments: goodCall)),
-            Event(sequence: 11, path: coworker, kind: .delegationStarted(coworker: "writer", kind: .delegate, task: "Draft it")),
+            Event(
+                sequence: 9, path: manager,
+                kind: .llmResponse(
+                    model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "tool_calls")),
+            Event(
+                sequence: 10, path: manager,
+                kind: .toolStarted(callID: "call_1", tool: "delegate_work", arguments: goodCall)),
+            Event(
+                sequence: 11, path: coworker,
+                kind: .delegationStarted(coworker: "writer", kind: .delegate, task: "Draft it")),
             Event(
                 sequence: 12, path: coworker,
                 kind: .prompt(
@@ -183,15 +234,25 @@ struct RunEventsTests {
                         """,
                     tools: [])),
             Event(sequence: 13, path: coworker, kind: .llmRequest(model: Self.model, messageCount: 2, toolCount: 0)),
-            Event(sequence: 14, path: coworker, kind: .llmResponse(model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "stop")),
+            Event(
+                sequence: 14, path: coworker,
+                kind: .llmResponse(
+                    model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "stop")),
             Event(sequence: 15, path: coworker, kind: .delegationFinished(coworker: "writer", output: "Draft ready.")),
-            Event(sequence: 16, path: manager, kind: .toolFinished(callID: "call_1", tool: "delegate_work", outcome: .success, durationMS: 0, result: "Draft ready.")),
+            Event(
+                sequence: 16, path: manager,
+                kind: .toolFinished(
+                    callID: "call_1", tool: "delegate_work", outcome: .success, durationMS: 0, result: "Draft ready.")),
             Event(sequence: 17, path: manager, kind: .llmRequest(model: Self.model, messageCount: 6, toolCount: 2)),
-            Event(sequence: 18, path: manager, kind: .llmResponse(model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "stop")),
+            Event(
+                sequence: 18, path: manager,
+                kind: .llmResponse(
+                    model: Self.model, usage: Self.usage, costUSD: Self.call, latencyMS: 0, finishReason: "stop")),
             Event(
                 sequence: 19, path: manager,
                 kind: .taskFinished(
-                    task: "report", agent: "boss", output: "Report: Draft ready.", usage: TokenUsage(inputTokens: 40, outputTokens: 20),
+                    task: "report", agent: "boss", output: "Report: Draft ready.",
+                    usage: TokenUsage(inputTokens: 40, outputTokens: 20),
                     costUSD: Self.call + Self.call + Self.call + Self.call)),
             Event(sequence: 20, path: [], kind: .runFinished(status: .succeeded, output: "Report: Draft ready.")),
         ]

@@ -8,19 +8,27 @@ import Testing
 struct RedirectingTransportTests {
     let request = HTTPRequest(
         method: "POST", url: URL(string: "https://api.example.com/v1/items?x=1")!,
-        headers: ["Authorization": "Bearer sk", "X-Api-Key": "k", "Content-Type": "application/json", "Accept": "application/json"],
+        headers: [
+            "Authorization": "Bearer sk", "X-Api-Key": "k", "Content-Type": "application/json",
+            "Accept": "application/json",
+        ],
         body: Array("{}".utf8))
 
     @Test("https never goes down to http")
     func downgrade() {
-        #expect(throws: HTTPTransportError(kind: .redirect, message: "redirect from https to http (http://api.example.com:80) refused")) {
+        #expect(
+            throws: HTTPTransportError(
+                kind: .redirect, message: "redirect from https to http (http://api.example.com:80) refused")
+        ) {
             _ = try RedirectingTransport.follow(request, status: 308, location: "http://api.example.com/v1/items")
         }
     }
 
     @Test("only http and https locations")
     func schemes() {
-        #expect(throws: HTTPTransportError.self) { _ = try RedirectingTransport.follow(request, status: 302, location: "file:///etc/passwd") }
+        #expect(throws: HTTPTransportError.self) {
+            _ = try RedirectingTransport.follow(request, status: 302, location: "file:///etc/passwd")
+        }
     }
 
     @Test("307 and 308 keep method, body and credentials on the same origin")

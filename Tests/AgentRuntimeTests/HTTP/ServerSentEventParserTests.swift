@@ -3,7 +3,9 @@ import Testing
 
 @Suite("Server-Sent Events parser")
 struct ServerSentEventParserTests {
-    private func parse(_ chunks: [String], framing: ServerSentEventParser.Framing = .serverSentEvents) -> [ServerSentEvent] {
+    private func parse(
+        _ chunks: [String], framing: ServerSentEventParser.Framing = .serverSentEvents
+    ) -> [ServerSentEvent] {
         var parser = ServerSentEventParser(framing: framing)
         var events: [ServerSentEvent] = []
         for chunk in chunks { events += parser.feed(Array(chunk.utf8)) }
@@ -20,7 +22,10 @@ struct ServerSentEventParserTests {
 
     @Test("CRLF split between CR and LF is one line ending")
     func splitCRLF() {
-        #expect(parse(["data: 1\r", "\n\r", "\ndata: 2\r\n\r\n"]) == [ServerSentEvent(data: "1"), ServerSentEvent(data: "2")])
+        #expect(
+            parse(["data: 1\r", "\n\r", "\ndata: 2\r\n\r\n"]) == [
+                ServerSentEvent(data: "1"), ServerSentEvent(data: "2"),
+            ])
     }
 
     @Test("a multi-byte character split across chunks decodes intact")
@@ -36,7 +41,8 @@ struct ServerSentEventParserTests {
     @Test("comments are skipped and counted; multi-line data joins with newlines; ids carry over")
     func fields() {
         var parser = ServerSentEventParser()
-        let events = parser.feed(Array(": ping\n\nid: 7\ndata: line one\ndata:line two\nretry: 100\nunknown: x\n\ndata\n\n".utf8))
+        let events = parser.feed(
+            Array(": ping\n\nid: 7\ndata: line one\ndata:line two\nretry: 100\nunknown: x\n\ndata\n\n".utf8))
         #expect(events == [ServerSentEvent(data: "line one\nline two", id: "7"), ServerSentEvent(data: "", id: "7")])
         #expect(parser.commentCount == 1)
     }
@@ -48,8 +54,10 @@ struct ServerSentEventParserTests {
 
     @Test("NDJSON: one event per non-empty line")
     func ndjson() {
-        #expect(parse(["{\"a\":1}\n{\"b\"", ":2}\r\n\n{\"c\":3}"], framing: .newlineDelimitedJSON) == [
-            ServerSentEvent(data: "{\"a\":1}"), ServerSentEvent(data: "{\"b\":2}"), ServerSentEvent(data: "{\"c\":3}"),
-        ])
+        #expect(
+            parse(["{\"a\":1}\n{\"b\"", ":2}\r\n\n{\"c\":3}"], framing: .newlineDelimitedJSON) == [
+                ServerSentEvent(data: "{\"a\":1}"), ServerSentEvent(data: "{\"b\":2}"),
+                ServerSentEvent(data: "{\"c\":3}"),
+            ])
     }
 }

@@ -6,7 +6,8 @@ import Testing
 @Suite("Anthropic wire format")
 struct AnthropicChatFormatTests {
     let format = AnthropicChatFormat(apiKey: "sk-ant-api03-secretsecretsecret")
-    let request = ChatRequest(model: "claude-sonnet-4-5", messages: [.system("Be brief."), .user("Weather in Paris and Oslo?")])
+    let request = ChatRequest(
+        model: "claude-sonnet-4-5", messages: [.system("Be brief."), .user("Weather in Paris and Oslo?")])
 
     static let textResponse = """
         {"id":"msg_013Zva2CMHLNnXjNJJKqJ2EF","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"Hi! My name is Claude."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":2095,"cache_creation_input_tokens":0,"cache_read_input_tokens":1800,"output_tokens":503}}
@@ -99,10 +100,12 @@ struct AnthropicChatFormatTests {
             model: "claude-sonnet-4-5",
             messages: [
                 .system("Be brief."), .user("Weather?"),
-                .assistant(text: "Looking.", toolCalls: [
-                    ToolCall(id: "toolu_1", name: "get_weather", arguments: #"{"location":"Paris"}"#),
-                    ToolCall(id: "toolu_2", name: "get_weather", arguments: #"{"location":"Oslo"}"#),
-                ]),
+                .assistant(
+                    text: "Looking.",
+                    toolCalls: [
+                        ToolCall(id: "toolu_1", name: "get_weather", arguments: #"{"location":"Paris"}"#),
+                        ToolCall(id: "toolu_2", name: "get_weather", arguments: #"{"location":"Oslo"}"#),
+                    ]),
                 .tool(callID: "toolu_1", name: "get_weather", content: "18C"),
                 .tool(callID: "toolu_2", name: "get_weather", content: "unknown city", isError: true),
             ],
@@ -118,33 +121,45 @@ struct AnthropicChatFormatTests {
         #expect(body["temperature"] == 1.0)
         #expect(body["stop_sequences"] == ["END"])
         #expect(body["stream"] == true)
-        #expect(body["tools"] == [["name": "get_weather", "description": "Weather", "input_schema": ["type": "object"]]])
-        #expect(body["messages"] == [
-            ["role": "user", "content": [["type": "text", "text": "Weather?"]]],
-            ["role": "assistant", "content": [
-                ["type": "text", "text": "Looking."],
-                ["type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": ["location": "Paris"]],
-                ["type": "tool_use", "id": "toolu_2", "name": "get_weather", "input": ["location": "Oslo"]],
-            ]],
-            ["role": "user", "content": [
-                ["type": "tool_result", "tool_use_id": "toolu_1", "content": "18C"],
-                ["type": "tool_result", "tool_use_id": "toolu_2", "content": "unknown city", "is_error": true],
-            ]],
-        ])
+        #expect(
+            body["tools"] == [["name": "get_weather", "description": "Weather", "input_schema": ["type": "object"]]])
+        #expect(
+            body["messages"] == [
+                ["role": "user", "content": [["type": "text", "text": "Weather?"]]],
+                [
+                    "role": "assistant",
+                    "content": [
+                        ["type": "text", "text": "Looking."],
+                        ["type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": ["location": "Paris"]],
+                        ["type": "tool_use", "id": "toolu_2", "name": "get_weather", "input": ["location": "Oslo"]],
+                    ],
+                ],
+                [
+                    "role": "user",
+                    "content": [
+                        ["type": "tool_result", "tool_use_id": "toolu_1", "content": "18C"],
+                        ["type": "tool_result", "tool_use_id": "toolu_2", "content": "unknown city", "is_error": true],
+                    ],
+                ],
+            ])
     }
 
     @Test("decodes a text answer; cache reads count as cached input")
     func text() throws {
         let response = try format.parseResponse(Array(Self.textResponse.utf8), for: request)
-        #expect(response == ChatResponse(
-            text: "Hi! My name is Claude.", finishReason: .stop,
-            usage: TokenUsage(inputTokens: 3895, outputTokens: 503, cachedInputTokens: 1800), model: "claude-sonnet-4-5-20250929"))
+        #expect(
+            response
+                == ChatResponse(
+                    text: "Hi! My name is Claude.", finishReason: .stop,
+                    usage: TokenUsage(inputTokens: 3895, outputTokens: 503, cachedInputTokens: 1800),
+                    model: "claude-sonnet-4-5-20250929"))
     }
 
     @Test("a streamed text answer (with pings) equals the non-streamed one, split at every byte")
     func streamedText() async throws {
         let deltas = try await StreamReplay.decodeAtEverySplit(format, request, body: Self.textStream)
-        #expect(StreamReplay.completed(deltas) == (try format.parseResponse(Array(Self.textResponse.utf8), for: request)))
+        #expect(
+            StreamReplay.completed(deltas) == (try format.parseResponse(Array(Self.textResponse.utf8), for: request)))
         #expect(deltas.filter { if case .text = $0 { true } else { false } }.count == 2)
     }
 
@@ -154,21 +169,26 @@ struct AnthropicChatFormatTests {
         let streamed = try #require(StreamReplay.completed(deltas))
         let whole = try format.parseResponse(Array(Self.toolResponse.utf8), for: request)
         #expect(streamed == whole)
-        #expect(streamed.toolCalls == [
-            ToolCall(id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6", name: "get_weather", arguments: #"{"location":"Paris"}"#),
-            ToolCall(id: "toolu_02Ab", name: "get_weather", arguments: #"{"location":"Oslo"}"#),
-        ])
+        #expect(
+            streamed.toolCalls == [
+                ToolCall(
+                    id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6", name: "get_weather", arguments: #"{"location":"Paris"}"#),
+                ToolCall(id: "toolu_02Ab", name: "get_weather", arguments: #"{"location":"Oslo"}"#),
+            ])
         #expect(streamed.finishReason == .toolCalls)
     }
 
     @Test("structured output forces a tool and returns its input as the text")
     func structuredOutput() async throws {
         let schema = JSONSchema(["type": "object", "properties": ["score": ["type": "integer"]], "required": ["score"]])
-        let request = ChatRequest(model: "claude-sonnet-4-5", messages: [.user("Score it")], responseFormat: .jsonSchema(name: "lead score", schema: schema))
+        let request = ChatRequest(
+            model: "claude-sonnet-4-5", messages: [.user("Score it")],
+            responseFormat: .jsonSchema(name: "lead score", schema: schema))
         let body = try JSONParser.value(try format.makeRequest(request, stream: false).body!)
         #expect(body["tool_choice"] == ["type": "tool", "name": "lead_score"])
         #expect(body["tools"]?.serialized().contains(#""input_schema":{"type":"object""#) == true)
-        let whole = #"{"id":"m","type":"message","role":"assistant","model":"c","content":[{"type":"tool_use","id":"t","name":"lead_score","input":{"score":87}}],"stop_reason":"tool_use","usage":{"input_tokens":10,"output_tokens":5}}"#
+        let whole =
+            #"{"id":"m","type":"message","role":"assistant","model":"c","content":[{"type":"tool_use","id":"t","name":"lead_score","input":{"score":87}}],"stop_reason":"tool_use","usage":{"input_tokens":10,"output_tokens":5}}"#
         let response = try format.parseResponse(Array(whole.utf8), for: request)
         #expect(response.text == #"{"score":87}"#)
         #expect(response.toolCalls.isEmpty)
@@ -187,7 +207,8 @@ struct AnthropicChatFormatTests {
 
     @Test("529 overloaded is retryable")
     func overloaded() {
-        let body = #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_011CSHoEeqs5C35K2UUqR7Fy"}"#
+        let body =
+            #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"},"request_id":"req_011CSHoEeqs5C35K2UUqR7Fy"}"#
         let error = format.parseError(status: 529, headers: [:], body: Array(body.utf8))
         #expect(error.code == .overloaded)
         #expect(error.isRetryable)
@@ -196,19 +217,25 @@ struct AnthropicChatFormatTests {
 
     @Test("401 authentication_error and 429 with retry-after")
     func authAndRateLimit() {
-        let auth = format.parseError(status: 401, headers: [:], body: Array(#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#.utf8))
+        let auth = format.parseError(
+            status: 401, headers: [:],
+            body: Array(#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#.utf8)
+        )
         #expect(auth.code == .authentication)
         #expect(!auth.isRetryable)
         let limited = format.parseError(
             status: 429, headers: ["retry-after": "17", "anthropic-ratelimit-requests-remaining": "0"],
-            body: Array(#"{"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}}"#.utf8))
+            body: Array(
+                #"{"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}}"#
+                    .utf8))
         #expect(limited.code == .rateLimited)
         #expect(limited.retryAfter == .seconds(17))
     }
 
     @Test("400 prompt too long is context_length_exceeded")
     func contextLength() {
-        let body = #"{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 208310 tokens > 200000 maximum"}}"#
+        let body =
+            #"{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 208310 tokens > 200000 maximum"}}"#
         let error = format.parseError(status: 400, headers: [:], body: Array(body.utf8))
         #expect(error.code == .contextLengthExceeded)
         #expect(!error.isRetryable)

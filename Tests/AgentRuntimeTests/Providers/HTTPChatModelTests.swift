@@ -26,7 +26,9 @@ struct HTTPChatModelTests {
 
     @Test("connection failures are retried; 400/401/403/404 are not", arguments: [400, 401, 403, 404])
     func noRetryOnClientErrors(status: Int) async throws {
-        let transport = ReplayTransport([ReplayTransport.Reply(status: status, body: #"{"error":{"message":"nope"}}"#), Self.ok])
+        let transport = ReplayTransport([
+            ReplayTransport.Reply(status: status, body: #"{"error":{"message":"nope"}}"#), Self.ok,
+        ])
         let model = HTTPChatModel(format: format, transport: transport, retryPolicy: fast)
         await #expect(throws: ProviderError.self) { _ = try await model.complete(request) }
         #expect(transport.requests.count == 1)
@@ -34,7 +36,9 @@ struct HTTPChatModelTests {
 
     @Test("retryable statuses are retried", arguments: [408, 409, 500, 502, 503, 504, 529])
     func retryOnServerErrors(status: Int) async throws {
-        let transport = ReplayTransport([ReplayTransport.Reply(status: status, body: "upstream trouble"), .failure(.connection), Self.ok])
+        let transport = ReplayTransport([
+            ReplayTransport.Reply(status: status, body: "upstream trouble"), .failure(.connection), Self.ok,
+        ])
         let model = HTTPChatModel(format: format, transport: transport, retryPolicy: fast)
         _ = try await model.complete(request)
         #expect(transport.requests.count == 3)
@@ -43,7 +47,9 @@ struct HTTPChatModelTests {
     @Test("retries stop after maxRetries with the last error")
     func retriesExhausted() async throws {
         let transport = ReplayTransport(Array(repeating: Self.limited, count: 5))
-        let model = HTTPChatModel(format: format, transport: transport, retryPolicy: RetryPolicy(maxRetries: 2, initialDelay: .milliseconds(1)))
+        let model = HTTPChatModel(
+            format: format, transport: transport,
+            retryPolicy: RetryPolicy(maxRetries: 2, initialDelay: .milliseconds(1)))
         let error = await #expect(throws: ProviderError.self) { _ = try await model.complete(request) }
         #expect(error?.code == .rateLimited)
         #expect(transport.requests.count == 3)
@@ -51,7 +57,8 @@ struct HTTPChatModelTests {
 
     @Test("a Retry-After beyond the deadline gives up at once")
     func retryBoundedByDeadline() async throws {
-        let slow = ReplayTransport.Reply(status: 429, headers: ["retry-after": "30"], body: #"{"error":{"message":"slow down"}}"#)
+        let slow = ReplayTransport.Reply(
+            status: 429, headers: ["retry-after": "30"], body: #"{"error":{"message":"slow down"}}"#)
         let transport = ReplayTransport([slow, Self.ok])
         var bounded = request
         bounded.deadline = .now + .seconds(2)
@@ -66,7 +73,10 @@ struct HTTPChatModelTests {
     @Test("the API key never appears in an error, even when the provider echoes it")
     func redactsKey() async throws {
         let echo = ReplayTransport.Reply(
-            status: 401, body: #"{"error":{"message":"Incorrect API key provided: \#(Self.key). Also Bearer \#(Self.key)","code":"invalid_api_key"}}"#)
+            status: 401,
+            body:
+                #"{"error":{"message":"Incorrect API key provided: \#(Self.key). Also Bearer \#(Self.key)","code":"invalid_api_key"}}"#
+        )
         let model = HTTPChatModel(format: format, transport: ReplayTransport([echo]), retryPolicy: fast)
         let error = await #expect(throws: ProviderError.self) { _ = try await model.complete(request) }
         let text = String(describing: error)
@@ -105,7 +115,10 @@ struct HTTPChatModelTests {
     @Test("a stream that fails after deltas were delivered is not retried")
     func noRetryAfterDelivery() async throws {
         let partial = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n"
-        let transport = ReplayTransport([ReplayTransport.Reply(chunks: [Array(partial.utf8)]), ReplayTransport.Reply(chunks: [Array(OpenAIChatFormatTests.textStream.utf8)])])
+        let transport = ReplayTransport([
+            ReplayTransport.Reply(chunks: [Array(partial.utf8)]),
+            ReplayTransport.Reply(chunks: [Array(OpenAIChatFormatTests.textStream.utf8)]),
+        ])
         let model = HTTPChatModel(format: format, transport: transport, retryPolicy: fast)
         let error = await #expect(throws: ProviderError.self) {
             _ = try await model.stream(request) { _ in }
@@ -126,7 +139,10 @@ struct RetryPolicyTests {
         #expect(policy.delay(beforeRetry: 4, after: error, deadline: nil, random: { $0 }) == .seconds(4))
         #expect(policy.delay(beforeRetry: 2, after: error, deadline: nil, random: { _ in 0 }) == .zero)
         #expect(policy.delay(beforeRetry: 5, after: error, deadline: nil) == nil)
-        #expect(policy.delay(beforeRetry: 0, after: ProviderError(code: .authentication, message: "x", provider: nil), deadline: nil) == nil)
+        #expect(
+            policy.delay(
+                beforeRetry: 0, after: ProviderError(code: .authentication, message: "x", provider: nil), deadline: nil)
+                == nil)
     }
 
     @Test("Retry-After as seconds, as an HTTP date, and retry-after-ms")
@@ -146,7 +162,9 @@ struct RetryPolicyTests {
     func redactor() {
         let redactor = Redactor(secrets: ["hunter2-secret"])
         #expect(redactor.redact("pw=hunter2-secret ok") == "pw=[REDACTED] ok")
-        #expect(redactor.redact("key sk-ant-api03-abcdefghijklmnop, and AIzaSyA0123456789abcdefgh") == "key [REDACTED], and [REDACTED]")
+        #expect(
+            redactor.redact("key sk-ant-api03-abcdefghijklmnop, and AIzaSyA0123456789abcdefgh")
+                == "key [REDACTED], and [REDACTED]")
         #expect(redactor.redact("Authorization: Bearer abcdefghijkl") == "Authorization: Bearer [REDACTED]")
         #expect(redactor.redact("a sk- b") == "a sk- b")
     }

@@ -8,7 +8,8 @@ import Testing
 struct OpenAIChatFormatTests {
     static let key = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
     let format = OpenAIChatFormat(endpoint: .standard(baseURL: URL(string: "https://api.openai.com/v1")!), apiKey: key)
-    let request = ChatRequest(model: "gpt-4o-mini", messages: [.system("Be brief."), .user("What is the weather in Paris and Oslo?")])
+    let request = ChatRequest(
+        model: "gpt-4o-mini", messages: [.system("Be brief."), .user("What is the weather in Paris and Oslo?")])
 
     static let textResponse = """
         {
@@ -91,10 +92,16 @@ struct OpenAIChatFormatTests {
             model: "gpt-4o-mini",
             messages: [
                 .system("Be brief."), .user("Weather?"),
-                .assistant(text: nil, toolCalls: [ToolCall(id: "call_1", name: "get_weather", arguments: #"{"location":"Paris"}"#)]),
+                .assistant(
+                    text: nil,
+                    toolCalls: [ToolCall(id: "call_1", name: "get_weather", arguments: #"{"location":"Paris"}"#)]),
                 .tool(callID: "call_1", name: "get_weather", content: "18C"),
             ],
-            tools: [ChatTool(name: "get_weather", description: "Weather", parameters: .object(["location": ["type": "string"]], required: ["location"]))],
+            tools: [
+                ChatTool(
+                    name: "get_weather", description: "Weather",
+                    parameters: .object(["location": ["type": "string"]], required: ["location"]))
+            ],
             temperature: 0.2, maxTokens: 300, topP: 0.9, stop: ["END"],
             responseFormat: .jsonSchema(name: "answer", schema: JSONSchema(["type": "object"])))
         let http = try format.makeRequest(request, stream: true)
@@ -102,18 +109,33 @@ struct OpenAIChatFormatTests {
         #expect(http.headers["authorization"] == "Bearer \(Self.key)")
         let body = try JSONParser.value(http.body!)
         #expect(body["model"] == "gpt-4o-mini")
-        #expect(body["messages"] == [
-            ["role": "system", "content": "Be brief."],
-            ["role": "user", "content": "Weather?"],
-            ["role": "assistant", "content": nil, "tool_calls": [["id": "call_1", "type": "function", "function": ["name": "get_weather", "arguments": #"{"location":"Paris"}"#]]]],
-            ["role": "tool", "tool_call_id": "call_1", "content": "18C"],
-        ])
-        #expect(body["tools"]?.serialized() == #"[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"location":{"type":"string"}},"required":["location"],"additionalProperties":false}}}]"#)
+        #expect(
+            body["messages"] == [
+                ["role": "system", "content": "Be brief."],
+                ["role": "user", "content": "Weather?"],
+                [
+                    "role": "assistant", "content": nil,
+                    "tool_calls": [
+                        [
+                            "id": "call_1", "type": "function",
+                            "function": ["name": "get_weather", "arguments": #"{"location":"Paris"}"#],
+                        ]
+                    ],
+                ],
+                ["role": "tool", "tool_call_id": "call_1", "content": "18C"],
+            ])
+        #expect(
+            body["tools"]?.serialized()
+                == #"[{"type":"function","function":{"name":"get_weather","description":"Weather","parameters":{"type":"object","properties":{"location":{"type":"string"}},"required":["location"],"additionalProperties":false}}}]"#
+        )
         #expect(body["temperature"] == 0.2)
         #expect(body["max_tokens"] == 300)
         #expect(body["top_p"] == 0.9)
         #expect(body["stop"] == ["END"])
-        #expect(body["response_format"] == ["type": "json_schema", "json_schema": ["name": "answer", "schema": ["type": "object"]]])
+        #expect(
+            body["response_format"] == [
+                "type": "json_schema", "json_schema": ["name": "answer", "schema": ["type": "object"]],
+            ])
         #expect(body["stream"] == true)
         #expect(body["stream_options"] == ["include_usage": true])
     }
@@ -121,17 +143,23 @@ struct OpenAIChatFormatTests {
     @Test("Azure: deployment URL with api-version and the api-key header")
     func azure() throws {
         let azure = OpenAIChatFormat(
-            provider: "azure", endpoint: .azure(endpoint: URL(string: "https://acme.openai.azure.com")!, apiVersion: "2024-10-21"),
+            provider: "azure",
+            endpoint: .azure(endpoint: URL(string: "https://acme.openai.azure.com")!, apiVersion: "2024-10-21"),
             authentication: .apiKeyHeader, apiKey: "azure-key-123456")
         let http = try azure.makeRequest(ChatRequest(model: "gpt4o-prod", messages: [.user("hi")]), stream: false)
-        #expect(http.url.absoluteString == "https://acme.openai.azure.com/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21")
+        #expect(
+            http.url.absoluteString
+                == "https://acme.openai.azure.com/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21"
+        )
         #expect(http.headers["api-key"] == "azure-key-123456")
         #expect(http.headers["authorization"] == nil)
     }
 
     @Test("Ollama and vLLM: a base URL and no key")
     func local() throws {
-        let ollama = OpenAIChatFormat(provider: "ollama", endpoint: .standard(baseURL: URL(string: "http://127.0.0.1:11434/v1")!), authentication: .none, apiKey: nil)
+        let ollama = OpenAIChatFormat(
+            provider: "ollama", endpoint: .standard(baseURL: URL(string: "http://127.0.0.1:11434/v1")!),
+            authentication: .none, apiKey: nil)
         let http = try ollama.makeRequest(ChatRequest(model: "llama3.2", messages: [.user("hi")]), stream: false)
         #expect(http.url.absoluteString == "http://127.0.0.1:11434/v1/chat/completions")
         #expect(http.headers["authorization"] == nil)
@@ -140,9 +168,12 @@ struct OpenAIChatFormatTests {
     @Test("decodes a non-streamed text answer with usage and cached tokens")
     func text() throws {
         let response = try format.parseResponse(Array(Self.textResponse.utf8), for: request)
-        #expect(response == ChatResponse(
-            text: "Hello! How can I help you today?", finishReason: .stop,
-            usage: TokenUsage(inputTokens: 1117, outputTokens: 9, cachedInputTokens: 1024), model: "gpt-4o-mini-2024-07-18"))
+        #expect(
+            response
+                == ChatResponse(
+                    text: "Hello! How can I help you today?", finishReason: .stop,
+                    usage: TokenUsage(inputTokens: 1117, outputTokens: 9, cachedInputTokens: 1024),
+                    model: "gpt-4o-mini-2024-07-18"))
     }
 
     @Test("a streamed text answer equals the non-streamed one, split at every byte")
@@ -164,20 +195,32 @@ struct OpenAIChatFormatTests {
         #expect(streamed.finishReason == .toolCalls)
         #expect(streamed.usage == whole.usage)
         #expect(streamed.toolCalls.map(\.arguments) == [#"{"location": "Paris"}"#, #"{"location": "Oslo"}"#])
-        #expect(deltas.contains(.toolCall(index: 1, id: "call_ABCe9pD3xa9XTPNJ32zg2hcB", name: "get_weather", arguments: "")))
+        #expect(
+            deltas.contains(
+                .toolCall(index: 1, id: "call_ABCe9pD3xa9XTPNJ32zg2hcB", name: "get_weather", arguments: "")))
     }
 
     @Test("a stream cut off before [DONE] or a finish reason is stream_truncated")
     func truncated() {
-        let cut = String(Self.textStream.prefix(upTo: Self.textStream.range(of: "data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini-2024-07-18\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{},")!.lowerBound))
-        #expect(throws: ProviderError(code: .streamTruncated, message: "the stream ended before [DONE] or a finish reason", provider: "openai")) {
+        let cut = String(
+            Self.textStream.prefix(
+                upTo: Self.textStream.range(
+                    of:
+                        "data: {\"id\":\"chatcmpl-123\",\"object\":\"chat.completion.chunk\",\"created\":1694268190,\"model\":\"gpt-4o-mini-2024-07-18\",\"system_fingerprint\":\"fp_44709d6fcb\",\"choices\":[{\"index\":0,\"delta\":{},"
+                )!.lowerBound))
+        #expect(
+            throws: ProviderError(
+                code: .streamTruncated, message: "the stream ended before [DONE] or a finish reason", provider: "openai"
+            )
+        ) {
             _ = try StreamReplay.decode(format, request, chunks: [Array(cut.utf8)])
         }
     }
 
     @Test("401: authentication, not retryable, and the key never appears in the message")
     func unauthorized() {
-        let body = #"{"error":{"message":"Incorrect API key provided: sk-proj-abcdefghijklmnopqrstuvwxyz0123456789. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#
+        let body =
+            #"{"error":{"message":"Incorrect API key provided: sk-proj-abcdefghijklmnopqrstuvwxyz0123456789. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#
         let error = format.parseError(status: 401, headers: [:], body: Array(body.utf8))
         #expect(error.code == .authentication)
         #expect(!error.isRetryable)
@@ -186,18 +229,22 @@ struct OpenAIChatFormatTests {
 
     @Test("429 with Retry-After: rate_limited, retryable, with the wait")
     func rateLimited() {
-        let body = #"{"error":{"message":"Rate limit reached for gpt-4o-mini in organization org-x on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#
-        let error = format.parseError(status: 429, headers: ["retry-after": "2", "x-ratelimit-remaining-requests": "0"], body: Array(body.utf8))
+        let body =
+            #"{"error":{"message":"Rate limit reached for gpt-4o-mini in organization org-x on requests per min (RPM): Limit 500, Used 500, Requested 1. Please try again in 120ms.","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#
+        let error = format.parseError(
+            status: 429, headers: ["retry-after": "2", "x-ratelimit-remaining-requests": "0"], body: Array(body.utf8))
         #expect(error.code == .rateLimited)
         #expect(error.isRetryable)
         #expect(error.retryAfter == .seconds(2))
-        let precise = format.parseError(status: 429, headers: ["retry-after-ms": "120", "retry-after": "1"], body: Array(body.utf8))
+        let precise = format.parseError(
+            status: 429, headers: ["retry-after-ms": "120", "retry-after": "1"], body: Array(body.utf8))
         #expect(precise.retryAfter == .milliseconds(120))
     }
 
     @Test("429 insufficient_quota is not retried")
     func quota() {
-        let body = #"{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#
+        let body =
+            #"{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#
         let error = format.parseError(status: 429, headers: [:], body: Array(body.utf8))
         #expect(error.code == .quotaExceeded)
         #expect(!error.isRetryable)
@@ -205,7 +252,8 @@ struct OpenAIChatFormatTests {
 
     @Test("400 context length exceeded")
     func contextLength() {
-        let body = #"{"error":{"message":"This model's maximum context length is 128000 tokens. However, your messages resulted in 130532 tokens. Please reduce the length of the messages.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}"#
+        let body =
+            #"{"error":{"message":"This model's maximum context length is 128000 tokens. However, your messages resulted in 130532 tokens. Please reduce the length of the messages.","type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}}"#
         let error = format.parseError(status: 400, headers: [:], body: Array(body.utf8))
         #expect(error.code == .contextLengthExceeded)
         #expect(!error.isRetryable)
@@ -213,8 +261,12 @@ struct OpenAIChatFormatTests {
 
     @Test("an error inside the stream ends it with the provider's message")
     func midStreamError() {
-        let body = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\ndata: {\"error\":{\"message\":\"The server had an error processing your request.\",\"type\":\"server_error\",\"code\":null}}\n\n"
-        #expect(throws: ProviderError(code: .server, message: "The server had an error processing your request.", provider: "openai")) {
+        let body =
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\ndata: {\"error\":{\"message\":\"The server had an error processing your request.\",\"type\":\"server_error\",\"code\":null}}\n\n"
+        #expect(
+            throws: ProviderError(
+                code: .server, message: "The server had an error processing your request.", provider: "openai")
+        ) {
             _ = try StreamReplay.decode(format, request, chunks: [Array(body.utf8)])
         }
     }

@@ -6,31 +6,47 @@ import Testing
 
 @Suite("Provider registry: credentials, BYOK, fallbacks, cost")
 struct ProviderRegistryTests {
-    static let environment = ["OPENAI_API_KEY": "sk-platform-key-0000000000", "ANTHROPIC_API_KEY": "sk-ant-platform-000000000"]
+    static let environment = [
+        "OPENAI_API_KEY": "sk-platform-key-0000000000", "ANTHROPIC_API_KEY": "sk-ant-platform-000000000",
+    ]
 
-    private func registry(_ replies: [ReplayTransport.Reply], secrets: (any SecretStore)? = nil, config: RuntimeConfig? = nil) -> (ProviderRegistry, ReplayTransport) {
+    private func registry(
+        _ replies: [ReplayTransport.Reply], secrets: (any SecretStore)? = nil, config: RuntimeConfig? = nil
+    ) -> (ProviderRegistry, ReplayTransport) {
         let transport = ReplayTransport(replies)
         var settings = config ?? RuntimeConfig.fromEnvironment(Self.environment)
         for name in settings.providers.keys { settings.providers[name]?.maxRetries = 0 }
-        return (ProviderRegistry(config: settings, transport: transport, secrets: secrets, environment: Self.environment), transport)
+        return (
+            ProviderRegistry(config: settings, transport: transport, secrets: secrets, environment: Self.environment),
+            transport
+        )
     }
 
     @Test("the environment gives the usual providers and a default model")
     func environmentDefaults() {
-        let config = RuntimeConfig.fromEnvironment(["GROQ_API_KEY": "gsk_x", "AZURE_OPENAI_ENDPOINT": "https://acme.openai.azure.com", "OLLAMA_HOST": "10.0.0.5:11434"])
+        let config = RuntimeConfig.fromEnvironment([
+            "GROQ_API_KEY": "gsk_x", "AZURE_OPENAI_ENDPOINT": "https://acme.openai.azure.com",
+            "OLLAMA_HOST": "10.0.0.5:11434",
+        ])
         #expect(Set(config.providers.keys) == ["openai", "anthropic", "gemini", "groq", "azure", "ollama"])
         #expect(config.defaultModel == ModelReference(provider: "groq", model: "llama-3.3-70b-versatile"))
         #expect(config.providers["ollama"]?.baseURL.absoluteString == "http://10.0.0.5:11434/v1")
         #expect(config.providers["azure"]?.authentication == .apiKey)
         #expect(config.providers["ollama"]?.authentication == ProviderSettings.Authentication.none)
-        #expect(RuntimeConfig.fromEnvironment([:]).defaultModel == ModelReference(provider: "ollama", model: "llama3.2"))
+        #expect(
+            RuntimeConfig.fromEnvironment([:]).defaultModel == ModelReference(provider: "ollama", model: "llama3.2"))
     }
 
     @Test("the platform key is used, and a tenant's own key overrides it for that tenant only")
     func bringYourOwnKey() async throws {
-        let secrets = InMemorySecretStore([.tenant("acme"): [ProviderRegistry.tenantKeyPath("openai"): "sk-acme-own-key-111111111"]])
+        let secrets = InMemorySecretStore([
+            .tenant("acme"): [ProviderRegistry.tenantKeyPath("openai"): "sk-acme-own-key-111111111"]
+        ])
         let (registry, transport) = registry(
-            [ReplayTransport.Reply(body: OpenAIChatFormatTests.textResponse), ReplayTransport.Reply(body: OpenAIChatFormatTests.textResponse)],
+            [
+                ReplayTransport.Reply(body: OpenAIChatFormatTests.textResponse),
+                ReplayTransport.Reply(body: OpenAIChatFormatTests.textResponse),
+            ],
             secrets: secrets)
         let reference = ModelReference(provider: "openai", model: "gpt-4o-mini")
         let acme = try await registry.resolve(reference, tenant: "acme")
@@ -39,19 +55,26 @@ struct ProviderRegistryTests {
         let globex = try await registry.resolve(reference, tenant: "globex")
         #expect(!globex.usesTenantKey)
         _ = try await globex.model.complete(ChatRequest(model: "gpt-4o-mini", messages: [.user("hi")]))
-        #expect(transport.requests.map { $0.headers["authorization"] } == ["Bearer sk-acme-own-key-111111111", "Bearer sk-platform-key-0000000000"])
+        #expect(
+            transport.requests.map { $0.headers["authorization"] } == [
+                "Bearer sk-acme-own-key-111111111", "Bearer sk-platform-key-0000000000",
+            ])
     }
 
     @Test("a missing key names the reference, never a value; an unknown provider lists the known ones")
     func operatorErrors() async throws {
         let (registry, _) = registry([])
-        await #expect(throws: ModelResolutionError.missingCredential(provider: "gemini", reference: "env:GEMINI_API_KEY")) {
+        await #expect(
+            throws: ModelResolutionError.missingCredential(provider: "gemini", reference: "env:GEMINI_API_KEY")
+        ) {
             _ = try await registry.resolve(ModelReference(provider: "gemini", model: "gemini-2.5-flash"))
         }
         let error = await #expect(throws: ModelResolutionError.self) {
             _ = try await registry.resolve(ModelReference(provider: "mistral", model: "large"))
         }
-        #expect(error?.description.contains("unknown provider \"mistral\" (configured: anthropic, gemini, groq, ollama, openai)") == true)
+        #expect(
+            error?.description.contains(
+                "unknown provider \"mistral\" (configured: anthropic, gemini, groq, ollama, openai)") == true)
         #expect(await registry.credentialStatus("openai") == .present("env:OPENAI_API_KEY"))
         #expect(await registry.credentialStatus("gemini") == .missing("env:GEMINI_API_KEY"))
         #expect(await registry.credentialStatus("ollama") == .notNeeded)
@@ -59,19 +82,23 @@ struct ProviderRegistryTests {
 
     @Test("a tenant's own rate limit applies to that tenant's calls only")
     func tenantRateLimit() async throws {
-        let transport = ReplayTransport(Array(repeating: ReplayTransport.Reply(body: OpenAIChatFormatTests.textResponse), count: 4))
+        let transport = ReplayTransport(
+            Array(repeating: ReplayTransport.Reply(body: OpenAIChatFormatTests.textResponse), count: 4))
         let limiter = RateLimiter()
         let registry = ProviderRegistry(
-            config: RuntimeConfig.fromEnvironment(Self.environment), transport: transport, environment: Self.environment, limiter: limiter,
+            config: RuntimeConfig.fromEnvironment(Self.environment), transport: transport,
+            environment: Self.environment, limiter: limiter,
             tenantRateLimits: ["acme": RateLimit(requestsPerMinute: 1)])
         let reference = ModelReference(provider: "openai", model: "gpt-4o-mini")
-        let acme = try await registry.resolve(reference, principal: Principal(tenant: "acme", user: "u", roles: [.tenantUser]))
+        let acme = try await registry.resolve(
+            reference, principal: Principal(tenant: "acme", user: "u", roles: [.tenantUser]))
         var request = ChatRequest(model: "gpt-4o-mini", messages: [.user("hi")])
         _ = try await acme.model.complete(request)
         request.deadline = .now + .seconds(5)
         let error = await #expect(throws: ProviderError.self) { _ = try await acme.model.complete(request) }
         #expect(error?.code == .rateLimited, "acme's second call would wait ~60 s, past its deadline")
-        let globex = try await registry.resolve(reference, principal: Principal(tenant: "globex", user: "u", roles: [.tenantUser]))
+        let globex = try await registry.resolve(
+            reference, principal: Principal(tenant: "globex", user: "u", roles: [.tenantUser]))
         _ = try await globex.model.complete(request)
         _ = try await globex.model.complete(request)
         #expect(transport.requests.count == 3)
@@ -89,9 +116,12 @@ struct ProviderRegistryTests {
     @Test("the fallback model answers when the primary still fails with a retryable error")
     func fallback() async throws {
         var config = RuntimeConfig.fromEnvironment(Self.environment)
-        config.fallbacks[ModelReference(provider: "openai", model: "gpt-4o")] = [ModelReference(provider: "anthropic", model: "claude-sonnet-4-5")]
+        config.fallbacks[ModelReference(provider: "openai", model: "gpt-4o")] = [
+            ModelReference(provider: "anthropic", model: "claude-sonnet-4-5")
+        ]
         let overloaded = ReplayTransport.Reply(status: 503, body: #"{"error":{"message":"overloaded"}}"#)
-        let (registry, transport) = registry([overloaded, ReplayTransport.Reply(body: AnthropicChatFormatTests.textResponse)], config: config)
+        let (registry, transport) = registry(
+            [overloaded, ReplayTransport.Reply(body: AnthropicChatFormatTests.textResponse)], config: config)
         let resolved = try await registry.resolve(ModelReference(provider: "openai", model: "gpt-4o"))
         #expect(resolved.fallbacks == [ModelReference(provider: "anthropic", model: "claude-sonnet-4-5")])
         let response = try await resolved.model.complete(ChatRequest(model: "gpt-4o", messages: [.user("hi")]))
@@ -104,10 +134,15 @@ struct ProviderRegistryTests {
     @Test("no fallback for errors another model cannot fix")
     func noFallbackOnAuth() async throws {
         var config = RuntimeConfig.fromEnvironment(Self.environment)
-        config.fallbacks[ModelReference(provider: "openai", model: "gpt-4o")] = [ModelReference(provider: "anthropic", model: "claude-sonnet-4-5")]
-        let (registry, transport) = registry([ReplayTransport.Reply(status: 400, body: #"{"error":{"message":"bad"}}"#)], config: config)
+        config.fallbacks[ModelReference(provider: "openai", model: "gpt-4o")] = [
+            ModelReference(provider: "anthropic", model: "claude-sonnet-4-5")
+        ]
+        let (registry, transport) = registry(
+            [ReplayTransport.Reply(status: 400, body: #"{"error":{"message":"bad"}}"#)], config: config)
         let resolved = try await registry.resolve(ModelReference(provider: "openai", model: "gpt-4o"))
-        await #expect(throws: ProviderError.self) { _ = try await resolved.model.complete(ChatRequest(model: "gpt-4o", messages: [.user("hi")])) }
+        await #expect(throws: ProviderError.self) {
+            _ = try await resolved.model.complete(ChatRequest(model: "gpt-4o", messages: [.user("hi")]))
+        }
         #expect(transport.requests.count == 1)
     }
 
@@ -117,7 +152,9 @@ struct ProviderRegistryTests {
         let usage = TokenUsage(inputTokens: 1_000_000, outputTokens: 100_000, cachedInputTokens: 400_000)
         let cost = prices.cost(of: usage, on: ModelReference(provider: "openai", model: "gpt-4o-mini"))
         #expect(abs(cost! - (0.6 * 0.15 + 0.4 * 0.075 + 0.1 * 0.60)) < 1e-9)
-        #expect(prices.price(for: ModelReference(provider: "openai", model: "gpt-4o-mini-2024-07-18")) == prices.prices["openai/gpt-4o-mini"])
+        #expect(
+            prices.price(for: ModelReference(provider: "openai", model: "gpt-4o-mini-2024-07-18"))
+                == prices.prices["openai/gpt-4o-mini"])
         #expect(prices.cost(of: usage, on: ModelReference(provider: "ollama", model: "llama3.2")) == 0)
         #expect(prices.cost(of: usage, on: ModelReference(provider: "openai", model: "unknown-model")) == nil)
     }
@@ -141,19 +178,27 @@ struct RateLimiterTests {
         #expect(await limiter.reserve("k", amount: 1, perMinute: 60) == .seconds(1))
     }
 
-    @Test("a limited tenant waits on the clock while another tenant's calls go straight through", .timeLimit(.minutes(1)))
+    @Test(
+        "a limited tenant waits on the clock while another tenant's calls go straight through", .timeLimit(.minutes(1)))
     func tenantsIndependent() async throws {
         let clock = TestClock()
         let limiter = RateLimiter(time: TimeSource(clock))
-        let transport = ReplayTransport(Array(repeating: ReplayTransport.Reply(body: OpenAIChatFormatTests.textResponse), count: 4))
-        let base = HTTPChatModel(format: OpenAIChatFormat(endpoint: .standard(baseURL: URL(string: "http://x")!), apiKey: nil), transport: transport)
+        let transport = ReplayTransport(
+            Array(repeating: ReplayTransport.Reply(body: OpenAIChatFormatTests.textResponse), count: 4))
+        let base = HTTPChatModel(
+            format: OpenAIChatFormat(endpoint: .standard(baseURL: URL(string: "http://x")!), apiKey: nil),
+            transport: transport)
         let limit = RateLimit(requestsPerMinute: 6)  // one every 10 s once the burst is spent
         let acme = RateLimitedChatModel(base: base, limiter: limiter, scopes: [.init(key: "tenant:acme", limit: limit)])
-        let globex = RateLimitedChatModel(base: base, limiter: limiter, scopes: [.init(key: "tenant:globex", limit: limit)])
+        let globex = RateLimitedChatModel(
+            base: base, limiter: limiter, scopes: [.init(key: "tenant:globex", limit: limit)])
         for _ in 0..<6 { _ = await limiter.reserve("tenant:acme:requests", amount: 1, perMinute: 6) }
         let request = ChatRequest(model: "m", messages: [.user("hi")])
         let order = Order()
-        let slow = Task { _ = try await acme.complete(request); await order.append("acme") }
+        let slow = Task {
+            _ = try await acme.complete(request)
+            await order.append("acme")
+        }
         await clock.waitForSleeper()
         _ = try await globex.complete(request)
         await order.append("globex")
@@ -168,8 +213,11 @@ struct RateLimiterTests {
     @Test("a wait past the deadline fails fast as rate_limited")
     func waitPastDeadline() async throws {
         let limiter = RateLimiter()
-        let base = HTTPChatModel(format: OpenAIChatFormat(endpoint: .standard(baseURL: URL(string: "http://x")!), apiKey: nil), transport: ReplayTransport([]))
-        let model = RateLimitedChatModel(base: base, limiter: limiter, scopes: [.init(key: "p", limit: RateLimit(tokensPerMinute: 600))])
+        let base = HTTPChatModel(
+            format: OpenAIChatFormat(endpoint: .standard(baseURL: URL(string: "http://x")!), apiKey: nil),
+            transport: ReplayTransport([]))
+        let model = RateLimitedChatModel(
+            base: base, limiter: limiter, scopes: [.init(key: "p", limit: RateLimit(tokensPerMinute: 600))])
         var request = ChatRequest(model: "m", messages: [.user(String(repeating: "x", count: 8000))])
         request.deadline = .now + .milliseconds(100)
         let error = await #expect(throws: ProviderError.self) { _ = try await model.complete(request) }

@@ -4,7 +4,9 @@ import Testing
 /// Decodes a recorded stream body through a wire format, whole and split at every byte.
 enum StreamReplay {
     /// The deltas from feeding `chunks` to the format's decoder (the last is `.completed`).
-    static func decode<Format: ChatWireFormat>(_ format: Format, _ request: ChatRequest, chunks: [[UInt8]]) throws -> [ChatDelta] {
+    static func decode<Format: ChatWireFormat>(
+        _ format: Format, _ request: ChatRequest, chunks: [[UInt8]]
+    ) throws -> [ChatDelta] {
         var decoder = format.makeStreamDecoder(for: request)
         var parser = ServerSentEventParser(framing: decoder.framing)
         var deltas: [ChatDelta] = []
@@ -18,7 +20,8 @@ enum StreamReplay {
 
     /// Decodes `body` whole, then split into two chunks at every byte, and checks each split gives the same deltas.
     static func decodeAtEverySplit<Format: ChatWireFormat>(
-        _ format: Format, _ request: ChatRequest, body: String, sourceLocation: Testing.SourceLocation = #_sourceLocation
+        _ format: Format, _ request: ChatRequest, body: String,
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) async throws -> [ChatDelta] {
         let bytes = Array(body.utf8)
         let whole = try decode(format, request, chunks: [bytes])

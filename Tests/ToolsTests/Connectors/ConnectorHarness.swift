@@ -14,7 +14,10 @@ struct ConnectorHarness {
     let log: RecordedRequests
 
     /// Starts a server answering with `respond`; `settings` and `secrets` (name → value) are the tenant `acme`'s.
-    init(connector: String, settings: [String: String] = [:], secrets: [String: String], respond: @escaping @Sendable (LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response) throws {
+    init(
+        connector: String, settings: [String: String] = [:], secrets: [String: String],
+        respond: @escaping @Sendable (LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response
+    ) throws {
         let log = RecordedRequests()
         server = try LoopbackHTTPServer { request in
             log.append(request)
@@ -22,11 +25,19 @@ struct ConnectorHarness {
         }
         var all = settings
         all["base_url"] = server.baseURL.absoluteString
-        let configuration = ConnectorSettings(connector: connector, settings: all, secrets: Dictionary(uniqueKeysWithValues: secrets.keys.map { ($0, "\(connector)/\($0)") }))
+        let configuration = ConnectorSettings(
+            connector: connector, settings: all,
+            secrets: Dictionary(uniqueKeysWithValues: secrets.keys.map { ($0, "\(connector)/\($0)") }))
         // The connectors run over the NIO transport, as `agentctl` and `serve` run them.
-        client = ConnectorClient(transport: RedirectingTransport(try AsyncHTTPClientTransport(environment: [:])), settings: StaticConnectorSettings(["acme": [configuration]]), maxRateLimitWait: .seconds(2))
-        let store = InMemorySecretStore([.tenant("acme"): Dictionary(uniqueKeysWithValues: secrets.map { ("\(connector)/\($0.key)", $0.value) })])
-        context = ToolContext(runID: "run", agent: "agent", principal: Principal(tenant: "acme", user: "u", roles: [.tenantAdmin]), secrets: store)
+        client = ConnectorClient(
+            transport: RedirectingTransport(try AsyncHTTPClientTransport(environment: [:])),
+            settings: StaticConnectorSettings(["acme": [configuration]]), maxRateLimitWait: .seconds(2))
+        let store = InMemorySecretStore([
+            .tenant("acme"): Dictionary(uniqueKeysWithValues: secrets.map { ("\(connector)/\($0.key)", $0.value) })
+        ])
+        context = ToolContext(
+            runID: "run", agent: "agent", principal: Principal(tenant: "acme", user: "u", roles: [.tenantAdmin]),
+            secrets: store)
         self.log = log
     }
 
@@ -54,8 +65,14 @@ final class RecordedRequests: @unchecked Sendable {
 final class RateLimitOnce: @unchecked Sendable {
     private let lock = NSLock()
     private var hit = false
-    func respond(_ headers: HTTPHeaders = ["Retry-After": "1", "Content-Type": "application/json"], body: String = #"{"message":"rate limited"}"#, then: () -> LoopbackHTTPServer.Response) -> LoopbackHTTPServer.Response {
-        let first = lock.withLock { () -> Bool in defer { hit = true }; return !hit }
+    func respond(
+        _ headers: HTTPHeaders = ["Retry-After": "1", "Content-Type": "application/json"],
+        body: String = #"{"message":"rate limited"}"#, then: () -> LoopbackHTTPServer.Response
+    ) -> LoopbackHTTPServer.Response {
+        let first = lock.withLock { () -> Bool in
+            defer { hit = true }
+            return !hit
+        }
         return first ? .init(status: 429, headers: headers, body: body) : then()
     }
 }

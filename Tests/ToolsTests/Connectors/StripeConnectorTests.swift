@@ -7,14 +7,17 @@ import Tools
 @Suite("Connector: Stripe")
 struct StripeConnectorTests {
     static let key = "sk_test_51NzAcmeSecretKey000111"
-    static let customer = #"{"id":"cus_PQ1","object":"customer","email":"jane@acme.test","name":"Jane Roe","description":"VIP","created":1732000000,"currency":"usd","balance":0,"delinquent":false,"livemode":false,"metadata":{}}"#
-    static let invoice = #"{"id":"in_1A","object":"invoice","number":"ACME-0001","customer":"cus_PQ1","customer_email":"jane@acme.test","status":"open","currency":"eur","total":12000,"amount_due":12000,"amount_paid":0,"amount_remaining":12000,"created":1732000000,"due_date":1734592000,"hosted_invoice_url":"https://invoice.stripe.com/i/acct_1/test_X","lines":{"object":"list","data":[]}}"#
+    static let customer =
+        #"{"id":"cus_PQ1","object":"customer","email":"jane@acme.test","name":"Jane Roe","description":"VIP","created":1732000000,"currency":"usd","balance":0,"delinquent":false,"livemode":false,"metadata":{}}"#
+    static let invoice =
+        #"{"id":"in_1A","object":"invoice","number":"ACME-0001","customer":"cus_PQ1","customer_email":"jane@acme.test","status":"open","currency":"eur","total":12000,"amount_due":12000,"amount_paid":0,"amount_remaining":12000,"created":1732000000,"due_date":1734592000,"hosted_invoice_url":"https://invoice.stripe.com/i/acct_1/test_X","lines":{"object":"list","data":[]}}"#
 
     @Test("list_customers: Bearer key, email filter, next_cursor is the last id while has_more")
     func listCustomers() async throws {
         let harness = try ConnectorHarness(connector: "stripe", secrets: ["secret_key": Self.key]) { request in
             let more = !request.path.contains("starting_after")
-            return .init(body: #"{"object":"list","url":"/v1/customers","has_more":\#(more),"data":[\#(Self.customer)]}"#)
+            return .init(
+                body: #"{"object":"list","url":"/v1/customers","has_more":\#(more),"data":[\#(Self.customer)]}"#)
         }
         defer { harness.stop() }
         let tool = harness.tool("stripe.list_customers", in: StripeConnector.operations)
@@ -24,7 +27,10 @@ struct StripeConnectorTests {
         #expect(request.path == "/customers?limit=5&email=jane@acme.test")
         #expect(request.headers["authorization"] == "Bearer \(Self.key)")
         #expect(first.data?["next_cursor"] == "cus_PQ1")
-        #expect(first.data?["customers"]?.serialized() == #"[{"id":"cus_PQ1","email":"jane@acme.test","name":"Jane Roe","description":"VIP","created":1732000000,"currency":"usd","balance":0,"delinquent":false}]"#)
+        #expect(
+            first.data?["customers"]?.serialized()
+                == #"[{"id":"cus_PQ1","email":"jane@acme.test","name":"Jane Roe","description":"VIP","created":1732000000,"currency":"usd","balance":0,"delinquent":false}]"#
+        )
         #expect(!first.content.contains(Self.key))
 
         let second = try await tool.call(["cursor": "cus_PQ1"], context: harness.context)
@@ -32,7 +38,9 @@ struct StripeConnectorTests {
         #expect(second.data?["next_cursor"] == nil)
 
         _ = try await tool.call(["email": "jane+vip@acme.test"], context: harness.context)
-        #expect(harness.log.last?.path == "/customers?limit=20&email=jane%2Bvip@acme.test", "a literal + is encoded, not read as a space")
+        #expect(
+            harness.log.last?.path == "/customers?limit=20&email=jane%2Bvip@acme.test",
+            "a literal + is encoded, not read as a space")
     }
 
     @Test("list_invoices filters by customer and status and summarises amounts, status and due date")
@@ -41,13 +49,22 @@ struct StripeConnectorTests {
             .init(body: #"{"object":"list","url":"/v1/invoices","has_more":false,"data":[\#(Self.invoice)]}"#)
         }
         defer { harness.stop() }
-        let result = try await harness.tool("stripe.list_invoices", in: StripeConnector.operations).call(["customer": "cus_PQ1", "status": "open", "limit": 10], context: harness.context)
+        let result = try await harness.tool("stripe.list_invoices", in: StripeConnector.operations).call(
+            ["customer": "cus_PQ1", "status": "open", "limit": 10], context: harness.context)
         #expect(harness.log.last?.path == "/invoices?limit=10&customer=cus_PQ1&status=open")
         #expect(result.data?["next_cursor"] == nil)
-        let invoice = try #require(result.data?["invoices"].flatMap { if case .array(let items) = $0 { items.first } else { nil } })
-        #expect(invoice == ["id": "in_1A", "number": "ACME-0001", "customer": "cus_PQ1", "customer_email": "jane@acme.test", "status": "open", "currency": "eur", "total": 12000, "amount_due": 12000, "amount_paid": 0, "amount_remaining": 12000, "created": 1732000000, "due_date": 1734592000, "hosted_invoice_url": "https://invoice.stripe.com/i/acct_1/test_X"])
+        let invoice = try #require(
+            result.data?["invoices"].flatMap { if case .array(let items) = $0 { items.first } else { nil } })
+        #expect(
+            invoice == [
+                "id": "in_1A", "number": "ACME-0001", "customer": "cus_PQ1", "customer_email": "jane@acme.test",
+                "status": "open", "currency": "eur", "total": 12000, "amount_due": 12000, "amount_paid": 0,
+                "amount_remaining": 12000, "created": 1732000000, "due_date": 1734592000,
+                "hosted_invoice_url": "https://invoice.stripe.com/i/acct_1/test_X",
+            ])
         await #expect(throws: ToolError("\"cursor\" must be the next_cursor of a previous stripe page")) {
-            _ = try await harness.tool("stripe.list_invoices", in: StripeConnector.operations).call(["cursor": "in_1&limit=100"], context: harness.context)
+            _ = try await harness.tool("stripe.list_invoices", in: StripeConnector.operations).call(
+                ["cursor": "in_1&limit=100"], context: harness.context)
         }
     }
 
@@ -55,13 +72,18 @@ struct StripeConnectorTests {
     func createCustomer() async throws {
         let limited = RateLimitOnce()
         let harness = try ConnectorHarness(connector: "stripe", secrets: ["secret_key": Self.key]) { _ in
-            limited.respond(["Content-Type": "application/json"], body: #"{"error":{"type":"invalid_request_error","code":"rate_limit","message":"Request rate limit exceeded."}}"#) {
+            limited.respond(
+                ["Content-Type": "application/json"],
+                body:
+                    #"{"error":{"type":"invalid_request_error","code":"rate_limit","message":"Request rate limit exceeded."}}"#
+            ) {
                 .init(body: Self.customer)
             }
         }
         defer { harness.stop() }
         let started = ContinuousClock.now
-        let created = try await harness.tool("stripe.create_customer", in: StripeConnector.operations).call(["email": "jane@acme.test", "name": "Jane Roe", "description": "VIP & friend"], context: harness.context)
+        let created = try await harness.tool("stripe.create_customer", in: StripeConnector.operations).call(
+            ["email": "jane@acme.test", "name": "Jane Roe", "description": "VIP & friend"], context: harness.context)
         #expect(ContinuousClock.now - started >= .milliseconds(900), "waited before retrying the 429")
         #expect(created.data?["id"] == "cus_PQ1")
         let requests = harness.log.all
@@ -78,7 +100,8 @@ struct StripeConnectorTests {
         // Inside a journaled run the key is the run's, the same in every attempt of the same call.
         var context = harness.context
         context.idempotencyKey = "run-7-call-2"
-        _ = try await harness.tool("stripe.create_customer", in: StripeConnector.operations).call(["email": "jane@acme.test"], context: context)
+        _ = try await harness.tool("stripe.create_customer", in: StripeConnector.operations).call(
+            ["email": "jane@acme.test"], context: context)
         #expect(harness.log.all.last?.headers["idempotency-key"] == "run-7-call-2")
     }
 
@@ -86,16 +109,32 @@ struct StripeConnectorTests {
     func errors() async throws {
         let harness = try ConnectorHarness(connector: "stripe", secrets: ["secret_key": Self.key]) { request in
             if request.path.hasPrefix("/invoices") {
-                return .init(status: 401, body: #"{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: \#(Self.key)"}}"#)
+                return .init(
+                    status: 401,
+                    body:
+                        #"{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: \#(Self.key)"}}"#
+                )
             }
-            return .init(status: 400, body: #"{"error":{"type":"invalid_request_error","code":"email_invalid","message":"Invalid email address: jane@","param":"email","doc_url":"https://stripe.com/docs/error-codes/email-invalid"}}"#)
+            return .init(
+                status: 400,
+                body:
+                    #"{"error":{"type":"invalid_request_error","code":"email_invalid","message":"Invalid email address: jane@","param":"email","doc_url":"https://stripe.com/docs/error-codes/email-invalid"}}"#
+            )
         }
         defer { harness.stop() }
         let tools = StripeConnector.operations
-        await #expect(throws: ToolError("stripe rejected the request (HTTP 400): Invalid email address: jane@ (email_invalid, param: email)")) {
-            _ = try await harness.tool("stripe.create_customer", in: tools).call(["email": "jane@"], context: harness.context)
+        await #expect(
+            throws: ToolError(
+                "stripe rejected the request (HTTP 400): Invalid email address: jane@ (email_invalid, param: email)")
+        ) {
+            _ = try await harness.tool("stripe.create_customer", in: tools).call(
+                ["email": "jane@"], context: harness.context)
         }
-        await #expect(throws: ToolError("stripe rejected the credentials (HTTP 401): Invalid API Key provided: [REDACTED] (invalid_request_error)")) {
+        await #expect(
+            throws: ToolError(
+                "stripe rejected the credentials (HTTP 401): Invalid API Key provided: [REDACTED] (invalid_request_error)"
+            )
+        ) {
             _ = try await harness.tool("stripe.list_invoices", in: tools).call([:], context: harness.context)
         }
     }
