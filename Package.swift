@@ -87,6 +87,7 @@ let package = Package(
             dependencies: [
                 "AgentGateway", "AgentRuntime", "Agents", "Tools", "AgentRuntimeTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Clocks", package: "swift-clocks"),
             ]
         ),
     ],

@@ -5,7 +5,12 @@ import Hummingbird
 /// `/v1` needs the service token and the caller's identity; the caller's tenant is rate limited.
 struct AuthenticationMiddleware: RouterMiddleware {
     let services: GatewayServices
-    let limiter = RateLimiter()
+    let limiter: RateLimiter
+
+    init(services: GatewayServices) {
+        self.services = services
+        limiter = RateLimiter(time: services.configuration.time)
+    }
 
     func handle(
         _ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response

@@ -19,6 +19,8 @@ public struct GatewayConfiguration: Sendable {
     public var shutdownGracePeriod: Duration
     /// How often queued runs (an approval decided elsewhere) and expired approvals are looked for.
     public var resumeInterval: Duration = .seconds(2)
+    /// Where the gateway reads time: per-tenant request limits and approval expiry.
+    public var time: TimeSource = .system
 
     /// Creates a configuration.
     public init(
@@ -99,7 +101,8 @@ public struct GatewayServices: Sendable {
         self.providersReady = providersReady
         self.metrics = GatewayMetrics()
         self.runs = RunManager(
-            store: store, metrics: metrics, concurrentRunsPerTenant: configuration.concurrentRunsPerTenant)
+            store: store, metrics: metrics, concurrentRunsPerTenant: configuration.concurrentRunsPerTenant,
+            time: configuration.time)
     }
 }
 

@@ -21,8 +21,12 @@ public actor RunManager {
     /// Runs being readied for another attempt (reserved before the first suspension, so two callers cannot both resume one).
     private var resuming: Set<RunID> = []
 
-    init(store: any PlatformStore, metrics: GatewayMetrics, concurrentRunsPerTenant: Int) {
+    /// Where approval expiry is read.
+    private let time: TimeSource
+
+    init(store: any PlatformStore, metrics: GatewayMetrics, concurrentRunsPerTenant: Int, time: TimeSource = .system) {
         self.store = store
+        self.time = time
         self.lifecycle = RunLifecycle(store: store)
         self.metrics = metrics
         self.concurrentRunsPerTenant = concurrentRunsPerTenant
@@ -122,7 +126,7 @@ public actor RunManager {
         guard accepting else { return 0 }
         let lifecycle = self.lifecycle
         for approval in try await store.approvals(tenant: nil, runID: nil, status: "pending")
-        where approval.expiresAt <= Date() {
+        where approval.expiresAt <= time.now {
             if try await store.expireApproval(approval.request.id) {
                 _ = try await lifecycle.queueAfterDecision(approval.request.runID)
             }

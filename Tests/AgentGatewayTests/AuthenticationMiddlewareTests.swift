@@ -2,6 +2,7 @@ import AgentGateway
 import AgentRuntime
 import AgentRuntimeTesting
 import Agents
+import Clocks
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -54,9 +55,11 @@ struct AuthenticationMiddlewareTests {
 
     @Test("per-tenant request limits and concurrent-run limits answer 429 with Retry-After")
     func limits() async throws {
-        let configuration = GatewayConfiguration(
+        let clock = TestClock()
+        var configuration = GatewayConfiguration(
             serviceToken: F.token, requestsPerMinutePerTenant: 3, concurrentRunsPerTenant: 1,
             eventPollInterval: .milliseconds(20))
+        configuration.time = TimeSource(clock)
         let fixture = try F(configuration: configuration) { _ in
             try await Task.sleep(for: .seconds(30))
             return ScriptedChatModel.text("late")
@@ -80,6 +83,15 @@ struct AuthenticationMiddlewareTests {
             try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers()) { response in
                 #expect(response.status == .tooManyRequests)
                 #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            }
+            // Three a minute: one request back every 20 s, not before.
+            await clock.advance(by: .seconds(19))
+            try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers()) {
+                #expect($0.status == .tooManyRequests)
+            }
+            await clock.advance(by: .seconds(41))
+            try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers()) {
+                #expect($0.status == .ok)
             }
             // Another tenant has its own budget.
             try await client.execute(uri: "/v1/agents", method: .get, headers: F.headers(tenant: "globex")) {
