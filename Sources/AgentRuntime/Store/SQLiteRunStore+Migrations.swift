@@ -17,7 +17,7 @@ extension SQLiteRunStore: SchemaMigrating {
         let sql: String
     }
 
-    /// Runs, their task outputs and events: part of version 1.
+    /// Runs, their task outputs and events: part of version 1. Never edit it: a schema change is a new migration.
     static let runsSchema = """
         CREATE TABLE IF NOT EXISTS runs (
             id TEXT PRIMARY KEY, tenant TEXT NOT NULL, user TEXT NOT NULL, crew TEXT NOT NULL, status TEXT NOT NULL,
