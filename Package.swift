@@ -59,7 +59,7 @@ let package = Package(
         ),
         .target(
             name: "AgentRuntimeTesting",
-            dependencies: ["AgentRuntime", .product(name: "Clocks", package: "swift-clocks")]),
+            dependencies: ["AgentRuntime", "CSQLite", .product(name: "Clocks", package: "swift-clocks")]),
         .executableTarget(
             name: "agentctl",
             dependencies: [

@@ -7,9 +7,22 @@ import Tools
 /// The composition root: the one place that picks an adapter for each port. Every command and `serve` get their
 /// store, providers, tools, policy, secrets, knowledge and approvals from here.
 enum Composition {
-    /// The run store at `path` (SQLite; the embedded default).
+    /// The run store at `path` (SQLite; the embedded default), its schema brought up to date. A store whose schema
+    /// is newer than this binary knows is refused: the message says so, and the command exits 1.
     static func store(path: String) throws -> any PlatformStore {
         do { return try SQLiteRunStore(path: path) } catch {
+            Console.error("error: \(error)")
+            throw ExitCode(ExitStatus.invalid)
+        }
+    }
+
+    /// The run store at `path` with its schema as found, for `agentctl store`: its version, and the newest this
+    /// binary knows.
+    static func unmigratedStore(path: String) async throws -> (store: any PlatformStore, version: Int, latest: Int) {
+        do {
+            let store = try SQLiteRunStore(path: path, migrating: false)
+            return (store, try await store.schemaVersion(), SQLiteRunStore.latestSchemaVersion)
+        } catch {
             Console.error("error: \(error)")
             throw ExitCode(ExitStatus.invalid)
         }

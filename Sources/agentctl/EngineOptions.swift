@@ -30,8 +30,11 @@ struct EngineOptions: ParsableArguments {
         Principal(tenant: TenantID(tenant), user: "cli", roles: [Role(rawValue: role) ?? .tenantUser])
     }
 
-    var storePath: String {
-        store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+    var storePath: String { Self.storePath(store) }
+
+    /// The run store's path: `flag` (`--store`), else `$AGENTRUNTIME_STORE`, else `.agentruntime/runs.sqlite`.
+    static func storePath(_ flag: String?) -> String {
+        flag ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ".agentruntime/runs.sqlite"
     }
 

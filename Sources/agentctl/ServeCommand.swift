@@ -48,9 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("warning: \(loadedCatalog.errorCount) definition error(s); run `agentctl validate`")
         }
         let tenants = catalog.loadTenants()
-        let storePath =
-            store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ".agentruntime/runs.sqlite"
+        let storePath = EngineOptions.storePath(store)
         let runStore = try Composition.store(path: storePath)
         // Runs that need a decision stop and hold nothing while they wait; a decision queues them.
         let (base, registry, knowledge) = try await Composition.environment(

@@ -62,6 +62,8 @@ public struct AuditEntry: Hashable, Sendable {
 }
 
 extension SQLiteRunStore {
+    /// Approvals, audit, idempotency keys, agent versions and exchanges: part of schema version 1 (see
+    /// `SQLiteRunStore+Migrations.swift`). Never edit it: a schema change is a new migration.
     static let governanceSchema = """
         CREATE TABLE IF NOT EXISTS approvals (
             id TEXT PRIMARY KEY, run_id TEXT NOT NULL, tenant TEXT NOT NULL, user TEXT NOT NULL, roles TEXT NOT NULL, agent TEXT NOT NULL,

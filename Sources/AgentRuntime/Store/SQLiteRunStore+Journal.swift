@@ -2,6 +2,8 @@ import CSQLite
 import Foundation
 
 extension SQLiteRunStore: RunJournal {
+    /// The journal: part of schema version 1 (see `SQLiteRunStore+Migrations.swift`). Never edit it: a schema change
+    /// is a new migration.
     static let journalSchema = """
         CREATE TABLE IF NOT EXISTS journal (
             run_id TEXT NOT NULL, step INTEGER NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,
@@ -40,6 +42,8 @@ extension SQLiteRunStore: RunJournal {
 }
 
 extension SQLiteRunStore: RunDefinitionStore, ExchangeLog, RunClaims {
+    /// Run definitions: part of schema version 1 (see `SQLiteRunStore+Migrations.swift`). Never edit it: a schema
+    /// change is a new migration.
     static let definitionSchema = """
         CREATE TABLE IF NOT EXISTS run_definitions (
             run_id TEXT PRIMARY KEY, attempt INTEGER NOT NULL, attempt_errors TEXT NOT NULL, definition TEXT NOT NULL);

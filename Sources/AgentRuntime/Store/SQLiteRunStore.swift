@@ -4,7 +4,7 @@ import Foundation
 /// ``RunStore`` in SQLite (WAL mode, prepared statements), the default store.
 public actor SQLiteRunStore: RunStore {
     private let connection: Connection
-    private var database: OpaquePointer? { connection.handle }
+    var database: OpaquePointer? { connection.handle }
     /// Events and exchanges waiting for the next batch commit.
     private nonisolated let pending = PendingWrites()
     /// The database file.
@@ -12,8 +12,10 @@ public actor SQLiteRunStore: RunStore {
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-    /// Opens (creating when needed) the database at `path`, creating its folder.
-    public init(path: String) throws {
+    /// Opens (creating when needed) the database at `path`, creating its folder, and brings its schema up to date
+    /// (see ``migrate()``). Throws ``StoreError/Code/schemaTooNew`` when the schema is newer than this binary knows.
+    /// With `migrating` false the schema is left as it is (for `agentctl store migrate` and `store version`).
+    public init(path: String, migrating: Bool = true) throws {
         self.path = path
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -26,25 +28,8 @@ public actor SQLiteRunStore: RunStore {
         }
         connection = Connection(handle)
         sqlite3_busy_timeout(handle, 5000)
-        try Self.execute(
-            handle,
-            """
-            PRAGMA journal_mode=WAL;
-            PRAGMA synchronous=NORMAL;
-            CREATE TABLE IF NOT EXISTS runs (
-                id TEXT PRIMARY KEY, tenant TEXT NOT NULL, user TEXT NOT NULL, crew TEXT NOT NULL, status TEXT NOT NULL,
-                inputs TEXT NOT NULL, output TEXT, output_json TEXT, error_code TEXT, error_message TEXT,
-                input_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0, cached_input_tokens INTEGER NOT NULL DEFAULT 0,
-                cost_usd REAL NOT NULL DEFAULT 0, created_at REAL NOT NULL, finished_at REAL);
-            CREATE INDEX IF NOT EXISTS runs_tenant_created ON runs (tenant, created_at DESC);
-            CREATE TABLE IF NOT EXISTS task_outputs (
-                run_id TEXT NOT NULL, position INTEGER NOT NULL, task TEXT NOT NULL, agent TEXT NOT NULL, text TEXT NOT NULL,
-                json TEXT, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cached_input_tokens INTEGER NOT NULL,
-                cost_usd REAL NOT NULL, duration_ms INTEGER NOT NULL, PRIMARY KEY (run_id, position));
-            CREATE TABLE IF NOT EXISTS events (
-                run_id TEXT NOT NULL, sequence INTEGER NOT NULL, timestamp REAL NOT NULL, agent_path TEXT NOT NULL,
-                kind TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, sequence));
-            """ + SQLiteRunStore.governanceSchema + SQLiteRunStore.journalSchema + SQLiteRunStore.definitionSchema)
+        try Self.execute(handle, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        if migrating { try Self.migrate(handle, path: path) }
     }
 
     /// Owns the handle and its prepared statements; closes them when the store goes away.
@@ -58,7 +43,7 @@ public actor SQLiteRunStore: RunStore {
         }
     }
 
-    private static func execute(_ database: OpaquePointer, _ sql: String) throws {
+    static func execute(_ database: OpaquePointer, _ sql: String) throws {
         var error: UnsafeMutablePointer<CChar>?
         guard sqlite3_exec(database, sql, nil, nil, &error) == SQLITE_OK else {
             let message = error.map { String(cString: $0) } ?? "unknown error"
@@ -374,14 +359,6 @@ public actor SQLiteRunStore: RunStore {
             [.real(Date().timeIntervalSince1970)])
         return Int(sqlite3_changes(database))
     }
-}
-
-/// A store failure.
-public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// What went wrong.
-    public var message: String
-    /// The message.
-    public var description: String { "run store: \(message)" }
 }
 
 /// Rows queued for the store's next batch commit; any thread may add, the store takes them all.

@@ -46,7 +46,9 @@ public protocol AgentVersionStore: Sendable {
     func agentVersions(_ agent: AgentID) async throws -> [(version: Int, time: Date, user: String, content: String)]
 }
 
-/// Every role the runtime's services use: what `serve` and the CLI are given by the composition root.
+/// Every role the runtime's services use: what `serve` and the CLI are given by the composition root (including
+/// ``SchemaMigrating``, so any adapter's schema can be brought up to date).
 public typealias PlatformStore = DurableRunStore & ApprovalStore & AuditLog & IdempotencyKeys & AgentVersionStore
+    & SchemaMigrating
 
 extension SQLiteRunStore: ApprovalStore, AuditLog, IdempotencyKeys, AgentVersionStore {}
