@@ -1,8 +1,38 @@
 import Foundation
 
 // The store's roles, each a small port with one or two jobs. The SQLite adapter implements them all; the engine,
-// the gateway and the CLI depend on these, never on an adapter type. (`RunStore`, `RunJournal`,
-// `RunDefinitionStore`, `ExchangeLog` and `RunClaims` are declared beside the types they store.)
+// the gateway and the CLI depend on these, never on an adapter type. (`RunStore` and `RunJournal` are declared
+// beside the types they store.)
+
+/// The port to where run definitions are kept.
+public protocol RunDefinitionStore: Sendable {
+    /// Stores (or replaces) a run's definition.
+    func saveDefinition(_ definition: RunDefinition, of run: RunID) async throws
+    /// A run's definition, if it has one.
+    func definition(of run: RunID) async throws -> RunDefinition?
+    /// Stores `definition` only while the stored one is still at attempt `from`; true when this caller advanced it
+    /// (of two callers resuming the same run, one wins).
+    func advanceDefinition(_ definition: RunDefinition, of run: RunID, from attempt: Int) async throws -> Bool
+}
+
+/// The port to the record of every model exchange (for replays with edited definitions).
+public protocol ExchangeLog: Sendable {
+    /// Records one exchange of a run.
+    func appendExchange(_ runID: RunID, model: String, request: ChatRequest, response: ChatResponse) async throws
+    /// A run's exchanges in call order.
+    func exchanges(of runID: RunID) async throws -> [ModelExchange]
+}
+
+/// The port that moves a run between statuses atomically, so that two processes never carry on the same run.
+public protocol RunClaims: Sendable {
+    /// Moves the run to `status` only while it is in one of `from`; true when this caller moved it.
+    func claim(_ run: RunID, from: [RunStatus], to status: RunStatus) async throws -> Bool
+    /// Sets a run's status only while it is `from` (a late update cannot undo a final status).
+    func setStatus(_ run: RunID, _ status: RunStatus, from: RunStatus) async throws
+}
+
+/// A store that keeps runs durable: records and events, the journal, definitions, exchanges and claims.
+public typealias DurableRunStore = RunStore & RunJournal & RunDefinitionStore & ExchangeLog & RunClaims & ApprovalStore
 
 /// Tool calls waiting for a human, and the decisions on them.
 public protocol ApprovalStore: Sendable {
