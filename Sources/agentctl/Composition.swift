@@ -2,16 +2,94 @@ import AgentRuntime
 import Agents
 import ArgumentParser
 import Foundation
+import PostgresStore
 import Tools
 
 /// The composition root: the one place that picks an adapter for each port. Every command and `serve` get their
 /// store, providers, tools, policy, secrets, knowledge and approvals from here.
 enum Composition {
-    /// The run store at `path` (SQLite; the embedded default).
-    static func store(path: String) throws -> any PlatformStore {
-        do { return try SQLiteRunStore(path: path) } catch {
+    /// The run store at `location` (see ``StoreLocation``): SQLite (the embedded default) or PostgreSQL, whose
+    /// schema is brought up to date on opening. Exits with a message when the location or the database cannot be
+    /// used.
+    static func store(location: String) async throws -> any PlatformStore {
+        let parsed: StoreLocation
+        do { parsed = try StoreLocation(parsing: location) } catch {
+            Console.error("error: --store: \(error)")
+            throw ExitCode(ExitStatus.invalid)
+        }
+        switch parsed {
+        case .sqlite(let path):
+            do { return try SQLiteRunStore(path: path) } catch {
+                Console.error("error: \(error)")
+                throw ExitCode(ExitStatus.invalid)
+            }
+        case .postgres(let url):
+            let store = PostgresRunStore(url: url, password: try await storePassword(url))
+            do {
+                _ = try await withDeadline(.seconds(20), what: "connecting to \(url.redacted)") {
+                    try await store.migrate()
+                }
+            } catch {
+                store.shutdown()
+                Console.error("error: \(error)")
+                throw ExitCode(ExitStatus.invalid)
+            }
+            return store
+        }
+    }
+
+    /// Applies the PostgreSQL store's missing migrations; returns the schema version before and after (nil for
+    /// SQLite, whose schema is created when the file is opened).
+    static func migrateStore(location: String) async throws -> (from: Int, to: Int)? {
+        guard case .postgres(let url)? = try? StoreLocation(parsing: location) else {
+            _ = try await store(location: location)
+            return nil
+        }
+        let store = PostgresRunStore(url: url, password: try await storePassword(url))
+        defer { store.shutdown() }
+        do {
+            return try await withDeadline(.seconds(20), what: "connecting to \(url.redacted)") {
+                try await store.migrate()
+            }
+        } catch {
             Console.error("error: \(error)")
             throw ExitCode(ExitStatus.invalid)
+        }
+    }
+
+    /// The PostgreSQL password, from the URL's secret reference (`env:NAME`, or `secret:path` in the platform
+    /// scope of the secret store); nil when the URL names none.
+    private static func storePassword(_ url: PostgresStoreURL) async throws -> String? {
+        guard let reference = url.passwordReference else { return nil }
+        let value: String?
+        switch CredentialReference(parsing: reference) {
+        case .environment(let name)?: value = ProcessInfo.processInfo.environment[name]
+        case .secret(let path)?: value = try await RuntimeOptions().secretStore().secret(path, scope: .platform)
+        case nil: value = nil
+        }
+        guard let value, !value.isEmpty else {
+            Console.error("error: --store: the password reference \(reference) has no value")
+            throw ExitCode(ExitStatus.invalid)
+        }
+        return value
+    }
+
+    /// Runs `body`, failing with a message when it takes longer than `limit` (a database that cannot be reached
+    /// leaves the pool waiting for a connection).
+    private static func withDeadline<Result: Sendable>(
+        _ limit: Duration, what: String, _ body: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let result = try await group.next(), let result else {
+                throw StoreLocationError(message: "run store: timed out \(what) after \(limit)")
+            }
+            return result
         }
     }
 

@@ -13,7 +13,8 @@ struct EngineOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The run store (SQLite).", discussion: "Default: $AGENTRUNTIME_STORE, else .agentruntime/runs.sqlite."))
+            "The run store: a SQLite file (PATH or sqlite:PATH) or postgres://user@host:port/database.",
+            discussion: "Default: $AGENTRUNTIME_STORE, else .agentruntime/runs.sqlite."))
     var store: String?
 
     func validate() throws {
@@ -35,7 +36,7 @@ struct EngineOptions: ParsableArguments {
             ?? ".agentruntime/runs.sqlite"
     }
 
-    func openStore() throws -> any PlatformStore { try Composition.store(path: storePath) }
+    func openStore() async throws -> any PlatformStore { try await Composition.store(location: storePath) }
 
     /// The engine environment (see ``Composition``) for this principal: its tenant's limits, and `--model` forced.
     func environment(

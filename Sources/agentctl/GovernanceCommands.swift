@@ -92,7 +92,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try engine.openStore()
+            let store = try await engine.openStore()
             let records = try await store.approvals(
                 tenant: TenantID(engine.tenant), runID: nil, status: status == "all" ? nil : status)
             if json {
@@ -147,7 +147,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
             Console.error("error: deciding approvals needs tenant_admin or above (role \(engine.role))")
             throw ExitCode(ExitStatus.invalid)
         }
-        let store = try engine.openStore()
+        let store = try await engine.openStore()
         if let approval = try await store.approval(id, tenant: TenantID(engine.tenant)),
             let run = try await store.run(approval.request.runID, tenant: TenantID(engine.tenant)), run.status.isFinal
         {
@@ -201,7 +201,7 @@ struct AuditCommand: AsyncParsableCommand {
             Console.error("error: --all-tenants needs platform_admin or super_admin")
             throw ExitCode(ExitStatus.invalid)
         }
-        let store = try engine.openStore()
+        let store = try await engine.openStore()
         for entry in try await store.audit(
             tenant: allTenants ? nil : TenantID(engine.tenant), since: start, limit: 1000)
         {

@@ -26,7 +26,7 @@ struct RunsCommand: AsyncParsableCommand {
                 }
                 statusFilter = parsed
             }
-            let store = try engine.openStore()
+            let store = try await engine.openStore()
             let runs = try await store.runs(
                 tenant: TenantID(engine.tenant), status: statusFilter, crew: crew, limit: limit, offset: 0)
             if json {
@@ -60,7 +60,7 @@ struct RunsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Also print successful tool results.") var verbose = false
 
         func run() async throws {
-            let store = try engine.openStore()
+            let store = try await engine.openStore()
             guard let existing = try await store.run(RunID(runID), tenant: TenantID(engine.tenant)) else {
                 Console.error("error: no run \"\(runID)\" for tenant \(engine.tenant)")
                 throw ExitCode(ExitStatus.notFound)
@@ -102,7 +102,7 @@ struct RunsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try engine.openStore()
+            let store = try await engine.openStore()
             guard let run = try await store.run(RunID(runID), tenant: TenantID(engine.tenant)) else {
                 Console.error("error: no run \"\(runID)\" for tenant \(engine.tenant)")
                 throw ExitCode(ExitStatus.notFound)
@@ -142,7 +142,7 @@ struct RunsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON lines.") var json = false
 
         func run() async throws {
-            let store = try engine.openStore()
+            let store = try await engine.openStore()
             guard try await store.run(RunID(runID), tenant: TenantID(engine.tenant)) != nil else {
                 Console.error("error: no run \"\(runID)\" for tenant \(engine.tenant)")
                 throw ExitCode(ExitStatus.notFound)

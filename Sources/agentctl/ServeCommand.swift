@@ -21,7 +21,10 @@ struct ServeCommand: AsyncParsableCommand {
         "env:AGENTRUNTIME_SERVICE_TOKEN"
     @Flag(name: .long, help: "Start without a service token (development only: every caller is trusted).")
     var insecureDev = false
-    @Option(name: .long, help: "The run store (SQLite).") var store: String?
+    @Option(
+        name: .long,
+        help: "The run store: a SQLite file (PATH or sqlite:PATH) or postgres://user@host:port/database.")
+    var store: String?
     @Option(name: .long, help: "Seconds running runs get to finish on shutdown.") var shutdownGrace: Int = 30
     @Option(name: .long, help: "Requests per minute per tenant.") var requestsPerMinute: Int = 600
     @Option(name: .long, help: "Runs in flight per tenant.") var concurrentRuns: Int = 50
@@ -51,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
         let storePath =
             store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 }
             ?? ".agentruntime/runs.sqlite"
-        let runStore = try Composition.store(path: storePath)
+        let runStore = try await Composition.store(location: storePath)
         // Runs that need a decision stop and hold nothing while they wait; a decision queues them.
         let (base, registry, knowledge) = try await Composition.environment(
             runtime: runtime, catalog: catalog, tenants: tenants, store: runStore, streaming: true,
