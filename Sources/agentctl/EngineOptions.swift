@@ -14,7 +14,8 @@ struct EngineOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "The run store: a SQLite file (PATH or sqlite:PATH) or postgres://user@host:port/database.",
-            discussion: "Default: $AGENTRUNTIME_STORE, else .agentruntime/runs.sqlite."))
+            discussion:
+                "Default: $AGENTRUNTIME_STORE, else \"store\" in the runtime config, else .agentruntime/runs.sqlite."))
     var store: String?
 
     func validate() throws {
@@ -31,12 +32,16 @@ struct EngineOptions: ParsableArguments {
         Principal(tenant: TenantID(tenant), user: "cli", roles: [Role(rawValue: role) ?? .tenantUser])
     }
 
-    var storePath: String {
-        store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ".agentruntime/runs.sqlite"
+    /// The run store's location: `--store`, else `AGENTRUNTIME_STORE`, else `store` in the runtime config, else
+    /// `.agentruntime/runs.sqlite`.
+    func storeLocation(runtime: RuntimeOptions) throws -> String {
+        try store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? runtime.loadConfig().store ?? ".agentruntime/runs.sqlite"
     }
 
-    func openStore() async throws -> any PlatformStore { try await Composition.store(location: storePath) }
+    func openStore(runtime: RuntimeOptions) async throws -> any PlatformStore {
+        try await Composition.store(location: storeLocation(runtime: runtime))
+    }
 
     /// The engine environment (see ``Composition``) for this principal: its tenant's limits, and `--model` forced.
     func environment(

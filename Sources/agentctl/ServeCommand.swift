@@ -52,8 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let tenants = catalog.loadTenants()
         let storePath =
-            store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ".agentruntime/runs.sqlite"
+            try store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? runtime.loadConfig().store ?? ".agentruntime/runs.sqlite"
         let runStore = try await Composition.store(location: storePath)
         // Runs that need a decision stop and hold nothing while they wait; a decision queues them.
         let (base, registry, knowledge) = try await Composition.environment(

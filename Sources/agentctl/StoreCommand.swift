@@ -13,13 +13,15 @@ struct StoreCommand: AsyncParsableCommand {
             discussion:
                 "A database whose schema is newer than this agentctl knows is refused. Every command also migrates the store when it opens it; this runs the migrations alone (before a deploy, say)."
         )
+        @OptionGroup var runtime: RuntimeOptions
         @OptionGroup var engine: EngineOptions
 
         func run() async throws {
-            if let (from, to) = try await Composition.migrateStore(location: engine.storePath) {
+            let location = try engine.storeLocation(runtime: runtime)
+            if let (from, to) = try await Composition.migrateStore(location: location) {
                 Console.print(from == to ? "schema at version \(to): up to date" : "schema migrated: \(from) -> \(to)")
             } else {
-                Console.print("SQLite store \(engine.storePath): schema created when opened")
+                Console.print("SQLite store \(location): schema created when opened")
             }
         }
     }

@@ -38,6 +38,25 @@ struct StoreSelectionTests {
         #expect(FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("runs.sqlite").path))
     }
 
+    @Test("the runtime config's store is used unless --store or AGENTRUNTIME_STORE says otherwise")
+    func configStore() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("agentruntime.json", #"{"store": "sqlite:from-config.sqlite"}"#)
+        let environment = ["AGENTRUNTIME_STORE": "", "AGENTRUNTIME_CONFIG": ""]
+        let fromConfig = try await AgentCtl.run(["runs", "list"], in: directory.url, environment: environment)
+        #expect(fromConfig.status == 0, "\(fromConfig.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("from-config.sqlite").path))
+        let fromFlag = try await AgentCtl.run(
+            ["runs", "list", "--store", "flag.sqlite"], in: directory.url, environment: environment)
+        #expect(fromFlag.status == 0, "\(fromFlag.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.url.appendingPathComponent("flag.sqlite").path))
+        try directory.write("agentruntime.json", #"{"store": "mysql://db/runs"}"#)
+        let refused = try await AgentCtl.run(["runs", "list"], in: directory.url, environment: environment)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("unsupported store"), "\(refused.stderr)")
+    }
+
     @Test("a crew runs end to end on PostgreSQL; the stored run is read back; migrate finds it up to date")
     func postgres() async throws {
         let database = try await PostgresTestServer.shared().makeDatabase()
