@@ -11,7 +11,7 @@ enum Composition {
     /// The run store at `location` (see ``StoreLocation``): SQLite (the embedded default) or PostgreSQL, whose
     /// schema is brought up to date on opening. Exits with a message when the location or the database cannot be
     /// used.
-    static func store(location: String) async throws -> any PlatformStore {
+    static func store(location: String, runtime: RuntimeOptions) async throws -> any PlatformStore {
         let parsed: StoreLocation
         do { parsed = try StoreLocation(parsing: location) } catch {
             Console.error("error: --store: \(error)")
@@ -24,7 +24,7 @@ enum Composition {
                 throw ExitCode(ExitStatus.invalid)
             }
         case .postgres(let url):
-            let store = PostgresRunStore(url: url, password: try await storePassword(url))
+            let store = PostgresRunStore(url: url, password: try await storePassword(url, runtime: runtime))
             do {
                 _ = try await withDeadline(.seconds(20), what: "connecting to \(url.redacted)") {
                     try await store.migrate()
@@ -40,12 +40,12 @@ enum Composition {
 
     /// Applies the PostgreSQL store's missing migrations; returns the schema version before and after (nil for
     /// SQLite, whose schema is created when the file is opened).
-    static func migrateStore(location: String) async throws -> (from: Int, to: Int)? {
+    static func migrateStore(location: String, runtime: RuntimeOptions) async throws -> (from: Int, to: Int)? {
         guard case .postgres(let url)? = try? StoreLocation(parsing: location) else {
-            _ = try await store(location: location)
+            _ = try await store(location: location, runtime: runtime)
             return nil
         }
-        let store = PostgresRunStore(url: url, password: try await storePassword(url))
+        let store = PostgresRunStore(url: url, password: try await storePassword(url, runtime: runtime))
         defer { store.shutdown() }
         do {
             return try await withDeadline(.seconds(20), what: "connecting to \(url.redacted)") {
@@ -59,12 +59,12 @@ enum Composition {
 
     /// The PostgreSQL password, from the URL's secret reference (`env:NAME`, or `secret:path` in the platform
     /// scope of the secret store); nil when the URL names none.
-    private static func storePassword(_ url: PostgresStoreURL) async throws -> String? {
+    private static func storePassword(_ url: PostgresStoreURL, runtime: RuntimeOptions) async throws -> String? {
         guard let reference = url.passwordReference else { return nil }
         let value: String?
         switch CredentialReference(parsing: reference) {
         case .environment(let name)?: value = ProcessInfo.processInfo.environment[name]
-        case .secret(let path)?: value = try await RuntimeOptions().secretStore().secret(path, scope: .platform)
+        case .secret(let path)?: value = try await runtime.secretStore().secret(path, scope: .platform)
         case nil: value = nil
         }
         guard let value, !value.isEmpty else {

@@ -40,7 +40,7 @@ struct EngineOptions: ParsableArguments {
     }
 
     func openStore(runtime: RuntimeOptions) async throws -> any PlatformStore {
-        try await Composition.store(location: storeLocation(runtime: runtime))
+        try await Composition.store(location: storeLocation(runtime: runtime), runtime: runtime)
     }
 
     /// The engine environment (see ``Composition``) for this principal: its tenant's limits, and `--model` forced.

@@ -54,7 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
         let storePath =
             try store ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 }
             ?? runtime.loadConfig().store ?? ".agentruntime/runs.sqlite"
-        let runStore = try await Composition.store(location: storePath)
+        let runStore = try await Composition.store(location: storePath, runtime: runtime)
         // Runs that need a decision stop and hold nothing while they wait; a decision queues them.
         let (base, registry, knowledge) = try await Composition.environment(
             runtime: runtime, catalog: catalog, tenants: tenants, store: runStore, streaming: true,

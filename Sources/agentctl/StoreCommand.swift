@@ -18,7 +18,7 @@ struct StoreCommand: AsyncParsableCommand {
 
         func run() async throws {
             let location = try engine.storeLocation(runtime: runtime)
-            if let (from, to) = try await Composition.migrateStore(location: location) {
+            if let (from, to) = try await Composition.migrateStore(location: location, runtime: runtime) {
                 Console.print(from == to ? "schema at version \(to): up to date" : "schema migrated: \(from) -> \(to)")
             } else {
                 Console.print("SQLite store \(location): schema created when opened")

@@ -27,6 +27,13 @@ struct StoreSelectionTests {
         #expect(result.status == 1)
         #expect(result.stderr.contains("secret reference"), "\(result.stderr)")
         #expect(!result.stderr.contains("hunter2"))
+        let unset = try await AgentCtl.run(
+            [
+                "runs", "list", "--store",
+                "postgres://app@127.0.0.1:1/runs?password=env:AGENTRUNTIME_TEST_UNSET_PASSWORD",
+            ], in: directory.url)
+        #expect(unset.status == 1)
+        #expect(unset.stderr.contains("env:AGENTRUNTIME_TEST_UNSET_PASSWORD has no value"), "\(unset.stderr)")
     }
 
     @Test("sqlite:PATH is the SQLite store at PATH")
