@@ -5,7 +5,7 @@ import PackageDescription
 ///
 /// Library modules (`AgentRuntime`, `Agents`, `Tools`) import Foundation only, plus
 /// system libraries (SQLite). Packages are confined to edge modules, one per
-/// technology: `NIOTransport` (async-http-client), `AgentGateway` (Hummingbird)
+/// technology: `NIOTransport` (async-http-client), `PostgresStore` (postgres-nio), `AgentGateway` (Hummingbird)
 /// and `agentctl`, the composition root (swift-argument-parser; its line
 /// editor wraps the system's libedit). Test targets
 /// also use swift-clocks (a clock tests move by hand) and HummingbirdTesting.
@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -58,12 +59,15 @@ let package = Package(
             ]
         ),
         .target(
+            name: "PostgresStore",
+            dependencies: ["AgentRuntime", .product(name: "PostgresNIO", package: "postgres-nio")]),
+        .target(
             name: "AgentRuntimeTesting",
             dependencies: ["AgentRuntime", "CSQLite", .product(name: "Clocks", package: "swift-clocks")]),
         .executableTarget(
             name: "agentctl",
             dependencies: [
-                "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "CEditLine",
+                "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "PostgresStore", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,6 +85,8 @@ let package = Package(
                 .product(name: "Clocks", package: "swift-clocks"),
             ]),
         .testTarget(name: "NIOTransportTests", dependencies: ["NIOTransport", "AgentRuntime", "AgentRuntimeTesting"]),
+        .testTarget(
+            name: "PostgresStoreTests", dependencies: ["PostgresStore", "AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(name: "agentctlTests", dependencies: ["agentctl", "AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(
             name: "AgentGatewayTests",

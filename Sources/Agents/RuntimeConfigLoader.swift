@@ -15,7 +15,7 @@ public enum RuntimeConfigLoader {
     /// Every top-level field.
     public static let allowed = [
         "$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits",
-        "approval_expiry_seconds", "http", "uncertain_writes",
+        "approval_expiry_seconds", "http", "uncertain_writes", "store",
     ]
     /// Every field of `http`.
     public static let httpAllowed = [
@@ -181,6 +181,7 @@ public enum RuntimeConfigLoader {
         if let seconds = reader.integer(fields, "approval_expiry_seconds", range: 1...2_592_000) {
             config.approvalExpiry = .seconds(seconds)
         }
+        if let text = reader.string(fields, "store"), !text.isEmpty { config.store = text }
         if let text = reader.string(fields, "uncertain_writes"), let member = fields["uncertain_writes"] {
             if let policy = UncertainSideEffectPolicy(rawValue: text) {
                 config.uncertainWrites = policy

@@ -2,29 +2,124 @@ import AgentRuntime
 import Agents
 import ArgumentParser
 import Foundation
+import PostgresStore
 import Tools
 
 /// The composition root: the one place that picks an adapter for each port. Every command and `serve` get their
 /// store, providers, tools, policy, secrets, knowledge and approvals from here.
 enum Composition {
-    /// The run store at `path` (SQLite; the embedded default), its schema brought up to date. A store whose schema
-    /// is newer than this binary knows is refused: the message says so, and the command exits 1.
-    static func store(path: String) throws -> any PlatformStore {
-        do { return try SQLiteRunStore(path: path) } catch {
+    /// The run store at `location` (see ``StoreLocation``): SQLite (the embedded default) or PostgreSQL, whose
+    /// schema is brought up to date on opening. Exits with a message when the location or the database cannot be
+    /// used.
+    static func store(location: String, runtime: RuntimeOptions) async throws -> any PlatformStore {
+        let parsed: StoreLocation
+        do { parsed = try StoreLocation(parsing: location) } catch {
+            Console.error("error: --store: \(error)")
+            throw ExitCode(ExitStatus.invalid)
+        }
+        switch parsed {
+        case .sqlite(let path):
+            do { return try SQLiteRunStore(path: path) } catch {
+                Console.error("error: \(error)")
+                throw ExitCode(ExitStatus.invalid)
+            }
+        case .postgres(let url):
+            let store = PostgresRunStore(url: url, password: try await storePassword(url, runtime: runtime))
+            do {
+                _ = try await withDeadline(.seconds(20), what: "connecting to \(url.redacted)") {
+                    try await store.migrate()
+                }
+            } catch {
+                store.shutdown()
+                Console.error("error: \(error)")
+                throw ExitCode(ExitStatus.invalid)
+            }
+            return store
+        }
+    }
+
+    /// The run store at `location` with its schema as found, for `agentctl store`: its version, the newest this
+    /// binary knows, and a way to bring it up to date.
+    static func schema(location: String, runtime: RuntimeOptions) async throws -> StoreSchema {
+        let parsed: StoreLocation
+        do { parsed = try StoreLocation(parsing: location) } catch {
+            Console.error("error: --store: \(error)")
+            throw ExitCode(ExitStatus.invalid)
+        }
+        do {
+            switch parsed {
+            case .sqlite(let path):
+                let store = try SQLiteRunStore(path: path, migrating: false)
+                return StoreSchema(
+                    version: try await store.schemaVersion(), latest: SQLiteRunStore.latestSchemaVersion,
+                    migrate: { try await store.migrate() }, close: {})
+            case .postgres(let url):
+                let store = PostgresRunStore(url: url, password: try await storePassword(url, runtime: runtime))
+                do {
+                    let version = try await withDeadline(.seconds(20), what: "connecting to \(url.redacted)") {
+                        try await store.schemaVersion()
+                    }
+                    return StoreSchema(
+                        version: version, latest: PostgresRunStore.latestSchemaVersion,
+                        migrate: { try await store.migrate() }, close: { store.shutdown() })
+                } catch {
+                    store.shutdown()
+                    throw error
+                }
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
             Console.error("error: \(error)")
             throw ExitCode(ExitStatus.invalid)
         }
     }
 
-    /// The run store at `path` with its schema as found, for `agentctl store`: its version, and the newest this
-    /// binary knows.
-    static func unmigratedStore(path: String) async throws -> (store: any PlatformStore, version: Int, latest: Int) {
-        do {
-            let store = try SQLiteRunStore(path: path, migrating: false)
-            return (store, try await store.schemaVersion(), SQLiteRunStore.latestSchemaVersion)
-        } catch {
-            Console.error("error: \(error)")
+    /// A store's schema version as found, for `agentctl store`.
+    struct StoreSchema: Sendable {
+        /// The version the store is at (0: none).
+        let version: Int
+        /// The newest version this binary knows.
+        let latest: Int
+        /// Applies the missing migrations; returns the versions before and after.
+        let migrate: @Sendable () async throws -> (from: Int, to: Int)
+        /// Releases the store's connections.
+        let close: @Sendable () -> Void
+    }
+
+    /// The PostgreSQL password, from the URL's secret reference (`env:NAME`, or `secret:path` in the platform
+    /// scope of the secret store); nil when the URL names none.
+    private static func storePassword(_ url: PostgresStoreURL, runtime: RuntimeOptions) async throws -> String? {
+        guard let reference = url.passwordReference else { return nil }
+        let value: String?
+        switch CredentialReference(parsing: reference) {
+        case .environment(let name)?: value = ProcessInfo.processInfo.environment[name]
+        case .secret(let path)?: value = try await runtime.secretStore().secret(path, scope: .platform)
+        case nil: value = nil
+        }
+        guard let value, !value.isEmpty else {
+            Console.error("error: --store: the password reference \(reference) has no value")
             throw ExitCode(ExitStatus.invalid)
+        }
+        return value
+    }
+
+    /// Runs `body`, failing with a message when it takes longer than `limit` (a database that cannot be reached
+    /// leaves the pool waiting for a connection).
+    private static func withDeadline<Result: Sendable>(
+        _ limit: Duration, what: String, _ body: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let result = try await group.next(), let result else {
+                throw StoreLocationError(message: "run store: timed out \(what) after \(limit)")
+            }
+            return result
         }
     }
 

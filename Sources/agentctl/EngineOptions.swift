@@ -13,7 +13,9 @@ struct EngineOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The run store (SQLite).", discussion: "Default: $AGENTRUNTIME_STORE, else .agentruntime/runs.sqlite."))
+            "The run store: a SQLite file (PATH or sqlite:PATH) or postgres://user@host:port/database.",
+            discussion:
+                "Default: $AGENTRUNTIME_STORE, else \"store\" in the runtime config, else .agentruntime/runs.sqlite."))
     var store: String?
 
     func validate() throws {
@@ -30,15 +32,19 @@ struct EngineOptions: ParsableArguments {
         Principal(tenant: TenantID(tenant), user: "cli", roles: [Role(rawValue: role) ?? .tenantUser])
     }
 
-    var storePath: String { Self.storePath(store) }
+    /// The run store's location: `--store`, else `AGENTRUNTIME_STORE`, else `store` in the runtime config, else
+    /// `.agentruntime/runs.sqlite`.
+    func storeLocation(runtime: RuntimeOptions) throws -> String { try Self.storeLocation(store, runtime: runtime) }
 
-    /// The run store's path: `flag` (`--store`), else `$AGENTRUNTIME_STORE`, else `.agentruntime/runs.sqlite`.
-    static func storePath(_ flag: String?) -> String {
-        flag ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? ".agentruntime/runs.sqlite"
+    /// The run store's location given the `--store` flag (see ``storeLocation(runtime:)``).
+    static func storeLocation(_ flag: String?, runtime: RuntimeOptions) throws -> String {
+        try flag ?? ProcessInfo.processInfo.environment["AGENTRUNTIME_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? runtime.loadConfig().store ?? ".agentruntime/runs.sqlite"
     }
 
-    func openStore() throws -> any PlatformStore { try Composition.store(path: storePath) }
+    func openStore(runtime: RuntimeOptions) async throws -> any PlatformStore {
+        try await Composition.store(location: storeLocation(runtime: runtime), runtime: runtime)
+    }
 
     /// The engine environment (see ``Composition``) for this principal: its tenant's limits, and `--model` forced.
     func environment(

@@ -87,12 +87,13 @@ struct ApprovalsCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List approvals of the tenant (pending by default).")
+        @OptionGroup var runtime: RuntimeOptions
         @OptionGroup var engine: EngineOptions
         @Option(name: .long, help: "pending, approved, rejected, expired or all.") var status: String = "pending"
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try engine.openStore()
+            let store = try await engine.openStore(runtime: runtime)
             let records = try await store.approvals(
                 tenant: TenantID(engine.tenant), runID: nil, status: status == "all" ? nil : status)
             if json {
@@ -127,27 +128,35 @@ struct ApprovalsCommand: AsyncParsableCommand {
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Approve a pending tool call (tenant_admin or above).")
+        @OptionGroup var runtime: RuntimeOptions
         @OptionGroup var engine: EngineOptions
         @Argument(help: "The approval id.") var id: String
         @Option(name: .long, help: "A comment.") var comment: String = ""
-        func run() async throws { try await ApprovalsCommand.decide(engine, id, approved: true, comment: comment) }
+        func run() async throws {
+            try await ApprovalsCommand.decide(engine, runtime, id, approved: true, comment: comment)
+        }
     }
 
     struct Reject: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Reject a pending tool call (tenant_admin or above); the model is told it was refused.")
+        @OptionGroup var runtime: RuntimeOptions
         @OptionGroup var engine: EngineOptions
         @Argument(help: "The approval id.") var id: String
         @Option(name: .long, help: "Why.") var comment: String = ""
-        func run() async throws { try await ApprovalsCommand.decide(engine, id, approved: false, comment: comment) }
+        func run() async throws {
+            try await ApprovalsCommand.decide(engine, runtime, id, approved: false, comment: comment)
+        }
     }
 
-    static func decide(_ engine: EngineOptions, _ id: String, approved: Bool, comment: String) async throws {
+    static func decide(
+        _ engine: EngineOptions, _ runtime: RuntimeOptions, _ id: String, approved: Bool, comment: String
+    ) async throws {
         guard (engine.principal.roles.max() ?? .tenantUser) >= .tenantAdmin else {
             Console.error("error: deciding approvals needs tenant_admin or above (role \(engine.role))")
             throw ExitCode(ExitStatus.invalid)
         }
-        let store = try engine.openStore()
+        let store = try await engine.openStore(runtime: runtime)
         if let approval = try await store.approval(id, tenant: TenantID(engine.tenant)),
             let run = try await store.run(approval.request.runID, tenant: TenantID(engine.tenant)), run.status.isFinal
         {
@@ -178,6 +187,7 @@ struct ApprovalsCommand: AsyncParsableCommand {
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Print the audit log of tool calls (append-only).")
+    @OptionGroup var runtime: RuntimeOptions
     @OptionGroup var engine: EngineOptions
     @Option(name: .long, help: "Only entries since this time: ISO 8601 (2026-11-22T10:00:00Z) or an age (30m, 2h, 7d).")
     var since: String?
@@ -201,7 +211,7 @@ struct AuditCommand: AsyncParsableCommand {
             Console.error("error: --all-tenants needs platform_admin or super_admin")
             throw ExitCode(ExitStatus.invalid)
         }
-        let store = try engine.openStore()
+        let store = try await engine.openStore(runtime: runtime)
         for entry in try await store.audit(
             tenant: allTenants ? nil : TenantID(engine.tenant), since: start, limit: 1000)
         {

@@ -46,7 +46,7 @@ final class PlaygroundSession {
         self.command = command
         catalog = try command.catalog.loadCatalogForReading()
         tenants = command.catalog.loadTenants()
-        store = try command.engine.openStore()
+        store = try await command.engine.openStore(runtime: command.runtime)
         environment = try await command.engine.environment(
             runtime: command.runtime, catalog: command.catalog, tenants: tenants, store: store, streaming: true)
         let store = self.store

@@ -22,7 +22,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the comparison as JSON.") var json = false
 
     func run() async throws {
-        let store = try engine.openStore()
+        let store = try await engine.openStore(runtime: runtime)
         guard let original = try await store.run(RunID(runID), tenant: TenantID(engine.tenant)) else {
             Console.error("error: no run \"\(runID)\" for tenant \(engine.tenant)")
             throw ExitCode(ExitStatus.notFound)

@@ -93,7 +93,7 @@ struct Runner {
         let agents: @Sendable (AgentID) -> AgentDefinition? = override ?? { catalog.agent($0) }
         let tenants = catalogOptions.loadTenants()
         try engine.checkTenant(tenants, crew: crew, agents: agents)
-        let store = dryRun ? nil : try engine.openStore()
+        let store = dryRun ? nil : try await engine.openStore(runtime: runtime)
         var environment = try await engine.environment(
             runtime: runtime, catalog: catalogOptions, tenants: tenants, store: store, streaming: true)
         if let models { environment.models = models(environment.models) }

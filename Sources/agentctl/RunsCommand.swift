@@ -11,6 +11,7 @@ struct RunsCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
+        @OptionGroup var runtime: RuntimeOptions
         @OptionGroup var engine: EngineOptions
         @Option(name: .long, help: "Only runs with this status.") var status: String?
         @Option(name: .long, help: "Only runs of this crew.") var crew: String?
@@ -26,7 +27,7 @@ struct RunsCommand: AsyncParsableCommand {
                 }
                 statusFilter = parsed
             }
-            let store = try engine.openStore()
+            let store = try await engine.openStore(runtime: runtime)
             let runs = try await store.runs(
                 tenant: TenantID(engine.tenant), status: statusFilter, crew: crew, limit: limit, offset: 0)
             if json {
@@ -60,7 +61,7 @@ struct RunsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Also print successful tool results.") var verbose = false
 
         func run() async throws {
-            let store = try engine.openStore()
+            let store = try await engine.openStore(runtime: runtime)
             guard let existing = try await store.run(RunID(runID), tenant: TenantID(engine.tenant)) else {
                 Console.error("error: no run \"\(runID)\" for tenant \(engine.tenant)")
                 throw ExitCode(ExitStatus.notFound)
@@ -97,12 +98,13 @@ struct RunsCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one run with its task outputs.")
+        @OptionGroup var runtime: RuntimeOptions
         @OptionGroup var engine: EngineOptions
         @Argument(help: "The run id.") var runID: String
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() async throws {
-            let store = try engine.openStore()
+            let store = try await engine.openStore(runtime: runtime)
             guard let run = try await store.run(RunID(runID), tenant: TenantID(engine.tenant)) else {
                 Console.error("error: no run \"\(runID)\" for tenant \(engine.tenant)")
                 throw ExitCode(ExitStatus.notFound)
@@ -136,13 +138,14 @@ struct RunsCommand: AsyncParsableCommand {
 
     struct Events: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a run's events in order.")
+        @OptionGroup var runtime: RuntimeOptions
         @OptionGroup var engine: EngineOptions
         @Argument(help: "The run id.") var runID: String
         @Option(name: .long, help: "Only events after this sequence number.") var after: Int = 0
         @Flag(name: .long, help: "Print JSON lines.") var json = false
 
         func run() async throws {
-            let store = try engine.openStore()
+            let store = try await engine.openStore(runtime: runtime)
             guard try await store.run(RunID(runID), tenant: TenantID(engine.tenant)) != nil else {
                 Console.error("error: no run \"\(runID)\" for tenant \(engine.tenant)")
                 throw ExitCode(ExitStatus.notFound)

@@ -21,7 +21,10 @@ struct ServeCommand: AsyncParsableCommand {
         "env:AGENTRUNTIME_SERVICE_TOKEN"
     @Flag(name: .long, help: "Start without a service token (development only: every caller is trusted).")
     var insecureDev = false
-    @Option(name: .long, help: "The run store (SQLite).") var store: String?
+    @Option(
+        name: .long,
+        help: "The run store: a SQLite file (PATH or sqlite:PATH) or postgres://user@host:port/database.")
+    var store: String?
     @Option(name: .long, help: "Seconds running runs get to finish on shutdown.") var shutdownGrace: Int = 30
     @Option(name: .long, help: "Requests per minute per tenant.") var requestsPerMinute: Int = 600
     @Option(name: .long, help: "Runs in flight per tenant.") var concurrentRuns: Int = 50
@@ -48,8 +51,8 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("warning: \(loadedCatalog.errorCount) definition error(s); run `agentctl validate`")
         }
         let tenants = catalog.loadTenants()
-        let storePath = EngineOptions.storePath(store)
-        let runStore = try Composition.store(path: storePath)
+        let storePath = try EngineOptions.storeLocation(store, runtime: runtime)
+        let runStore = try await Composition.store(location: storePath, runtime: runtime)
         // Runs that need a decision stop and hold nothing while they wait; a decision queues them.
         let (base, registry, knowledge) = try await Composition.environment(
             runtime: runtime, catalog: catalog, tenants: tenants, store: runStore, streaming: true,

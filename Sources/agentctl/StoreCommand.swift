@@ -10,15 +10,22 @@ struct StoreCommand: AsyncParsableCommand {
             "The store's schema is versioned: numbered migrations, recorded in its schema_migrations table. Every command that opens the store applies the ones it lacks; `store migrate` does it explicitly. A store whose schema is newer than this agentctl knows is refused (upgrade agentctl).",
         subcommands: [Migrate.self, Version.self])
 
-    /// `--store PATH`.
+    /// `--store PATH|URL` and the runtime options (the config may name the store; secrets resolve its password).
     struct Location: ParsableArguments {
         @Option(
             name: .long,
             help: ArgumentHelp(
-                "The run store (SQLite).", discussion: "Default: $AGENTRUNTIME_STORE, else .agentruntime/runs.sqlite."))
+                "The run store: a SQLite path (or sqlite:PATH) or a postgres:// URL.",
+                discussion:
+                    "Default: $AGENTRUNTIME_STORE, else `store` in agentruntime.json, else .agentruntime/runs.sqlite."))
         var store: String?
+        @OptionGroup var runtime: RuntimeOptions
 
-        var path: String { EngineOptions.storePath(store) }
+        /// The store's schema as found.
+        func schema() async throws -> Composition.StoreSchema {
+            try await Composition.schema(
+                location: try EngineOptions.storeLocation(store, runtime: runtime), runtime: runtime)
+        }
     }
 
     struct Migrate: AsyncParsableCommand {
@@ -30,9 +37,10 @@ struct StoreCommand: AsyncParsableCommand {
         @OptionGroup var location: Location
 
         func run() async throws {
-            let opened = try await Composition.unmigratedStore(path: location.path)
+            let opened = try await location.schema()
+            defer { opened.close() }
             let versions: (from: Int, to: Int)
-            do { versions = try await opened.store.migrate() } catch {
+            do { versions = try await opened.migrate() } catch {
                 Console.error("error: \(error)")
                 throw ExitCode(ExitStatus.invalid)
             }
@@ -49,7 +57,8 @@ struct StoreCommand: AsyncParsableCommand {
         @OptionGroup var location: Location
 
         func run() async throws {
-            let opened = try await Composition.unmigratedStore(path: location.path)
+            let opened = try await location.schema()
+            defer { opened.close() }
             Console.print("schema version \(opened.version)\nthis agentctl knows up to \(opened.latest)")
             if opened.version > opened.latest {
                 Console.error("error: the store's schema is newer than this agentctl knows; upgrade agentctl")

@@ -68,6 +68,9 @@ struct RuntimeConfigLoaderTests {
         #expect(decode(#"{"uncertain_writes": "fail"}"#).0.uncertainWrites == .fail)
         #expect(base.uncertainWrites == .askApproval)
         #expect(decode(#"{"uncertain_writes": "retry"}"#).1.map(\.pointer) == ["/uncertain_writes"])
+        #expect(decode(#"{"store": "postgres://app@db/runs"}"#).0.store == "postgres://app@db/runs")
+        #expect(decode("{}").0.store == nil)
+        #expect(decode(#"{"store": 5}"#).1.map(\.pointer) == ["/store"])
         let (_, bad) = decode(
             """
             {"http": {"client": "curl", "max_connections_per_host": 0, "max_redirect": 3}}

@@ -107,6 +107,9 @@ public struct RuntimeConfig: Sendable {
     public var http = HTTPClientSettings()
     /// What a resumed run does with a write an earlier attempt sent but never saw answered.
     public var uncertainWrites: UncertainSideEffectPolicy = .askApproval
+    /// Where the run store lives (`store`): a path, `sqlite:PATH` or `postgres://…`; `--store` and
+    /// `AGENTRUNTIME_STORE` take precedence.
+    public var store: String?
 
     /// Creates a config.
     public init(

@@ -15,6 +15,19 @@ public struct ApprovalRecord: Hashable, Sendable {
     public var decidedAt: Date?
     /// See `decidedBy`.
     public var comment: String?
+
+    /// Creates a record (store adapters build these from their rows).
+    public init(
+        request: ApprovalRequest, status: String, expiresAt: Date, decidedBy: String? = nil, decidedAt: Date? = nil,
+        comment: String? = nil
+    ) {
+        self.request = request
+        self.status = status
+        self.expiresAt = expiresAt
+        self.decidedBy = decidedBy
+        self.decidedAt = decidedAt
+        self.comment = comment
+    }
 }
 
 /// One audited tool call.

@@ -1,0 +1,107 @@
+import PostgresNIO
+
+/// The versioned schema of ``PostgresRunStore``: each migration's statements, applied in order and recorded in
+/// `schema_migrations`. Append new migrations at the end; never edit one that has shipped.
+enum PostgresSchema {
+    /// One step of the schema.
+    struct Migration: Sendable {
+        /// 1, 2, 3, ...
+        let version: Int
+        /// What it does, recorded with it.
+        let name: String
+        /// Its statements, run in order inside the migration's transaction.
+        let statements: [String]
+    }
+
+    /// The table that records applied migrations (the same shape as the SQLite store's).
+    static let migrationsTable = """
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+        """
+
+    /// The key of the advisory lock that serialises migrations across processes.
+    static let lockKey: Int64 = 0x4167_656E_7452_756E
+
+    /// Every migration this binary knows, oldest first.
+    static let migrations: [Migration] = [
+        Migration(
+            version: 1, name: "runs, events, journal, definitions, exchanges, approvals, audit, idempotency, versions",
+            statements: [
+                """
+                CREATE TABLE runs (
+                    id TEXT PRIMARY KEY, tenant TEXT NOT NULL, user_name TEXT NOT NULL, crew TEXT NOT NULL,
+                    status TEXT NOT NULL, inputs TEXT NOT NULL, output TEXT, output_json TEXT, error_code TEXT,
+                    error_message TEXT, input_tokens BIGINT NOT NULL DEFAULT 0, output_tokens BIGINT NOT NULL DEFAULT 0,
+                    cached_input_tokens BIGINT NOT NULL DEFAULT 0, cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0,
+                    created_at DOUBLE PRECISION NOT NULL, finished_at DOUBLE PRECISION)
+                """,
+                "CREATE INDEX runs_tenant_created ON runs (tenant, created_at DESC)",
+                """
+                CREATE TABLE task_outputs (
+                    run_id TEXT NOT NULL, position BIGINT NOT NULL, task TEXT NOT NULL, agent TEXT NOT NULL,
+                    text TEXT NOT NULL, json TEXT, input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL,
+                    cached_input_tokens BIGINT NOT NULL, cost_usd DOUBLE PRECISION NOT NULL,
+                    duration_ms BIGINT NOT NULL, PRIMARY KEY (run_id, position))
+                """,
+                """
+                CREATE TABLE events (
+                    run_id TEXT NOT NULL, sequence BIGINT NOT NULL, timestamp DOUBLE PRECISION NOT NULL,
+                    agent_path TEXT NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, sequence))
+                """,
+                """
+                CREATE TABLE approvals (
+                    id TEXT PRIMARY KEY, run_id TEXT NOT NULL, tenant TEXT NOT NULL, user_name TEXT NOT NULL,
+                    roles TEXT NOT NULL, agent TEXT NOT NULL, tool TEXT NOT NULL, arguments TEXT NOT NULL,
+                    status TEXT NOT NULL, requested_at DOUBLE PRECISION NOT NULL, expires_at DOUBLE PRECISION NOT NULL,
+                    decided_at DOUBLE PRECISION, decided_by TEXT, comment TEXT)
+                """,
+                "CREATE INDEX approvals_tenant_status ON approvals (tenant, status)",
+                """
+                CREATE TABLE audit (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, time DOUBLE PRECISION NOT NULL,
+                    tenant TEXT NOT NULL, user_name TEXT NOT NULL, roles TEXT NOT NULL, run_id TEXT NOT NULL,
+                    agent TEXT NOT NULL, tool TEXT NOT NULL, outcome TEXT NOT NULL, duration_ms BIGINT,
+                    arguments TEXT NOT NULL, detail TEXT NOT NULL)
+                """,
+                "CREATE INDEX audit_tenant_time ON audit (tenant, time)",
+                """
+                CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$
+                """,
+                """
+                CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON audit
+                    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()
+                """,
+                """
+                CREATE TABLE idempotency (
+                    tenant TEXT NOT NULL, key TEXT NOT NULL, run_id TEXT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (tenant, key))
+                """,
+                "CREATE INDEX idempotency_run ON idempotency (run_id)",
+                """
+                CREATE TABLE agent_versions (
+                    agent_id TEXT NOT NULL, version BIGINT NOT NULL, time DOUBLE PRECISION NOT NULL,
+                    user_name TEXT NOT NULL, content TEXT NOT NULL, PRIMARY KEY (agent_id, version))
+                """,
+                """
+                CREATE TABLE exchanges (
+                    run_id TEXT NOT NULL, sequence BIGINT NOT NULL, model TEXT NOT NULL, request TEXT NOT NULL,
+                    response TEXT NOT NULL, PRIMARY KEY (run_id, sequence))
+                """,
+                """
+                CREATE TABLE journal (
+                    run_id TEXT NOT NULL, step BIGINT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
+                    data TEXT NOT NULL, attempt BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+                    PRIMARY KEY (run_id, step))
+                """,
+                """
+                CREATE TABLE run_definitions (
+                    run_id TEXT PRIMARY KEY, attempt BIGINT NOT NULL, attempt_errors TEXT NOT NULL,
+                    definition TEXT NOT NULL)
+                """,
+            ])
+    ]
+
+    /// The newest version this binary knows.
+    static var latestVersion: Int { migrations.last?.version ?? 0 }
+}
