@@ -54,7 +54,7 @@ public protocol ApprovalStore: Sendable {
 public protocol AuditLog: Sendable {
     /// Appends an entry.
     func appendAudit(_ entry: AuditEntry) async throws
-    /// Entries, newest first.
+    /// Entries, oldest first (at most `limit`).
     func audit(tenant: TenantID?, since: Date?, limit: Int) async throws -> [AuditEntry]
 }
 
@@ -72,7 +72,7 @@ public protocol IdempotencyKeys: Sendable {
 public protocol AgentVersionStore: Sendable {
     /// Stores a new version; returns its number.
     func appendAgentVersion(_ agent: AgentID, content: String, user: String) async throws -> Int
-    /// An agent's versions, oldest first.
+    /// An agent's versions, newest first.
     func agentVersions(_ agent: AgentID) async throws -> [(version: Int, time: Date, user: String, content: String)]
 }
 
