@@ -74,7 +74,7 @@ public struct ToolError: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The port of tool gating: may this agent, acting for this principal, use this tool?
-/// Checked when the tool list is built and again before every call.
+/// Checked when the tool list is built and again in every turn, before the turn's calls of the tool run.
 public protocol ToolPolicy: Sendable {
     /// The decision.
     func decide(_ tool: ToolSpec, agent: AgentDefinition, principal: Principal) async -> ToolDecision

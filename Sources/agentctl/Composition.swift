@@ -26,7 +26,9 @@ enum Composition {
         case .postgres(let url):
             let store = PostgresRunStore(url: url, password: try await storePassword(url, runtime: runtime))
             do {
-                _ = try await withDeadline(.seconds(20), what: "connecting to \(url.redacted)") {
+                _ = try await withDeadline(
+                    .seconds(20), what: "connecting to \(url.redacted)", onTimeout: { store.shutdown() }
+                ) {
                     try await store.migrate()
                 }
             } catch {
@@ -56,7 +58,9 @@ enum Composition {
             case .postgres(let url):
                 let store = PostgresRunStore(url: url, password: try await storePassword(url, runtime: runtime))
                 do {
-                    let version = try await withDeadline(.seconds(20), what: "connecting to \(url.redacted)") {
+                    let version = try await withDeadline(
+                        .seconds(20), what: "connecting to \(url.redacted)", onTimeout: { store.shutdown() }
+                    ) {
                         try await store.schemaVersion()
                     }
                     return StoreSchema(
@@ -105,14 +109,17 @@ enum Composition {
     }
 
     /// Runs `body`, failing with a message when it takes longer than `limit` (a database that cannot be reached
-    /// leaves the pool waiting for a connection).
+    /// leaves the pool waiting for a connection). On the timeout `onTimeout` runs first (closing the pool), so a body
+    /// that does not notice cancellation still ends.
     private static func withDeadline<Result: Sendable>(
-        _ limit: Duration, what: String, _ body: @escaping @Sendable () async throws -> Result
+        _ limit: Duration, what: String, onTimeout: @escaping @Sendable () -> Void,
+        _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask { try await body() }
             group.addTask {
                 try await Task.sleep(for: limit)
+                onTimeout()
                 return nil
             }
             defer { group.cancelAll() }
@@ -136,14 +143,18 @@ enum Composition {
         for file in await knowledge.skipped { Console.error("warning: knowledge/\(file.path) skipped: \(file.reason)") }
         let client = ConnectorClient(
             transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
+        // One time source for the runs and their approvals (the system's; tests build environments of their own).
+        let time = TimeSource.system
         var environment = EngineEnvironment(
             models: registry, tools: ToolRegistry.standard(client: client, knowledge: knowledge),
             policy: TenantToolPolicy(tenants: tenants.tenants),
             secrets: try runtime.secretStore(), limits: registry.config.limits, streaming: streaming,
             knowledge: knowledge,
             approvals: store.map {
-                StoreApprovalGate(store: $0, expiry: registry.config.approvalExpiry, suspends: suspendsForApprovals)
+                StoreApprovalGate(
+                    store: $0, expiry: registry.config.approvalExpiry, suspends: suspendsForApprovals, time: time)
             })
+        environment.time = time
         environment.uncertainSideEffects = registry.config.uncertainWrites
         return (environment, registry, knowledge)
     }

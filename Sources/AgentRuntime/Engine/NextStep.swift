@@ -14,8 +14,8 @@ enum NextStep: Hashable, Sendable {
     ///   - response: the model's response.
     ///   - offered: the tools offered to the agent in this call.
     ///   - earlier: keys (``PlannedCall/key(tool:arguments:)``) of calls that already succeeded in this task.
-    ///   - verdicts: the policy's decision for each registered tool the response names (the policy is asked again before every
-    ///     call; a tool missing here counts as denied).
+    ///   - verdicts: the policy's decision for each registered tool the response names, asked once per tool for this
+    ///     turn before any of its calls runs (a tool missing here counts as denied).
     ///   - isRegistered: whether the runtime has a tool with this id at all (to tell "not yours" from "no such tool").
     static func decide(
         _ response: ChatResponse, offered: [OfferedTool], earlier: Set<String>, verdicts: [ToolID: ToolDecision],

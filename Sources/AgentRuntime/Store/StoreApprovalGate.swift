@@ -72,9 +72,10 @@ public struct StoreApprovalGate: ApprovalGate {
             if time.now >= expiresAt, try await store.expireApproval(request.id) {
                 return ApprovalDecision(approved: false, by: "expiry", expired: true)
             }
-            // Never past the expiry: a request expires when it is due, not up to a poll later.
-            let remaining = Duration.milliseconds(max(1, Int((expiresAt.timeIntervalSince(time.now) * 1000).rounded())))
-            try await time.sleep(for: min(pollInterval, remaining))
+            // Never past the expiry: a request expires when it is due, not up to a poll later. Once it is due (and
+            // could not be marked expired, e.g. decided meanwhile), back to the normal poll.
+            let remaining = Int((expiresAt.timeIntervalSince(time.now) * 1000).rounded())
+            try await time.sleep(for: remaining > 0 ? min(pollInterval, .milliseconds(remaining)) : pollInterval)
         }
     }
 }
