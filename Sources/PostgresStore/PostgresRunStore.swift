@@ -16,10 +16,13 @@ public final class PostgresRunStore: Sendable {
     private let runner: Task<Void, Never>
     /// The pool's logger (quiet: the store reports failures by throwing).
     let logger: Logger
+    /// How errors name the database (its URL without the password).
+    let location: String
 
     /// Creates a store over a pool with `configuration` (its `maximumConnections` is the pool size); the pool
-    /// runs until ``shutdown()``.
-    public init(configuration: PostgresClient.Configuration) {
+    /// runs until ``shutdown()``. `location` names the database in errors.
+    public init(configuration: PostgresClient.Configuration, location: String = "the PostgreSQL database") {
+        self.location = location
         var logger = Logger(label: "agentruntime.store.postgres")
         logger.logLevel = .critical
         self.logger = logger
@@ -30,7 +33,7 @@ public final class PostgresRunStore: Sendable {
 
     /// Creates a store for a parsed store URL, with its password already resolved.
     public convenience init(url: PostgresStoreURL, password: String?) {
-        self.init(configuration: url.configuration(password: password))
+        self.init(configuration: url.configuration(password: password), location: url.redacted)
     }
 
     deinit { runner.cancel() }
@@ -44,7 +47,7 @@ public final class PostgresRunStore: Sendable {
     public static var latestSchemaVersion: Int { PostgresSchema.latestVersion }
 
     /// Applies the missing migrations in one transaction, serialised across processes by an advisory lock; returns
-    /// the schema version before and after. Refuses (``PostgresStoreError/schemaTooNew(database:known:)``) a
+    /// the schema version before and after. Refuses (``StoreError/schemaTooNew(store:version:latest:)``, code `schema_too_new`, as SQLite does) a
     /// database whose schema is newer than this binary knows.
     @discardableResult
     public func migrate() async throws -> (from: Int, to: Int) {
@@ -61,7 +64,9 @@ public final class PostgresRunStore: Sendable {
                     connection.query("SELECT COALESCE(MAX(version), 0)::bigint FROM schema_migrations", logger: logger)
                 ) { try $0.decode(Int.self) }.first ?? 0
             let latest = PostgresSchema.latestVersion
-            guard current <= latest else { throw PostgresStoreError.schemaTooNew(database: current, known: latest) }
+            guard current <= latest else {
+                throw StoreError.schemaTooNew(store: location, version: current, latest: latest)
+            }
             for migration in PostgresSchema.migrations where migration.version > current {
                 for statement in migration.statements {
                     try await Self.collect(connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)) {
@@ -126,7 +131,7 @@ public final class PostgresRunStore: Sendable {
     /// An error fit for an operator: the server's message, or why the database could not be used.
     static func storeError(_ error: any Error) -> any Error {
         switch error {
-        case is PostgresStoreError, is CancellationError: return error
+        case is PostgresStoreError, is StoreError, is CancellationError: return error
         case let error as PSQLError:
             if let message = error.serverInfo?[.message] { return PostgresStoreError.database(message) }
             return PostgresStoreError.database("the database is unavailable (\(error.code))")

@@ -4,8 +4,6 @@ import Foundation
 public enum PostgresStoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The store URL cannot be used (the reason says why).
     case invalidURL(String)
-    /// The database's schema is newer than this binary knows.
-    case schemaTooNew(database: Int, known: Int)
     /// The database answered with an error, or could not be reached.
     case database(String)
 
@@ -13,9 +11,6 @@ public enum PostgresStoreError: Error, Hashable, Sendable, CustomStringConvertib
     public var description: String {
         switch self {
         case .invalidURL(let reason): "invalid PostgreSQL store URL: \(reason)"
-        case .schemaTooNew(let database, let known):
-            "run store: the database's schema is version \(database), newer than this binary knows (\(known)); "
-                + "run a newer agentctl, or point --store at a database of version \(known) or older"
         case .database(let message): "run store: \(message)"
         }
     }
