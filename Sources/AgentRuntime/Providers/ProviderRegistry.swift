@@ -9,7 +9,7 @@ public struct ProviderRegistry: Sendable {
     private let transport: any HTTPTransport
     private let secrets: (any SecretStore)?
     private let environment: [String: String]
-    private let limiter: RateLimiter
+    private let limiter: any RateLimiting
     /// Each tenant's own rate limit (from its tenant file), replacing the config's default.
     let tenantRateLimits: [TenantID: RateLimit]
 
@@ -19,7 +19,7 @@ public struct ProviderRegistry: Sendable {
     /// Creates a registry.
     public init(
         config: RuntimeConfig, transport: any HTTPTransport, secrets: (any SecretStore)? = nil,
-        environment: [String: String] = ProcessInfo.processInfo.environment, limiter: RateLimiter = RateLimiter(),
+        environment: [String: String] = ProcessInfo.processInfo.environment, limiter: any RateLimiting = RateLimiter(),
         tenantRateLimits: [TenantID: RateLimit] = [:]
     ) {
         self.tenantRateLimits = tenantRateLimits

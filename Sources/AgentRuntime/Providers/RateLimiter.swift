@@ -12,13 +12,25 @@ public struct RateLimit: Hashable, Sendable {
     }
 }
 
+/// The port to rate limits: token buckets keyed by scope (`provider:openai:requests`, `tenant:acme`), each of
+/// capacity `perMinute`, refilled continuously. In memory for one process (``RateLimiter``), or shared by every
+/// replica on a database.
+public protocol RateLimiting: Sendable {
+    /// Where callers wait out a reservation.
+    var time: TimeSource { get }
+    /// Takes `amount` from the bucket `key` (capacity `perMinute`); returns the wait before the caller may proceed.
+    func reserve(_ key: String, amount: Double, perMinute: Int) async throws -> Duration
+    /// Corrects an earlier reservation once the real amount is known (positive takes more, negative gives back).
+    func adjust(_ key: String, by amount: Double) async throws
+}
+
 /// Token buckets keyed by scope (`provider:openai`, `tenant:acme`), refilled continuously.
 ///
 /// A reservation returns how long the caller must wait; the caller sleeps
 /// outside the actor, so a waiting tenant never blocks another tenant and no
 /// lock is held while waiting. Buckets may go into debt, which queues callers
 /// fairly in arrival order.
-public actor RateLimiter {
+public actor RateLimiter: RateLimiting {
     private struct Bucket {
         var level: Double
         var capacity: Double
@@ -86,12 +98,12 @@ public struct RateLimitedChatModel: ChatModel {
     /// The limited model.
     public let base: any ChatModel
     /// The shared limiter.
-    public let limiter: RateLimiter
+    public let limiter: any RateLimiting
     /// The limits to respect, e.g. the provider's and the tenant's.
     public let scopes: [Scope]
 
     /// Creates a limited model.
-    public init(base: any ChatModel, limiter: RateLimiter, scopes: [Scope]) {
+    public init(base: any ChatModel, limiter: any RateLimiting, scopes: [Scope]) {
         self.base = base
         self.limiter = limiter
         self.scopes = scopes
@@ -116,10 +128,10 @@ public struct RateLimitedChatModel: ChatModel {
         var wait = Duration.zero
         for scope in scopes {
             if let rpm = scope.limit.requestsPerMinute {
-                wait = max(wait, await limiter.reserve("\(scope.key):requests", amount: 1, perMinute: rpm))
+                wait = max(wait, try await reserve("\(scope.key):requests", amount: 1, perMinute: rpm))
             }
             if let tpm = scope.limit.tokensPerMinute {
-                wait = max(wait, await limiter.reserve("\(scope.key):tokens", amount: Double(estimate), perMinute: tpm))
+                wait = max(wait, try await reserve("\(scope.key):tokens", amount: Double(estimate), perMinute: tpm))
             }
         }
         if wait > .zero {
@@ -136,9 +148,19 @@ public struct RateLimitedChatModel: ChatModel {
         return estimate
     }
 
+    /// A reservation; a limiter that cannot be reached (a shared one during a database outage) fails the call as
+    /// retryable rather than letting it past the limit.
+    private func reserve(_ key: String, amount: Double, perMinute: Int) async throws -> Duration {
+        do { return try await limiter.reserve(key, amount: amount, perMinute: perMinute) } catch {
+            throw ProviderError(
+                code: .connection, message: "the rate limit could not be checked: \(error)", provider: nil,
+                isRetryable: true)
+        }
+    }
+
     private func settle(estimate: Int, usage: TokenUsage) async {
         for scope in scopes where scope.limit.tokensPerMinute != nil {
-            await limiter.adjust("\(scope.key):tokens", by: Double(usage.totalTokens - estimate))
+            try? await limiter.adjust("\(scope.key):tokens", by: Double(usage.totalTokens - estimate))
         }
     }
 

@@ -111,7 +111,10 @@ extension SQLiteRunStore {
         try execute(
             "UPDATE runs SET status = ?, finished_at = NULL WHERE id = ? AND status IN (\(marks))",
             [.text(status.rawValue), .text(runID.rawValue)] + from.map { .text($0.rawValue) })
-        return changes() == 1
+        guard changes() == 1 else { return false }
+        hub.publish(.status(runID))
+        if status == .queued || status == .interrupted { hub.publish(.queued) }
+        return true
     }
 
     /// Sets a run's status only while it is `from` (so a late update cannot undo a final status).
@@ -119,6 +122,7 @@ extension SQLiteRunStore {
         try execute(
             "UPDATE runs SET status = ? WHERE id = ? AND status = ?",
             [.text(status.rawValue), .text(runID.rawValue), .text(from.rawValue)])
+        if changes() == 1 { hub.publish(.status(runID)) }
     }
 
     /// Stores a pending approval.
@@ -251,7 +255,33 @@ extension SQLiteRunStore {
         try execute(
             "INSERT INTO agent_versions VALUES (?,?,?,?,?)",
             [.text(agent.rawValue), .integer(next), .real(Date().timeIntervalSince1970), .text(user), .text(content)])
+        hub.publish(.definitions)
         return next
+    }
+
+    /// The highest row number of `agent_versions` (rows are only ever added, so it grows with every version).
+    public func agentVersionCounter() throws -> Int {
+        try select("SELECT COALESCE(MAX(rowid), 0) FROM agent_versions", []) { Int(sqlite3_column_int64($0, 0)) }
+            .first ?? 0
+    }
+
+    /// The newest version of each agent stored after `counter` (a row number of `agent_versions`).
+    public func agentChanges(
+        after counter: Int
+    ) throws -> [(counter: Int, agent: AgentID, version: Int, content: String)] {
+        try select(
+            """
+            SELECT rowid, agent_id, version, content FROM agent_versions a WHERE rowid > ?
+            AND version = (SELECT MAX(version) FROM agent_versions b WHERE b.agent_id = a.agent_id) ORDER BY rowid
+            """, [.integer(counter)]
+        ) { statement in
+            (
+                Int(sqlite3_column_int64(statement, 0)),
+                AgentID(sqlite3_column_text(statement, 1).map { String(cString: $0) } ?? ""),
+                Int(sqlite3_column_int64(statement, 2)),
+                sqlite3_column_text(statement, 3).map { String(cString: $0) } ?? ""
+            )
+        }
     }
 
     /// An agent's stored versions, newest first.

@@ -51,14 +51,18 @@ extension SQLiteRunStore: RunDefinitionStore, ExchangeLog, RunClaims {
 
     /// Stores (or replaces) a run's definition (encoded before the store is entered).
     public nonisolated func saveDefinition(_ definition: RunDefinition, of run: RunID) async throws {
-        let data = try JSONEncoder().encode(definition)
         try await insert(
-            "INSERT OR REPLACE INTO run_definitions VALUES (?,?,?,?)",
-            [
-                .text(run.rawValue), .integer(definition.attempt),
-                .text(JSONValue.array(definition.attemptErrors.map(JSONValue.string)).serialized()),
-                .text(String(decoding: data, as: UTF8.self)),
-            ])
+            "INSERT OR REPLACE INTO run_definitions VALUES (?,?,?,?)", Self.definitionValues(definition, of: run))
+    }
+
+    /// A `run_definitions` row.
+    static func definitionValues(_ definition: RunDefinition, of run: RunID) throws -> [SQLValue] {
+        let data = try JSONEncoder().encode(definition)
+        return [
+            .text(run.rawValue), .integer(definition.attempt),
+            .text(JSONValue.array(definition.attemptErrors.map(JSONValue.string)).serialized()),
+            .text(String(decoding: data, as: UTF8.self)),
+        ]
     }
 
     /// Stores `definition` only while the stored one is at attempt `from`.

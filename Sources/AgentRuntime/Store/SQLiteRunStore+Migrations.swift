@@ -38,7 +38,16 @@ extension SQLiteRunStore: SchemaMigrating {
     static let migrations: [Migration] = [
         Migration(
             version: 1, name: "baseline",
-            sql: runsSchema + governanceSchema + journalSchema + definitionSchema)
+            sql: runsSchema + governanceSchema + journalSchema + definitionSchema),
+        Migration(
+            version: 2, name: "run queue: leases and cancel requests",
+            sql: """
+                ALTER TABLE runs ADD COLUMN lease_owner TEXT;
+                ALTER TABLE runs ADD COLUMN lease_expires_at REAL;
+                ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX runs_status_created ON runs (status, created_at);
+                CREATE INDEX runs_lease_owner ON runs (lease_owner);
+                """),
     ]
 
     /// The newest schema version this binary knows.

@@ -9,6 +9,8 @@ public actor SQLiteRunStore: RunStore {
     private nonisolated let pending = PendingWrites()
     /// The database file.
     public nonisolated let path: String
+    /// Where this store's writes are announced (one process: the SQLite store is not shared by replicas).
+    nonisolated let hub = RunSignalHub()
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
@@ -124,7 +126,7 @@ public actor SQLiteRunStore: RunStore {
 
     private static func json(_ text: String?) -> JSONValue? { text.flatMap { try? JSONParser.value($0) } }
 
-    private static func recordValues(_ run: RunRecord) -> [SQLValue] {
+    static func recordValues(_ run: RunRecord) -> [SQLValue] {
         [
             .text(run.id.rawValue), .text(run.tenant.rawValue), .text(run.user), .text(run.crew),
             .text(run.status.rawValue),
@@ -136,14 +138,26 @@ public actor SQLiteRunStore: RunStore {
         ]
     }
 
+    /// The columns ``recordValues(_:)`` fills, in order (the lease columns are the queue's).
+    static let recordColumns =
+        "id, tenant, user, crew, status, inputs, output, output_json, error_code, error_message, input_tokens, output_tokens, cached_input_tokens, cost_usd, created_at, finished_at"
+    /// Sets every record column from `recordValues` after the id (for an update).
+    static let recordAssignments =
+        "tenant = ?2, user = ?3, crew = ?4, status = ?5, inputs = ?6, output = ?7, output_json = ?8, error_code = ?9, error_message = ?10, input_tokens = ?11, output_tokens = ?12, cached_input_tokens = ?13, cost_usd = ?14, created_at = ?15, finished_at = ?16"
+
     /// Stores a new run.
     public func insert(_ run: RunRecord) throws {
-        try self.execute("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", Self.recordValues(run))
+        try self.execute(
+            "INSERT INTO runs (\(Self.recordColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", Self.recordValues(run))
+        hub.publish(.status(run.id))
     }
 
-    /// Replaces a run's record.
+    /// Replaces a run's record (its lease stays as it is).
     public func update(_ run: RunRecord) throws {
-        try self.execute("INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", Self.recordValues(run))
+        try self.execute(
+            "INSERT INTO runs (\(Self.recordColumns)) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16) ON CONFLICT (id) DO UPDATE SET \(Self.recordAssignments)",
+            Self.recordValues(run))
+        hub.publish(.status(run.id))
     }
 
     /// Appends an event. The payload is serialised by the caller and the row committed with the next batch:
@@ -155,6 +169,8 @@ public actor SQLiteRunStore: RunStore {
                 .text(event.runID.rawValue), .integer(event.sequence), .real(event.timestamp.timeIntervalSince1970),
                 .text(event.agentPathText), .text(event.kindName), .text(event.payload.serialized()),
             ]))
+        // Readers commit queued rows before they read, so the event is there for whoever the signal wakes.
+        hub.publish(.event(event.runID, sequence: event.sequence))
     }
 
     /// Runs one prepared statement now (pending rows first).

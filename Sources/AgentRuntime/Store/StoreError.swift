@@ -8,6 +8,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case failed
         /// The store's schema is newer than this binary knows: upgrade the binary, never downgrade the store.
         case schemaTooNew = "schema_too_new"
+        /// The store cannot be reached or did not answer in time (a database outage): retry later.
+        case unavailable
     }
 
     /// The failure kind.
@@ -28,6 +30,11 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
             message:
                 "the store at \(store) has schema version \(version), newer than this agentctl knows (\(latest)); upgrade agentctl"
         )
+    }
+
+    /// The error every adapter throws when the store cannot be reached or did not answer in time.
+    public static func unavailable(_ store: String, _ reason: String) -> StoreError {
+        StoreError(code: .unavailable, message: "\(store) is unavailable: \(reason)")
     }
 
     /// The message.

@@ -33,6 +33,7 @@ public protocol RunClaims: Sendable {
 
 /// A store that keeps runs durable: records and events, the journal, definitions, exchanges and claims.
 public typealias DurableRunStore = RunStore & RunJournal & RunDefinitionStore & ExchangeLog & RunClaims & ApprovalStore
+    & RunQueue & RunSignalSource
 
 /// Tool calls waiting for a human, and the decisions on them.
 public protocol ApprovalStore: Sendable {
@@ -74,11 +75,18 @@ public protocol AgentVersionStore: Sendable {
     func appendAgentVersion(_ agent: AgentID, content: String, user: String) async throws -> Int
     /// An agent's versions, newest first.
     func agentVersions(_ agent: AgentID) async throws -> [(version: Int, time: Date, user: String, content: String)]
+    /// A number that grows with every version stored, of any agent (0 with none): a replica that saw it change
+    /// reads ``agentChanges(after:)``.
+    func agentVersionCounter() async throws -> Int
+    /// The newest version of each agent stored after `counter`, with the counter it was stored at.
+    func agentChanges(
+        after counter: Int
+    ) async throws -> [(counter: Int, agent: AgentID, version: Int, content: String)]
 }
 
 /// Every role the runtime's services use: what `serve` and the CLI are given by the composition root (including
 /// ``SchemaMigrating``, so any adapter's schema can be brought up to date).
 public typealias PlatformStore = DurableRunStore & ApprovalStore & AuditLog & IdempotencyKeys & AgentVersionStore
-    & SchemaMigrating
+    & SchemaMigrating & StoreHealth
 
 extension SQLiteRunStore: ApprovalStore, AuditLog, IdempotencyKeys, AgentVersionStore {}
