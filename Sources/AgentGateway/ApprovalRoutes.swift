@@ -62,11 +62,10 @@ struct ApprovalRoutes: Sendable {
             throw GatewayError(
                 .conflict, "approval \(approvalID) was already decided or has expired (\(approval.status))")
         }
-        // A run that stopped to wait is queued and carried on here, from its journal.
-        if try await RunLifecycle(store: services.store).queueAfterDecision(record.id) {
-            _ = try? await services.runs.resume(
-                record.id, tenant: principal.tenant, reason: "waited for approval \(approvalID)", expecting: .queued,
-                environment: services.environment)
+        // A run that stopped to wait is queued, and carried on from its journal by whichever worker claims it
+        // first (this replica's, when it is a worker with room).
+        if try await services.runs.lifecycle.queueAfterDecision(record.id) {
+            _ = try? await services.runs.claimQueued(only: record.id, environment: services.environment)
         }
         return Reply.data(
             Self.approvalJSON(try await services.store.approval(approvalID, tenant: principal.tenant) ?? approval))

@@ -5,17 +5,19 @@ import Hummingbird
 /// `/v1` needs the service token and the caller's identity; the caller's tenant is rate limited.
 struct AuthenticationMiddleware: RouterMiddleware {
     let services: GatewayServices
-    let limiter: RateLimiter
+    var limiter: any RateLimiting { services.requestLimiter }
 
     init(services: GatewayServices) {
         self.services = services
-        limiter = RateLimiter(time: services.configuration.time)
     }
 
     func handle(
         _ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response
     ) async throws -> Response {
         guard request.uri.path.hasPrefix("/v1") else { return try await next(request, context) }
+        guard services.configuration.servesAPI else {
+            throw GatewayError(.notFound, "this replica is a worker only; send API requests to an API replica")
+        }
         if let token = services.configuration.serviceToken {
             let presented = request.headers[.authorization] ?? ""
             guard presented.hasPrefix("Bearer "),
@@ -42,10 +44,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard services.tenants[TenantID(tenant)] != nil else {
             throw GatewayError(.forbidden, "unknown tenant \"\(tenant)\"")
         }
-        let wait = await limiter.reserve(
+        let wait = try await limiter.reserve(
             "tenant:\(tenant)", amount: 1, perMinute: services.configuration.requestsPerMinutePerTenant)
         if wait > .zero {
-            await limiter.adjust("tenant:\(tenant)", by: -1)
+            try await limiter.adjust("tenant:\(tenant)", by: -1)
             throw GatewayError(
                 .rateLimited, "tenant \(tenant) is over its request limit", retryAfter: Int(wait.components.seconds) + 1
             )

@@ -1,3 +1,4 @@
+import AgentRuntime
 import Foundation
 import Hummingbird
 
@@ -31,6 +32,10 @@ struct EnvelopeMiddleware: RouterMiddleware {
             let message =
                 code == .notFound ? "no route \(request.method) \(request.uri.path)" : (error.body ?? "\(error.status)")
             response = Reply.error(GatewayError(code, message))
+        } catch let error as StoreError where error.code == .unavailable {
+            // The database is out: retryable, and said as such (the service recovers by itself when it returns).
+            response = Reply.error(
+                GatewayError(.unavailable, "the run store is unavailable; retry shortly", retryAfter: 5))
         } catch {
             response = Reply.error(GatewayError(.internalError, "internal error (request \(requestID))"))
         }

@@ -22,37 +22,38 @@ public enum Gateway {
         return router
     }
 
-    /// The application: the router, and `onRunning` called with the bound port. Runs a previous process left
-    /// unfinished (a crash, or a shutdown that interrupted them) are carried on from their journals.
+    /// The application: the router, and `onRunning` called with the bound port.
     public static func application(
         _ services: GatewayServices, host: String, port: Int,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
-        // Runs a previous process left unfinished are carried on from their journals.
-        _ = try await services.runs.resumeUnfinished(environment: services.environment)
-        return Application(
+        Application(
             router: router(services),
             configuration: .init(address: .hostname(host, port: port), serverName: "agentruntime", backlog: 4096),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })
     }
 
-    /// The server and the run drain as one service group. On graceful shutdown (SIGTERM, SIGINT, or
-    /// `triggerGracefulShutdown()`) the drain goes first: new runs are refused (503), running ones get the grace
-    /// period, the rest are cancelled and recorded as interrupted, so requests waiting on them answer; then the server stops.
+    /// The server, the worker (claiming queued runs, and runs a previous process left unfinished, carried on from
+    /// their journals) and the definition sync as one service group. On graceful shutdown (SIGTERM, SIGINT, or
+    /// `triggerGracefulShutdown()`) the worker drains first: new runs are refused (503), running ones get the grace
+    /// period, the rest are cancelled and recorded as interrupted, so requests waiting on them answer; then the
+    /// server stops.
     public static func serviceGroup(
         _ services: GatewayServices, host: String, port: Int,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> ServiceGroup {
         let app = try await application(services, host: host, port: port, onRunning: onRunning)
-        let drain = RunDrainService(
-            runs: services.runs, grace: services.configuration.shutdownGracePeriod,
-            resumeInterval: services.configuration.resumeInterval,
+        let worker = RunWorkerService(
+            runs: services.runs, store: services.store, grace: services.configuration.shutdownGracePeriod,
+            claimInterval: services.configuration.claimInterval, resumeInterval: services.configuration.resumeInterval,
             environment: services.environment)
-        // Services shut down in reverse order: the drain before the server.
+        let sync = DefinitionSync(services: services)
+        // Services shut down in reverse order: the worker drains before the server stops.
         return ServiceGroup(
             configuration: .init(
                 services: [
-                    .init(service: app), .init(service: drain, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: app), .init(service: sync),
+                    .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger))
     }

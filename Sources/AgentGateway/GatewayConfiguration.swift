@@ -13,19 +13,32 @@ public struct GatewayConfiguration: Sendable {
     public var concurrentRunsPerTenant: Int
     /// Seconds between SSE heartbeats while a stream is idle.
     public var heartbeatInterval: Duration
-    /// How often an event stream looks for new events.
+    /// How often an event stream, or a request waiting for a run carried out elsewhere, reads the store even without
+    /// a signal (signals wake it at once; this bounds the wait if one was lost).
     public var eventPollInterval: Duration
     /// How long a shutdown lets running runs finish before cancelling them.
     public var shutdownGracePeriod: Duration
-    /// How often queued runs (an approval decided elsewhere) and expired approvals are looked for.
+    /// How often expired approvals are looked for.
     public var resumeInterval: Duration = .seconds(2)
+    /// How often the worker looks for runs to claim besides being woken by the store's signals (runs whose worker's
+    /// lease expired wake nobody).
+    public var claimInterval: Duration = .seconds(1)
+    /// How long a worker's hold on a run lasts unless renewed (renewed every third of it): a replica that dies has
+    /// its runs carried on by another this long after its last renewal.
+    public var leaseDuration: Duration = .seconds(30)
+    /// Whether this replica carries runs out (false: API only; runs wait in the queue for the workers).
+    public var isWorker = true
+    /// Whether this replica serves the `/v1` API (false: worker only; health and metrics are still served).
+    public var servesAPI = true
+    /// Runs this replica carries out at once, at most (more wait in the queue).
+    public var workerCapacity = 200
     /// Where the gateway reads time: per-tenant request limits and approval expiry.
     public var time: TimeSource = .system
 
     /// Creates a configuration.
     public init(
         serviceToken: String?, requestsPerMinutePerTenant: Int = 600, concurrentRunsPerTenant: Int = 50,
-        heartbeatInterval: Duration = .seconds(15), eventPollInterval: Duration = .milliseconds(100),
+        heartbeatInterval: Duration = .seconds(15), eventPollInterval: Duration = .seconds(5),
         shutdownGracePeriod: Duration = .seconds(30)
     ) {
         self.serviceToken = serviceToken

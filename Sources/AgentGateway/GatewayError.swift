@@ -22,7 +22,7 @@ public struct GatewayError: Error, Sendable {
         case rateLimited = "RATE_LIMITED"
         /// 500.
         case internalError = "INTERNAL_ERROR"
-        /// 503 (readiness only).
+        /// 503: not ready, shutting down, or the run store is out.
         case unavailable = "UNAVAILABLE"
 
         /// The HTTP status.

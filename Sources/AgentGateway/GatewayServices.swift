@@ -21,8 +21,10 @@ public struct GatewayServices: Sendable {
     public var providersReady: @Sendable (Catalog) async -> (Bool, String)
     /// Counters for `/metrics`.
     public let metrics: GatewayMetrics
-    /// Runs in flight.
+    /// Runs: submitted, claimed, carried out and cancelled.
     public let runs: RunManager
+    /// Per-tenant request limits (shared by every replica when the store is).
+    public let requestLimiter: any RateLimiting
     /// Serialises definition updates.
     let configUpdates = SerialQueue()
 
@@ -31,7 +33,8 @@ public struct GatewayServices: Sendable {
         configuration: GatewayConfiguration, catalog: CatalogHolder, tenants: [TenantID: TenantDefinition],
         environment: @escaping @Sendable (Principal) -> EngineEnvironment, store: any PlatformStore,
         secrets: (any SecretStore)?,
-        providersReady: @escaping @Sendable (Catalog) async -> (Bool, String) = { _ in (true, "configured") }
+        providersReady: @escaping @Sendable (Catalog) async -> (Bool, String) = { _ in (true, "configured") },
+        requestLimiter: (any RateLimiting)? = nil, keeper: LeaseKeeper? = nil
     ) {
         self.configuration = configuration
         self.catalog = catalog
@@ -41,8 +44,11 @@ public struct GatewayServices: Sendable {
         self.secrets = secrets
         self.providersReady = providersReady
         self.metrics = GatewayMetrics()
+        self.requestLimiter = requestLimiter ?? RateLimiter(time: configuration.time)
         self.runs = RunManager(
             store: store, metrics: metrics, concurrentRunsPerTenant: configuration.concurrentRunsPerTenant,
-            time: configuration.time)
+            time: configuration.time,
+            keeper: keeper ?? LeaseKeeper(store: store, leaseDuration: configuration.leaseDuration),
+            isWorker: configuration.isWorker, capacity: configuration.workerCapacity)
     }
 }

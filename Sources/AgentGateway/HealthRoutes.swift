@@ -26,10 +26,10 @@ struct HealthRoutes: Sendable {
                 "\(catalog.agents.count) agents, \(catalog.crews.count) crews, \(catalog.errorCount) errors"
             ))
         do {
-            _ = try await services.store.count(tenant: nil, status: nil, crew: nil)
-            checks.append(("store", true, "writable"))
+            try await services.store.checkAvailable()
+            checks.append(("store", true, "reachable"))
         } catch {
-            checks.append(("store", false, "not readable"))
+            checks.append(("store", false, (error as? StoreError)?.message ?? "not reachable"))
         }
         if let secrets = services.secrets {
             do {

@@ -1,8 +1,9 @@
 import AgentRuntime
 import Foundation
 
-/// Runs started through the API: started in the background, stored as they go,
-/// cancellable, limited per tenant, and drained on shutdown.
+/// Runs on this replica: submitted to the shared run queue (limited per tenant across every replica), claimed and
+/// carried out by this process's worker under renewed leases, cancellable from any replica, and drained on
+/// shutdown.
 public actor RunManager {
     private struct Active {
         var tenant: TenantID
@@ -10,128 +11,120 @@ public actor RunManager {
         var broadcast: RunBroadcast
     }
 
+    /// A run as submitted: carried out here (its task), or queued for whichever worker claims it first.
+    struct Started: Sendable {
+        /// The run.
+        var runID: RunID
+        /// Its attempt, when this process carries it out.
+        var local: Task<Result<RunResult, EngineError>, Never>?
+    }
+
     private let store: any PlatformStore
-    private let lifecycle: RunLifecycle
+    /// Submits, claims and ends runs (and holds this worker's leases).
+    let lifecycle: RunLifecycle
     private let metrics: GatewayMetrics
     private let concurrentRunsPerTenant: Int
+    /// Whether this process carries runs out (false: API only, runs are left queued for the workers).
+    private let isWorker: Bool
+    /// Runs this process carries out at once, at most.
+    private let capacity: Int
     private var active: [RunID: Active] = [:]
-    /// Runs that passed the limit check and are being stored (counted against the limit, awaited by a drain).
-    private var starting: [TenantID: Int] = [:]
+    /// Runs being submitted (awaited by a drain).
+    private var starting = 0
     private var accepting = true
-    /// Runs being readied for another attempt (reserved before the first suspension, so two callers cannot both resume one).
-    private var resuming: Set<RunID> = []
+    /// The environment runs claimed from the queue get (kept from the worker's first claim, so that a run ending here
+    /// makes room for a queued one at once).
+    private var claimEnvironment: (@Sendable (Principal) -> EngineEnvironment)?
 
     /// Where approval expiry is read.
     private let time: TimeSource
 
-    init(store: any PlatformStore, metrics: GatewayMetrics, concurrentRunsPerTenant: Int, time: TimeSource = .system) {
+    init(
+        store: any PlatformStore, metrics: GatewayMetrics, concurrentRunsPerTenant: Int, time: TimeSource = .system,
+        keeper: LeaseKeeper? = nil, isWorker: Bool = true, capacity: Int = 200
+    ) {
         self.store = store
         self.time = time
-        self.lifecycle = RunLifecycle(store: store)
+        self.lifecycle = RunLifecycle(store: store, keeper: keeper)
         self.metrics = metrics
         self.concurrentRunsPerTenant = concurrentRunsPerTenant
+        self.isWorker = isWorker
+        self.capacity = capacity
     }
 
-    /// Runs in flight.
+    /// Runs this process carries out now.
     public var inFlight: Int { active.count }
 
-    /// The live events of `runID` (text deltas included) while this process runs it; nil when it does not.
+    /// The live events of `runID` (text deltas included) while this process carries it out; nil when it does not.
     func subscribe(_ runID: RunID, idle: Duration) -> AsyncStream<RunBroadcast.Item>? {
         active[runID]?.broadcast.subscribe(idle: idle)
     }
 
-    /// Whether this process is running `runID` now.
+    /// Whether this process is carrying out `runID` now.
     public func isActive(_ runID: RunID) -> Bool { active[runID] != nil }
 
-    /// Starts `crew` for `principal`; the record is stored before this returns. Throws 429 past the tenant's limit.
+    /// Submits `crew` for `principal`: stored (with its definition) before this returns, and carried out here at
+    /// once when this process is a worker with room, else queued for any worker. Throws 429 when the tenant already
+    /// has its limit of runs queued or running on all replicas together.
     func start(
         _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal, environment: EngineEnvironment,
         agents: @escaping @Sendable (AgentID) -> AgentDefinition?, runID: RunID
-    ) async throws -> Task<Result<RunResult, EngineError>, Never> {
+    ) async throws -> Started {
         guard accepting else { throw GatewayError(.unavailable, "the service is shutting down") }
-        // The slot is taken before the first suspension, so concurrent starts cannot all pass the check.
-        let running = active.values.count { $0.tenant == principal.tenant } + starting[principal.tenant, default: 0]
-        guard running < concurrentRunsPerTenant else {
-            throw GatewayError(
-                .rateLimited,
-                "tenant \(principal.tenant) already has \(running) runs in flight (limit \(concurrentRunsPerTenant))",
-                retryAfter: 5)
+        let local = isWorker && active.count + starting < capacity
+        starting += 1
+        defer { starting -= 1 }
+        let record: RunRecord
+        let definition: RunDefinition
+        do {
+            (record, definition) = try await lifecycle.submit(
+                crew, inputs: inputs, principal: principal, agents: agents, runID: runID,
+                inFlightLimit: concurrentRunsPerTenant, claim: local)
+        } catch let error as RunAdmissionError {
+            throw GatewayError(.rateLimited, error.description, retryAfter: 5)
         }
-        starting[principal.tenant, default: 0] += 1
-        defer { starting[principal.tenant, default: 1] -= 1 }
-        let (record, definition) = try await lifecycle.submit(
-            crew, inputs: inputs, principal: principal, agents: agents, runID: runID)
+        guard local else { return Started(runID: runID, local: nil) }
         guard accepting else {
-            // A drain began while this run was being stored: it never starts (the next process carries it on).
-            var interrupted = record
-            interrupted.status = .interrupted
-            interrupted.finishedAt = Date()
-            try? await store.update(interrupted)
-            throw GatewayError(.unavailable, "the service is shutting down")
+            // A drain began while this run was being stored: another worker carries it on.
+            try? await lifecycle.interrupt(runID)
+            return Started(runID: runID, local: nil)
         }
-        return launch(record, definition: definition, environment: environment)
+        return Started(runID: runID, local: launch(record, definition: definition, environment: environment))
     }
 
-    /// Carries on a run that did not finish (left running by a crash, or interrupted by a shutdown) from its
-    /// journal, as a new attempt; nil when there is nothing to carry on.
-    func resume(
-        _ runID: RunID, tenant: TenantID?, reason: String, expecting: RunStatus? = nil,
-        environment: (Principal) -> EngineEnvironment
-    ) async throws -> Task<Result<RunResult, EngineError>, Never>? {
-        guard accepting, active[runID] == nil, !resuming.contains(runID) else { return nil }
-        resuming.insert(runID)
-        defer { resuming.remove(runID) }
-        guard
-            let prepared = try await lifecycle.prepareResume(
-                runID, tenant: tenant, reason: reason, expecting: expecting)
-        else { return nil }
-        return launch(
-            prepared.record, definition: prepared.definition, environment: environment(prepared.definition.principal))
-    }
-
-    /// Carries on every run a previous process left unfinished; returns how many. Runs stored before runs kept
-    /// their definitions cannot be carried on and are marked interrupted.
-    func resumeUnfinished(environment: (Principal) -> EngineEnvironment) async throws -> Int {
-        // Collected first: a resumed run leaves the status it was listed under.
-        var unfinished: [RunRecord] = []
-        for status in [RunStatus.running, .queued, .interrupted] {
-            var offset = 0
-            while true {
-                let page = try await store.runs(tenant: nil, status: status, crew: nil, limit: 200, offset: offset)
-                if page.isEmpty { break }
-                offset += page.count
-                unfinished += page
+    /// Claims queued runs (new ones, ones whose approval was decided, interrupted ones, and ones whose worker's
+    /// lease expired) up to this worker's room, and starts them; returns how many. With `only`, just that run.
+    @discardableResult
+    func claimQueued(
+        only: RunID? = nil, environment: @escaping @Sendable (Principal) -> EngineEnvironment
+    ) async throws -> Int {
+        guard isWorker, accepting else { return 0 }
+        claimEnvironment = environment
+        let room = capacity - active.count - starting
+        guard room > 0 else { return 0 }
+        starting += 1
+        defer { starting -= 1 }
+        let claimed = try await lifecycle.claim(limit: only == nil ? room : 1, only: only)
+        for run in claimed {
+            if accepting {
+                _ = launch(run.record, definition: run.definition, environment: environment(run.definition.principal))
+            } else {
+                try? await lifecycle.interrupt(run.record.id)
             }
         }
-        var resumed = 0
-        for record in unfinished where active[record.id] == nil {
-            let reason =
-                record.status == .interrupted
-                ? "interrupted by a shutdown" : "the process stopped before the run finished"
-            if try await resume(
-                record.id, tenant: nil, reason: reason, expecting: record.status, environment: environment) != nil
-            {
-                resumed += 1
-            } else if record.status == .running, try await store.definition(of: record.id) == nil {
-                // Stored before runs kept their definitions: it cannot be carried on.
-                _ = try? await store.claim(record.id, from: [.running], to: .interrupted)
-            }
-        }
-        return resumed
+        return claimed.count
     }
 
-    /// Carries on runs that are due: queued ones (an approval decided by another process) and ones waiting for an
-    /// approval that has expired (they continue, and the model is told the call was not approved).
-    func resumeDue(environment: (Principal) -> EngineEnvironment) async throws -> Int {
-        guard accepting else { return 0 }
-        let lifecycle = self.lifecycle
+    /// Expires approvals that are due (their runs are queued and carried on: the model is told the call was not
+    /// approved), and queues waiting runs whose approval was decided while they were stopping.
+    func expireApprovals() async throws {
+        guard accepting else { return }
         for approval in try await store.approvals(tenant: nil, runID: nil, status: "pending")
         where approval.expiresAt <= time.now {
             if try await store.expireApproval(approval.request.id) {
                 _ = try await lifecycle.queueAfterDecision(approval.request.runID)
             }
         }
-        // Waiting runs whose approval was decided but that were not queued (a decision racing the run's stop).
         for record in try await store.runs(tenant: nil, status: .awaitingApproval, crew: nil, limit: 200, offset: 0)
         where active[record.id] == nil {
             if let waiting = try await store.definition(of: record.id)?.waitingFor,
@@ -141,17 +134,6 @@ public actor RunManager {
                 _ = try await lifecycle.queueAfterDecision(record.id)
             }
         }
-        var resumed = 0
-        for record in try await store.runs(tenant: nil, status: .queued, crew: nil, limit: 200, offset: 0)
-        where active[record.id] == nil {
-            if try await resume(
-                record.id, tenant: nil, reason: "waited for an approval", expecting: .queued, environment: environment)
-                != nil
-            {
-                resumed += 1
-            }
-        }
-        return resumed
     }
 
     private func launch(
@@ -189,28 +171,39 @@ public actor RunManager {
     private func finished(_ runID: RunID) async {
         active[runID] = nil
         await metrics.setInFlight(active.count)
+        if let claimEnvironment, active.count == capacity - 1 {
+            // There was no room before: a queued run may be waiting for it.
+            _ = try? await claimQueued(environment: claimEnvironment)
+        }
     }
 
-    /// Cancels a run of `tenant` in flight; false when it is not running here.
-    func cancel(_ runID: RunID, tenant: TenantID) -> Bool {
-        guard let run = active[runID], run.tenant == tenant else { return false }
-        run.task.cancel()
-        return true
+    /// Asks for a run of `tenant` to be cancelled wherever it is carried out (see ``CancelRequest``); one carried
+    /// out here stops at once.
+    func cancel(_ runID: RunID, tenant: TenantID) async throws -> CancelRequest {
+        let outcome = try await lifecycle.cancel(runID, tenant: tenant)
+        if outcome == .requested { cancelLocal(runID) }
+        return outcome
     }
 
-    /// Stops accepting runs, lets running ones finish for `grace`, then cancels the rest and records them as interrupted.
+    /// Stops a run carried out here (a cancel asked for on some replica).
+    func cancelLocal(_ runID: RunID) {
+        active[runID]?.task.cancel()
+    }
+
+    /// Stops accepting runs, lets running ones finish for `grace`, then cancels the rest and records them as
+    /// interrupted (any worker carries them on at once).
     public func drain(grace: Duration) async {
         accepting = false
         let deadline = ContinuousClock.now + grace
-        while !active.isEmpty || starting.values.contains(where: { $0 > 0 }), ContinuousClock.now < deadline {
+        while !active.isEmpty || starting > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
         let remaining = active
         for (_, run) in remaining { run.task.cancel() }
         for (id, run) in remaining {
             _ = await run.task.value
-            // Cancelled by the drain (or still marked running): interrupted, for the next process to carry on. A run
-            // that finished meanwhile keeps its status.
+            // Cancelled by the drain: interrupted, for the next worker to carry on. A run that finished meanwhile
+            // keeps its status.
             _ = try? await store.claim(id, from: [.running, .cancelled], to: .interrupted)
         }
     }

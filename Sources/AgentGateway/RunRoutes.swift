@@ -60,12 +60,17 @@ struct RunRoutes: Sendable {
     private func replay(_ id: RunID, wait: Bool, tenant: TenantID) async throws -> Response {
         let store = services.store
         var record = try await store.run(id, tenant: tenant)
-        // The first request may still be storing its run, or (with wait) the run may still be going.
-        while !Task.isCancelled, record == nil || (wait && !(record?.status.isFinal ?? false)) {
-            try await Task.sleep(for: services.configuration.eventPollInterval)
-            record = try await store.run(id, tenant: tenant)
-            if record == nil, try await !store.isIdempotencyKeyClaimed(for: id) { break }
+        // The first request may still be storing its run (on any replica): woken by the store's signals.
+        if record == nil {
+            var wakeups = RunWakeups.stream(store, run: id, interval: services.configuration.eventPollInterval)
+                .makeAsyncIterator()
+            while record == nil, !Task.isCancelled {
+                guard await wakeups.next() != nil else { break }
+                record = try await store.run(id, tenant: tenant)
+                if record == nil, try await !store.isIdempotencyKeyClaimed(for: id) { break }
+            }
         }
+        if wait, record != nil { record = try await services.awaitEnd(of: id, tenant: tenant) }
         guard let record else {
             throw GatewayError(.conflict, "the request with this Idempotency-Key did not start a run; retry")
         }
@@ -73,8 +78,13 @@ struct RunRoutes: Sendable {
             return Reply.data(
                 ["run_id": .string(id.rawValue), "status": .string(record.status.rawValue)], status: .accepted)
         }
+        return try await recordReply(record)
+    }
+
+    /// A stored run with its task outputs.
+    private func recordReply(_ record: RunRecord) async throws -> Response {
         guard case .object(var object) = RunJSON.record(record) else { return Reply.data(RunJSON.record(record)) }
-        object["tasks"] = .array(try await store.tasks(of: id).map(RunJSON.task))
+        object["tasks"] = .array(try await services.store.tasks(of: record.id).map(RunJSON.task))
         return Reply.data(.object(object))
     }
 
@@ -95,11 +105,21 @@ struct RunRoutes: Sendable {
             }
             throw GatewayError(.validation, error.description, details: details)
         }
-        let task = try await services.runs.start(
+        let started = try await services.runs.start(
             crew, inputs: inputs, principal: principal, environment: services.environment(principal),
             agents: { catalog.agent($0) }, runID: runID)
         guard wait else {
-            return Reply.data(["run_id": .string(runID.rawValue), "status": "running"], status: .accepted)
+            return Reply.data(
+                ["run_id": .string(runID.rawValue), "status": started.local == nil ? "queued" : "running"],
+                status: .accepted)
+        }
+        guard let task = started.local else {
+            // Queued for another worker: followed through the store until it ends.
+            guard let record = try await services.awaitEnd(of: runID, tenant: principal.tenant) else {
+                throw GatewayError(.notFound, "no run \(runID)")
+            }
+            if record.status == .cancelled { throw GatewayError(.conflict, "run \(runID) was cancelled") }
+            return try await recordReply(record)
         }
         switch await task.value {
         case .success(let result): return Reply.data(RunJSON.result(result))
@@ -155,10 +175,7 @@ struct RunRoutes: Sendable {
     }
 
     private func showRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
-        let record = try await services.ownRun(context)
-        guard case .object(var object) = RunJSON.record(record) else { return Reply.data(RunJSON.record(record)) }
-        object["tasks"] = .array(try await services.store.tasks(of: record.id).map(RunJSON.task))
-        return Reply.data(.object(object))
+        try await recordReply(try await services.ownRun(context))
     }
 
     private func cancelRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
@@ -166,10 +183,17 @@ struct RunRoutes: Sendable {
         guard !record.status.isFinal else {
             throw GatewayError(.conflict, "run \(record.id) has already ended (\(record.status.rawValue))")
         }
-        guard await services.runs.cancel(record.id, tenant: record.tenant) else {
-            throw GatewayError(.conflict, "run \(record.id) is not running in this service")
+        switch try await services.runs.cancel(record.id, tenant: record.tenant) {
+        case .requested:
+            // Its worker (on whichever replica) stops it and stores it as cancelled.
+            return Reply.data(["run_id": .string(record.id.rawValue), "status": "cancelling"], status: .accepted)
+        case .cancelled:
+            return Reply.data(["run_id": .string(record.id.rawValue), "status": "cancelled"], status: .accepted)
+        case .ended(let status):
+            throw GatewayError(.conflict, "run \(record.id) has already ended (\(status.rawValue))")
+        case .notFound:
+            throw GatewayError(.notFound, "no run \(record.id)")
         }
-        return Reply.data(["run_id": .string(record.id.rawValue), "status": "cancelling"], status: .accepted)
     }
 
     /// Carries on an unfinished run (interrupted, or left running by a process that is gone) from its journal.
@@ -185,15 +209,15 @@ struct RunRoutes: Sendable {
         guard !(await services.runs.isActive(record.id)) else {
             throw GatewayError(.conflict, "run \(record.id) is running in this service")
         }
-        guard
-            try await services.runs.resume(
-                record.id, tenant: record.tenant, reason: "\(record.status.rawValue); resumed through the API",
-                expecting: record.status, environment: services.environment
-            ) != nil
-        else {
+        guard services.configuration.isWorker else {
             throw GatewayError(
                 .conflict,
-                "run \(record.id) cannot be resumed (it was started before runs kept their definitions, or another process took it)"
+                "this replica carries no runs out (API only); workers carry interrupted runs on by themselves")
+        }
+        guard try await services.runs.claimQueued(only: record.id, environment: services.environment) == 1 else {
+            throw GatewayError(
+                .conflict,
+                "run \(record.id) cannot be resumed (a live worker holds it, or it was started before runs kept their definitions)"
             )
         }
         let attempts = (try await services.store.run(record.id, tenant: record.tenant))?.attempts ?? record.attempts + 1
@@ -202,18 +226,20 @@ struct RunRoutes: Sendable {
     }
 
     /// The run's events as SSE. Events stored after `Last-Event-ID` (or `?after=`) come first, from the store; while
-    /// this process runs the run, the rest arrive live as they happen, streamed text included (`event: text_delta`,
-    /// without an id: reconnecting resumes after the last numbered event); otherwise the store is followed.
+    /// this process carries the run out, the rest arrive live as they happen, streamed text included (`event:
+    /// text_delta`, without an id: reconnecting resumes after the last numbered event); otherwise the store is read
+    /// whenever it signals a new event of the run (from whichever replica carries it out).
     private func events(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let record = try await services.ownRun(context)
         let after =
             Int(request.headers[.lastEventID] ?? request.uri.queryParameters.get("after").map { String($0) } ?? "0")
             ?? 0
         let store = services.store
-        let poll = services.configuration.eventPollInterval
         let heartbeat = services.configuration.heartbeatInterval
         // Subscribed before catching up, so nothing falls between the two.
         let live = await services.runs.subscribe(record.id, idle: heartbeat)
+        let wakeups = RunWakeups.stream(
+            store, run: record.id, interval: min(heartbeat, services.configuration.eventPollInterval))
         let body = ResponseBody { writer in
             var last = after
             var lastWrite = ContinuousClock.now
@@ -249,16 +275,22 @@ struct RunRoutes: Sendable {
                     }
                 }
             }
+            var wake = wakeups.makeAsyncIterator()
             while true {
-                let final = try await store.run(record.id, tenant: nil)?.status.isFinal ?? true
+                let status = try await store.run(record.id, tenant: nil)?.status
                 for event in try await store.events(of: record.id, after: last) { try await write(event) }
                 // The status was read before the events: once final, everything was stored.
-                if final || Task.isCancelled || Task.isShuttingDownGracefully { break }
+                // An interrupted run is carried on by a worker: its stream stays open.
+                if (status.map { $0.isFinal && $0 != .interrupted } ?? true) || Task.isCancelled
+                    || Task.isShuttingDownGracefully
+                {
+                    break
+                }
                 if ContinuousClock.now - lastWrite >= heartbeat {
                     try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
                     lastWrite = .now
                 }
-                try? await Task.sleep(for: poll)
+                guard await wake.next() != nil else { break }
             }
             try await writer.finish(nil)
         }

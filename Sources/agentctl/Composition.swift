@@ -19,7 +19,13 @@ enum Composition {
         }
         switch parsed {
         case .sqlite(let path):
-            do { return try SQLiteRunStore(path: path) } catch {
+            do {
+                let store = try SQLiteRunStore(path: path)
+                // One machine's store: runs held by this machine's processes that are gone (killed, crashed) are
+                // carried on now rather than when their leases run out.
+                _ = try await store.expireLeases(ofWorkersGone: LeaseKeeper.isGoneLocalWorker)
+                return store
+            } catch {
                 Console.error("error: \(error)")
                 throw ExitCode(ExitStatus.invalid)
             }

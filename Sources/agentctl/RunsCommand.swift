@@ -75,13 +75,10 @@ struct RunsCommand: AsyncParsableCommand {
             }
             let lifecycle = RunLifecycle(store: store)
             guard
-                let prepared = try await lifecycle.prepareResume(
-                    existing.id, tenant: existing.tenant,
-                    reason: "\(existing.status.rawValue); resumed by agentctl runs resume", expecting: existing.status
-                )
+                let prepared = try await lifecycle.prepareResume(existing.id, tenant: existing.tenant, force: force)
             else {
                 Console.error(
-                    "error: run \(runID) has no stored definition (it was started before runs kept them) and cannot be resumed"
+                    "error: run \(runID) cannot be resumed: a live worker holds it (add --force if its process is gone), or it was started before runs kept their definitions"
                 )
                 throw ExitCode(ExitStatus.invalid)
             }

@@ -27,7 +27,29 @@ struct ServeCommand: AsyncParsableCommand {
     var store: String?
     @Option(name: .long, help: "Seconds running runs get to finish on shutdown.") var shutdownGrace: Int = 30
     @Option(name: .long, help: "Requests per minute per tenant.") var requestsPerMinute: Int = 600
-    @Option(name: .long, help: "Runs in flight per tenant.") var concurrentRuns: Int = 50
+    @Option(name: .long, help: "Runs in flight per tenant (queued or running, on all replicas together).")
+    var concurrentRuns: Int = 50
+    @Option(
+        name: .long,
+        help:
+            "What this replica does: all (API and worker), api (queues runs for the workers), worker (carries runs out; serves only health and metrics)."
+    )
+    var role: ServeRole = .all
+    @Option(name: .long, help: "Seconds a worker's hold on a run lasts unless renewed (renewed every third).")
+    var leaseSeconds: Int = 30
+    @Option(name: .long, help: "Runs this replica carries out at once, at most (more wait in the queue).")
+    var workerCapacity: Int = 200
+
+    /// What a replica does.
+    enum ServeRole: String, ExpressibleByArgument, CaseIterable {
+        case all, api, worker
+    }
+
+    func validate() throws {
+        guard leaseSeconds >= 3 else { throw ValidationError("--lease-seconds must be at least 3") }
+        guard workerCapacity >= 1 else { throw ValidationError("--worker-capacity must be at least 1") }
+        guard concurrentRuns >= 1 else { throw ValidationError("--concurrent-runs must be at least 1") }
+    }
 
     func run() async throws {
         let secrets = try runtime.secretStore()
@@ -60,11 +82,16 @@ struct ServeCommand: AsyncParsableCommand {
         let watcher = knowledge.watch(every: .seconds(5))
         defer { watcher.cancel() }
         let tenantLimits = tenants.tenants.compactMapValues(\.limits)
+        var configuration = GatewayConfiguration(
+            serviceToken: token, requestsPerMinutePerTenant: requestsPerMinute,
+            concurrentRunsPerTenant: concurrentRuns,
+            shutdownGracePeriod: .seconds(shutdownGrace))
+        configuration.leaseDuration = .seconds(leaseSeconds)
+        configuration.workerCapacity = workerCapacity
+        configuration.isWorker = role != .api
+        configuration.servesAPI = role != .worker
         let services = GatewayServices(
-            configuration: GatewayConfiguration(
-                serviceToken: token, requestsPerMinutePerTenant: requestsPerMinute,
-                concurrentRunsPerTenant: concurrentRuns,
-                shutdownGracePeriod: .seconds(shutdownGrace)),
+            configuration: configuration,
             catalog: CatalogHolder(
                 catalog: loadedCatalog,
                 loader: CatalogLoader(

@@ -147,6 +147,22 @@ extension SQLiteRunStore: RunQueue, RunSignalSource, StoreHealth {
         return outcome
     }
 
+    /// Expires the leases of workers `isGone` names (processes of this machine that no longer exist: a SQLite store
+    /// is one machine's), so their runs are carried on at once rather than when the leases run out; returns how many
+    /// runs were freed.
+    public func expireLeases(ofWorkersGone isGone: (String) -> Bool) throws -> Int {
+        let owners = try select("SELECT DISTINCT lease_owner FROM runs WHERE lease_owner IS NOT NULL", []) {
+            sqlite3_column_text($0, 0).map { String(cString: $0) } ?? ""
+        }
+        var freed = 0
+        for owner in owners where isGone(owner) {
+            try execute("UPDATE runs SET lease_expires_at = 0 WHERE lease_owner = ?", [.text(owner)])
+            freed += changes()
+        }
+        if freed > 0 { hub.publish(.queued) }
+        return freed
+    }
+
     /// Signals of this store's writes (this process only: SQLite is one machine's store).
     public nonisolated func signals() -> AsyncStream<RunSignal> { hub.signals() }
 

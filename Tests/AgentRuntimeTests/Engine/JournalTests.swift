@@ -213,13 +213,12 @@ extension JournalTests {
         let lifecycle = RunLifecycle(store: store)
         let (record, _) = try await lifecycle.submit(
             Self.crew, inputs: [:], principal: .local(), agents: F.lookup([Self.agent]))
-        try await store.setStatus(record.id, .interrupted, from: .running)
+        try await lifecycle.interrupt(record.id)
         let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for _ in 0..<8 {
-                group.addTask {
-                    try await lifecycle.prepareResume(
-                        record.id, tenant: nil, reason: "shutdown", expecting: .interrupted) != nil
-                }
+            for worker in 0..<8 {
+                // Eight workers on one store.
+                let other = RunLifecycle(store: store, keeper: LeaseKeeper(store: store, worker: "host:1:w\(worker)"))
+                group.addTask { try await other.prepareResume(record.id, tenant: nil) != nil }
             }
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
