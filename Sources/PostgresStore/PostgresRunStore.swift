@@ -6,14 +6,16 @@ import PostgresNIO
 /// the journal, run definitions, model exchanges, approvals, the audit log, idempotency keys and agent versions.
 ///
 /// The semantics are those of the SQLite store: reads scoped to a tenant where the role asks for one,
-/// compare-and-set claims, approvals decided only while pending and unexpired, an append-only audit log. Times are
-/// stored as seconds since 1970 (so a `Date` reads back exactly). The schema is versioned: call ``migrate()``
-/// before use.
+/// compare-and-set claims, approvals decided only while pending and unexpired, an append-only audit log, a run queue
+/// with leases. Times are stored as seconds since 1970 (so a `Date` reads back exactly). The schema is versioned:
+/// call ``migrate()`` before use.
+///
+/// Every write another process may wait for notifies the `agentruntime` channel (see ``signals()``). Every call
+/// answers within ``queryTimeout``: when the database is unreachable it throws ``StoreError`` with code
+/// `unavailable`, and serves again as soon as the database is back (a pool that cannot connect is replaced).
 public final class PostgresRunStore: Sendable {
     /// The connection pool.
-    let client: PostgresClient
-    /// The task running the pool; cancelling it closes the connections.
-    private let runner: Task<Void, Never>
+    let pool: PostgresPool
     /// The pool's logger (quiet: the store reports failures by throwing).
     let logger: Logger
     /// How errors name the database (its URL without the password).
@@ -37,9 +39,7 @@ public final class PostgresRunStore: Sendable {
         var logger = Logger(label: "agentruntime.store.postgres")
         logger.logLevel = .critical
         self.logger = logger
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
-        runner = Task { await client.run() }
+        pool = PostgresPool(configuration: configuration, logger: logger, timeout: queryTimeout)
         listener = PostgresSignalListener(configuration: configuration, logger: logger, timeout: queryTimeout)
     }
 
@@ -51,13 +51,13 @@ public final class PostgresRunStore: Sendable {
     }
 
     deinit {
-        runner.cancel()
+        pool.shutdown()
         listener.stop()
     }
 
     /// Closes the pool's connections and the listening one; the store cannot be used afterwards.
     public func shutdown() {
-        runner.cancel()
+        pool.shutdown()
         listener.stop()
     }
 
@@ -120,9 +120,10 @@ public final class PostgresRunStore: Sendable {
 
     /// Runs `query` and maps each row.
     func rows<Row>(_ query: PostgresQuery, _ transform: (PostgresRow) throws -> Row) async throws -> [Row] {
-        let client = self.client
         let logger = self.logger
-        let rows = try await deadline { try await Self.collect(client.query(query, logger: logger)) { $0 } }
+        let rows = try await withConnection { connection in
+            try await Self.collect(connection.query(query, logger: logger)) { $0 }
+        }
         do { return try rows.map(transform) } catch { throw storeError(error) }
     }
 
@@ -137,10 +138,29 @@ public final class PostgresRunStore: Sendable {
     func transaction<Result: Sendable>(
         timeout: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        let client = self.client
         let logger = self.logger
-        return try await deadline(timeout) {
-            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        return try await withConnection(timeout: timeout) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                let result = try await body(connection)
+                // Past its deadline (the caller was told it failed): rolled back rather than committed.
+                try Task.checkCancellation()
+                return result
+            }
+        }
+    }
+
+    /// Runs `body` with a connection of the pool, within `timeout` (default ``queryTimeout``). A request that gave
+    /// up before it had a connection tells the pool (which then opens a fresh one: see ``PostgresPool``).
+    func withConnection<Result: Sendable>(
+        timeout: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let generation = pool.current
+        let leased = PostgresPool.Flag()
+        do {
+            return try await deadline(timeout) { try await generation.withConnection(leased: leased, body) }
+        } catch let error as StoreError where error.code == .unavailable {
+            if !leased.isSet { pool.waitedInVain(generation) }
+            throw error
         }
     }
 
@@ -203,12 +223,18 @@ public final class PostgresRunStore: Sendable {
                 .unsupportedAuthMechanism, .authMechanismRequiresPassword, .saslError,
             ]
             if malformed.contains(error.code) { return PostgresStoreError.database("\(error.code)") }
+            // The caller was cancelled (a deadline's own cancellation never gets here: its timeout error wins).
+            if error.code == .queryCancelled { return CancellationError() }
             return StoreError.unavailable(location, error.underlying.map { "\(error.code): \($0)" } ?? "\(error.code)")
         case is PostgresDecodingError, is EncodingError, is DecodingError:
             return PostgresStoreError.database(String(describing: error))
         default:
-            // Connection failures below the protocol: the pool's (its circuit breaker), NIO's (refused, reset).
-            return StoreError.unavailable(location, String(describing: error))
+            // Connection failures below the protocol: the pool's, NIO's (refused, reset).
+            let text = String(describing: error)
+            if text.contains("CircuitBreakerTripped") {
+                return StoreError.unavailable(location, "connecting has failed for a minute; retrying")
+            }
+            return StoreError.unavailable(location, text)
         }
     }
 

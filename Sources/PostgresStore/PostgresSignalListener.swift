@@ -6,7 +6,8 @@ import PostgresNIO
 /// process and every other one on the database), handing each signal to a ``RunSignalHub``.
 ///
 /// Opened on the first subscription. When the connection drops (or stops answering the ping sent every
-/// `pingInterval`), a new one is opened after 0.1 s, then 0.2 s, doubling up to 2 s; once it listens again,
+/// `pingInterval`), new ones are tried, each for the store's query timeout, and started at least 0.1 s apart (then
+/// 0.2 s, doubling up to 2 s; back to 0.1 s once one listened); once it listens again,
 /// ``RunSignal/resync`` tells subscribers that signals may have been lost. The first `LISTEN` sends it too: a
 /// subscriber that wrote or read just before the listener was ready re-reads.
 final class PostgresSignalListener: @unchecked Sendable {
@@ -66,8 +67,10 @@ final class PostgresSignalListener: @unchecked Sendable {
     private func run() async {
         var backoff = Duration.milliseconds(100)
         while !Task.isCancelled {
+            let started = ContinuousClock.now
             if await listenOnce() { backoff = .milliseconds(100) }
-            do { try await Task.sleep(for: backoff) } catch { return }
+            // Attempts start at least `backoff` apart (one that waited for a connection is followed at once).
+            do { try await Task.sleep(until: started + backoff) } catch { return }
             backoff = min(backoff * 2, .seconds(2))
         }
     }

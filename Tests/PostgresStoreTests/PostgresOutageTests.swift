@@ -102,6 +102,37 @@ struct PostgresOutageTests {
         #expect(await recorder.wait(for: [.event("r2", sequence: 1)]))
     }
 
+    @Test(
+        "after a long outage (75 s: postgres-nio's pool retries a minute apart by then), the store serves again within 3 s of the restart",
+        .enabled(
+            if: ProcessInfo.processInfo.environment["AGENTRUNTIME_SLOW_TESTS"] == "1", "AGENTRUNTIME_SLOW_TESTS=1"),
+        .timeLimit(.minutes(3)))
+    func longOutage() async throws {
+        let server = try await Self.blocking { try PostgresTestServer.startPrivate() }
+        defer { server.remove() }
+        let url = try PostgresStoreURL(parsing: try await Self.blocking { try server.makeDatabase() })
+        let store = PostgresRunStore(url: url, password: nil, queryTimeout: .seconds(1))
+        defer { store.shutdown() }
+        try await store.migrate()
+        try await Self.blocking { try server.stopImmediately() }
+        let down = ContinuousClock.now
+        while down.duration(to: .now) < .seconds(75) {
+            _ = await Self.expectUnavailable("health check") { try await store.checkAvailable() }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        try await Self.blocking { try server.restart() }
+        let restarted = ContinuousClock.now
+        while restarted.duration(to: .now) < .seconds(60) {
+            do {
+                try await store.checkAvailable()
+                break
+            } catch { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let recovery = restarted.duration(to: .now)
+        print("PostgresOutageTests: after 75 s down, the pool served again \(recovery) after the server restarted")
+        #expect(recovery < .seconds(3))
+    }
+
     @Test("a server that never answers: every call fails as unavailable within the deadline", .timeLimit(.minutes(1)))
     func nobodyListening() async throws {
         let server = try await Self.blocking { try PostgresTestServer.startPrivate() }
