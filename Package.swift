@@ -86,7 +86,11 @@ let package = Package(
             ]),
         .testTarget(name: "NIOTransportTests", dependencies: ["NIOTransport", "AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(
-            name: "PostgresStoreTests", dependencies: ["PostgresStore", "AgentRuntime", "AgentRuntimeTesting"]),
+            name: "PostgresStoreTests",
+            dependencies: [
+                "PostgresStore", "AgentRuntime", "AgentRuntimeTesting",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ]),
         .testTarget(name: "agentctlTests", dependencies: ["agentctl", "AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(
             name: "AgentGatewayTests",

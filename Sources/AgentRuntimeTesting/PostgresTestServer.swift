@@ -52,6 +52,36 @@ public struct PostgresTestServer: Sendable {
         "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable"
     }
 
+    /// A cluster of the caller's own (not the process's shared one), for tests that stop and restart the server;
+    /// the caller removes it with ``remove()`` (one whose process was killed is removed by the next test process).
+    public static func startPrivate() throws -> PostgresTestServer { try start() }
+
+    /// Stops the server at once (`pg_ctl stop -m immediate`, as in a crash): connections drop and new ones are
+    /// refused until ``restart()``. The cluster commits without waiting for its log (`synchronous_commit=off`): run
+    /// `CHECKPOINT` first to keep the last moment's commits.
+    public func stopImmediately() throws {
+        try Self.runTool(
+            binaries.appendingPathComponent("pg_ctl"),
+            ["-D", directory.appendingPathComponent("data").path, "-m", "immediate", "-w", "-t", "60", "stop"],
+            asPostgres: getuid() == 0, log: directory.appendingPathComponent("tools.log"))
+    }
+
+    /// Starts a server stopped by ``stopImmediately()`` again, on the same port and with the same settings
+    /// (blocking until it accepts connections).
+    public func restart() throws {
+        let options =
+            "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory.path) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        try Self.runTool(
+            binaries.appendingPathComponent("pg_ctl"),
+            [
+                "-D", directory.appendingPathComponent("data").path, "-l",
+                directory.appendingPathComponent("server.log").path, "-o", options, "-w", "-t", "60", "start",
+            ], asPostgres: getuid() == 0, log: directory.appendingPathComponent("tools.log"))
+    }
+
+    /// Stops the server and removes its directory (for a cluster from ``startPrivate()``).
+    public func remove() { Self.stop(directory: directory) }
+
     /// The newest installed version's binaries.
     static func binaryDirectory() throws -> URL {
         let root = URL(fileURLWithPath: "/usr/lib/postgresql")

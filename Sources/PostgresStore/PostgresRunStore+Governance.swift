@@ -152,27 +152,52 @@ extension PostgresRunStore: ApprovalStore, AuditLog, IdempotencyKeys, AgentVersi
         try await !rows("SELECT 1 FROM idempotency WHERE run_id = \(runID.rawValue) LIMIT 1") { _ in () }.isEmpty
     }
 
-    /// Stores a version of an agent definition, numbered 1, 2, 3, ... per agent (concurrent writers are
-    /// serialised per agent); returns its number.
+    /// Stores a version of an agent definition, numbered 1, 2, 3, ... per agent; returns its number, and signals
+    /// it. Writers are serialised (one advisory lock for every agent, versions being rare): each row's `counter`
+    /// is then taken in commit order, so a replica that read up to a counter never misses a version committed
+    /// later with a smaller one.
     @discardableResult
     public func appendAgentVersion(_ agent: AgentID, content: String, user: String) async throws -> Int {
         let logger = self.logger
         let now = Self.seconds(Date())
         return try await transaction { connection in
-            try await Self.collect(
-                connection.query(
-                    "SELECT pg_advisory_xact_lock(hashtextextended(\("agent_versions:" + agent.rawValue), 0))",
-                    logger: logger)
+            try await Self.query(
+                connection, "SELECT pg_advisory_xact_lock(hashtextextended('agent_versions', 0))", logger: logger
             ) { _ in () }
-            return try await Self.collect(
-                connection.query(
+            let version =
+                try await Self.query(
+                    connection,
                     """
                     INSERT INTO agent_versions (agent_id, version, time, user_name, content)
                     SELECT \(agent.rawValue), COALESCE(MAX(version), 0) + 1, \(now), \(user), \(content)
                     FROM agent_versions WHERE agent_id = \(agent.rawValue)
                     RETURNING version
-                    """, logger: logger)
-            ) { try $0.decode(Int.self) }.first ?? 0
+                    """, logger: logger
+                ) { try $0.decode(Int.self) }.first ?? 0
+            try await Self.query(connection, "SELECT pg_notify('agentruntime', 'd')", logger: logger) { _ in () }
+            return version
+        }
+    }
+
+    /// The highest `counter` of `agent_versions` (rows are only ever added, so it grows with every version).
+    public func agentVersionCounter() async throws -> Int {
+        try await rows("SELECT COALESCE(MAX(counter), 0)::bigint FROM agent_versions") { try $0.decode(Int.self) }
+            .first ?? 0
+    }
+
+    /// The newest version of each agent stored after `counter` (of `agent_versions`), in counter order.
+    public func agentChanges(
+        after counter: Int
+    ) async throws -> [(counter: Int, agent: AgentID, version: Int, content: String)] {
+        try await rows(
+            """
+            SELECT counter, agent_id, version, content FROM agent_versions a WHERE counter > \(counter)
+                AND version = (SELECT MAX(version) FROM agent_versions b WHERE b.agent_id = a.agent_id)
+            ORDER BY counter
+            """
+        ) { row in
+            let (counter, agent, version, content) = try row.decode((Int, String, Int, String).self)
+            return (counter, AgentID(agent), version, content)
         }
     }
 

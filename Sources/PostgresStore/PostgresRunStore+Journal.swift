@@ -25,7 +25,8 @@ extension PostgresRunStore: RunJournal, RunDefinitionStore, ExchangeLog, RunClai
             """)
     }
 
-    private static func attemptErrors(_ definition: RunDefinition) -> String {
+    /// A definition's attempt errors as stored (a JSON array of strings).
+    static func attemptErrors(_ definition: RunDefinition) -> String {
         JSONValue.array(definition.attemptErrors.map(JSONValue.string)).serialized()
     }
 
@@ -102,19 +103,25 @@ extension PostgresRunStore: RunJournal, RunDefinitionStore, ExchangeLog, RunClai
     }
 
     /// Moves a run to `status` only while it is in one of `from`; true when it moved (one caller wins a race).
+    /// Signals the record, and that the run is claimable when it moved to queued or interrupted.
     public func claim(_ run: RunID, from: [RunStatus], to status: RunStatus) async throws -> Bool {
         try await execute(
             """
-            UPDATE runs SET status = \(status.rawValue), finished_at = NULL
-            WHERE id = \(run.rawValue) AND status = ANY(\(from.map(\.rawValue))) RETURNING 1
+            WITH moved AS (
+                UPDATE runs SET status = \(status.rawValue), finished_at = NULL
+                WHERE id = \(run.rawValue) AND status = ANY(\(from.map(\.rawValue))) RETURNING id)
+            SELECT pg_notify('agentruntime', 's ' || id) \(unescaped: Self.queuedSignal(status)) FROM moved
             """) == 1
     }
 
-    /// Sets a run's status only while it is `from` (so a late update cannot undo a final status).
+    /// Sets a run's status only while it is `from` (so a late update cannot undo a final status); signals it.
     public func setStatus(_ run: RunID, _ status: RunStatus, from: RunStatus) async throws {
         try await execute(
             """
-            UPDATE runs SET status = \(status.rawValue) WHERE id = \(run.rawValue) AND status = \(from.rawValue)
+            WITH moved AS (
+                UPDATE runs SET status = \(status.rawValue) WHERE id = \(run.rawValue) AND status = \(from.rawValue)
+                RETURNING id)
+            SELECT pg_notify('agentruntime', 's ' || id) FROM moved
             """)
     }
 }

@@ -39,36 +39,43 @@ extension PostgresRunStore: RunStore {
                 output_tokens = EXCLUDED.output_tokens, cached_input_tokens = EXCLUDED.cached_input_tokens,
                 cost_usd = EXCLUDED.cost_usd, created_at = EXCLUDED.created_at, finished_at = EXCLUDED.finished_at
             """ : ""
+        // The lease columns are the queue's: neither set on insert nor touched by an update.
         return """
-            INSERT INTO runs (id, tenant, user_name, crew, status, inputs, output, output_json, error_code,
-                error_message, input_tokens, output_tokens, cached_input_tokens, cost_usd, created_at, finished_at)
-            VALUES (\(run.id.rawValue), \(run.tenant.rawValue), \(run.user), \(run.crew), \(run.status.rawValue),
-                \(run.inputs.serialized()), \(run.output), \(run.outputJSON?.serialized()), \(run.errorCode),
-                \(run.errorMessage), \(run.usage.inputTokens), \(run.usage.outputTokens),
-                \(run.usage.cachedInputTokens), \(run.costUSD), \(seconds(run.createdAt)),
-                \(run.finishedAt.map(seconds))) \(unescaped: conflict)
+            WITH written AS (
+                INSERT INTO runs (id, tenant, user_name, crew, status, inputs, output, output_json, error_code,
+                    error_message, input_tokens, output_tokens, cached_input_tokens, cost_usd, created_at, finished_at)
+                VALUES (\(run.id.rawValue), \(run.tenant.rawValue), \(run.user), \(run.crew), \(run.status.rawValue),
+                    \(run.inputs.serialized()), \(run.output), \(run.outputJSON?.serialized()), \(run.errorCode),
+                    \(run.errorMessage), \(run.usage.inputTokens), \(run.usage.outputTokens),
+                    \(run.usage.cachedInputTokens), \(run.costUSD), \(seconds(run.createdAt)),
+                    \(run.finishedAt.map(seconds))) \(unescaped: conflict)
+                RETURNING id)
+            SELECT pg_notify('agentruntime', 's ' || id) FROM written
             """
     }
 
-    /// Stores a new run.
+    /// Stores a new run (and signals its record).
     public func insert(_ run: RunRecord) async throws {
         try await execute(Self.upsert(run, replacing: false))
     }
 
-    /// Replaces a run's record.
+    /// Replaces a run's record (its lease stays as it is), and signals it.
     public func update(_ run: RunRecord) async throws {
         try await execute(Self.upsert(run, replacing: true))
     }
 
-    /// Appends an event (replacing one with the same number, as the SQLite store does).
+    /// Appends an event (replacing one with the same number, as the SQLite store does), and signals it.
     public func append(_ event: RunEvent) async throws {
         try await execute(
             """
-            INSERT INTO events (run_id, sequence, timestamp, agent_path, kind, data)
-            VALUES (\(event.runID.rawValue), \(event.sequence), \(Self.seconds(event.timestamp)),
-                \(event.agentPathText), \(event.kindName), \(event.payload.serialized()))
-            ON CONFLICT (run_id, sequence) DO UPDATE SET timestamp = EXCLUDED.timestamp,
-                agent_path = EXCLUDED.agent_path, kind = EXCLUDED.kind, data = EXCLUDED.data
+            WITH written AS (
+                INSERT INTO events (run_id, sequence, timestamp, agent_path, kind, data)
+                VALUES (\(event.runID.rawValue), \(event.sequence), \(Self.seconds(event.timestamp)),
+                    \(event.agentPathText), \(event.kindName), \(event.payload.serialized()))
+                ON CONFLICT (run_id, sequence) DO UPDATE SET timestamp = EXCLUDED.timestamp,
+                    agent_path = EXCLUDED.agent_path, kind = EXCLUDED.kind, data = EXCLUDED.data
+                RETURNING run_id, sequence)
+            SELECT pg_notify('agentruntime', 'e ' || run_id || ' ' || sequence) FROM written
             """)
     }
 

@@ -99,7 +99,28 @@ enum PostgresSchema {
                     run_id TEXT PRIMARY KEY, attempt BIGINT NOT NULL, attempt_errors TEXT NOT NULL,
                     definition TEXT NOT NULL)
                 """,
-            ])
+            ]),
+        Migration(
+            version: 2, name: "run queue: leases, cancel requests, agent version counter, rate buckets",
+            statements: [
+                "ALTER TABLE runs ADD COLUMN lease_owner TEXT",
+                "ALTER TABLE runs ADD COLUMN lease_expires_at DOUBLE PRECISION",
+                "ALTER TABLE runs ADD COLUMN cancel_requested BOOLEAN NOT NULL DEFAULT false",
+                // Claims read claimable runs oldest first and stop at their limit.
+                """
+                CREATE INDEX runs_claimable ON runs (created_at, id COLLATE "C")
+                    WHERE status IN ('queued', 'interrupted', 'running')
+                """,
+                "CREATE INDEX runs_lease_owner ON runs (lease_owner) WHERE lease_owner IS NOT NULL",
+                // Existing rows are numbered in table order.
+                "ALTER TABLE agent_versions ADD COLUMN counter BIGINT GENERATED ALWAYS AS IDENTITY",
+                "CREATE UNIQUE INDEX agent_versions_counter ON agent_versions (counter)",
+                """
+                CREATE TABLE rate_buckets (
+                    key TEXT PRIMARY KEY, level DOUBLE PRECISION NOT NULL, capacity DOUBLE PRECISION NOT NULL,
+                    updated DOUBLE PRECISION NOT NULL)
+                """,
+            ]),
     ]
 
     /// The newest version this binary knows.

@@ -27,6 +27,23 @@ enum StoreAdapter: String, CaseIterable, Sendable, CustomTestStringConvertible {
         }
     }
 
+    /// Runs `body` with `count` stores on one new, empty database, then closes them: for PostgreSQL, separate
+    /// stores (each with its pool and listening connection, as separate processes have); for SQLite, one store
+    /// (one process at a time writes the file) handed over `count` times.
+    func withStores(_ count: Int, _ body: ([any PlatformStore]) async throws -> Void) async throws {
+        switch self {
+        case .sqlite:
+            try await withStore { store in try await body(Array(repeating: store, count: count)) }
+        case .postgres:
+            let server = try await PostgresTestServer.shared()
+            let url = try PostgresStoreURL(parsing: try server.makeDatabase())
+            let stores = (0..<count).map { _ in PostgresRunStore(url: url, password: nil) }
+            defer { for store in stores { store.shutdown() } }
+            try await stores[0].migrate()
+            try await body(stores)
+        }
+    }
+
     /// A migrated PostgreSQL store on a new database.
     static func postgresStore() async throws -> PostgresRunStore {
         let store = try await unmigratedPostgresStore()
