@@ -31,16 +31,24 @@ public struct PostgresTestServer: Sendable {
     public static var isInstalled: Bool { (try? binaryDirectory()) != nil }
 
     /// A new, empty database in the cluster; returns its URL (`postgres://postgres@127.0.0.1:PORT/NAME`).
-    public func makeDatabase() throws -> String {
+    public func makeDatabase() async throws -> String {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try Self.runTool(
-            binaries.appendingPathComponent("createdb"), ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", name],
-            asPostgres: false, log: directory.appendingPathComponent("tools.log"))
+        try await Self.offPool { try makeDatabase(named: name) }
         return url(database: name)
     }
 
+    private func makeDatabase(named name: String) throws {
+        try Self.runTool(
+            binaries.appendingPathComponent("createdb"), ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", name],
+            asPostgres: false, log: directory.appendingPathComponent("tools.log"))
+    }
+
     /// Runs `sql` in `database` with `psql` (stops at the first error, which is thrown).
-    public func execute(_ sql: String, database: String) throws {
+    public func execute(_ sql: String, database: String) async throws {
+        try await Self.offPool { try execute(sql, in: database) }
+    }
+
+    private func execute(_ sql: String, in database: String) throws {
         try Self.runTool(
             binaries.appendingPathComponent("psql"),
             ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-c", sql],
@@ -54,12 +62,16 @@ public struct PostgresTestServer: Sendable {
 
     /// A cluster of the caller's own (not the process's shared one), for tests that stop and restart the server;
     /// the caller removes it with ``remove()`` (one whose process was killed is removed by the next test process).
-    public static func startPrivate() throws -> PostgresTestServer { try start() }
+    public static func startPrivate() async throws -> PostgresTestServer { try await offPool { try start() } }
 
     /// Stops the server at once (`pg_ctl stop -m immediate`, as in a crash): connections drop and new ones are
     /// refused until ``restart()``. The cluster commits without waiting for its log (`synchronous_commit=off`): run
     /// `CHECKPOINT` first to keep the last moment's commits.
-    public func stopImmediately() throws {
+    public func stopImmediately() async throws {
+        try await Self.offPool { try stopNow() }
+    }
+
+    private func stopNow() throws {
         try Self.runTool(
             binaries.appendingPathComponent("pg_ctl"),
             ["-D", directory.appendingPathComponent("data").path, "-m", "immediate", "-w", "-t", "60", "stop"],
@@ -68,7 +80,11 @@ public struct PostgresTestServer: Sendable {
 
     /// Starts a server stopped by ``stopImmediately()`` again, on the same port and with the same settings
     /// (blocking until it accepts connections).
-    public func restart() throws {
+    public func restart() async throws {
+        try await Self.offPool { try startAgain() }
+    }
+
+    private func startAgain() throws {
         let options =
             "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory.path) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         try Self.runTool(
@@ -81,6 +97,15 @@ public struct PostgresTestServer: Sendable {
 
     /// Stops the server and removes its directory (for a cluster from ``startPrivate()``).
     public func remove() { Self.stop(directory: directory) }
+
+    /// Runs blocking work (PostgreSQL tools run to completion) on a thread of its own: the cooperative pool has as
+    /// many threads as cores (two here), and a test process whose pool waits for `createdb` or `initdb` freezes
+    /// every other test running beside it.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
 
     /// The newest installed version's binaries.
     static func binaryDirectory() throws -> URL {

@@ -13,7 +13,8 @@ final class SharedPostgresServer: @unchecked Sendable {
     func server() async throws -> PostgresTestServer {
         let task = lock.withLock {
             if let starting { return starting }
-            let task = Task.detached { try self.startOnce() }
+            // initdb takes seconds: on a thread of its own, not the cooperative pool.
+            let task = Task { try await PostgresTestServer.offPool { try self.startOnce() } }
             starting = task
             return task
         }

@@ -8,26 +8,24 @@ import Foundation
 /// does not always end when cancelled, and postgres-nio waits for a connection forever: vapor/postgres-nio #489.)
 enum Deadline {
     /// Runs `work`; throws `timeout()` when it has not finished within `limit`, and whatever `work` throws.
-    /// Cancelling the caller cancels the work.
+    /// Cancelling the caller does not stop the work: a store operation ends by itself or at its deadline, as a
+    /// SQLite write does, so a run being cancelled still stores its end (its `run_cancelled` event, its final
+    /// record) rather than losing it to the cancellation.
     static func run<Result: Sendable>(
         _ limit: Duration, timeout: @escaping @Sendable () -> any Error,
         _ work: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         let race = Race<Result>()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                race.start(
-                    continuation,
-                    work: Task {
-                        do { race.finish(.success(try await work())) } catch { race.finish(.failure(error)) }
-                    },
-                    timer: Task {
-                        do { try await Task.sleep(for: limit) } catch { return }
-                        race.finish(.failure(timeout()))
-                    })
-            }
-        } onCancel: {
-            race.cancel()
+        return try await withCheckedThrowingContinuation { continuation in
+            race.start(
+                continuation,
+                work: Task {
+                    do { race.finish(.success(try await work())) } catch { race.finish(.failure(error)) }
+                },
+                timer: Task {
+                    do { try await Task.sleep(for: limit) } catch { return }
+                    race.finish(.failure(timeout()))
+                })
         }
     }
 
@@ -38,7 +36,6 @@ enum Deadline {
         private var continuation: CheckedContinuation<Value, any Error>?
         private var early: Swift.Result<Value, any Error>?
         private var tasks: [Task<Void, Never>] = []
-        private var cancelled = false
 
         /// Hands over the caller's continuation and the two tasks (a result that came first is delivered now).
         func start(
@@ -51,7 +48,7 @@ enum Deadline {
                     return (early, true)
                 }
                 self.continuation = continuation
-                return (nil, cancelled)
+                return (nil, false)
             }
             if cancel {
                 work.cancel()
@@ -73,15 +70,6 @@ enum Deadline {
             guard let continuation else { return }
             for task in tasks { task.cancel() }
             continuation.resume(with: result)
-        }
-
-        /// Cancels the work (the caller was cancelled): its `CancellationError`, or the timer, ends the race.
-        func cancel() {
-            let tasks = lock.withLock {
-                cancelled = true
-                return self.tasks
-            }
-            for task in tasks { task.cancel() }
         }
     }
 }

@@ -139,12 +139,19 @@ enum Composition {
     /// The engine environment of this process: providers from the runtime config (each tenant's own rate limit),
     /// built-in and connector tools gated by the tenants' policy, secrets, knowledge, and approvals through the
     /// store (a run waits in place, or with `suspendsForApprovals` stops until a decision queues it).
+    /// Rate limits shared by every process on `store` (PostgreSQL), or nil for the in-memory limiter (SQLite: one
+    /// machine, one `serve`).
+    static func sharedLimiter(_ store: any PlatformStore) -> (any RateLimiting)? {
+        (store as? PostgresRunStore).map { PostgresRateLimiter(store: $0) }
+    }
+
     static func environment(
         runtime: RuntimeOptions, catalog: CatalogOptions, tenants: TenantCatalog, store: (any PlatformStore)?,
         streaming: Bool,
         suspendsForApprovals: Bool = false
     ) async throws -> (environment: EngineEnvironment, registry: ProviderRegistry, knowledge: KnowledgeBase) {
-        let registry = try runtime.registry(tenantRateLimits: tenants.tenants.compactMapValues(\.rateLimit))
+        let registry = try runtime.registry(
+            tenantRateLimits: tenants.tenants.compactMapValues(\.rateLimit), limiter: store.flatMap(sharedLimiter))
         let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)
         for file in await knowledge.skipped { Console.error("warning: knowledge/\(file.path) skipped: \(file.reason)") }
         let client = ConnectorClient(

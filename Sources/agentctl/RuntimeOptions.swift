@@ -75,11 +75,14 @@ struct RuntimeOptions: ParsableArguments {
             dotEnv: URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".env"))
     }
 
-    /// The provider registry over the process's transport, with each tenant's own rate limit.
-    func registry(tenantRateLimits: [TenantID: RateLimit] = [:]) throws -> ProviderRegistry {
+    /// The provider registry over the process's transport, with each tenant's own rate limit, enforced by
+    /// `limiter` (in memory when nil; shared by every replica on a PostgreSQL store).
+    func registry(
+        tenantRateLimits: [TenantID: RateLimit] = [:], limiter: (any RateLimiting)? = nil
+    ) throws -> ProviderRegistry {
         ProviderRegistry(
             config: try loadConfig(), transport: try transport(), secrets: try secretStore(),
-            tenantRateLimits: tenantRateLimits)
+            limiter: limiter ?? RateLimiter(), tenantRateLimits: tenantRateLimits)
     }
 
     /// The one HTTP transport of the process (providers, connectors and the secret store share its pools): the NIO

@@ -122,7 +122,8 @@ struct ServeCommand: AsyncParsableCommand {
                 return missing.isEmpty
                     ? (true, "providers in use: \(used)")
                     : (false, "no usable credential for \(missing.joined(separator: ", "))")
-            })
+            },
+            requestLimiter: Composition.sharedLimiter(runStore))
         try await Gateway.run(services, host: host, port: port) { bound in
             Console.error("agentctl serve: listening on http://\(host):\(bound)")
         }

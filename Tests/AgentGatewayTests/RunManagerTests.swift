@@ -46,7 +46,7 @@ struct RunManagerTests {
     }
 
     @Test(
-        "draining cancels runs still going after the grace period and records them as interrupted; a crash's leftovers are interrupted on start"
+        "draining cancels runs still going after the grace period and records them as interrupted; a crash's leftover without a definition is interrupted when claimed"
     )
     func drain() async throws {
         let fixture = try F { _ in
@@ -77,7 +77,9 @@ struct RunManagerTests {
         let leftover = RunRecord(
             id: "crashed", tenant: "acme", user: "ada", crew: "seo-audit", status: .running, inputs: [:])
         try await fixture.services.store.insert(leftover)
-        _ = try await Gateway.application(fixture.services, host: "127.0.0.1", port: 0)
+        // Held by no worker: claimable, but it has no definition to carry it on with.
+        let claimed = try await RunLifecycle(store: fixture.services.store).claim(limit: 10)
+        #expect(!claimed.contains { $0.record.id == "crashed" })
         #expect(try await fixture.services.store.run("crashed", tenant: nil)?.status == .interrupted)
     }
 }

@@ -266,11 +266,12 @@ struct RunRoutesTests {
         let catalog = await fixture.services.catalog.catalog
         let crew = try #require(catalog.crew("content-approval"))
         let principal = Principal(tenant: "acme", user: "ada", roles: [.tenantAdmin])
-        // A run a shutdown interrupted: stored with its definition, then marked interrupted.
-        let (record, _) = try await RunLifecycle(store: store).submit(
+        // A run a shutdown interrupted: stored with its definition, then marked interrupted and released.
+        let lifecycle = RunLifecycle(store: store)
+        let (record, _) = try await lifecycle.submit(
             crew, inputs: ["topic": "pricing", "target_keyword": "pricing guide"], principal: principal,
             agents: { catalog.agent($0) })
-        try await store.setStatus(record.id, .interrupted, from: .running)
+        try await lifecycle.interrupt(record.id)
         try await fixture.app.test(.router) { client in
             try await client.execute(
                 uri: "/v1/runs/\(record.id)/resume", method: .post, headers: F.headers(roles: "tenant_user")

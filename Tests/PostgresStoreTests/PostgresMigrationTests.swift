@@ -24,7 +24,7 @@ struct PostgresMigrationTests {
     @Test("processes migrating one database at once apply each migration once")
     func concurrent() async throws {
         let server = try await PostgresTestServer.shared()
-        let url = try PostgresStoreURL(parsing: try server.makeDatabase())
+        let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
         let stores = (0..<4).map { _ in PostgresRunStore(url: url, password: nil) }
         defer { for store in stores { store.shutdown() } }
         let results = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -37,12 +37,12 @@ struct PostgresMigrationTests {
     @Test("a database whose schema is newer than the binary is refused with a clear error")
     func newerSchema() async throws {
         let server = try await PostgresTestServer.shared()
-        let url = try PostgresStoreURL(parsing: try server.makeDatabase())
+        let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
         let store = PostgresRunStore(url: url, password: nil)
         defer { store.shutdown() }
         try await store.migrate()
         let newer = PostgresRunStore.latestSchemaVersion + 1
-        try server.execute(
+        try await server.execute(
             "INSERT INTO schema_migrations (version, name) VALUES (\(newer), 'from a newer binary')",
             database: url.database)
         let error = await #expect(throws: StoreError.self) { try await store.migrate() }

@@ -39,9 +39,9 @@ struct PostgresOutageTests {
         "during an outage every call fails as unavailable within the deadline; once the server is back, the same store serves again and its listener resyncs",
         .timeLimit(.minutes(3)))
     func outage() async throws {
-        let server = try await Self.blocking { try PostgresTestServer.startPrivate() }
+        let server = try await PostgresTestServer.startPrivate()
         defer { server.remove() }
-        let url = try PostgresStoreURL(parsing: try await Self.blocking { try server.makeDatabase() })
+        let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
         let store = PostgresRunStore(url: url, password: nil, queryTimeout: .seconds(1))
         defer { store.shutdown() }
         try await store.migrate()
@@ -58,8 +58,8 @@ struct PostgresOutageTests {
 
         // The test cluster commits without waiting for its log (`synchronous_commit=off`): a checkpoint first, so
         // that the crash loses nothing this test wrote.
-        try await Self.blocking { try server.execute("CHECKPOINT", database: url.database) }
-        try await Self.blocking { try server.stopImmediately() }
+        try await server.execute("CHECKPOINT", database: url.database)
+        try await server.stopImmediately()
         var messages: [String] = []
         for attempt in 1...3 {
             let error = await Self.expectUnavailable("read \(attempt)") { _ = try await store.run("r1", tenant: nil) }
@@ -78,7 +78,7 @@ struct PostgresOutageTests {
         #expect(messages.allSatisfy { $0.contains(url.redacted) }, "\(messages)")
         print("PostgresOutageTests: during the outage: \(messages)")
 
-        try await Self.blocking { try server.restart() }
+        try await server.restart()
         let restarted = ContinuousClock.now
         var recovered = false
         while restarted.duration(to: .now) < .seconds(60) {
@@ -108,19 +108,19 @@ struct PostgresOutageTests {
             if: ProcessInfo.processInfo.environment["AGENTRUNTIME_SLOW_TESTS"] == "1", "AGENTRUNTIME_SLOW_TESTS=1"),
         .timeLimit(.minutes(3)))
     func longOutage() async throws {
-        let server = try await Self.blocking { try PostgresTestServer.startPrivate() }
+        let server = try await PostgresTestServer.startPrivate()
         defer { server.remove() }
-        let url = try PostgresStoreURL(parsing: try await Self.blocking { try server.makeDatabase() })
+        let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
         let store = PostgresRunStore(url: url, password: nil, queryTimeout: .seconds(1))
         defer { store.shutdown() }
         try await store.migrate()
-        try await Self.blocking { try server.stopImmediately() }
+        try await server.stopImmediately()
         let down = ContinuousClock.now
         while down.duration(to: .now) < .seconds(75) {
             _ = await Self.expectUnavailable("health check") { try await store.checkAvailable() }
             try await Task.sleep(for: .milliseconds(500))
         }
-        try await Self.blocking { try server.restart() }
+        try await server.restart()
         let restarted = ContinuousClock.now
         while restarted.duration(to: .now) < .seconds(60) {
             do {
@@ -135,8 +135,8 @@ struct PostgresOutageTests {
 
     @Test("a server that never answers: every call fails as unavailable within the deadline", .timeLimit(.minutes(1)))
     func nobodyListening() async throws {
-        let server = try await Self.blocking { try PostgresTestServer.startPrivate() }
-        let url = try PostgresStoreURL(parsing: try await Self.blocking { try server.makeDatabase() })
+        let server = try await PostgresTestServer.startPrivate()
+        let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
         try await Self.blocking { server.remove() }
         let store = PostgresRunStore(url: url, password: nil, queryTimeout: .seconds(1))
         defer { store.shutdown() }

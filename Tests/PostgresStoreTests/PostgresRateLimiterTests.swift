@@ -11,7 +11,7 @@ struct PostgresRateLimiterTests {
     /// Two stores (two replicas) on one new, migrated database.
     static func withReplicas(_ body: ([PostgresRunStore]) async throws -> Void) async throws {
         let server = try await PostgresTestServer.shared()
-        let url = try PostgresStoreURL(parsing: try server.makeDatabase())
+        let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
         let stores = [PostgresRunStore(url: url, password: nil), PostgresRunStore(url: url, password: nil)]
         defer { for store in stores { store.shutdown() } }
         try await stores[0].migrate()

@@ -36,7 +36,7 @@ enum StoreAdapter: String, CaseIterable, Sendable, CustomTestStringConvertible {
             try await withStore { store in try await body(Array(repeating: store, count: count)) }
         case .postgres:
             let server = try await PostgresTestServer.shared()
-            let url = try PostgresStoreURL(parsing: try server.makeDatabase())
+            let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
             let stores = (0..<count).map { _ in PostgresRunStore(url: url, password: nil) }
             defer { for store in stores { store.shutdown() } }
             try await stores[0].migrate()
@@ -54,6 +54,6 @@ enum StoreAdapter: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// A PostgreSQL store on a new, empty database.
     static func unmigratedPostgresStore() async throws -> PostgresRunStore {
         let server = try await PostgresTestServer.shared()
-        return PostgresRunStore(url: try PostgresStoreURL(parsing: try server.makeDatabase()), password: nil)
+        return PostgresRunStore(url: try PostgresStoreURL(parsing: try await server.makeDatabase()), password: nil)
     }
 }

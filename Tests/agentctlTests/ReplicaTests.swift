@@ -15,7 +15,9 @@ import Testing
 @Suite("Replicas on one PostgreSQL database", .serialized)
 struct ReplicaTests {
     static let token = "replica-token"
-    static let leaseSeconds = 3
+    /// Leases in these tests: long enough that a replica slowed down by the rest of the suite running beside it on
+    /// two cores still renews in time (a renewal every third of it), short enough to wait out after a kill.
+    static let leaseSeconds = 6
 
     /// A model server that counts requests per run and step (`Step one for run 7`), can hold requests until told
     /// to answer, asks for the write tool in step one, and otherwise answers with text.
@@ -144,7 +146,7 @@ struct ReplicaTests {
         """.write(to: root.appendingPathComponent("agents/ops/worker.json"), atomically: true, encoding: .utf8)
         try #"""
         {"id": "steps", "name": "Steps", "process": "sequential", "agents": ["worker"],
-         "inputs": [{"name": "n", "required": true}], "tasks": [
+         "inputs": {"n": {"description": "The run number"}}, "tasks": [
           {"id": "one", "description": "Step one for run {n}", "expected_output": "Done", "agent": "worker"},
           {"id": "two", "description": "Step two for run {n}", "expected_output": "Done", "agent": "worker"},
           {"id": "three", "description": "Step three for run {n}", "expected_output": "Done", "agent": "worker"}]}
@@ -254,12 +256,16 @@ struct ReplicaTests {
         }
         #expect(ids.count == runs)
         let done = try await Self.eventually(seconds: 120) { try await Self.count("succeeded", port: ports[0]) == runs }
-        #expect(done, "succeeded: \(try await Self.count("succeeded", port: ports[0])) of \(runs)")
+        let succeeded = try await Self.count("succeeded", port: ports[0])
+        #expect(done, "succeeded: \(succeeded) of \(runs)")
         // Executed exactly once: three model calls per run, one per step, and nothing more.
         #expect(model.total == runs * 3, "\(model.total) model requests for \(runs) runs of three steps")
         for n in 0..<runs {
             for step in ["one", "two", "three"] where model.count("\(step):\(n)") != 1 {
-                Issue.record("step \(step) of run \(n) was asked \(model.count("\(step):\(n)")) times")
+                let run = try await Self.call("GET", "/v1/runs/\(ids[n] ?? "")", port: ports[0]).json["data"]
+                Issue.record(
+                    "step \(step) of run \(n) was asked \(model.count("\(step):\(n)")) times; attempts \(run?["attempts"] ?? .null) \(run?["attempt_errors"] ?? .null)"
+                )
             }
         }
         // Every replica answers status for every run, and serves its events.
@@ -362,7 +368,8 @@ struct ReplicaTests {
             try await Self.count("succeeded", port: port) == runs
         }
         let took = ContinuousClock.now - killed
-        #expect(done, "succeeded: \(try await Self.count("succeeded", port: port)) of \(runs)")
+        let succeeded = try await Self.count("succeeded", port: port)
+        #expect(done, "succeeded: \(succeeded) of \(runs)")
         #expect(took < .seconds(Self.leaseSeconds + 10), "took \(took)")
         // Carried on from the journal: step one (a model call, the write, the model's answer to it) never again.
         #expect(slack.requestCount == runs, "the write tool was called \(slack.requestCount) times for \(runs) runs")
@@ -402,12 +409,17 @@ struct ReplicaTests {
             arguments: ["--role", "api"])
         let id = try await Self.submit(1, port: a.port)
         #expect(try await Self.eventually { model.heldCount == 1 })
+        let asked = ContinuousClock.now
         let (status, json) = try await Self.call("POST", "/v1/runs/\(id)/cancel", port: b.port)
         #expect(status == 202 && json["data"]?["status"] == "cancelling", "\(json)")
+        // The executing replica hears of it through the database's notification (its lease renewal, every 2 s
+        // here, would notice too).
         #expect(
             try await Self.eventually(seconds: 5) {
                 try await Self.call("GET", "/v1/runs/\(id)", port: b.port).json["data"]?["status"] == "cancelled"
             })
+        let took = ContinuousClock.now - asked
+        #expect(took < .seconds(1), "cancelled \(took) after it was asked for")
         model.release()
         try await Task.sleep(for: .milliseconds(300))
         #expect(model.count("three:1") == 0, "a cancelled run goes no further")
@@ -483,11 +495,12 @@ struct ReplicaTests {
             replicas.append(replica)
             ports.append(replica.port)
         }
+        let targets = ports
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for n in 0..<(3 * limit) {
                 group.addTask {
                     try await Self.call(
-                        "POST", "/v1/crews/steps/runs", port: ports[n % 3],
+                        "POST", "/v1/crews/steps/runs", port: targets[n % 3],
                         body: #"{"inputs": {"n": "\#(n)"}, "wait": false}"#
                     ).status
                 }
