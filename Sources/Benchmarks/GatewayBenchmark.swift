@@ -142,18 +142,22 @@ enum GatewayBenchmark {
 
 /// `agentruntime-bench load-client --port P --runs N [--sequential] [--model-calls K]`: posts N runs at once, one
 /// thread and one blocking socket each (`--sequential`: one after another), and prints `ok <seconds>` or
-/// `fail <reason>` per request, then `cpu <seconds>`. With `--model-calls K`, P is a model server instead: N
+/// `fail <reason>` per request, then `cpu <seconds>`. `--ports P1,P2,…` instead of `--port` spreads the runs over
+/// several servers (replicas), round-robin. With `--model-calls K`, P is a model server instead: N
 /// sessions at once, each K streamed chat completions one after another over one keep-alive connection.
 enum LoadClientCommand {
     static func run(_ arguments: [String]) throws {
         let options = BenchmarkOptions(arguments)
-        guard let port = Int(options.value("--port") ?? "") else { throw BenchmarkError("--port is required") }
+        let ports = (options.value("--ports") ?? options.value("--port") ?? "").split(separator: ",").compactMap {
+            Int($0)
+        }
+        guard !ports.isEmpty else { throw BenchmarkError("--port (or --ports) is required") }
         let runs = Int(options.value("--runs") ?? "") ?? 1000
         let modelCalls = Int(options.value("--model-calls") ?? "")
         if arguments.contains("--sequential") {
             for index in 0..<runs {
                 let began = ContinuousClock.now
-                let outcome = exchange(port: port, request: Array(runRequest(index).utf8))
+                let outcome = exchange(port: ports[index % ports.count], request: Array(runRequest(index).utf8))
                 print(outcome == nil ? "ok \((ContinuousClock.now - began).seconds)" : "fail \(outcome!)")
             }
             print("cpu \(EngineBenchmark.cpuSeconds())")
@@ -167,6 +171,7 @@ enum LoadClientCommand {
             let thread = Thread {
                 start.wait()
                 let began = ContinuousClock.now
+                let port = ports[index % ports.count]
                 let outcome =
                     modelCalls.map { modelSession(port: port, calls: $0) }
                     ?? exchange(port: port, request: Array(runRequest(index).utf8))
@@ -305,9 +310,15 @@ enum LoadClientProcess {
     }
 
     static func run(port: Int, runs: Int, extra: [String] = []) throws -> Results {
+        try run(ports: [port], runs: runs, extra: extra)
+    }
+
+    /// Runs spread round-robin over `ports`.
+    static func run(ports: [Int], runs: Int, extra: [String] = []) throws -> Results {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-        process.arguments = ["load-client", "--port", String(port), "--runs", String(runs)] + extra
+        process.arguments =
+            ["load-client", "--ports", ports.map(String.init).joined(separator: ","), "--runs", String(runs)] + extra
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

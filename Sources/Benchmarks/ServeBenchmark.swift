@@ -260,14 +260,16 @@ extension Result where Failure == any Error {
 }
 
 /// `agentctl serve` in a child process, on a workspace of its own: one agent, one crew of `tasks` sequential tasks,
-/// tenant `bench`, the model server as provider `bench`, a SQLite store. Killed with SIGKILL when done.
+/// tenant `bench`, the model server as provider `bench`, a SQLite store (or `store`). Killed with SIGKILL when done.
 final class ServeProcess {
     let process = Process()
     let port: Int
     let workspace: URL
     var pid: Int32 { process.processIdentifier }
 
-    init(agentctl: URL, model: URL, tasks: Int, client: String) throws {
+    init(
+        agentctl: URL, model: URL, tasks: Int, client: String, store: String = "runs.sqlite", extra: [String] = []
+    ) throws {
         workspace = FileManager.default.temporaryDirectory.appendingPathComponent("bench-serve-\(UUID().uuidString)")
         _ = try GatewayBenchmark.catalog(tasks: tasks, in: workspace)
         let tenants = workspace.appendingPathComponent("tenants")
@@ -281,12 +283,13 @@ final class ServeProcess {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = agentctl
         process.currentDirectoryURL = workspace
-        process.arguments = [
-            "serve", "--port", "0", "--agents-dir", "agents", "--tenants-dir", "tenants", "--knowledge-dir",
-            "knowledge", "--config", config.path,
-            "--store", "runs.sqlite", "--token-ref", "env:BENCH_TOKEN", "--concurrent-runs", "100000",
-            "--requests-per-minute", "100000000",
-        ]
+        process.arguments =
+            [
+                "serve", "--port", "0", "--agents-dir", "agents", "--tenants-dir", "tenants", "--knowledge-dir",
+                "knowledge", "--config", config.path,
+                "--store", store, "--token-ref", "env:BENCH_TOKEN", "--concurrent-runs", "100000",
+                "--requests-per-minute", "100000000",
+            ] + extra
         process.environment = [
             "BENCH_TOKEN": GatewayBenchmark.token, "AGENTRUNTIME_HTTP_CLIENT": client,
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin",

@@ -7,6 +7,8 @@
 //   swift run -c release agentruntime-bench gateway [--runs 1000] [--tasks 1] [--latency-ms 200]
 //   swift build -c release && .build/release/agentruntime-bench serve [--tasks 6] [--latencies 0,200] [--concurrency 100,1000]
 //       [--sequential 20] [--clients nio,urlsession] [--ask-runs 3]
+//   swift build -c release && .build/release/agentruntime-bench replicas [--replicas 1,2,3] [--runs 300] [--tasks 6]
+//       [--latency-ms 200] [--sequential 30]
 //
 // Build in release mode for meaningful figures.
 
@@ -20,6 +22,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "knowledge": KnowledgeBenchmark.run,
     "gateway": GatewayBenchmark.run,
     "serve": ServeBenchmark.run,
+    "replicas": ReplicasBenchmark.run,
     "model-server": ModelServerCommand.run,
     "load-client": LoadClientCommand.run,
 ]

@@ -7,7 +7,8 @@ import PostgresNIO
 /// without a connection, fails every request at once until a retry succeeds), so after a long outage it can take
 /// that long to serve again. When a request waits in vain for a connection while the pool is not busy (fewer
 /// connections in use than it may open), this pool opens candidates (each probed for the query timeout, and started
-/// at least 0.1 s apart, doubling up to 2 s) until one answers `SELECT 1`, then serves every new request from it. The old pool is closed once its last lease ends.
+/// at least 0.1 s apart, doubling up to 2 s) until one answers `SELECT 1`, then serves every new request from it.
+/// The old pool is closed once its last lease ends; replacing stops if the old pool serves again first.
 final class PostgresPool: @unchecked Sendable {
     /// One pool (postgres-nio's client) and its leases.
     final class Generation: @unchecked Sendable {

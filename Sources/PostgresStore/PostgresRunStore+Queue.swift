@@ -160,24 +160,23 @@ extension PostgresRunStore: RunQueue, RunSignalSource, StoreHealth {
             if owner != nil, let expires, expires >= Self.seconds(now) {
                 try await Self.query(
                     connection,
-                    "UPDATE runs SET cancel_requested = true WHERE id = \(run.rawValue)", logger: logger
-                ) { _ in () }
-                try await Self.query(
-                    connection, "SELECT pg_notify('agentruntime', \("c " + run.rawValue))", logger: logger
+                    """
+                    WITH flagged AS (UPDATE runs SET cancel_requested = true WHERE id = \(run.rawValue) RETURNING id)
+                    SELECT pg_notify('agentruntime', 'c ' || id) FROM flagged
+                    """, logger: logger
                 ) { _ in () }
                 return .requested
             }
             try await Self.query(
                 connection,
                 """
-                UPDATE runs SET status = 'cancelled', finished_at = \(Self.seconds(now)), error_code = 'cancelled',
-                    error_message = 'cancelled by the caller', lease_owner = NULL, lease_expires_at = NULL,
-                    cancel_requested = false
-                WHERE id = \(run.rawValue)
+                WITH cancelled AS (
+                    UPDATE runs SET status = 'cancelled', finished_at = \(Self.seconds(now)), error_code = 'cancelled',
+                        error_message = 'cancelled by the caller', lease_owner = NULL, lease_expires_at = NULL,
+                        cancel_requested = false
+                    WHERE id = \(run.rawValue) RETURNING id)
+                SELECT pg_notify('agentruntime', 's ' || id) FROM cancelled
                 """, logger: logger
-            ) { _ in () }
-            try await Self.query(
-                connection, "SELECT pg_notify('agentruntime', \("s " + run.rawValue))", logger: logger
             ) { _ in () }
             return .cancelled
         }
