@@ -5,8 +5,9 @@ import ServiceLifecycle
 
 /// Keeps this replica's agents equal to the versions stored through any replica: when the store's agent-version
 /// counter moves (a `PUT /v1/agents/{id}` on some replica; signalled, and checked every `interval` regardless),
-/// the newest version of each changed agent is written to this replica's agents folder where it differs, and the
-/// catalog is reloaded for new runs (runs in flight keep the definitions they started with).
+/// the newest version of each changed agent is written to this replica's agents folder where it differs (replicas
+/// on other machines; on a shared volume the file is already there), and the catalog is reloaded for new runs (runs
+/// in flight keep the definitions they started with).
 struct DefinitionSync: Service {
     let services: GatewayServices
     var interval: Duration = .seconds(5)
@@ -43,7 +44,6 @@ struct DefinitionSync: Service {
         guard let newest = changes.map(\.counter).max() else { return counter }
         let holder = services.catalog
         try await services.configUpdates.run {
-            var wrote = false
             for change in changes {
                 guard let category = (try? JSONParser.value(change.content))?["category"]?.stringValue,
                     DefinitionRoutes.isSafeFolder(category), DefinitionRoutes.isSafeFolder(change.agent.rawValue)
@@ -54,9 +54,9 @@ struct DefinitionSync: Service {
                 try FileManager.default.createDirectory(
                     at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try Data(change.content.utf8).write(to: file, options: .atomic)
-                wrote = true
             }
-            if wrote { try await holder.reload() }
+            // Reloaded even when every file was already there: this replica's catalog predates them.
+            try await holder.reload()
         }
         return newest
     }

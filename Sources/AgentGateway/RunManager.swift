@@ -100,11 +100,12 @@ public actor RunManager {
     ) async throws -> Int {
         guard isWorker, accepting else { return 0 }
         claimEnvironment = environment
-        let room = capacity - active.count - starting
+        let room = only == nil ? capacity - active.count - starting : min(1, capacity - active.count - starting)
         guard room > 0 else { return 0 }
-        starting += 1
-        defer { starting -= 1 }
-        let claimed = try await lifecycle.claim(limit: only == nil ? room : 1, only: only)
+        // The room is reserved while claiming: claims running at once (a signal and the timer) share it.
+        starting += room
+        defer { starting -= room }
+        let claimed = try await lifecycle.claim(limit: room, only: only)
         for run in claimed {
             if accepting {
                 _ = launch(run.record, definition: run.definition, environment: environment(run.definition.principal))

@@ -64,7 +64,8 @@ extension PostgresRunStore: RunQueue, RunSignalSource, StoreHealth {
     }
 
     /// Claims claimable runs, oldest first: each row is locked by the claim that takes it, and rows another claim
-    /// holds are skipped, so of several workers exactly one gets a run.
+    /// holds are skipped, so of several workers exactly one gets a run. A run without a stored definition (a
+    /// playground session's record) is never claimed: nothing could carry it out.
     public func claimRuns(
         worker: String, limit: Int, now: Date, until: Date, only: RunID?
     ) async throws -> [ClaimedRun] {
@@ -76,6 +77,7 @@ extension PostgresRunStore: RunQueue, RunSignalSource, StoreHealth {
                 WHERE status IN ('queued', 'interrupted', 'running')
                     AND (lease_expires_at IS NULL OR lease_expires_at < \(Self.seconds(now)))
                     AND (\(only?.rawValue)::text IS NULL OR id = \(only?.rawValue))
+                    AND EXISTS (SELECT 1 FROM run_definitions d WHERE d.run_id = runs.id)
                 ORDER BY created_at, id COLLATE "C" LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED),
             claimed AS (

@@ -112,6 +112,11 @@ enum PostgresSchema {
                     WHERE status IN ('queued', 'interrupted', 'running')
                 """,
                 "CREATE INDEX runs_lease_owner ON runs (lease_owner) WHERE lease_owner IS NOT NULL",
+                // Unfinished runs stored before runs kept definitions cannot be carried on, and no worker claims them.
+                """
+                UPDATE runs SET status = 'interrupted' WHERE status IN ('queued', 'running')
+                    AND NOT EXISTS (SELECT 1 FROM run_definitions d WHERE d.run_id = runs.id)
+                """,
                 // Existing rows are numbered in table order.
                 "ALTER TABLE agent_versions ADD COLUMN counter BIGINT GENERATED ALWAYS AS IDENTITY",
                 "CREATE UNIQUE INDEX agent_versions_counter ON agent_versions (counter)",

@@ -22,7 +22,11 @@ struct PostgresOutageTests {
             createdAt: Date(timeIntervalSince1970: 1_800_000_000))
     }
 
-    /// Expects `call` to fail as unavailable within the 1 s deadline (with slack for a loaded machine).
+    /// The stores' query deadline here: long enough for a fresh cluster's first connection while the rest of the suite
+    /// runs beside it on two cores, short enough to wait out.
+    static let deadline: Duration = .seconds(3)
+
+    /// Expects `call` to fail as unavailable within the deadline (with slack for a loaded machine).
     static func expectUnavailable(
         _ what: String, _ call: () async throws -> Void, sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) async -> StoreError? {
@@ -34,7 +38,7 @@ struct PostgresOutageTests {
         #expect(error?.code == .unavailable, "\(what): \(String(describing: error))", sourceLocation: sourceLocation)
         // Bounded, not hung (postgres-nio alone waits for a connection forever); the slack is for the rest of the suite
         // running beside this test on two cores.
-        #expect(elapsed < .seconds(5), "\(what) took \(elapsed)", sourceLocation: sourceLocation)
+        #expect(elapsed < deadline * 2 + .seconds(2), "\(what) took \(elapsed)", sourceLocation: sourceLocation)
         return error
     }
 
@@ -45,7 +49,7 @@ struct PostgresOutageTests {
         let server = try await PostgresTestServer.startPrivate()
         defer { server.remove() }
         let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
-        let store = PostgresRunStore(url: url, password: nil, queryTimeout: .seconds(1))
+        let store = PostgresRunStore(url: url, password: nil, queryTimeout: Self.deadline)
         defer { store.shutdown() }
         try await store.migrate()
         try await store.checkAvailable()
@@ -77,7 +81,8 @@ struct PostgresOutageTests {
             _ = try await store.claimRuns(worker: "w", limit: 1, now: Date(), until: Date(), only: nil)
         }
         #expect(
-            messages.contains { $0.contains("no answer within 1 s") }, "the pool waits for a connection: \(messages)")
+            messages.contains { $0.contains("no answer within \(Int(Self.deadline.components.seconds)) s") },
+            "the pool waits for a connection: \(messages)")
         #expect(messages.allSatisfy { $0.contains(url.redacted) }, "\(messages)")
         print("PostgresOutageTests: during the outage: \(messages)")
 
@@ -114,7 +119,7 @@ struct PostgresOutageTests {
         let server = try await PostgresTestServer.startPrivate()
         defer { server.remove() }
         let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
-        let store = PostgresRunStore(url: url, password: nil, queryTimeout: .seconds(1))
+        let store = PostgresRunStore(url: url, password: nil, queryTimeout: Self.deadline)
         defer { store.shutdown() }
         try await store.migrate()
         let pool = store.pool.current
@@ -142,13 +147,15 @@ struct PostgresOutageTests {
     func busyPool() async throws {
         let server = try await PostgresTestServer.shared()
         let url = try PostgresStoreURL(parsing: try await server.makeDatabase() + "&pool=1")
-        let store = PostgresRunStore(url: url, password: nil, queryTimeout: .seconds(1))
+        let store = PostgresRunStore(url: url, password: nil, queryTimeout: Self.deadline)
         defer { store.shutdown() }
         try await store.checkAvailable()
         let pool = store.pool.current
         // Past its deadline, the query keeps its connection until the server is done with it.
         let slow = Task {
-            await Self.expectUnavailable("a slow query") { try await store.execute("SELECT pg_sleep(2)") }
+            await Self.expectUnavailable("a slow query") {
+                try await store.execute("SELECT pg_sleep(\(Int(Self.deadline.components.seconds) * 2))")
+            }
         }
         try await Task.sleep(for: .milliseconds(300))
         _ = await Self.expectUnavailable("a query waiting for the busy connection") { try await store.checkAvailable() }
@@ -163,7 +170,7 @@ struct PostgresOutageTests {
         let server = try await PostgresTestServer.startPrivate()
         let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
         try await Self.blocking { server.remove() }
-        let store = PostgresRunStore(url: url, password: nil, queryTimeout: .seconds(1))
+        let store = PostgresRunStore(url: url, password: nil, queryTimeout: Self.deadline)
         defer { store.shutdown() }
         _ = await Self.expectUnavailable("migrate") { try await store.migrate() }
         _ = await Self.expectUnavailable("health check") { try await store.checkAvailable() }

@@ -117,7 +117,7 @@ struct QueueContractTests {
     }
 
     @Test(
-        "claims: queued, interrupted and expired runs, oldest first, up to the limit; never a live lease; `only`; the status claimed from",
+        "claims: queued, interrupted and expired runs, oldest first, up to the limit; never a live lease nor a run without a definition; `only`; the status claimed from",
         arguments: adapters)
     func claims(_ adapter: StoreAdapter) async throws {
         try await adapter.withStore { store in
@@ -128,6 +128,9 @@ struct QueueContractTests {
             var interrupted = Self.record("cut", status: .interrupted, at: 4)
             interrupted.finishedAt = Self.created.addingTimeInterval(5)
             try await store.insert(interrupted)
+            try await store.saveDefinition(Self.definition, of: "cut")
+            // A record nothing could carry out (a playground session's: no definition) is never claimed.
+            try await store.insert(Self.record("bare", status: .running, at: 0))
             try await Self.enqueue(store, "q2", at: 5)
             try await store.insert(Self.record("done", status: .succeeded))
             try await store.insert(Self.record("waiting", status: .awaitingApproval))

@@ -510,4 +510,80 @@ struct ReplicaTests {
         #expect(statuses.count { $0 == 202 } == limit, "\(statuses.sorted())")
         #expect(statuses.count { $0 == 429 } == 2 * limit, "\(statuses.sorted())")
     }
+
+    @Test("an agent replaced through one replica is what new runs get on another (with its own agents folder)")
+    func definitionsAcrossReplicas() async throws {
+        let model = Model()
+        let server = try LoopbackHTTPServer { model.respond($0) }
+        defer { server.stop() }
+        let (slack, stripe) = try Self.servers()
+        defer {
+            slack.stop()
+            stripe.stop()
+        }
+        let first = try Self.workspace(tool: nil, slack: slack.baseURL, stripe: stripe.baseURL)
+        defer { first.remove() }
+        // Another machine: a copy of the same definitions in a folder of its own.
+        let second = try Self.workspace(tool: nil, slack: slack.baseURL, stripe: stripe.baseURL)
+        defer { second.remove() }
+        let store = try await Self.database()
+        let a = try await Replica(workspace: first.url, store: store, environment: Self.environment(model: server))
+        let b = try await Replica(workspace: second.url, store: store, environment: Self.environment(model: server))
+        let edited = #"""
+            {"id": "worker", "name": "Worker", "category": "ops", "role": "Operations worker",
+             "goal": "Do each step, edited on another replica", "backstory": "Careful.", "model": "openai/gpt-4o-mini",
+             "tools": []}
+            """#
+        let put = try await Self.call("PUT", "/v1/agents/worker", port: a.port, body: edited, role: "platform_admin")
+        #expect(put.status == 200, "\(put.json)")
+        let seen = try await Self.eventually(seconds: 10) {
+            try await Self.call("GET", "/v1/agents/worker", port: b.port).json["data"]?["goal"]
+                == "Do each step, edited on another replica"
+        }
+        #expect(seen, "the other replica still serves the old definition")
+        let file = try String(
+            contentsOf: second.url.appendingPathComponent("agents/ops/worker.json"), encoding: .utf8)
+        #expect(file == edited, "the other replica's folder holds the new version")
+    }
+
+    @Test(
+        "a database outage: requests fail with 503 UNAVAILABLE, readiness says the store is down; serve recovers by itself"
+    )
+    func outage() async throws {
+        let model = Model()
+        let server = try LoopbackHTTPServer { model.respond($0) }
+        defer { server.stop() }
+        let (slack, stripe) = try Self.servers()
+        defer {
+            slack.stop()
+            stripe.stop()
+        }
+        let directory = try Self.workspace(tool: nil, slack: slack.baseURL, stripe: stripe.baseURL)
+        defer { directory.remove() }
+        let cluster = try await PostgresTestServer.startPrivate()
+        defer { cluster.remove() }
+        let store = try await cluster.makeDatabase()
+        let replica = try await Replica(
+            workspace: directory.url, store: store, environment: Self.environment(model: server))
+        #expect(try await Self.call("GET", "/v1/runs", port: replica.port).status == 200)
+        try await cluster.stopImmediately()
+        let asked = ContinuousClock.now
+        let (status, json) = try await Self.call("GET", "/v1/runs", port: replica.port)
+        #expect(status == 503 && json["error"]?["code"] == "UNAVAILABLE", "\(status) \(json)")
+        #expect(ContinuousClock.now - asked < .seconds(12), "the request waited for the database")
+        let ready = try await Self.call("GET", "/health/ready", port: replica.port)
+        #expect(ready.status == 503)
+        #expect(ready.json["error"]?["details"]?["checks"]?["store"]?["ok"] == false, "\(ready.json)")
+        try await cluster.restart()
+        let back = try await Self.eventually(seconds: 30) {
+            try await Self.call("GET", "/v1/runs", port: replica.port).status == 200
+        }
+        #expect(back, "serve did not recover once the database was back")
+        #expect(try await Self.call("GET", "/health/ready", port: replica.port).status == 200)
+        let id = try await Self.submit(1, port: replica.port)
+        #expect(
+            try await Self.eventually {
+                try await Self.call("GET", "/v1/runs/\(id)", port: replica.port).json["data"]?["status"] == "succeeded"
+            })
+    }
 }

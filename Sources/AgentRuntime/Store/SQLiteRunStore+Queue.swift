@@ -41,7 +41,8 @@ extension SQLiteRunStore: RunQueue, RunSignalSource, StoreHealth {
         return refused
     }
 
-    /// Claims claimable runs, oldest first.
+    /// Claims claimable runs, oldest first (never one without a stored definition, such as a playground session's
+    /// record: nothing could carry it out).
     public func claimRuns(worker: String, limit: Int, now: Date, until: Date, only: RunID?) throws -> [ClaimedRun] {
         guard limit > 0 else { return [] }
         let claimed: [ClaimedRun] = try transaction {
@@ -56,6 +57,7 @@ extension SQLiteRunStore: RunQueue, RunSignalSource, StoreHealth {
                 """
                 SELECT id, status, cancel_requested FROM runs
                 WHERE status IN ('queued', 'interrupted', 'running') AND (lease_expires_at IS NULL OR lease_expires_at < ?1)
+                AND EXISTS (SELECT 1 FROM run_definitions d WHERE d.run_id = runs.id)
                 \(filter)
                 ORDER BY created_at, id LIMIT ?\(values.count)
                 """, values
