@@ -217,6 +217,28 @@ struct ReplicaTests {
         try await PostgresTestServer.shared().makeDatabase()
     }
 
+    /// What one test talks to: the model server, Slack and Stripe stand-ins, and a workspace; stopped and removed
+    /// when the test drops it.
+    final class Peers {
+        let server: LoopbackHTTPServer
+        let slack: LoopbackHTTPServer
+        let stripe: LoopbackHTTPServer
+        let directory: TemporaryDirectory
+
+        init(model: Model, tool: String?) throws {
+            server = try LoopbackHTTPServer { model.respond($0) }
+            (slack, stripe) = try ReplicaTests.servers()
+            directory = try ReplicaTests.workspace(tool: tool, slack: slack.baseURL, stripe: stripe.baseURL)
+        }
+
+        deinit {
+            server.stop()
+            slack.stop()
+            stripe.stop()
+            directory.remove()
+        }
+    }
+
     static func servers() throws -> (slack: LoopbackHTTPServer, stripe: LoopbackHTTPServer) {
         (
             try LoopbackHTTPServer { _ in .init(body: #"{"ok": true, "channel": "C1", "ts": "1.0"}"#) },
@@ -227,15 +249,9 @@ struct ReplicaTests {
     @Test("three replicas: 300 runs submitted round-robin all succeed, each executed once; every replica shows each")
     func threeHundredRuns() async throws {
         let model = Model()
-        let server = try LoopbackHTTPServer { model.respond($0) }
-        defer { server.stop() }
-        let (slack, stripe) = try Self.servers()
-        defer {
-            slack.stop()
-            stripe.stop()
-        }
-        let directory = try Self.workspace(tool: nil, slack: slack.baseURL, stripe: stripe.baseURL)
-        defer { directory.remove() }
+        let peers = try Peers(model: model, tool: nil)
+        defer { withExtendedLifetime(peers) {} }
+        let (server, directory) = (peers.server, peers.directory)
         let store = try await Self.database()
         var replicas: [Replica] = []
         for _ in 0..<3 {
@@ -292,15 +308,9 @@ struct ReplicaTests {
     func liveEventsAcrossReplicas() async throws {
         let model = Model()
         model.hold { $0.hasPrefix("two:") }
-        let server = try LoopbackHTTPServer { model.respond($0) }
-        defer { server.stop() }
-        let (slack, stripe) = try Self.servers()
-        defer {
-            slack.stop()
-            stripe.stop()
-        }
-        let directory = try Self.workspace(tool: nil, slack: slack.baseURL, stripe: stripe.baseURL)
-        defer { directory.remove() }
+        let peers = try Peers(model: model, tool: nil)
+        defer { withExtendedLifetime(peers) {} }
+        let (server, directory) = (peers.server, peers.directory)
         let store = try await Self.database()
         let api = try await Replica(
             workspace: directory.url, store: store, environment: Self.environment(model: server),
@@ -339,15 +349,9 @@ struct ReplicaTests {
     func killReplica() async throws {
         let model = Model(tool: (name: "slack-post_message", arguments: #"{"channel": "C1", "text": "Launched"}"#))
         model.hold { $0.hasPrefix("two:") }
-        let server = try LoopbackHTTPServer { model.respond($0) }
-        defer { server.stop() }
-        let (slack, stripe) = try Self.servers()
-        defer {
-            slack.stop()
-            stripe.stop()
-        }
-        let directory = try Self.workspace(tool: "slack.post_message", slack: slack.baseURL, stripe: stripe.baseURL)
-        defer { directory.remove() }
+        let peers = try Peers(model: model, tool: "slack.post_message")
+        defer { withExtendedLifetime(peers) {} }
+        let (server, slack, directory) = (peers.server, peers.slack, peers.directory)
         let store = try await Self.database()
         var replicas: [Replica] = []
         for _ in 0..<3 {
@@ -393,15 +397,9 @@ struct ReplicaTests {
     func cancelElsewhere() async throws {
         let model = Model()
         model.hold { $0.hasPrefix("two:") }
-        let server = try LoopbackHTTPServer { model.respond($0) }
-        defer { server.stop() }
-        let (slack, stripe) = try Self.servers()
-        defer {
-            slack.stop()
-            stripe.stop()
-        }
-        let directory = try Self.workspace(tool: nil, slack: slack.baseURL, stripe: stripe.baseURL)
-        defer { directory.remove() }
+        let peers = try Peers(model: model, tool: nil)
+        defer { withExtendedLifetime(peers) {} }
+        let (server, directory) = (peers.server, peers.directory)
         let store = try await Self.database()
         let a = try await Replica(workspace: directory.url, store: store, environment: Self.environment(model: server))
         let b = try await Replica(
@@ -431,16 +429,9 @@ struct ReplicaTests {
     func approveElsewhere() async throws {
         let model = Model(
             tool: (name: "stripe-create_customer", arguments: #"{"email": "ada@example.com", "name": "Ada"}"#))
-        let server = try LoopbackHTTPServer { model.respond($0) }
-        defer { server.stop() }
-        let (slack, stripe) = try Self.servers()
-        defer {
-            slack.stop()
-            stripe.stop()
-        }
-        let directory = try Self.workspace(
-            tool: "stripe.create_customer", slack: slack.baseURL, stripe: stripe.baseURL)
-        defer { directory.remove() }
+        let peers = try Peers(model: model, tool: "stripe.create_customer")
+        defer { withExtendedLifetime(peers) {} }
+        let (server, stripe, directory) = (peers.server, peers.stripe, peers.directory)
         let store = try await Self.database()
         let a = try await Replica(workspace: directory.url, store: store, environment: Self.environment(model: server))
         let b = try await Replica(workspace: directory.url, store: store, environment: Self.environment(model: server))
@@ -472,18 +463,10 @@ struct ReplicaTests {
     func tenantLimitAcrossReplicas() async throws {
         let model = Model()
         model.hold { $0.hasPrefix("one:") }
-        let server = try LoopbackHTTPServer { model.respond($0) }
-        defer {
-            model.release()
-            server.stop()
-        }
-        let (slack, stripe) = try Self.servers()
-        defer {
-            slack.stop()
-            stripe.stop()
-        }
-        let directory = try Self.workspace(tool: nil, slack: slack.baseURL, stripe: stripe.baseURL)
-        defer { directory.remove() }
+        defer { model.release() }
+        let peers = try Peers(model: model, tool: nil)
+        defer { withExtendedLifetime(peers) {} }
+        let (server, directory) = (peers.server, peers.directory)
         let store = try await Self.database()
         let limit = 5
         var ports: [Int] = []
@@ -513,18 +496,11 @@ struct ReplicaTests {
 
     @Test("an agent replaced through one replica is what new runs get on another (with its own agents folder)")
     func definitionsAcrossReplicas() async throws {
-        let model = Model()
-        let server = try LoopbackHTTPServer { model.respond($0) }
-        defer { server.stop() }
-        let (slack, stripe) = try Self.servers()
-        defer {
-            slack.stop()
-            stripe.stop()
-        }
-        let first = try Self.workspace(tool: nil, slack: slack.baseURL, stripe: stripe.baseURL)
-        defer { first.remove() }
+        let peers = try Peers(model: Model(), tool: nil)
+        defer { withExtendedLifetime(peers) {} }
+        let (server, first) = (peers.server, peers.directory)
         // Another machine: a copy of the same definitions in a folder of its own.
-        let second = try Self.workspace(tool: nil, slack: slack.baseURL, stripe: stripe.baseURL)
+        let second = try Self.workspace(tool: nil, slack: peers.slack.baseURL, stripe: peers.stripe.baseURL)
         defer { second.remove() }
         let store = try await Self.database()
         let a = try await Replica(workspace: first.url, store: store, environment: Self.environment(model: server))
@@ -551,15 +527,9 @@ struct ReplicaTests {
     )
     func outage() async throws {
         let model = Model()
-        let server = try LoopbackHTTPServer { model.respond($0) }
-        defer { server.stop() }
-        let (slack, stripe) = try Self.servers()
-        defer {
-            slack.stop()
-            stripe.stop()
-        }
-        let directory = try Self.workspace(tool: nil, slack: slack.baseURL, stripe: stripe.baseURL)
-        defer { directory.remove() }
+        let peers = try Peers(model: model, tool: nil)
+        defer { withExtendedLifetime(peers) {} }
+        let (server, directory) = (peers.server, peers.directory)
         let cluster = try await PostgresTestServer.startPrivate()
         defer { cluster.remove() }
         let store = try await cluster.makeDatabase()
