@@ -13,7 +13,6 @@ struct DefinitionSync: Service {
     var interval: Duration = .seconds(5)
 
     func run() async throws {
-        let start = (try? await services.store.agentVersionCounter()) ?? 0
         let (wakeups, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let signals = services.store.signals()
         let forward = Task {
@@ -30,20 +29,26 @@ struct DefinitionSync: Service {
             ticker.cancel()
         }
         await cancelWhenGracefulShutdown {
-            var seen = start
+            // At start, every stored version newer than this replica's file (a replica started after a PUT
+            // elsewhere, with its own folder); a file edited here later than the version stays.
+            var seen = (try? await apply(after: 0, onlyNewerThanFiles: true)) ?? 0
+            continuation.yield()
             for await _ in wakeups {
                 if let applied = try? await apply(after: seen) { seen = applied }
             }
         }
     }
 
-    /// Writes the agents changed after `counter` where this replica's files differ, and reloads; returns the newest
-    /// counter seen.
-    func apply(after counter: Int) async throws -> Int {
-        let changes = try await services.store.agentChanges(after: counter)
+    /// Writes the agents changed after `counter` where this replica's files differ (at start, only where the stored
+    /// version is newer than the file), and reloads; returns the newest counter seen. A version that cannot be
+    /// written is skipped, not tried again.
+    func apply(after counter: Int, onlyNewerThanFiles: Bool = false) async throws -> Int {
+        let store = services.store
+        let changes = try await store.agentChanges(after: counter)
         guard let newest = changes.map(\.counter).max() else { return counter }
         let holder = services.catalog
         try await services.configUpdates.run {
+            var wrote = false
             for change in changes {
                 guard let category = (try? JSONParser.value(change.content))?["category"]?.stringValue,
                     DefinitionRoutes.isSafeFolder(category), DefinitionRoutes.isSafeFolder(change.agent.rawValue)
@@ -51,12 +56,25 @@ struct DefinitionSync: Service {
                 let file = holder.agentsDirectory.appendingPathComponent(category)
                     .appendingPathComponent("\(change.agent.rawValue).json")
                 if (try? String(contentsOf: file, encoding: .utf8)) == change.content { continue }
-                try FileManager.default.createDirectory(
-                    at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(change.content.utf8).write(to: file, options: .atomic)
+                if onlyNewerThanFiles,
+                    let modified = (try? FileManager.default.attributesOfItem(atPath: file.path))?[.modificationDate]
+                        as? Date,
+                    let stored = try? await store.agentVersions(change.agent).first?.time, stored <= modified
+                {
+                    continue
+                }
+                do {
+                    try FileManager.default.createDirectory(
+                        at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try Data(change.content.utf8).write(to: file, options: .atomic)
+                    wrote = true
+                } catch {
+                    continue
+                }
             }
-            // Reloaded even when every file was already there: this replica's catalog predates them.
-            try await holder.reload()
+            // Reloaded whenever versions came in, even when every file was already there (a shared volume): this
+            // replica's catalog predates them.
+            if wrote || !onlyNewerThanFiles { _ = try? await holder.reload() }
         }
         return newest
     }

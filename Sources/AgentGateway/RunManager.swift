@@ -6,6 +6,8 @@ import Foundation
 /// shutdown.
 public actor RunManager {
     private struct Active {
+        /// This attempt (the same run carried on again here is another one).
+        var attempt = UUID()
         var tenant: TenantID
         var task: Task<Result<RunResult, EngineError>, Never>
         var broadcast: RunBroadcast
@@ -35,6 +37,9 @@ public actor RunManager {
     /// The environment runs claimed from the queue get (kept from the worker's first claim, so that a run ending here
     /// makes room for a queued one at once).
     private var claimEnvironment: (@Sendable (Principal) -> EngineEnvironment)?
+    /// Whether runs may be waiting in the queue for room here (the last claim filled the room, or a submission here
+    /// was queued for lack of it).
+    private var backlog = false
 
     /// Where approval expiry is read.
     private let time: TimeSource
@@ -83,7 +88,10 @@ public actor RunManager {
         } catch let error as RunAdmissionError {
             throw GatewayError(.rateLimited, error.description, retryAfter: 5)
         }
-        guard local else { return Started(runID: runID, local: nil) }
+        guard local else {
+            if isWorker { backlog = true }
+            return Started(runID: runID, local: nil)
+        }
         guard accepting else {
             // A drain began while this run was being stored: another worker carries it on.
             try? await lifecycle.interrupt(runID)
@@ -106,6 +114,7 @@ public actor RunManager {
         starting += room
         defer { starting -= room }
         let claimed = try await lifecycle.claim(limit: room, only: only)
+        if only == nil { backlog = claimed.count == room }
         for run in claimed {
             if accepting {
                 _ = launch(run.record, definition: run.definition, environment: environment(run.definition.principal))
@@ -126,10 +135,16 @@ public actor RunManager {
                 _ = try await lifecycle.queueAfterDecision(approval.request.runID)
             }
         }
-        for record in try await store.runs(tenant: nil, status: .awaitingApproval, crew: nil, limit: 200, offset: 0)
-        where active[record.id] == nil {
-            if let waiting = try await store.definition(of: record.id)?.waitingFor,
-                let approval = try await store.approval(waiting, tenant: nil),
+        var waiting: [RunRecord] = []
+        while true {
+            let page = try await store.runs(
+                tenant: nil, status: .awaitingApproval, crew: nil, limit: 200, offset: waiting.count)
+            waiting += page
+            if page.count < 200 { break }
+        }
+        for record in waiting where active[record.id] == nil {
+            if let approvalID = try await store.definition(of: record.id)?.waitingFor,
+                let approval = try await store.approval(approvalID, tenant: nil),
                 approval.status != "pending"
             {
                 _ = try await lifecycle.queueAfterDecision(record.id)
@@ -148,6 +163,7 @@ public actor RunManager {
         ]
         let runID = record.id
         let crew = record.crew
+        let attempt = UUID()
         let task = Task<Result<RunResult, EngineError>, Never> {
             let started = ContinuousClock.now
             let outcome = await lifecycle.execute(
@@ -161,19 +177,20 @@ public actor RunManager {
                     crew: crew, status: error == .cancelled ? .cancelled : .failed,
                     seconds: (ContinuousClock.now - started).seconds)
             }
-            await self.finished(runID)
+            await self.finished(runID, attempt: attempt)
             return outcome
         }
-        active[runID] = Active(tenant: record.tenant, task: task, broadcast: broadcast)
+        active[runID] = Active(attempt: attempt, tenant: record.tenant, task: task, broadcast: broadcast)
         Task { await metrics.setInFlight(active.count) }
         return task
     }
 
-    private func finished(_ runID: RunID) async {
-        active[runID] = nil
+    private func finished(_ runID: RunID, attempt: UUID) async {
+        // A later attempt of the same run (carried on here again) keeps its entry.
+        if active[runID]?.attempt == attempt { active[runID] = nil }
         await metrics.setInFlight(active.count)
-        if let claimEnvironment, active.count == capacity - 1 {
-            // There was no room before: a queued run may be waiting for it.
+        if let claimEnvironment, backlog {
+            // Runs waited for room: this one made some.
             _ = try? await claimQueued(environment: claimEnvironment)
         }
     }
@@ -191,7 +208,7 @@ public actor RunManager {
         active[runID]?.task.cancel()
     }
 
-    /// Stops accepting runs, lets running ones finish for `grace`, then cancels the rest and records them as
+    /// Stops accepting runs, lets running ones finish for `grace`, then stops the rest and records them as
     /// interrupted (any worker carries them on at once).
     public func drain(grace: Duration) async {
         accepting = false
@@ -199,13 +216,9 @@ public actor RunManager {
         while !active.isEmpty || starting > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
-        let remaining = active
-        for (_, run) in remaining { run.task.cancel() }
-        for (id, run) in remaining {
-            _ = await run.task.value
-            // Cancelled by the drain: interrupted, for the next worker to carry on. A run that finished meanwhile
-            // keeps its status.
-            _ = try? await store.claim(id, from: [.running, .cancelled], to: .interrupted)
-        }
+        // Each stops and stores itself as interrupted (a run that finished meanwhile keeps its status); any worker
+        // carries them on at once.
+        await lifecycle.keeper.stopAll(.shutdown)
+        for (_, run) in active { _ = await run.task.value }
     }
 }

@@ -180,7 +180,7 @@ struct RunRoutes: Sendable {
 
     private func cancelRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let record = try await services.ownRun(context)
-        guard !record.status.isFinal else {
+        guard !record.status.isFinal || record.status == .interrupted else {
             throw GatewayError(.conflict, "run \(record.id) has already ended (\(record.status.rawValue))")
         }
         switch try await services.runs.cancel(record.id, tenant: record.tenant) {
@@ -243,11 +243,13 @@ struct RunRoutes: Sendable {
         let body = ResponseBody { writer in
             var last = after
             var lastWrite = ContinuousClock.now
+            var closed = false
             func write(_ event: StoredEvent) async throws {
                 try await writer.write(
                     ByteBuffer(
                         string: "id: \(event.sequence)\nevent: \(event.kind)\ndata: \(event.json.serialized())\n\n"))
                 last = event.sequence
+                if Self.closingKinds.contains(event.kind) { closed = true }
                 lastWrite = .now
             }
             for event in try await store.events(of: record.id, after: last) { try await write(event) }
@@ -276,12 +278,16 @@ struct RunRoutes: Sendable {
                 }
             }
             var wake = wakeups.makeAsyncIterator()
+            var endedAt: ContinuousClock.Instant?
             while true {
                 let status = try await store.run(record.id, tenant: nil)?.status
                 for event in try await store.events(of: record.id, after: last) { try await write(event) }
-                // The status was read before the events: once final, everything was stored.
+                // The status was read before the events: once final, everything was stored, except a closing event
+                // written just after the status (a cancel nobody was carrying out): waited for a little while.
                 // An interrupted run is carried on by a worker: its stream stays open.
-                if (status.map { $0.isFinal && $0 != .interrupted } ?? true) || Task.isCancelled
+                let ended = status.map { $0.isFinal && $0 != .interrupted } ?? true
+                if ended, endedAt == nil { endedAt = .now }
+                if (ended && (closed || ContinuousClock.now - endedAt! >= .seconds(2))) || Task.isCancelled
                     || Task.isShuttingDownGracefully
                 {
                     break
@@ -297,6 +303,9 @@ struct RunRoutes: Sendable {
         return Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
     }
+
+    /// The events that close a run's stream.
+    static let closingKinds: Set<String> = ["run_finished", "run_failed", "run_cancelled"]
 
     private func inputsObject(_ value: JSONValue?) throws -> [String: JSONValue] {
         guard let value, value != .null else { return [:] }

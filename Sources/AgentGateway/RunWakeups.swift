@@ -33,14 +33,17 @@ enum RunWakeups {
 }
 
 extension GatewayServices {
-    /// Waits until `runID` of `tenant` ends or stops to wait for an approval, wherever it is carried out; returns
-    /// its record then (nil when there is no such run).
+    /// Waits until `runID` of `tenant` ends (interrupted is not an end: a worker carries it on) or stops to wait for
+    /// an approval, wherever it is carried out; returns its record then (nil when there is no such run).
     func awaitEnd(of runID: RunID, tenant: TenantID) async throws -> RunRecord? {
         var wakeups = RunWakeups.stream(store, run: runID, interval: configuration.eventPollInterval)
             .makeAsyncIterator()
         while true {
             guard let record = try await store.run(runID, tenant: tenant) else { return nil }
-            if record.status.isFinal || record.status == .awaitingApproval { return record }
+            // An interrupted run is carried on by a worker: not an end.
+            if (record.status.isFinal && record.status != .interrupted) || record.status == .awaitingApproval {
+                return record
+            }
             guard await wakeups.next() != nil, !Task.isCancelled else { throw CancellationError() }
         }
     }

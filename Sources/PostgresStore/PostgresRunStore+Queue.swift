@@ -55,6 +55,7 @@ extension PostgresRunStore: RunQueue, RunSignalSource, StoreHealth {
                     """
                     SELECT COUNT(*) FROM runs
                     WHERE tenant = \(tenant) AND status IN ('queued', 'running', 'interrupted')
+                        AND EXISTS (SELECT 1 FROM run_definitions d WHERE d.run_id = runs.id)
                     """, logger: logger
                 ) { try $0.decode(Int.self) }.first ?? 0
             if inFlight >= inFlightLimit { return inFlight }
@@ -74,7 +75,8 @@ extension PostgresRunStore: RunQueue, RunSignalSource, StoreHealth {
             """
             WITH candidates AS (
                 SELECT id, status FROM runs
-                WHERE status IN ('queued', 'interrupted', 'running')
+                WHERE (status IN ('queued', 'interrupted', 'running')
+                        OR (status = 'awaiting_approval' AND lease_owner IS NOT NULL))
                     AND (lease_expires_at IS NULL OR lease_expires_at < \(Self.seconds(now)))
                     AND (\(only?.rawValue)::text IS NULL OR id = \(only?.rawValue))
                     AND EXISTS (SELECT 1 FROM run_definitions d WHERE d.run_id = runs.id)
@@ -125,7 +127,8 @@ extension PostgresRunStore: RunQueue, RunSignalSource, StoreHealth {
                     cached_input_tokens = \(record.usage.cachedInputTokens), cost_usd = \(record.costUSD),
                     created_at = \(Self.seconds(record.createdAt)),
                     finished_at = \(record.finishedAt.map(Self.seconds)),
-                    lease_owner = NULL, lease_expires_at = NULL, cancel_requested = false
+                    lease_owner = NULL, lease_expires_at = NULL,
+                    cancel_requested = cancel_requested AND \(record.status.rawValue) IN ('queued', 'interrupted')
                 WHERE id = \(record.id.rawValue) AND lease_owner = \(worker)
                 RETURNING id)
             SELECT pg_notify('agentruntime', 's ' || id) \(unescaped: Self.queuedSignal(record.status)) FROM released

@@ -109,7 +109,7 @@ enum PostgresSchema {
                 // Claims read claimable runs oldest first and stop at their limit.
                 """
                 CREATE INDEX runs_claimable ON runs (created_at, id COLLATE "C")
-                    WHERE status IN ('queued', 'interrupted', 'running')
+                    WHERE status IN ('queued', 'interrupted', 'running', 'awaiting_approval')
                 """,
                 "CREATE INDEX runs_lease_owner ON runs (lease_owner) WHERE lease_owner IS NOT NULL",
                 // Unfinished runs stored before runs kept definitions cannot be carried on, and no worker claims them.

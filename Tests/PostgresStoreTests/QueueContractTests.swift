@@ -74,6 +74,9 @@ struct QueueContractTests {
             try await store.insert(Self.record("waiting", status: .awaitingApproval))
             try await store.insert(Self.record("done", status: .succeeded))
             try await store.insert(Self.record("cut", status: .interrupted))
+            try await store.saveDefinition(Self.definition, of: "cut")
+            // A record with no definition (a playground session's) is not a run in flight.
+            try await store.insert(Self.record("session", status: .running))
             #expect(try await submit("r3") == 3, "queued, queued and interrupted count; waiting and ended do not")
             #expect(try await store.run("r3", tenant: nil) == nil)
             #expect(try await store.definition(of: "r3") == nil)
@@ -356,6 +359,35 @@ struct QueueContractTests {
             #expect(try await store.agentVersionCounter() == changes.first?.counter)
         }
     }
+    @Test(
+        "a run whose worker died while it stopped to wait for an approval is claimed once the lease expires; a cancel asked for survives an interruption",
+        arguments: adapters)
+    func strandedAndInterrupted(_ adapter: StoreAdapter) async throws {
+        try await adapter.withStore { store in
+            let until = Self.now.addingTimeInterval(30)
+            // Stopped to wait, but its worker died before giving the lease up.
+            try await Self.enqueue(store, "waiting", at: 1, lease: Self.lease("w1", for: 10))
+            try await store.setStatus("waiting", .awaitingApproval, from: .running)
+            #expect(try await store.claimRuns(worker: "w2", limit: 10, now: Self.now, until: until, only: nil).isEmpty)
+            let later = Self.now.addingTimeInterval(20)
+            #expect(
+                try await store.claimRuns(worker: "w2", limit: 10, now: later, until: until, only: nil) == [
+                    ClaimedRun(runID: "waiting", previous: .awaitingApproval)
+                ])
+            // Once its lease is given up, a waiting run is not claimable: a decision queues it.
+            try await Self.enqueue(store, "parked", at: 2, lease: Self.lease("w1", for: 10))
+            try await store.setStatus("parked", .awaitingApproval, from: .running)
+            try await store.releaseLease("parked", worker: "w1")
+            #expect(
+                try await store.claimRuns(worker: "w2", limit: 10, now: later, until: until, only: "parked").isEmpty)
+
+            try await Self.enqueue(store, "held", at: 3, lease: Self.lease("w1", for: 60))
+            #expect(try await store.requestCancel("held", tenant: "acme", now: Self.now) == .requested)
+            #expect(try await store.release(Self.record("held", status: .interrupted), worker: "w1"))
+            let claimed = try await store.claimRuns(worker: "w2", limit: 10, now: Self.now, until: until, only: "held")
+            #expect(claimed == [ClaimedRun(runID: "held", previous: .interrupted, cancelRequested: true)])
+        }
+    }
 }
 
 /// Collects the signals of a stream in the background, so a test can wait for the ones it expects.
@@ -395,4 +427,5 @@ final class SignalRecorder: Sendable {
         func add(_ signal: RunSignal) { signals.append(signal) }
         func clear() { signals = [] }
     }
+
 }

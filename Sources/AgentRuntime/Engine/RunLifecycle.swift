@@ -31,10 +31,13 @@ public struct RunLifecycle: Sendable {
             status: claim ? .running : .queued,
             inputs: .object(JSONObject(inputs.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) })),
             createdAt: keeper.time.now)
-        if let inFlight = try await store.enqueue(
-            record, definition: definition, inFlightLimit: inFlightLimit, lease: claim ? keeper.lease() : nil)
-        {
-            throw RunAdmissionError(tenant: principal.tenant, inFlight: inFlight, limit: inFlightLimit ?? 0)
+        let store = self.store
+        let lease = claim ? keeper.lease() : nil
+        let refused = try await keeper.claiming({ refused in refused == nil && claim ? [runID] : [] }) {
+            try await store.enqueue(record, definition: definition, inFlightLimit: inFlightLimit, lease: lease)
+        }
+        if let refused {
+            throw RunAdmissionError(tenant: principal.tenant, inFlight: refused, limit: inFlightLimit ?? 0)
         }
         return (record, definition)
     }
@@ -49,50 +52,75 @@ public struct RunLifecycle: Sendable {
         limit: Int, only: RunID? = nil, ignoringLeases: Bool = false
     ) async throws -> [(record: RunRecord, definition: RunDefinition)] {
         let now = keeper.time.now
-        let claimed = try await store.claimRuns(
-            worker: keeper.worker, limit: limit, now: ignoringLeases ? .distantFuture : now,
-            until: now.addingTimeInterval(keeper.leaseDuration.seconds), only: only)
+        let (store, worker, until) = (self.store, keeper.worker, now.addingTimeInterval(keeper.leaseDuration.seconds))
+        let claimed = try await keeper.claiming({ $0.map(\.runID) }) {
+            try await store.claimRuns(
+                worker: worker, limit: limit, now: ignoringLeases ? .distantFuture : now, until: until, only: only)
+        }
         var ready: [(record: RunRecord, definition: RunDefinition)] = []
-        for run in claimed {
-            guard var record = try await store.run(run.runID, tenant: nil),
-                var definition = try await store.definition(of: run.runID)
-            else {
-                // Stored before runs kept their definitions: it cannot be carried on.
-                if var record = try await store.run(run.runID, tenant: nil) {
-                    record.status = .interrupted
-                    record.finishedAt = now
-                    _ = try await store.release(record, worker: keeper.worker)
+        do {
+            for run in claimed {
+                if let prepared = try await prepare(run, now: now) {
+                    ready.append(prepared)
+                } else {
+                    await keeper.drop(run.runID)
                 }
-                continue
             }
-            if run.cancelRequested {
-                try await cancelUnattended(record)
-                continue
+        } catch {
+            // The rest go back to the queue (their leases given up) rather than being held by nobody.
+            for run in claimed where !ready.contains(where: { $0.record.id == run.runID }) {
+                await keeper.drop(run.runID)
+                try? await store.releaseLease(run.runID, worker: worker)
             }
-            let fresh = run.previous == .queued && definition.waitingFor == nil && definition.attempt == 1
-            if !fresh {
-                let reason: String
-                switch run.previous {
-                case .queued: reason = "waited for approval \(definition.waitingFor ?? "")"
-                case .interrupted: reason = "interrupted by a shutdown"
-                default: reason = "its worker stopped (the lease expired) before the run finished"
-                }
-                let previous = definition.attempt
-                definition.attemptErrors.append("attempt \(definition.attempt): \(reason)")
-                definition.attempt += 1
-                definition.waitingFor = nil
-                guard try await store.advanceDefinition(definition, of: run.runID, from: previous) else { continue }
-                record.attempts = definition.attempt
-                record.attemptErrors = definition.attemptErrors
-            }
-            record.status = .running
-            record.finishedAt = nil
-            record.errorCode = nil
-            record.errorMessage = nil
-            try await store.update(record)
-            ready.append((record, definition))
+            throw error
         }
         return ready
+    }
+
+    /// Readies one claimed run for its attempt; nil when it is not to be carried out (no definition, or cancelled).
+    private func prepare(_ run: ClaimedRun, now: Date) async throws -> (record: RunRecord, definition: RunDefinition)? {
+        guard var record = try await store.run(run.runID, tenant: nil),
+            var definition = try await store.definition(of: run.runID)
+        else {
+            // Stored before runs kept their definitions: it cannot be carried on.
+            if var record = try await store.run(run.runID, tenant: nil) {
+                record.status = .interrupted
+                record.finishedAt = now
+                _ = try await store.release(record, worker: keeper.worker)
+            }
+            return nil
+        }
+        if run.cancelRequested {
+            try await cancelUnattended(record)
+            return nil
+        }
+        let fresh = run.previous == .queued && definition.waitingFor == nil && definition.attempt == 1
+        if !fresh {
+            let reason: String
+            switch run.previous {
+            case .queued: reason = "waited for approval \(definition.waitingFor ?? "")"
+            case .interrupted: reason = "interrupted by a shutdown"
+            case .awaitingApproval:
+                reason = "its worker stopped (the lease expired) while the run stopped to wait for an approval"
+            default: reason = "its worker stopped (the lease expired) before the run finished"
+            }
+            let previous = definition.attempt
+            definition.attemptErrors.append("attempt \(definition.attempt): \(reason)")
+            definition.attempt += 1
+            definition.waitingFor = nil
+            guard try await store.advanceDefinition(definition, of: run.runID, from: previous) else {
+                try? await store.releaseLease(run.runID, worker: keeper.worker)
+                return nil
+            }
+            record.attempts = definition.attempt
+            record.attemptErrors = definition.attemptErrors
+        }
+        record.status = .running
+        record.finishedAt = nil
+        record.errorCode = nil
+        record.errorMessage = nil
+        try await store.update(record)
+        return (record, definition)
     }
 
     /// Ends a claimed run as cancelled without running it (the cancel was asked for while nobody carried it out).
@@ -145,7 +173,7 @@ public struct RunLifecycle: Sendable {
                 record, definition: definition, environment: environment, runID: runID, agents: agents, sink: sink,
                 worker: worker, stopped: stopped)
         }
-        await keeper.hold(runID) { stop in
+        let token = await keeper.hold(runID) { stop in
             stopped.set(stop)
             attempt.cancel()
         }
@@ -154,7 +182,7 @@ public struct RunLifecycle: Sendable {
         } onCancel: {
             attempt.cancel()
         }
-        await keeper.drop(runID)
+        await keeper.drop(runID, token: token)
         return outcome
     }
 
@@ -185,8 +213,16 @@ public struct RunLifecycle: Sendable {
                 return .success(result)
             }
             if stopped.value == .leaseLost { return .success(result) }
+            var finished = record.finished(with: result, at: keeper.time.now)
+            if stopped.value == .shutdown, result.status == .cancelled {
+                // Stopped by a shutdown, not by a caller: any worker carries it on (a cancel asked for meanwhile stays
+                // asked for).
+                finished.status = .interrupted
+                finished.errorCode = nil
+                finished.errorMessage = nil
+            }
             // Written only while this worker still holds the run (fenced: a worker that lost it writes nothing).
-            if (try? await store.release(record.finished(with: result, at: keeper.time.now), worker: worker)) == true {
+            if (try? await store.release(finished, worker: worker)) == true {
                 try? await store.saveTasks(result.tasks, of: runID)
             }
             return .success(result)
@@ -199,6 +235,13 @@ public struct RunLifecycle: Sendable {
             failed.finishedAt = keeper.time.now
             failed.errorCode = engineError.code
             failed.errorMessage = engineError.description
+            if stopped.value == .shutdown {
+                // Stopped by a shutdown, not by a caller: any worker carries it on (a cancel asked for meanwhile stays
+                // asked for).
+                failed.status = .interrupted
+                failed.errorCode = nil
+                failed.errorMessage = nil
+            }
             if stopped.value != .leaseLost { _ = try? await store.release(failed, worker: worker) }
             return .failure(engineError)
         }
@@ -224,6 +267,7 @@ public struct RunLifecycle: Sendable {
 
     /// Ends a run this worker holds as interrupted (a shutdown stopped it), for another worker to carry on at once.
     public func interrupt(_ runID: RunID) async throws {
+        await keeper.drop(runID)
         guard var record = try await store.run(runID, tenant: nil),
             !record.status.isFinal || record.status == .cancelled
         else { return }
@@ -263,9 +307,14 @@ final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var stop: LeaseKeeper.Stop?
 
-    /// Records the reason (a lost lease outranks a cancel).
+    /// Records the reason (a lost lease outranks a shutdown, which outranks a cancel).
     func set(_ reason: LeaseKeeper.Stop) {
-        lock.withLock { if stop != .leaseLost { stop = reason } }
+        lock.withLock {
+            switch (stop, reason) {
+            case (.leaseLost?, _), (.shutdown?, .cancelRequested): return
+            default: stop = reason
+            }
+        }
     }
 
     /// The reason, if any.

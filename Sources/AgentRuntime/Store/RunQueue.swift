@@ -22,8 +22,9 @@ public struct RunLease: Hashable, Sendable {
 public struct ClaimedRun: Hashable, Sendable {
     /// The run (now `running`, held by the worker).
     public var runID: RunID
-    /// `queued` (new, or after an approval was decided), `interrupted` (a shutdown stopped it) or `running` (the
-    /// worker that held it stopped renewing its lease).
+    /// `queued` (new, or after an approval was decided), `interrupted` (a shutdown stopped it), `running` (the
+    /// worker that held it stopped renewing its lease) or `awaiting_approval` (its worker stopped while the run
+    /// stopped to wait).
     public var previous: RunStatus
     /// Whether a cancel was asked for while nobody carried the run out: the claimer ends it as cancelled.
     public var cancelRequested: Bool
@@ -71,20 +72,24 @@ public enum CancelRequest: Hashable, Sendable {
 public protocol RunQueue: Sendable {
     /// Stores a new run with the definition it starts with, in one step: `queued` for any worker, or `running`
     /// held by `lease` (the submitting process carries it out itself). Refused, storing nothing, while the run's
-    /// tenant has `inFlightLimit` or more runs queued, running or interrupted: returns that count. Nil: stored.
+    /// tenant has `inFlightLimit` or more runs queued, running or interrupted (runs with a definition: a playground
+    /// session's record does not count): returns that count. Nil: stored.
     func enqueue(
         _ run: RunRecord, definition: RunDefinition, inFlightLimit: Int?, lease: RunLease?
     ) async throws -> Int?
 
-    /// Claims up to `limit` runs for `worker` until `until`, oldest first: queued and interrupted runs, and running
-    /// ones whose lease expired before `now`. With `only`, just that run (when claimable). Each becomes `running`.
+    /// Claims up to `limit` runs for `worker` until `until`, oldest first: queued and interrupted runs, running ones
+    /// whose lease expired before `now`, and ones waiting for an approval whose worker's lease expired before it gave
+    /// the lease up (it died while the run stopped to wait). Never a run without a stored definition. With `only`,
+    /// just that run (when claimable). Each becomes `running`.
     func claimRuns(worker: String, limit: Int, now: Date, until: Date, only: RunID?) async throws -> [ClaimedRun]
 
     /// Extends every lease `worker` holds to `until`; returns the runs it holds and those asked to cancel.
     func renewLeases(worker: String, until: Date) async throws -> LeaseRenewal
 
-    /// Writes `record` (the run's end, or its wait for an approval) and gives up `worker`'s lease, in one step;
-    /// false, writing nothing, when `worker` no longer holds the run (another worker took it over).
+    /// Writes `record` (the run's end, or its interruption) and gives up `worker`'s lease, in one step; false,
+    /// writing nothing, when `worker` no longer holds the run (another worker took it over). A cancel asked for
+    /// stays asked for when the record leaves the run claimable (`queued`, `interrupted`).
     func release(_ record: RunRecord, worker: String) async throws -> Bool
 
     /// Gives up `worker`'s lease on `run` without changing anything else (an attempt that stopped to wait).

@@ -14,7 +14,7 @@ extension SQLiteRunStore: RunQueue, RunSignalSource, StoreHealth {
             if let inFlightLimit {
                 let inFlight =
                     try select(
-                        "SELECT COUNT(*) FROM runs WHERE tenant = ? AND status IN ('queued', 'running', 'interrupted')",
+                        "SELECT COUNT(*) FROM runs WHERE tenant = ? AND status IN ('queued', 'running', 'interrupted') AND EXISTS (SELECT 1 FROM run_definitions d WHERE d.run_id = runs.id)",
                         [.text(run.tenant.rawValue)]
                     ) { Int(sqlite3_column_int64($0, 0)) }.first ?? 0
                 if inFlight >= inFlightLimit { return inFlight }
@@ -56,7 +56,8 @@ extension SQLiteRunStore: RunQueue, RunSignalSource, StoreHealth {
             let candidates = try select(
                 """
                 SELECT id, status, cancel_requested FROM runs
-                WHERE status IN ('queued', 'interrupted', 'running') AND (lease_expires_at IS NULL OR lease_expires_at < ?1)
+                WHERE (status IN ('queued', 'interrupted', 'running') OR (status = 'awaiting_approval' AND lease_owner IS NOT NULL))
+                AND (lease_expires_at IS NULL OR lease_expires_at < ?1)
                 AND EXISTS (SELECT 1 FROM run_definitions d WHERE d.run_id = runs.id)
                 \(filter)
                 ORDER BY created_at, id LIMIT ?\(values.count)
@@ -98,7 +99,7 @@ extension SQLiteRunStore: RunQueue, RunSignalSource, StoreHealth {
     /// Writes `record` and ends `worker`'s lease, when it still holds the run.
     public func release(_ record: RunRecord, worker: String) throws -> Bool {
         try execute(
-            "UPDATE runs SET \(Self.recordAssignments), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = 0 WHERE id = ?1 AND lease_owner = ?17",
+            "UPDATE runs SET \(Self.recordAssignments), lease_owner = NULL, lease_expires_at = NULL, cancel_requested = CASE WHEN ?5 IN ('queued', 'interrupted') THEN cancel_requested ELSE 0 END WHERE id = ?1 AND lease_owner = ?17",
             Self.recordValues(record) + [.text(worker)])
         guard changes() == 1 else { return false }
         hub.publish(.status(record.id))
