@@ -120,15 +120,7 @@ struct StoreContractTests {
         }
     }
 
-    static let definition = RunDefinition(
-        crew: CrewDefinition(
-            id: "one", name: "One", process: .sequential, agents: ["writer"],
-            tasks: [CrewTask(id: "t", description: "Write", expectedOutput: "Text", agent: "writer")]),
-        agents: [
-            AgentDefinition(
-                id: "writer", name: "Writer", category: "test", role: "Writer", goal: "Write", backstory: "Writes.")
-        ],
-        inputs: ["topic": "swift"], principal: Principal(tenant: "acme", user: "ada", roles: [.tenantAdmin]))
+    static let definition = RunDefinition.sample
 
     @Test(
         "definitions: saved, read, advanced only from the attempt the caller saw; runs show the attempts",

@@ -7,15 +7,7 @@ import Testing
 /// requests and lost leases reported, a shutdown stopping every held run.
 @Suite("Lease keeper")
 struct LeaseKeeperTests {
-    static let definition = RunDefinition(
-        crew: CrewDefinition(
-            id: "one", name: "One", process: .sequential, agents: ["writer"],
-            tasks: [CrewTask(id: "t", description: "Write", expectedOutput: "Text", agent: "writer")]),
-        agents: [
-            AgentDefinition(
-                id: "writer", name: "Writer", category: "test", role: "Writer", goal: "Write", backstory: "Writes.")
-        ],
-        inputs: [:], principal: Principal(tenant: "acme", user: "ada", roles: [.tenantAdmin]))
+    static let definition = RunDefinition.sample
 
     static func record(_ id: RunID) -> RunRecord {
         RunRecord(id: id, tenant: "acme", user: "ada", crew: "one", status: .queued, inputs: [:])
