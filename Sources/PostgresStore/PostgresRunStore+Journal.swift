@@ -66,27 +66,23 @@ extension PostgresRunStore: RunJournal, RunDefinitionStore, ExchangeLog, RunClai
         return try JSONDecoder().decode(RunDefinition.self, from: Data(text.utf8))
     }
 
-    /// Records one model exchange of a run, numbered in call order (concurrent calls of a run are serialised).
+    /// Records one model exchange of a run, numbered in call order: one statement, tried again with the next number
+    /// when a concurrent call of the same run took this one.
     public func appendExchange(_ runID: RunID, model: String, request: ChatRequest, response: ChatResponse) async throws
     {
-        let logger = self.logger
         let fingerprint = request.fingerprint
         let body = response.json.serialized()
-        try await transaction { connection in
-            try await Self.collect(
-                connection.query(
-                    "SELECT pg_advisory_xact_lock(hashtextextended(\("exchanges:" + runID.rawValue), 0))",
-                    logger: logger)
-            ) { _ in () }
-            try await Self.collect(
-                connection.query(
-                    """
-                    INSERT INTO exchanges (run_id, sequence, model, request, response)
-                    SELECT \(runID.rawValue), COALESCE(MAX(sequence), 0) + 1, \(model), \(fingerprint), \(body)
-                    FROM exchanges WHERE run_id = \(runID.rawValue)
-                    """, logger: logger)
-            ) { _ in () }
+        for _ in 0..<20 {
+            let written = try await execute(
+                """
+                INSERT INTO exchanges (run_id, sequence, model, request, response)
+                SELECT \(runID.rawValue), COALESCE(MAX(sequence), 0) + 1, \(model), \(fingerprint), \(body)
+                FROM exchanges WHERE run_id = \(runID.rawValue)
+                ON CONFLICT (run_id, sequence) DO NOTHING RETURNING 1
+                """)
+            if written == 1 { return }
         }
+        throw PostgresStoreError.database("exchange of run \(runID) not numbered after 20 tries")
     }
 
     /// A run's recorded model exchanges in call order.

@@ -116,7 +116,8 @@ extension PostgresRunStore: RunQueue, RunSignalSource, StoreHealth {
     /// Writes `record` and ends `worker`'s lease, when it still holds the run; signals the record, and that the run
     /// is claimable when it was released as queued or interrupted.
     public func release(_ record: RunRecord, worker: String) async throws -> Bool {
-        try await execute(
+        await eventBatch.flush()
+        return try await execute(
             """
             WITH released AS (
                 UPDATE runs SET tenant = \(record.tenant.rawValue), user_name = \(record.user), crew = \(record.crew),

@@ -61,22 +61,17 @@ extension PostgresRunStore: RunStore {
 
     /// Replaces a run's record (its lease stays as it is), and signals it.
     public func update(_ run: RunRecord) async throws {
+        await eventBatch.flush()
         try await execute(Self.upsert(run, replacing: true))
     }
 
-    /// Appends an event (replacing one with the same number, as the SQLite store does), and signals it.
+    /// Appends an event (replacing one with the same number, as the SQLite store does), and signals it: queued and
+    /// written with the next batch (see ``PostgresEventBatch``), so a run does not wait for the database for each event.
     public func append(_ event: RunEvent) async throws {
-        try await execute(
-            """
-            WITH written AS (
-                INSERT INTO events (run_id, sequence, timestamp, agent_path, kind, data)
-                VALUES (\(event.runID.rawValue), \(event.sequence), \(Self.seconds(event.timestamp)),
-                    \(event.agentPathText), \(event.kindName), \(event.payload.serialized()))
-                ON CONFLICT (run_id, sequence) DO UPDATE SET timestamp = EXCLUDED.timestamp,
-                    agent_path = EXCLUDED.agent_path, kind = EXCLUDED.kind, data = EXCLUDED.data
-                RETURNING run_id, sequence)
-            SELECT pg_notify('agentruntime', 'e ' || run_id || ' ' || sequence) FROM written
-            """)
+        await eventBatch.add(
+            PostgresEventBatch.Row(
+                runID: event.runID.rawValue, sequence: event.sequence, timestamp: Self.seconds(event.timestamp),
+                agentPath: event.agentPathText, kind: event.kindName, data: event.payload.serialized()))
     }
 
     /// Stores task outputs (replacing earlier ones of the run), in one transaction.
@@ -156,7 +151,8 @@ extension PostgresRunStore: RunStore {
 
     /// A run's events after `sequence`, in order.
     public func events(of runID: RunID, after sequence: Int) async throws -> [StoredEvent] {
-        try await rows(
+        await eventBatch.flush()
+        return try await rows(
             """
             SELECT sequence, timestamp, agent_path, kind, data FROM events
             WHERE run_id = \(runID.rawValue) AND sequence > \(sequence) ORDER BY sequence
@@ -171,7 +167,8 @@ extension PostgresRunStore: RunStore {
 
     /// The number of the run's last stored event (0 when it has none).
     public func lastEventSequence(of run: RunID) async throws -> Int {
-        try await rows("SELECT COALESCE(MAX(sequence), 0)::bigint FROM events WHERE run_id = \(run.rawValue)") {
+        await eventBatch.flush()
+        return try await rows("SELECT COALESCE(MAX(sequence), 0)::bigint FROM events WHERE run_id = \(run.rawValue)") {
             try $0.decode(Int.self)
         }.first ?? 0
     }

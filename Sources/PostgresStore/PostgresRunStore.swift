@@ -25,6 +25,8 @@ public final class PostgresRunStore: Sendable {
     public let queryTimeout: Duration
     /// The connection that listens for other processes' writes, opened on the first ``signals()``.
     let listener: PostgresSignalListener
+    /// Events waiting to be written in the next batch.
+    let eventBatch: PostgresEventBatch
 
     /// Creates a store over a pool with `configuration` (its `maximumConnections` is the pool size); the pool
     /// runs until ``shutdown()``. `location` names the database in errors. Every query and transaction gets an
@@ -41,6 +43,12 @@ public final class PostgresRunStore: Sendable {
         self.logger = logger
         pool = PostgresPool(configuration: configuration, logger: logger, timeout: queryTimeout)
         listener = PostgresSignalListener(configuration: configuration, logger: logger, timeout: queryTimeout)
+        let holder = WeakStore()
+        eventBatch = PostgresEventBatch { rows in
+            guard let store = holder.store else { return }
+            try await Self.writeEvents(rows, store: store)
+        }
+        holder.store = self
     }
 
     /// Creates a store for a parsed store URL, with its password already resolved (see
@@ -255,3 +263,8 @@ public final class PostgresRunStore: Sendable {
 }
 
 extension PostgresRunStore: SchemaMigrating {}
+
+/// The store, for its event batch's writer (which must not keep it alive).
+private final class WeakStore: @unchecked Sendable {
+    weak var store: PostgresRunStore?
+}
