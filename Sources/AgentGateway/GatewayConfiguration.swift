@@ -31,7 +31,7 @@ public struct GatewayConfiguration: Sendable {
     /// Whether this replica serves the `/v1` API (false: worker only; health and metrics are still served).
     public var servesAPI = true
     /// Runs this replica carries out at once, at most (more wait in the queue).
-    public var workerCapacity = 200
+    public var workerCapacity = 1000
     /// Where the gateway reads time: per-tenant request limits and approval expiry.
     public var time: TimeSource = .system
 

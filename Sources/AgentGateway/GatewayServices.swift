@@ -25,6 +25,8 @@ public struct GatewayServices: Sendable {
     public let runs: RunManager
     /// Per-tenant request limits (shared by every replica when the store is).
     public let requestLimiter: any RateLimiting
+    /// Wakes whoever follows a run when the store signals a change of it.
+    let wakeups: RunWakeups
     /// Serialises definition updates.
     let configUpdates = SerialQueue()
 
@@ -45,6 +47,7 @@ public struct GatewayServices: Sendable {
         self.providersReady = providersReady
         self.metrics = GatewayMetrics()
         self.requestLimiter = requestLimiter ?? RateLimiter(time: configuration.time)
+        self.wakeups = RunWakeups(source: store)
         self.runs = RunManager(
             store: store, metrics: metrics, concurrentRunsPerTenant: configuration.concurrentRunsPerTenant,
             time: configuration.time,

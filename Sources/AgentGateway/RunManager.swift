@@ -46,7 +46,7 @@ public actor RunManager {
 
     init(
         store: any PlatformStore, metrics: GatewayMetrics, concurrentRunsPerTenant: Int, time: TimeSource = .system,
-        keeper: LeaseKeeper? = nil, isWorker: Bool = true, capacity: Int = 200
+        keeper: LeaseKeeper? = nil, isWorker: Bool = true, capacity: Int = 1000
     ) {
         self.store = store
         self.time = time

@@ -62,7 +62,7 @@ struct RunRoutes: Sendable {
         var record = try await store.run(id, tenant: tenant)
         // The first request may still be storing its run (on any replica): woken by the store's signals.
         if record == nil {
-            var wakeups = RunWakeups.stream(store, run: id, interval: services.configuration.eventPollInterval)
+            var wakeups = services.wakeups.stream(run: id, interval: services.configuration.eventPollInterval)
                 .makeAsyncIterator()
             while record == nil, !Task.isCancelled {
                 guard await wakeups.next() != nil else { break }
@@ -238,8 +238,8 @@ struct RunRoutes: Sendable {
         let heartbeat = services.configuration.heartbeatInterval
         // Subscribed before catching up, so nothing falls between the two.
         let live = await services.runs.subscribe(record.id, idle: heartbeat)
-        let wakeups = RunWakeups.stream(
-            store, run: record.id, interval: min(heartbeat, services.configuration.eventPollInterval))
+        let wakeups = services.wakeups.stream(
+            run: record.id, interval: min(heartbeat, services.configuration.eventPollInterval))
         let body = ResponseBody { writer in
             var last = after
             var lastWrite = ContinuousClock.now

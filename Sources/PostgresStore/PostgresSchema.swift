@@ -112,6 +112,11 @@ enum PostgresSchema {
                     WHERE status IN ('queued', 'interrupted', 'running', 'awaiting_approval')
                 """,
                 "CREATE INDEX runs_lease_owner ON runs (lease_owner) WHERE lease_owner IS NOT NULL",
+                // A submission counts its tenant's runs in flight, not its whole history.
+                """
+                CREATE INDEX runs_tenant_in_flight ON runs (tenant)
+                    WHERE status IN ('queued', 'running', 'interrupted')
+                """,
                 // Unfinished runs stored before runs kept definitions cannot be carried on, and no worker claims them.
                 """
                 UPDATE runs SET status = 'interrupted' WHERE status IN ('queued', 'running')

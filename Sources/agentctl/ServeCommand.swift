@@ -38,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a worker's hold on a run lasts unless renewed (renewed every third).")
     var leaseSeconds: Int = 30
     @Option(name: .long, help: "Runs this replica carries out at once, at most (more wait in the queue).")
-    var workerCapacity: Int = 200
+    var workerCapacity: Int = 1000
 
     /// What a replica does.
     enum ServeRole: String, ExpressibleByArgument, CaseIterable {

@@ -47,6 +47,7 @@ extension SQLiteRunStore: SchemaMigrating {
                 ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
                 CREATE INDEX runs_status_created ON runs (status, created_at);
                 CREATE INDEX runs_lease_owner ON runs (lease_owner);
+                CREATE INDEX runs_tenant_status ON runs (tenant, status);
                 UPDATE runs SET status = 'interrupted' WHERE status IN ('queued', 'running')
                     AND NOT EXISTS (SELECT 1 FROM run_definitions d WHERE d.run_id = runs.id);
                 """),
