@@ -32,6 +32,16 @@ public struct TenantDefinition: Hashable, Sendable {
     public var limits: RunLimits?
     /// The tenant's rate limit on model calls.
     public var rateLimit: RateLimit?
+    /// Which tool calls wait for a person's approval (`approvals` in the tenant file; `writes` by default).
+    public var approvals: ApprovalPolicy = .writes
+    /// Tools that need approval under the `listed` policy besides those whose definition asks for it
+    /// (`approval_tools`).
+    public var approvalTools: Set<ToolID> = []
+    /// Roles that may decide this tenant's approvals (`approver_roles`; `tenant_admin` by default). Platform roles
+    /// always may.
+    public var approverRoles: Set<Role> = [.tenantAdmin]
+    /// The tenant's spend caps over calendar days and months (UTC), across all its runs.
+    public var spendCaps = SpendCaps()
 
     /// Creates a tenant.
     public init(
@@ -49,9 +59,38 @@ public struct TenantDefinition: Hashable, Sendable {
         self.rateLimit = rateLimit
     }
 
+    /// Whether `roles` may decide this tenant's approvals: one of ``approverRoles``, or a platform role.
+    public func mayApprove(_ roles: Set<Role>) -> Bool {
+        !roles.isDisjoint(with: approverRoles) || roles.contains(.platformAdmin) || roles.contains(.superAdmin)
+    }
+
     /// Whether the tenant may use `agent`.
     public func allows(_ agent: AgentDefinition) -> Bool {
         if allowedAgents == nil, allowedCategories == nil { return true }
         return allowedAgents?.contains(agent.id) == true || allowedCategories?.contains(agent.category) == true
+    }
+}
+
+/// Which tool calls of a tenant wait for a person's approval before they run.
+public enum ApprovalPolicy: String, Hashable, Sendable, CaseIterable {
+    /// Every tool that writes (access `write` or `admin`), and every tool whose definition asks for approval.
+    case writes
+    /// Only tools whose definition asks for approval, and those the tenant lists in `approval_tools`.
+    case listed
+    /// No tool waits for approval (the tenant takes the responsibility).
+    case none
+}
+
+/// A tenant's caps on what its model calls cost, over a calendar day and month (UTC), across all its runs.
+public struct SpendCaps: Hashable, Sendable {
+    /// US dollars per day (`limits.max_cost_usd_per_day`); nil: no cap.
+    public var perDayUSD: Double?
+    /// US dollars per month (`limits.max_cost_usd_per_month`); nil: no cap.
+    public var perMonthUSD: Double?
+
+    /// Creates caps.
+    public init(perDayUSD: Double? = nil, perMonthUSD: Double? = nil) {
+        self.perDayUSD = perDayUSD
+        self.perMonthUSD = perMonthUSD
     }
 }

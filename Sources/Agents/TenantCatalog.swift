@@ -17,8 +17,14 @@ public struct TenantCatalog: Sendable {
     /// Every field of a tenant file.
     public static let allowed = [
         "$schema", "id", "name", "connectors", "tool_deny", "allowed_agents", "allowed_categories", "limits",
-        "rate_limit",
+        "rate_limit", "approvals", "approval_tools", "approver_roles",
     ]
+
+    /// Fields of a tenant's `limits`: the run limits, and spend caps over a day and a month.
+    public static let limitsAllowed =
+        RuntimeConfigLoader.limitsAllowed + [
+            "max_cost_usd_per_day", "max_cost_usd_per_month",
+        ]
 
     /// Loads `directory/*.json` (a missing directory is an empty catalog).
     public static func load(_ directory: URL, knownTools: Set<ToolID>, displayBase: URL? = nil) -> TenantCatalog {
@@ -128,18 +134,61 @@ public struct TenantCatalog: Sendable {
         let agents = reader.stringArray(fields, "allowed_agents").map { Set($0.map { AgentID($0.value) }) }
         let categories = reader.stringArray(fields, "allowed_categories").map { Set($0.map(\.value)) }
         var limits: RunLimits?
+        var caps = SpendCaps()
         if let member = fields["limits"] {
-            limits = reader.limits(member.value, at: JSONPointer.root.appending("limits"))
+            let pointer = JSONPointer.root.appending("limits")
+            limits = reader.limits(member.value, at: pointer, allowed: Self.limitsAllowed)
+            var quiet = reader  // the fields again, without reporting twice what `limits` reported
+            if let limitFields = quiet.object(
+                member.value, at: pointer, what: "limits", allowed: Self.limitsAllowed, required: [])
+            {
+                caps.perDayUSD = reader.number(limitFields, "max_cost_usd_per_day", range: 0...10_000_000)
+                caps.perMonthUSD = reader.number(limitFields, "max_cost_usd_per_month", range: 0...100_000_000)
+            }
+        }
+        var approvals = ApprovalPolicy.writes
+        if let member = fields["approvals"], let text = reader.string(fields, "approvals") {
+            if let policy = ApprovalPolicy(rawValue: text) {
+                approvals = policy
+            } else {
+                let names = ApprovalPolicy.allCases.map(\.rawValue)
+                reader.error(
+                    .invalidValue,
+                    "approvals \"\(text)\" is not a policy\(NameSuggestion.didYouMean(text, in: Set(names))) (policies: \(names.joined(separator: ", ")))",
+                    at: member.value.offset, JSONPointer.root.appending("approvals"))
+            }
+        }
+        let approvalTools = Set(
+            reader.toolList(
+                fields, "approval_tools",
+                references: ReferenceSets(knownTools: knownTools, knowledgeCollections: nil)))
+        var approverRoles: Set<Role> = [.tenantAdmin]
+        if let names = reader.stringArray(fields, "approver_roles") {
+            approverRoles = []
+            for name in names {
+                guard let role = Role(rawValue: name.value) else {
+                    let roles = Role.allCases.map(\.rawValue)
+                    reader.error(
+                        .invalidValue,
+                        "unknown role \"\(name.value)\"\(NameSuggestion.didYouMean(name.value, in: Set(roles))) (roles: \(roles.joined(separator: ", ")))",
+                        at: name.offset, name.pointer)
+                    continue
+                }
+                approverRoles.insert(role)
+            }
         }
         let rateLimit = fields["rate_limit"].flatMap {
             reader.rateLimit($0.value, at: JSONPointer.root.appending("rate_limit"))
         }
         guard let id, let name, !reader.hasErrors else { return (nil, reader.diagnostics) }
-        return (
-            TenantDefinition(
-                id: TenantID(id), name: name, connectors: connectors, toolDeny: deny, allowedAgents: agents,
-                allowedCategories: categories, limits: limits, rateLimit: rateLimit), reader.diagnostics
-        )
+        var tenant = TenantDefinition(
+            id: TenantID(id), name: name, connectors: connectors, toolDeny: deny, allowedAgents: agents,
+            allowedCategories: categories, limits: limits, rateLimit: rateLimit)
+        tenant.approvals = approvals
+        tenant.approvalTools = approvalTools
+        tenant.approverRoles = approverRoles
+        tenant.spendCaps = caps
+        return (tenant, reader.diagnostics)
     }
 
     /// A path like `wordpress/app_password` (not something shaped like a key).
@@ -176,10 +225,11 @@ extension DefinitionReader {
     }
 
     /// A `limits` object (the runtime config's format).
-    mutating func limits(_ node: JSONNode, at pointer: JSONPointer) -> RunLimits? {
+    mutating func limits(
+        _ node: JSONNode, at pointer: JSONPointer, allowed: [String] = RuntimeConfigLoader.limitsAllowed
+    ) -> RunLimits? {
         guard
-            let fields = object(
-                node, at: pointer, what: "limits", allowed: RuntimeConfigLoader.limitsAllowed, required: [])
+            let fields = object(node, at: pointer, what: "limits", allowed: allowed, required: [])
         else { return nil }
         var limits = RunLimits()
         if let value = integer(fields, "max_llm_calls", range: 1...100_000) { limits.maxLLMCalls = value }

@@ -54,6 +54,49 @@ struct TenantCatalogTests {
         #expect(decode(#"{"id": "globex", "name": "G"}"#).1.map(\.code) == [.idMismatch])
     }
 
+    @Test("approval policy, approval tools, approver roles and spend caps decode; mistakes in them are located")
+    func governanceFields() throws {
+        let (tenant, diagnostics) = decode(
+            """
+            {"id": "acme", "name": "Acme", "approvals": "listed", "approval_tools": ["slack.post_message"],
+             "approver_roles": ["tenant_admin", "tenant_user"],
+             "limits": {"max_cost_usd": 2, "max_cost_usd_per_day": 10, "max_cost_usd_per_month": 200}}
+            """)
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.formatted))")
+        let acme = try #require(tenant)
+        #expect(acme.approvals == .listed)
+        #expect(acme.approvalTools == ["slack.post_message"])
+        #expect(acme.approverRoles == [.tenantAdmin, .tenantUser])
+        #expect(acme.spendCaps == SpendCaps(perDayUSD: 10, perMonthUSD: 200))
+        #expect(acme.limits?.maxCostUSD == 2)
+        #expect(acme.mayApprove([.tenantUser]) && acme.mayApprove([.platformAdmin]))
+
+        let defaults = try #require(decode(#"{"id": "acme", "name": "Acme"}"#).0)
+        #expect(defaults.approvals == .writes && defaults.approverRoles == [.tenantAdmin])
+        #expect(!defaults.mayApprove([.tenantUser]) && defaults.mayApprove([.tenantAdmin]))
+        #expect(defaults.spendCaps == SpendCaps())
+
+        let (wrong, found) = decode(
+            """
+            {"id": "acme", "name": "Acme", "approvals": "write", "approver_roles": ["tenant_admn"],
+             "limits": {"max_cost_usd_per_day": -1, "max_cost_per_month": 5}}
+            """)
+        #expect(wrong == nil)
+        let messages = found.map(\.formatted)
+        #expect(
+            messages.contains {
+                $0.hasPrefix(
+                    #"tenants/acme.json:1:45: error: approvals "write" is not a policy; did you mean "writes"?"#)
+            }, "\(messages)")
+        #expect(
+            messages.contains {
+                $0.contains(#"unknown role "tenant_admn"; did you mean "tenant_admin"?"#)
+                    && $0.hasSuffix("[/approver_roles/0]")
+            })
+        #expect(messages.contains { $0.contains("max_cost_usd_per_day") && $0.hasPrefix("tenants/acme.json:2:35") })
+        #expect(messages.filter { $0.contains(#"unknown field "max_cost_per_month""#) }.count == 1, "\(messages)")
+    }
+
     @Test("every tenant file in tenants/ is valid", arguments: ["local", "acme", "globex"])
     func repositoryTenants(id: String) {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
