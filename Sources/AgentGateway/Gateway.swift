@@ -7,14 +7,20 @@ import ServiceLifecycle
 public enum Gateway {
     /// The router with every route and middleware. Each resource registers its own routes next to their handlers;
     /// `router.routes` lists them (a test keeps `openapi.json` equal to that list).
-    public static func router(_ services: GatewayServices) -> Router<GatewayContext> {
+    ///
+    /// With `operatorRoutes` false, `/health/ready` and `/metrics` are left out: they are served by
+    /// ``internalRouter(_:)`` on a listener of their own (`/health`, liveness, stays).
+    public static func router(_ services: GatewayServices, operatorRoutes: Bool = true) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
         router.add(middleware: EnvelopeMiddleware(metrics: services.metrics))
         // On the router rather than the /v1 group: a /v1 path that matches no route also needs credentials (and
         // counts against the tenant's rate), so an unauthenticated caller cannot probe which routes exist.
         router.add(middleware: AuthenticationMiddleware(services: services))
-        router.addRoutes(HealthRoutes(services: services).endpoints)
-        router.addRoutes(MetricsRoutes(metrics: services.metrics).endpoints)
+        router.addRoutes(HealthRoutes(services: services).liveness)
+        if operatorRoutes {
+            router.addRoutes(HealthRoutes(services: services).readiness)
+            router.addRoutes(MetricsRoutes(metrics: services.metrics).endpoints)
+        }
         router.group("v1")
             .addRoutes(RunRoutes(services: services).endpoints)
             .addRoutes(ApprovalRoutes(services: services).endpoints)
@@ -22,13 +28,24 @@ public enum Gateway {
         return router
     }
 
-    /// The application: the router, and `onRunning` called with the bound port.
+    /// The routes for operators only: `/health`, `/health/ready` and `/metrics`, unauthenticated, for a listener
+    /// that only the orchestrator's probes and the metrics scraper reach (an internal address or port).
+    public static func internalRouter(_ services: GatewayServices) -> Router<GatewayContext> {
+        let router = Router(context: GatewayContext.self)
+        router.add(middleware: EnvelopeMiddleware(metrics: services.metrics))
+        router.addRoutes(HealthRoutes(services: services).endpoints)
+        router.addRoutes(MetricsRoutes(metrics: services.metrics).endpoints)
+        return router
+    }
+
+    /// The application: the router, and `onRunning` called with the bound port. With an `internalListener`, readiness
+    /// and metrics are not on this one (see ``internalRouter(_:)``).
     public static func application(
-        _ services: GatewayServices, host: String, port: Int,
+        _ services: GatewayServices, host: String, port: Int, internalListener: Bool = false,
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> some ApplicationProtocol {
         Application(
-            router: router(services),
+            router: router(services, operatorRoutes: !internalListener),
             configuration: .init(address: .hostname(host, port: port), serverName: "agentruntime", backlog: 4096),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })
     }
@@ -38,11 +55,29 @@ public enum Gateway {
     /// `triggerGracefulShutdown()`) the worker drains first: new runs are refused (503), running ones get the grace
     /// period, the rest are cancelled and recorded as interrupted, so requests waiting on them answer; then the
     /// server stops.
+    ///
+    /// With an `internalListener`, `/health/ready` and `/metrics` are served there and not on `host:port`;
+    /// `onInternalRunning` is called with its bound port.
     public static func serviceGroup(
-        _ services: GatewayServices, host: String, port: Int,
-        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        _ services: GatewayServices, host: String, port: Int, internalListener: ListenAddress? = nil,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onInternalRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> ServiceGroup {
-        let app = try await application(services, host: host, port: port, onRunning: onRunning)
+        let app = try await application(
+            services, host: host, port: port, internalListener: internalListener != nil, onRunning: onRunning)
+        var listeners: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: app)]
+        if let internalListener {
+            listeners.append(
+                .init(
+                    service: Application(
+                        router: internalRouter(services),
+                        configuration: .init(
+                            address: .hostname(internalListener.host, port: internalListener.port),
+                            serverName: "agentruntime-internal"),
+                        onServerRunning: { channel in
+                            await onInternalRunning(channel.localAddress?.port ?? internalListener.port)
+                        })))
+        }
         let worker = RunWorkerService(
             runs: services.runs, store: services.store, grace: services.configuration.shutdownGracePeriod,
             claimInterval: services.configuration.claimInterval, resumeInterval: services.configuration.resumeInterval,
@@ -51,8 +86,8 @@ public enum Gateway {
         // Services shut down in reverse order: the worker drains before the server stops.
         return ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: app), .init(service: sync),
+                services: listeners + [
+                    .init(service: sync),
                     .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger))
@@ -60,9 +95,27 @@ public enum Gateway {
 
     /// Serves until SIGTERM or SIGINT (graceful shutdown: runs drain, then the server stops).
     public static func run(
-        _ services: GatewayServices, host: String, port: Int,
-        onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        _ services: GatewayServices, host: String, port: Int, internalListener: ListenAddress? = nil,
+        onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onInternalRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
-        try await serviceGroup(services, host: host, port: port, onRunning: onRunning).run()
+        try await serviceGroup(
+            services, host: host, port: port, internalListener: internalListener, onRunning: onRunning,
+            onInternalRunning: onInternalRunning
+        ).run()
+    }
+}
+
+/// A host and port a listener binds to (port 0: any free port).
+public struct ListenAddress: Hashable, Sendable {
+    /// The host or address (`127.0.0.1`, `0.0.0.0`, a name).
+    public var host: String
+    /// The port.
+    public var port: Int
+
+    /// Creates an address.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
     }
 }

@@ -13,6 +13,16 @@ struct HealthRoutes: Sendable {
             .get("health/ready", use: ready)
     }
 
+    /// Liveness only (it tells nothing but that the process answers).
+    var liveness: RouteCollection<GatewayContext> {
+        RouteCollection(context: GatewayContext.self).get("health", use: live)
+    }
+
+    /// Readiness only (it names the checks that fail: the store, the secret store, providers).
+    var readiness: RouteCollection<GatewayContext> {
+        RouteCollection(context: GatewayContext.self).get("health/ready", use: ready)
+    }
+
     /// Liveness: the process answers.
     private func live(_ request: Request, _ context: GatewayContext) -> Response { Reply.data(["status": "ok"]) }
 

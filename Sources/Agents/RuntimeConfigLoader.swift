@@ -108,12 +108,15 @@ public enum RuntimeConfigLoader {
                 for entry in entries {
                     let entryPointer = pointer.appending(entry.key)
                     let reference =
-                        entry.key.hasSuffix("/*")
-                        ? ModelReference(provider: String(entry.key.dropLast(2)), model: "*")
-                        : ModelReference(parsing: entry.key)
+                        entry.key == PriceTable.defaultKey
+                        ? ModelReference(provider: "*", model: "*")
+                        : entry.key.hasSuffix("/*")
+                            ? ModelReference(provider: String(entry.key.dropLast(2)), model: "*")
+                            : ModelReference(parsing: entry.key)
                     guard reference != nil else {
                         reader.error(
-                            .invalidFormat, "price key \"\(entry.key)\" must be provider/model or provider/*",
+                            .invalidFormat,
+                            "price key \"\(entry.key)\" must be provider/model, provider/* or * (the default price)",
                             at: entry.keyOffset, entryPointer)
                         continue
                     }

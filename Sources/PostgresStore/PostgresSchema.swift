@@ -131,6 +131,15 @@ enum PostgresSchema {
                     updated DOUBLE PRECISION NOT NULL)
                 """,
             ]),
+        Migration(
+            version: 3, name: "tenant spend per day",
+            statements: [
+                """
+                CREATE TABLE tenant_spend (
+                    tenant TEXT NOT NULL, day TEXT NOT NULL, cost_usd DOUBLE PRECISION NOT NULL,
+                    PRIMARY KEY (tenant, day))
+                """
+            ]),
     ]
 
     /// The newest version this binary knows.

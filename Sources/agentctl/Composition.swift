@@ -168,6 +168,7 @@ enum Composition {
                     store: $0, expiry: registry.config.approvalExpiry, suspends: suspendsForApprovals, time: time)
             })
         environment.time = time
+        environment.spendLedger = store
         environment.uncertainSideEffects = registry.config.uncertainWrites
         return (environment, registry, knowledge)
     }

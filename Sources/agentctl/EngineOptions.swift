@@ -57,6 +57,7 @@ struct EngineOptions: ParsableArguments {
             environment.models = OverridingModelResolver(base: registry, reference: reference)
         }
         environment.limits = tenants.tenants[principal.tenant]?.limits ?? registry.config.limits
+        environment.spendCaps = tenants.tenants[principal.tenant]?.spendCaps ?? SpendCaps()
         return environment
     }
 

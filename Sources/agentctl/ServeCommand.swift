@@ -39,6 +39,13 @@ struct ServeCommand: AsyncParsableCommand {
     var leaseSeconds: Int = 30
     @Option(name: .long, help: "Runs this replica carries out at once, at most (more wait in the queue).")
     var workerCapacity: Int = 1000
+    @Option(
+        name: .long,
+        help:
+            "Serve /health/ready and /metrics on this port only (not on --port), for probes and scrapers on an internal network."
+    )
+    var internalPort: Int?
+    @Option(name: .long, help: "The address the internal listener binds to.") var internalHost = "127.0.0.1"
 
     /// What a replica does.
     enum ServeRole: String, ExpressibleByArgument, CaseIterable {
@@ -82,6 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
         let watcher = knowledge.watch(every: .seconds(5))
         defer { watcher.cancel() }
         let tenantLimits = tenants.tenants.compactMapValues(\.limits)
+        let spendCaps = tenants.tenants.mapValues(\.spendCaps)
         var configuration = GatewayConfiguration(
             serviceToken: token, requestsPerMinutePerTenant: requestsPerMinute,
             concurrentRunsPerTenant: concurrentRuns,
@@ -102,6 +110,7 @@ struct ServeCommand: AsyncParsableCommand {
             environment: { principal in
                 var environment = base
                 if let limits = tenantLimits[principal.tenant] { environment.limits = limits }
+                environment.spendCaps = spendCaps[principal.tenant] ?? SpendCaps()
                 return environment
             },
             store: runStore, secrets: secrets,
@@ -124,8 +133,13 @@ struct ServeCommand: AsyncParsableCommand {
                     : (false, "no usable credential for \(missing.joined(separator: ", "))")
             },
             requestLimiter: Composition.sharedLimiter(runStore))
-        try await Gateway.run(services, host: host, port: port) { bound in
-            Console.error("agentctl serve: listening on http://\(host):\(bound)")
-        }
+        let internalListener = internalPort.map { ListenAddress(host: internalHost, port: $0) }
+        try await Gateway.run(
+            services, host: host, port: port, internalListener: internalListener,
+            onRunning: { bound in Console.error("agentctl serve: listening on http://\(host):\(bound)") },
+            onInternalRunning: { bound in
+                Console.error(
+                    "agentctl serve: /health/ready and /metrics on http://\(internalListener?.host ?? ""):\(bound)")
+            })
     }
 }

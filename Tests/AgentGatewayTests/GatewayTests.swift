@@ -65,4 +65,34 @@ struct GatewayTests {
         #expect(shutdown < .seconds(15))
         #expect(try await fixture.services.store.run(RunID(id), tenant: nil)?.status == .interrupted)
     }
+
+    @Test(
+        "an internal listener serves readiness and metrics; the public one then serves neither (liveness stays on both)"
+    )
+    func internalListener() async throws {
+        let fixture = try F()
+        defer { fixture.directory.remove() }
+        let port = PortBox()
+        let internalPort = PortBox()
+        let group = try await Gateway.serviceGroup(
+            fixture.services, host: "127.0.0.1", port: 0,
+            internalListener: ListenAddress(host: "127.0.0.1", port: 0), onRunning: { port.set($0) },
+            onInternalRunning: { internalPort.set($0) })
+        let serving = Task { try await group.run() }
+        func status(_ port: Int, _ path: String) async throws -> Int? {
+            let (_, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+            return (response as? HTTPURLResponse)?.statusCode
+        }
+        let (outside, inside) = (try await port.wait(), try await internalPort.wait())
+        #expect(outside != inside)
+        #expect(try await status(outside, "/metrics") == 404)
+        #expect(try await status(outside, "/health/ready") == 404)
+        #expect(try await status(outside, "/health") == 200)
+        #expect(try await status(inside, "/metrics") == 200)
+        #expect(try await status(inside, "/health/ready") == 200)
+        #expect(try await status(inside, "/health") == 200)
+        #expect(try await status(inside, "/v1/crews") == 404)
+        await group.triggerGracefulShutdown()
+        try await serving.value
+    }
 }

@@ -93,7 +93,9 @@ struct TenantCatalogTests {
                 $0.contains(#"unknown role "tenant_admn"; did you mean "tenant_admin"?"#)
                     && $0.hasSuffix("[/approver_roles/0]")
             })
-        #expect(messages.contains { $0.contains("max_cost_usd_per_day") && $0.hasPrefix("tenants/acme.json:2:35") })
+        #expect(
+            messages.contains { $0.contains("max_cost_usd_per_day") && $0.hasPrefix("tenants/acme.json:2:37") },
+            "\(messages)")
         #expect(messages.filter { $0.contains(#"unknown field "max_cost_per_month""#) }.count == 1, "\(messages)")
     }
 

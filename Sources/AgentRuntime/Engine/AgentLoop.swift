@@ -70,6 +70,7 @@ struct AgentLoop: Sendable {
     /// One model call with budget checks, events and cost accounting.
     func call(_ messages: [Message], offerTools: Bool) async throws -> ChatResponse {
         try Task.checkCancellation()
+        try await checkSpend()
         try await state.beginCall()
         let chatTools = offerTools ? tools.map(\.chatTool) : []
         var request = ChatRequest(
@@ -92,6 +93,7 @@ struct AgentLoop: Sendable {
             }
         } else {
             response = try await callModel(request)
+            await book(model.price?.cost(of: response.usage) ?? 0)
             if let journal = state.journal {
                 do { try await journal.record(.model, key: journalKey, data: response.json) } catch {
                     throw EngineError.journalUnavailable(String(describing: error))
@@ -110,6 +112,27 @@ struct AgentLoop: Sendable {
                 latencyMS: Int(latency.seconds * 1000), finishReason: response.finishReason.description))
         try await state.checkLimits()
         return response
+    }
+
+    /// Refuses the call when the tenant has reached a spend cap; the spend is read for every call, so the runs of a
+    /// tenant on every replica see each other's costs.
+    private func checkSpend() async throws {
+        let caps = environment.spendCaps
+        guard let ledger = environment.spendLedger, caps.perDayUSD != nil || caps.perMonthUSD != nil else { return }
+        let spend: TenantSpend
+        do {
+            spend = try await ledger.spend(tenant: principal.tenant, day: SpendDay(environment.time.now))
+        } catch {
+            throw EngineError.spendUnavailable(String(describing: error))
+        }
+        if let reason = spend.exhausted(caps) { throw EngineError.budgetExhausted(reason) }
+    }
+
+    /// Books a live call's cost on the tenant's day. A booking lost to a store outage is not worth failing a call
+    /// already paid for: the run's own record keeps its cost.
+    private func book(_ cost: Double) async {
+        guard let ledger = environment.spendLedger, cost > 0 else { return }
+        try? await ledger.addSpend(cost, tenant: principal.tenant, day: SpendDay(environment.time.now))
     }
 
     /// The live model call, its failures mapped to engine errors.

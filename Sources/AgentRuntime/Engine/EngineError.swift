@@ -8,6 +8,10 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case unknownAgent(AgentID)
     /// A limit was reached.
     case budgetExceeded(limit: String, detail: String)
+    /// The tenant's spend cap (per day or per month, across its runs) is reached: no new model call is made.
+    case budgetExhausted(String)
+    /// The tenant's spend could not be read, so its caps could not be checked (the call is not made).
+    case spendUnavailable(String)
     /// The model kept making mistakes it could fix.
     case tooManyMistakes(task: String, count: Int)
     /// The output never matched its schema.
@@ -37,6 +41,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unknownInputs: return "unknown_inputs"
         case .unknownAgent: return "unknown_agent"
         case .budgetExceeded: return "budget_exceeded"
+        case .budgetExhausted: return "budget_exhausted"
+        case .spendUnavailable: return "spend_unavailable"
         case .tooManyMistakes: return "too_many_mistakes"
         case .invalidOutput: return "invalid_output"
         case .guardrailFailed: return "guardrail_failed"
@@ -59,6 +65,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
             return "unknown input\(names.count == 1 ? "" : "s"): \(names.joined(separator: ", "))"
         case .unknownAgent(let id): return "unknown agent \"\(id)\""
         case .budgetExceeded(let limit, let detail): return "run limit \(limit) reached: \(detail)"
+        case .budgetExhausted(let reason): return "\(reason); new model calls are refused until it resets"
+        case .spendUnavailable(let message): return "the tenant's spend could not be checked: \(message)"
         case .tooManyMistakes(let task, let count):
             return "task \"\(task)\" stopped after \(count) tool mistakes by the model"
         case .invalidOutput(let task, let detail): return "task \"\(task)\" output does not match its schema: \(detail)"

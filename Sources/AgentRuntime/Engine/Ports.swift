@@ -63,6 +63,11 @@ public struct EngineEnvironment: Sendable {
     public var uncertainSideEffects: UncertainSideEffectPolicy = .askApproval
     /// Where runs get time: their wall-time budget, latencies and event timestamps.
     public var time: TimeSource = .system
+    /// Where every model call's cost is booked per tenant and day, and spend caps are checked before each call
+    /// (nil: spend is not booked and caps are not checked).
+    public var spendLedger: (any SpendLedger)?
+    /// The caller's tenant's spend caps (none by default).
+    public var spendCaps = SpendCaps()
 
     /// Creates an environment.
     public init(

@@ -30,7 +30,8 @@ public struct PriceTable: Hashable, Sendable {
     /// Creates a table.
     public init(_ prices: [String: ModelPrice] = [:]) { self.prices = prices }
 
-    /// The price for `model`: exact, then the longest dated-suffix match (`gpt-4o-mini-2024-07-18` → `gpt-4o-mini`), then `provider/*`.
+    /// The price for `model`: exact, then the longest dated-suffix match (`gpt-4o-mini-2024-07-18` → `gpt-4o-mini`), then
+    /// `provider/*`, then the default price `*` (so a model nobody priced is not free).
     public func price(for model: ModelReference) -> ModelPrice? {
         if let exact = prices[model.description] { return exact }
         let prefixMatch = prices.keys
@@ -40,8 +41,11 @@ public struct PriceTable: Hashable, Sendable {
             }
             .max { $0.count < $1.count }
         if let prefixMatch { return prices[prefixMatch] }
-        return prices["\(model.provider)/*"]
+        return prices["\(model.provider)/*"] ?? prices[Self.defaultKey]
     }
+
+    /// The key of the price of models no other key matches.
+    public static let defaultKey = "*"
 
     /// The cost of `usage` on `model`, or nil when the model has no price.
     public func cost(of usage: TokenUsage, on model: ModelReference) -> Double? {
@@ -54,7 +58,9 @@ public struct PriceTable: Hashable, Sendable {
     }
 
     /// List prices of common models (USD per 1M tokens) as published by the providers;
-    /// the runtime config's `prices` override them. Local models cost nothing.
+    /// the runtime config's `prices` override them. Local models cost nothing. Any other model counts at the default
+    /// price `*` ($10 in, $30 out per million tokens: above most models' list prices, so that spend caps hold for a
+    /// model nobody priced; set `prices["*"]` to change it).
     public static let defaults = PriceTable([
         "openai/gpt-4o": ModelPrice(input: 2.50, output: 10.00, cachedInput: 1.25),
         "openai/gpt-4o-mini": ModelPrice(input: 0.15, output: 0.60, cachedInput: 0.075),
@@ -69,5 +75,6 @@ public struct PriceTable: Hashable, Sendable {
         "groq/llama-3.3-70b-versatile": ModelPrice(input: 0.59, output: 0.79),
         "ollama/*": ModelPrice(input: 0, output: 0),
         "vllm/*": ModelPrice(input: 0, output: 0),
+        defaultKey: ModelPrice(input: 10, output: 30),
     ])
 }

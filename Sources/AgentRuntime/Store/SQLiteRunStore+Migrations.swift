@@ -51,6 +51,12 @@ extension SQLiteRunStore: SchemaMigrating {
                 UPDATE runs SET status = 'interrupted' WHERE status IN ('queued', 'running')
                     AND NOT EXISTS (SELECT 1 FROM run_definitions d WHERE d.run_id = runs.id);
                 """),
+        Migration(
+            version: 3, name: "tenant spend per day",
+            sql: """
+                CREATE TABLE tenant_spend (
+                    tenant TEXT NOT NULL, day TEXT NOT NULL, cost_usd REAL NOT NULL, PRIMARY KEY (tenant, day));
+                """),
     ]
 
     /// The newest schema version this binary knows.

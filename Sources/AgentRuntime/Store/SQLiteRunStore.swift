@@ -201,6 +201,7 @@ public actor SQLiteRunStore: RunStore {
             case .event(let row): try execute("INSERT OR REPLACE INTO events VALUES (?,?,?,?,?,?)", row)
             case .exchange(let runID, let model, let fingerprint, let response):
                 try insertExchange(runID, model: model, fingerprint: fingerprint, response: response)
+            case .spend(let row): try execute(Self.addSpendSQL, row)
             }
         }
         func later() {
@@ -385,6 +386,8 @@ final class PendingWrites: @unchecked Sendable {
         case event([SQLiteRunStore.SQLValue])
         /// An `exchanges` row (numbered when written).
         case exchange(runID: RunID, model: String, fingerprint: String, response: String)
+        /// A booking of spend: `tenant`, `day`, `costUSD` added to `tenant_spend`.
+        case spend([SQLiteRunStore.SQLValue])
     }
 
     // Guarded by `lock`.

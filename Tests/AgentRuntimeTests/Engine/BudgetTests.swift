@@ -57,6 +57,56 @@ struct BudgetTests {
     }
 
     @Test(
+        "tenant spend caps: every run's calls are booked per tenant and day; a cap reached refuses new calls with budget_exhausted; a new day or month starts afresh; other tenants are not affected"
+    )
+    func spendCaps() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
+        let clock = TestClock()
+        // 2026-12-30 12:00 UTC: the next day is still December, the one after is January.
+        let time = TimeSource(clock, epoch: Date(timeIntervalSince1970: 1_798_632_000))
+        // Every call: 125k tokens in at $1 and 62.5k out at $2 per million, $0.25 (exact in binary, as sums are).
+        let model = ScriptedChatModel { _ in
+            ScriptedChatModel.text("done", usage: TokenUsage(inputTokens: 125_000, outputTokens: 62_500))
+        }
+        var environment = EngineEnvironment(models: ScriptedModelResolver(model), tools: ToolRegistry([]))
+        environment.time = time
+        environment.spendLedger = store
+        environment.spendCaps = SpendCaps(perDayUSD: 1, perMonthUSD: 1.25)
+        let runner = CrewRunner(environment: environment)
+        let acme = Principal(tenant: "acme", user: "ada", roles: [.tenantUser])
+        func run(_ principal: Principal) async throws -> RunResult {
+            try await runner.run(
+                crew, inputs: [:], principal: principal, agents: F.lookup([F.editor, F.researcher]),
+                sink: RecordingEventSink())
+        }
+        #expect(try await run(acme).status == .succeeded)  // $0.50
+        #expect(try await run(acme).status == .succeeded)  // checked at $0.50 and $0.75: $1.00
+        let refused = try await run(acme)
+        #expect(refused.status == .failed && refused.error?.code == "budget_exhausted")
+        #expect(refused.costUSD == 0 && model.requests.count == 4)
+        #expect(
+            refused.error?.description
+                == "the tenant's daily spend cap of $1.00 is reached ($1.0000 spent today, UTC); new model calls are refused until it resets"
+        )
+        #expect(try await run(Principal(tenant: "globex", user: "bo", roles: [.tenantUser])).status == .succeeded)
+
+        await clock.advance(by: .seconds(86_400))  // 31 December: a new day, the same month ($1.00 of $1.25)
+        let monthly = try await run(acme)  // one call at $1.00 ($1.25), the next refused
+        #expect(monthly.status == .failed && monthly.tasks.map(\.text) == ["done"])
+        #expect(
+            monthly.error?.description.hasPrefix("the tenant's monthly spend cap of $1.25 is reached ($1.2500") == true)
+        let day = SpendDay(time.now)
+        #expect(day.description == "2026-12-31")
+        #expect(try await store.spend(tenant: "acme", day: day) == TenantSpend(day: 0.25, month: 1.25))
+
+        await clock.advance(by: .seconds(86_400))  // 1 January: a new month
+        #expect(try await run(acme).status == .succeeded)
+        #expect(try await store.spend(tenant: "acme", day: SpendDay(time.now)) == TenantSpend(day: 0.5, month: 0.5))
+    }
+
+    @Test(
         "the wall-time limit ends the run when the clock passes it, cancelling the model call in flight",
         .timeLimit(.minutes(1)))
     func wallTime() async throws {

@@ -156,7 +156,13 @@ struct ProviderRegistryTests {
             prices.price(for: ModelReference(provider: "openai", model: "gpt-4o-mini-2024-07-18"))
                 == prices.prices["openai/gpt-4o-mini"])
         #expect(prices.cost(of: usage, on: ModelReference(provider: "ollama", model: "llama3.2")) == 0)
-        #expect(prices.cost(of: usage, on: ModelReference(provider: "openai", model: "unknown-model")) == nil)
+        // A model nobody priced counts at the default price, not $0: spend caps hold for it.
+        #expect(prices.price(for: ModelReference(provider: "openai", model: "unknown-model")) == prices.prices["*"])
+        #expect(
+            prices.price(for: ModelReference(provider: "nosuch", model: "model")) == ModelPrice(input: 10, output: 30))
+        #expect(
+            PriceTable(["openai/gpt-4o": ModelPrice(input: 1, output: 1)]).cost(
+                of: usage, on: ModelReference(provider: "x", model: "y")) == nil)
     }
 }
 
