@@ -69,6 +69,15 @@ struct TenantsCommand: ParsableCommand {
                     "limits: \(limits.maxLLMCalls) calls, \(limits.maxTokens) tokens, $\(limits.maxCostUSD), \(Int(limits.maxWallTimeSeconds)) s"
                 )
             }
+            let caps = tenant.spendCaps
+            if caps.perDayUSD != nil || caps.perMonthUSD != nil {
+                lines.append(
+                    "spend caps: \(caps.perDayUSD.map { "$\($0)/day" } ?? "-"), \(caps.perMonthUSD.map { "$\($0)/month" } ?? "-") (UTC)"
+                )
+            }
+            lines.append(
+                "approvals: \(tenant.approvals.rawValue)\(tenant.approvalTools.isEmpty ? "" : " + " + tenant.approvalTools.map(\.rawValue).sorted().joined(separator: ", ")); decided by \(tenant.approverRoles.map(\.rawValue).sorted().joined(separator: ", ")) or a platform role"
+            )
             if let rate = tenant.rateLimit {
                 lines.append(
                     "rate limit: \(rate.requestsPerMinute.map(String.init) ?? "-") requests/min, \(rate.tokensPerMinute.map(String.init) ?? "-") tokens/min"

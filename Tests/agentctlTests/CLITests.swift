@@ -75,6 +75,14 @@ struct CLITests {
         #expect(result.stdout.contains(": 0 errors"))
     }
 
+    @Test("tenants show names the spend caps, the approval policy and who decides approvals")
+    func tenantShow() async throws {
+        let result = try await AgentCtl.run(["tenants", "show", "acme"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("spend caps: $50.0/day, $800.0/month (UTC)"), "\(result.stdout)")
+        #expect(result.stdout.contains("approvals: writes; decided by tenant_admin or a platform role"))
+    }
+
     private func brokenTree() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "agentctl-tree-\(UUID().uuidString)")
