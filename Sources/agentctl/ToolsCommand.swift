@@ -64,7 +64,8 @@ struct ToolsCommand: AsyncParsableCommand {
             let principal = Principal(tenant: TenantID(tenant), user: "cli", roles: [parsedRole])
             let registry = ToolRegistry.standard(
                 client: ConnectorClient(
-                    transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants)),
+                    transport: try runtime.connectorTransport(),
+                    settings: TenantConnectorSettings(tenants: tenants.tenants)),
                 knowledge: KnowledgeBase(root: catalog.knowledgeDirectory))
             var rows: [[String]] = []
             var items: [JSONValue] = []

@@ -156,6 +156,9 @@ struct ReplicaTests {
           "slack": {"settings": {"base_url": "\(slack.absoluteString)"}, "secrets": {"bot_token": "slack/bot_token"}},
           "stripe": {"settings": {"base_url": "\(stripe.absoluteString)"}, "secrets": {"secret_key": "stripe/secret_key"}}}}
         """.write(to: root.appendingPathComponent("tenants/acme.json"), atomically: true, encoding: .utf8)
+        // The loopback servers playing Slack and Stripe are internal, plain-http addresses the operator allows.
+        try #"{"egress": {"allow_hosts": ["127.0.0.1"], "require_https": false}}"#.write(
+            to: root.appendingPathComponent("agentruntime.json"), atomically: true, encoding: .utf8)
         return directory
     }
 

@@ -5,7 +5,9 @@ import Foundation
 /// HTTP through the transport port, and turning service errors and rate-limit
 /// signals into tool errors the model can read. Secrets never appear in errors.
 public struct ConnectorClient: Sendable {
-    /// The transport.
+    /// The transport. Tenants choose where connectors connect (`site_url`, `base_url`, `shop_domain`), so in a
+    /// deployment this is ``RedirectingTransport/guarded(_:egress:resolver:maxRedirects:)``: the egress policy
+    /// checks every hop.
     public let transport: any HTTPTransport
     /// Tenants' connector settings.
     public let settings: any ConnectorSettingsSource
@@ -100,6 +102,11 @@ public struct ConnectorClient: Sendable {
                 response = try await transport.send(request)
             } catch let error as HTTPTransportError {
                 if error.kind == .cancelled { throw CancellationError() }
+                if error.kind == .egress {
+                    throw ToolError(
+                        "\(connector) may not connect there: \(redactor.redact(error.message)); the tenant's \(connector) settings (base_url, site_url, shop_domain) point to it"
+                    )
+                }
                 throw ToolError(
                     "\(connector) could not be reached: \(redactor.redact(error.message))", isTransient: true)
             }
