@@ -127,7 +127,7 @@ struct DurabilityTests {
                 #", "stripe": {"settings": {"base_url": "\#($0.absoluteString)"}, "secrets": {"secret_key": "stripe/secret_key"}}"#
             } ?? ""
         try """
-        {"id": "acme", "name": "Acme", "connectors": {"slack": {"settings": {"base_url": "\(slack.absoluteString)"}, "secrets": {"bot_token": "slack/bot_token"}}\(stripeEntry)}}
+        {"id": "acme", "name": "Acme", "approvals": "listed", "connectors": {"slack": {"settings": {"base_url": "\(slack.absoluteString)"}, "secrets": {"bot_token": "slack/bot_token"}}\(stripeEntry)}}
         """.write(to: root.appendingPathComponent("tenants/acme.json"), atomically: true, encoding: .utf8)
     }
 
