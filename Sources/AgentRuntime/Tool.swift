@@ -78,6 +78,17 @@ public struct ToolError: Error, Hashable, Sendable, CustomStringConvertible {
 public protocol ToolPolicy: Sendable {
     /// The decision.
     func decide(_ tool: ToolSpec, agent: AgentDefinition, principal: Principal) async -> ToolDecision
+
+    /// Whether a call of `tool` (an allowed one) waits for a person's approval before it runs. Asked before every
+    /// call; by default the tool's spec decides (``ToolSpec/requiresApproval``).
+    func requiresApproval(_ tool: ToolSpec, agent: AgentDefinition, principal: Principal) async -> Bool
+}
+
+extension ToolPolicy {
+    /// The tool's spec decides: ``ToolSpec/requiresApproval``.
+    public func requiresApproval(_ tool: ToolSpec, agent: AgentDefinition, principal: Principal) async -> Bool {
+        tool.requiresApproval
+    }
 }
 
 /// A policy decision.

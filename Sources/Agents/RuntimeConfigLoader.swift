@@ -15,8 +15,10 @@ public enum RuntimeConfigLoader {
     /// Every top-level field.
     public static let allowed = [
         "$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits",
-        "approval_expiry_seconds", "http", "uncertain_writes", "store",
+        "approval_expiry_seconds", "http", "uncertain_writes", "store", "egress",
     ]
+    /// Every field of `egress`.
+    public static let egressAllowed = ["allow_hosts", "require_https"]
     /// Every field of `http`.
     public static let httpAllowed = [
         "client", "max_connections_per_host", "connect_timeout_seconds", "idle_timeout_seconds",
@@ -201,6 +203,12 @@ public enum RuntimeConfigLoader {
         {
             config.http = http
         }
+        if let member = fields["egress"],
+            let egress = reader.egressPolicy(
+                member.value, at: JSONPointer.root.appending("egress"), base: config.egress)
+        {
+            config.egress = egress
+        }
         if let member = fields["tenant_rate_limit"] {
             config.tenantRateLimit = reader.rateLimit(member.value, at: JSONPointer.root.appending("tenant_rate_limit"))
         }
@@ -245,6 +253,27 @@ extension DefinitionReader {
             settings.maxResponseBytes = value
         }
         return settings
+    }
+
+    /// The `egress` object: `allow_hosts` (addresses, CIDR ranges, host names, `*.domain`) and `require_https`.
+    mutating func egressPolicy(_ node: JSONNode, at pointer: JSONPointer, base: EgressPolicy) -> EgressPolicy? {
+        guard
+            let fields = object(
+                node, at: pointer, what: "egress settings", allowed: RuntimeConfigLoader.egressAllowed, required: [])
+        else { return nil }
+        var policy = base
+        if let entries = stringArray(fields, "allow_hosts") {
+            policy.allowHosts = []
+            for entry in entries {
+                do {
+                    policy.allowHosts.append(try EgressPolicy.Rule(parsing: entry.value))
+                } catch {
+                    self.error(.invalidFormat, "allow_hosts: \(error.message)", at: entry.offset, entry.pointer)
+                }
+            }
+        }
+        if let required = bool(fields, "require_https") { policy.requireHTTPS = required }
+        return policy
     }
 
     mutating func rateLimit(_ node: JSONNode, at pointer: JSONPointer) -> RateLimit? {

@@ -26,8 +26,14 @@ public struct TenantCatalog: Sendable {
             "max_cost_usd_per_day", "max_cost_usd_per_month",
         ]
 
-    /// Loads `directory/*.json` (a missing directory is an empty catalog).
-    public static func load(_ directory: URL, knownTools: Set<ToolID>, displayBase: URL? = nil) -> TenantCatalog {
+    /// Checks one connector setting as a tenant file gives it: `(connector, setting, value)` → what is wrong, or nil.
+    /// The connectors know their settings (the composition root passes theirs); the problem is reported at the value.
+    public typealias SettingsCheck = @Sendable (_ connector: String, _ setting: String, _ value: String) -> String?
+
+    /// Loads `directory/*.json` (a missing directory is an empty catalog); `settingsCheck` checks connector settings.
+    public static func load(
+        _ directory: URL, knownTools: Set<ToolID>, displayBase: URL? = nil, settingsCheck: SettingsCheck? = nil
+    ) -> TenantCatalog {
         let files =
             ((try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? [])
             .filter { $0.pathExtension == "json" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
@@ -40,16 +46,18 @@ public struct TenantCatalog: Sendable {
             }
             let (tenant, found) = decode(
                 (try? Data(contentsOf: file)).map { [UInt8]($0) }, displayPath: display,
-                stem: file.deletingPathExtension().lastPathComponent, knownTools: knownTools)
+                stem: file.deletingPathExtension().lastPathComponent, knownTools: knownTools,
+                settingsCheck: settingsCheck)
             diagnostics += found
             if let tenant, !found.contains(where: { $0.severity == .error }) { tenants[tenant.id] = tenant }
         }
         return TenantCatalog(tenants: tenants, diagnostics: diagnostics)
     }
 
-    /// Decodes one tenant file.
+    /// Decodes one tenant file; `settingsCheck` checks connector settings.
     public static func decode(
-        _ bytes: [UInt8]?, displayPath: String, stem: String, knownTools: Set<ToolID>
+        _ bytes: [UInt8]?, displayPath: String, stem: String, knownTools: Set<ToolID>,
+        settingsCheck: SettingsCheck? = nil
     ) -> (TenantDefinition?, [Diagnostic]) {
         guard let bytes else {
             return (
@@ -111,6 +119,16 @@ public struct TenantCatalog: Sendable {
                             allowed: ["settings", "secrets"], required: [])
                     else { continue }
                     let settings = reader.stringMap(connectorFields, "settings")
+                    if let settingsCheck, case .object(let given)? = connectorFields["settings"]?.value.content {
+                        for setting in given {
+                            guard let value = settings[setting.key],
+                                let problem = settingsCheck(entry.key, setting.key, value)
+                            else { continue }
+                            reader.error(
+                                .invalidValue, "\(entry.key) setting \"\(setting.key)\": \(problem)",
+                                at: setting.value.offset, entryPointer.appending("settings").appending(setting.key))
+                        }
+                    }
                     var secrets = reader.stringMap(connectorFields, "secrets")
                     for (secretName, path) in secrets where !Self.isSecretReference(path) {
                         let offset = connectorFields["secrets"]?.value.offset ?? entry.keyOffset

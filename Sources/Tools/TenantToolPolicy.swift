@@ -6,6 +6,9 @@ import AgentRuntime
 /// the tool's access level (`tenant_user`: read; `tenant_admin`: read and
 /// write; `platform_admin` and `super_admin`: all).
 /// The agent's own `tools` list is applied by the engine on top of this.
+///
+/// Which allowed calls wait for a person's approval follows the tenant's `approvals` policy (see
+/// ``requiresApproval(_:agent:principal:)``).
 public struct TenantToolPolicy: ToolPolicy {
     private let tenants: [TenantID: TenantDefinition]
 
@@ -47,6 +50,25 @@ public struct TenantToolPolicy: ToolPolicy {
             return .deny("\(tool.id) is denied by tenant \(tenant.id)'s policy")
         }
         return .allow
+    }
+}
+
+extension TenantToolPolicy {
+    /// Whether a call waits for approval under the tenant's `approvals` policy:
+    /// - `writes` (the default): every tool that writes (access `write` or `admin`) except the built-ins, and every
+    ///   tool whose spec asks for approval;
+    /// - `listed`: tools whose spec asks for approval, and the tenant's `approval_tools`;
+    /// - `none`: nothing waits.
+    /// An unknown tenant's calls are refused anyway; for one the spec decides.
+    public func requiresApproval(_ tool: ToolSpec, agent: AgentDefinition, principal: Principal) async -> Bool {
+        guard let tenant = tenants[principal.tenant] else { return tool.requiresApproval }
+        switch tenant.approvals {
+        case .writes:
+            return tool.requiresApproval
+                || (tool.access != .read && !Self.builtinConnectors.contains(tool.id.connector))
+        case .listed: return tool.requiresApproval || tenant.approvalTools.contains(tool.id)
+        case .none: return false
+        }
     }
 }
 

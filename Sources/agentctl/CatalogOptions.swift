@@ -30,7 +30,8 @@ struct CatalogOptions: ParsableArguments {
     func loadTenants(quiet: Bool = false) -> TenantCatalog {
         let catalog = TenantCatalog.load(
             tenantsDirectory, knownTools: ToolRegistry.standardIDs,
-            displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+            settingsCheck: Connectors.settingProblem)
         if !quiet { for diagnostic in catalog.diagnostics { Console.error(diagnostic.formatted) } }
         return catalog
     }

@@ -155,7 +155,7 @@ enum Composition {
         let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)
         for file in await knowledge.skipped { Console.error("warning: knowledge/\(file.path) skipped: \(file.reason)") }
         let client = ConnectorClient(
-            transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
+            transport: try runtime.connectorTransport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
         // One time source for the runs and their approvals (the system's; tests build environments of their own).
         let time = TimeSource.system
         var environment = EngineEnvironment(

@@ -85,25 +85,35 @@ struct RuntimeOptions: ParsableArguments {
             limiter: limiter ?? RateLimiter(), tenantRateLimits: tenantRateLimits)
     }
 
-    /// The one HTTP transport of the process (providers, connectors and the secret store share its pools): the NIO
-    /// client unless `http.client` (or `AGENTRUNTIME_HTTP_CLIENT`) says `urlsession`; redirects followed by
-    /// ``RedirectingTransport``'s rules.
+    /// The HTTP transport of model providers and the secret store, whose addresses the operator configures: the
+    /// process's one HTTP client (the NIO client unless `http.client` or `AGENTRUNTIME_HTTP_CLIENT` says
+    /// `urlsession`), redirects followed by ``RedirectingTransport``'s rules.
     func transport() throws -> any HTTPTransport {
+        RedirectingTransport(try client(), maxRedirects: try loadConfig().http.maxRedirects)
+    }
+
+    /// The HTTP transport of connectors, whose addresses tenants configure: the same client (and connection pools)
+    /// behind the `egress` policy, checked on every redirect hop.
+    func connectorTransport() throws -> any HTTPTransport {
+        let config = try loadConfig()
+        return RedirectingTransport.guarded(try client(), egress: config.egress, maxRedirects: config.http.maxRedirects)
+    }
+
+    /// The process's one HTTP client, made on first use.
+    private func client() throws -> any HTTPTransport {
         let settings = try loadConfig().http
         return try ProcessAdapters.shared.transport {
-            let base: any HTTPTransport
             switch settings.client {
             case .nio:
-                do { base = try AsyncHTTPClientTransport(settings: settings) } catch {
+                do { return try AsyncHTTPClientTransport(settings: settings) } catch {
                     Console.error("error: \(error)")
                     throw ExitCode(ExitStatus.invalid)
                 }
             case .urlsession:
-                base = URLSessionTransport(
+                return URLSessionTransport(
                     maximumConnectionsPerHost: settings.maxConnectionsPerHost, idleTimeout: settings.idleTimeout.seconds
                 )
             }
-            return RedirectingTransport(base, maxRedirects: settings.maxRedirects)
         }
     }
 }

@@ -64,7 +64,8 @@ struct ToolsCommand: AsyncParsableCommand {
             let principal = Principal(tenant: TenantID(tenant), user: "cli", roles: [parsedRole])
             let registry = ToolRegistry.standard(
                 client: ConnectorClient(
-                    transport: try runtime.transport(), settings: TenantConnectorSettings(tenants: tenants.tenants)),
+                    transport: try runtime.connectorTransport(),
+                    settings: TenantConnectorSettings(tenants: tenants.tenants)),
                 knowledge: KnowledgeBase(root: catalog.knowledgeDirectory))
             var rows: [[String]] = []
             var items: [JSONValue] = []
@@ -80,18 +81,23 @@ struct ToolsCommand: AsyncParsableCommand {
                     reason = nil
                 }
                 guard definition.tools.contains(spec.id) else { continue }
+                // Under the tenant's approvals policy.
+                let approval = await policy.requiresApproval(spec, agent: definition, principal: principal)
                 rows.append([
-                    spec.id.rawValue, spec.access.rawValue, reason == nil ? "offered" : "hidden", reason ?? "",
+                    spec.id.rawValue, spec.access.rawValue, reason == nil ? "offered" : "hidden",
+                    approval ? "yes" : "no", reason ?? "",
                 ])
                 items.append([
                     "id": .string(spec.id.rawValue), "access": .string(spec.access.rawValue),
-                    "offered": .bool(reason == nil), "reason": reason.map(JSONValue.string) ?? .null,
+                    "offered": .bool(reason == nil), "requires_approval": .bool(approval),
+                    "reason": reason.map(JSONValue.string) ?? .null,
                 ])
             }
             if json {
                 Console.print(JSONValue.array(items).serialized(pretty: true))
             } else {
-                Console.print(Table.render(header: ["TOOL", "ACCESS", "STATUS", "WHY HIDDEN"], rows: rows))
+                Console.print(
+                    Table.render(header: ["TOOL", "ACCESS", "STATUS", "APPROVAL", "WHY HIDDEN"], rows: rows))
             }
         }
     }

@@ -80,6 +80,29 @@ struct RuntimeConfigLoaderTests {
         #expect(bad.first { $0.pointer == "/http/max_redirect" }?.message.contains("max_redirects") == true)
     }
 
+    @Test("egress: nothing internal and https by default; allow_hosts and require_https read, mistakes located")
+    func egress() throws {
+        #expect(base.egress == EgressPolicy(allowHosts: [], requireHTTPS: true))
+        let (config, diagnostics) = decode(
+            #"{"egress": {"allow_hosts": ["127.0.0.1", "10.0.0.0/8", "wiki.internal", "*.corp.example"], "require_https": false}}"#
+        )
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.formatted))")
+        #expect(
+            config.egress
+                == (try EgressPolicy(
+                    allowing: ["127.0.0.1", "10.0.0.0/8", "wiki.internal", "*.corp.example"], requireHTTPS: false)))
+        let (_, bad) = decode(
+            """
+            {"egress": {"allow_hosts": ["10.0.0.0/40", "127.1", "ok.example"], "require_http": false}}
+            """)
+        #expect(
+            bad.map(\.formatted) == [
+                "agentruntime.json:1:68: error: unknown field \"require_http\" in egress settings; did you mean \"require_https\"? [/egress/require_http]",
+                "agentruntime.json:1:29: error: allow_hosts: \"10.0.0.0/40\" is not a CIDR range (an address in standard form, '/', and a prefix length of 0–32 for IPv4, 0–128 for IPv6) [/egress/allow_hosts/0]",
+                "agentruntime.json:1:44: error: allow_hosts: \"127.1\" is not an address (in standard form, like 10.0.0.5 or ::1), a CIDR range (10.0.0.0/8), a host name (wiki.internal) or *.domain [/egress/allow_hosts/1]",
+            ])
+    }
+
     @Test("a key pasted into the file is rejected without echoing it")
     func pastedKey() {
         let (_, diagnostics) = decode(

@@ -8,13 +8,18 @@ import Tools
 /// refuses every other call before anything runs, and audits each refusal.
 @Suite("Tool gating", .serialized)
 struct GatingTests {
-    static let tenants: [TenantID: TenantDefinition] = [
-        "acme": TenantDefinition(
+    /// Gating is under test, not approvals: the tenants' calls run without waiting (`approvals: none`).
+    static let tenants: [TenantID: TenantDefinition] = {
+        var acme = TenantDefinition(
             id: "acme", name: "Acme", connectors: ["wordpress": .init(), "hubspot": .init()],
             toolDeny: ["wordpress.update_post"],
-            allowedCategories: ["marketing"]),
-        "globex": TenantDefinition(id: "globex", name: "Globex", connectors: ["shopify": .init(), "stripe": .init()]),
-    ]
+            allowedCategories: ["marketing"])
+        var globex = TenantDefinition(
+            id: "globex", name: "Globex", connectors: ["shopify": .init(), "stripe": .init()])
+        acme.approvals = .none
+        globex.approvals = .none
+        return ["acme": acme, "globex": globex]
+    }()
     static let agents = [
         AgentDefinition(
             id: "marketer", name: "M", category: "marketing", role: "Marketer", goal: "g", backstory: "b",

@@ -111,7 +111,14 @@ struct DurabilityTests {
           {"id": "two", "description": "Step two: draft the follow-up", "expected_output": "A draft", "agent": "announcer"},
           {"id": "three", "description": "Step three: summarise", "expected_output": "A summary", "agent": "announcer"}]}
         """#.write(to: root.appendingPathComponent("agents/crews/announce.json"), atomically: true, encoding: .utf8)
+        try config().write(to: root.appendingPathComponent("agentruntime.json"), atomically: true, encoding: .utf8)
         return directory
+    }
+
+    /// The runtime config: the loopback servers playing Slack and Stripe are internal, plain-http addresses the
+    /// operator allows; `extra` fields are added.
+    static func config(_ extra: String = "") -> String {
+        #"{"egress": {"allow_hosts": ["127.0.0.1"], "require_https": false}\#(extra)}"#
     }
 
     static func tenant(slack: URL, stripe: URL? = nil, in root: URL) throws {
@@ -120,7 +127,7 @@ struct DurabilityTests {
                 #", "stripe": {"settings": {"base_url": "\#($0.absoluteString)"}, "secrets": {"secret_key": "stripe/secret_key"}}"#
             } ?? ""
         try """
-        {"id": "acme", "name": "Acme", "connectors": {"slack": {"settings": {"base_url": "\(slack.absoluteString)"}, "secrets": {"bot_token": "slack/bot_token"}}\(stripeEntry)}}
+        {"id": "acme", "name": "Acme", "approvals": "listed", "connectors": {"slack": {"settings": {"base_url": "\(slack.absoluteString)"}, "secrets": {"bot_token": "slack/bot_token"}}\(stripeEntry)}}
         """.write(to: root.appendingPathComponent("tenants/acme.json"), atomically: true, encoding: .utf8)
     }
 
@@ -316,7 +323,7 @@ struct DurabilityTests {
         defer { directory.remove() }
         try Self.tenant(slack: stripe.baseURL, stripe: stripe.baseURL, in: directory.url)
         try Self.writeAgent(tool: "stripe.create_customer", in: directory.url)
-        try #"{"approval_expiry_seconds": 1}"#.write(
+        try Self.config(#", "approval_expiry_seconds": 1"#).write(
             to: directory.url.appendingPathComponent("agentruntime.json"), atomically: true, encoding: .utf8)
         let environment = Self.environment(
             model: model, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_STRIPE_SECRET_KEY": "sk_test_durability"])

@@ -71,8 +71,12 @@ struct PlantedSecretTests {
             {"id": "acme", "name": "Acme", "connectors": {"wordpress": {"settings": {"site_url": "https://blog.acme.test", "username": "editor", "base_url": "\(wordpress.baseURL.absoluteString)"},
              "secrets": {"app_password": "wordpress/app_password"}}}}
             """)
+        // The loopback server playing WordPress is an internal, plain-http address: the operator allows it.
+        try directory.write(
+            "agentruntime.json", #"{"egress": {"allow_hosts": ["127.0.0.1"], "require_https": false}}"#)
         let store = directory.url.appendingPathComponent("runs.sqlite").path
         let environment = [
+            "AGENTRUNTIME_CONFIG": directory.url.appendingPathComponent("agentruntime.json").path,
             "OPENAI_API_KEY": "sk-model-key-000000000",
             "OPENAI_BASE_URL": model.baseURL.appendingPathComponent("v1").absoluteString,
             "AGENTRUNTIME_SECRET_TENANT_ACME_WORDPRESS_APP_PASSWORD": Self.secret,

@@ -152,10 +152,13 @@ struct ReplicaTests {
           {"id": "three", "description": "Step three for run {n}", "expected_output": "Done", "agent": "worker"}]}
         """#.write(to: root.appendingPathComponent("agents/crews/steps.json"), atomically: true, encoding: .utf8)
         try """
-        {"id": "acme", "name": "Acme", "connectors": {
+        {"id": "acme", "name": "Acme", "approvals": "listed", "connectors": {
           "slack": {"settings": {"base_url": "\(slack.absoluteString)"}, "secrets": {"bot_token": "slack/bot_token"}},
           "stripe": {"settings": {"base_url": "\(stripe.absoluteString)"}, "secrets": {"secret_key": "stripe/secret_key"}}}}
         """.write(to: root.appendingPathComponent("tenants/acme.json"), atomically: true, encoding: .utf8)
+        // The loopback servers playing Slack and Stripe are internal, plain-http addresses the operator allows.
+        try #"{"egress": {"allow_hosts": ["127.0.0.1"], "require_https": false}}"#.write(
+            to: root.appendingPathComponent("agentruntime.json"), atomically: true, encoding: .utf8)
         return directory
     }
 

@@ -127,10 +127,12 @@ struct RunCommandTests {
     func errors() async throws {
         let server = try FakeModelServer.start()
         defer { server.stop() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
         let missing = try await run(
             [
                 "run", "content-approval", "--input", "topic=x", "--model", "openai/gpt-4o-mini", "--store",
-                "/tmp/agentctl-unused.sqlite",
+                directory.url.appendingPathComponent("unused.sqlite").path,
             ], server: server)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("missing required input: target_keyword"))

@@ -206,7 +206,7 @@ extension AgentLoop {
                 approved = true
             }
         }
-        if tool.spec.requiresApproval, !approved,
+        if !approved, await environment.policy.requiresApproval(tool.spec, agent: agent, principal: principal),
             let refusal = try await awaitApproval(tool.spec, call: call, id: idempotencyKey)
         {
             try await journalTool(journalKey, content: refusal, isError: true)

@@ -145,6 +145,8 @@ public struct HTTPTransportError: Error, Hashable, Sendable, CustomStringConvert
         case responseTooLarge = "response_too_large"
         /// A redirect was refused: too many, a downgrade from https, or one that would resend the body elsewhere.
         case redirect
+        /// The destination is not allowed by the egress policy (an internal address, a local name, plain http).
+        case egress = "egress_refused"
     }
 
     /// What went wrong.

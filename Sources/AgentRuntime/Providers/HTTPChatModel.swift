@@ -151,7 +151,7 @@ public struct HTTPChatModel<Format: ChatWireFormat>: ChatModel {
                 failure = ProviderError(code: .cancelled, message: error.message, provider: format.provider)
             case .connection:
                 failure = ProviderError(code: .connection, message: error.message, provider: format.provider)
-            case .responseTooLarge, .redirect:
+            case .responseTooLarge, .redirect, .egress:
                 failure = ProviderError(code: .invalidResponse, message: error.message, provider: format.provider)
             }
         case is CancellationError:

@@ -105,6 +105,8 @@ public struct RuntimeConfig: Sendable {
     public var approvalExpiry: Duration = .seconds(3600)
     /// The HTTP client every provider, connector and secret store call goes through.
     public var http = HTTPClientSettings()
+    /// Where connector requests may go (`egress`): internal destinations allowed, and whether `https` is required.
+    public var egress = EgressPolicy()
     /// What a resumed run does with a write an earlier attempt sent but never saw answered.
     public var uncertainWrites: UncertainSideEffectPolicy = .askApproval
     /// Where the run store lives (`store`): a path, `sqlite:PATH` or `postgres://…`; `--store` and

@@ -5,7 +5,9 @@ import Foundation
 /// HTTP through the transport port, and turning service errors and rate-limit
 /// signals into tool errors the model can read. Secrets never appear in errors.
 public struct ConnectorClient: Sendable {
-    /// The transport.
+    /// The transport. Tenants choose where connectors connect (`site_url`, `base_url`, `shop_domain`), so in a
+    /// deployment this is ``RedirectingTransport/guarded(_:egress:resolver:maxRedirects:)``: the egress policy
+    /// checks every hop.
     public let transport: any HTTPTransport
     /// Tenants' connector settings.
     public let settings: any ConnectorSettingsSource
@@ -100,6 +102,11 @@ public struct ConnectorClient: Sendable {
                 response = try await transport.send(request)
             } catch let error as HTTPTransportError {
                 if error.kind == .cancelled { throw CancellationError() }
+                if error.kind == .egress {
+                    throw ToolError(
+                        "\(connector) may not connect there: \(redactor.redact(error.message)); the tenant's \(connector) settings (base_url, site_url, shop_domain) point to it"
+                    )
+                }
                 throw ToolError(
                     "\(connector) could not be reached: \(redactor.redact(error.message))", isTransient: true)
             }
@@ -164,15 +171,37 @@ public struct ConnectorClient: Sendable {
         return json == .null ? "(no details)" : String(json.serialized().prefix(300))
     }
 
-    /// `?a=1&b=2` from pairs (values percent-encoded), skipping nil values.
+    /// `base` + `/` + `path` + `?a=1&b=2` from pairs (values percent-encoded), skipping nil values.
+    ///
+    /// `path` is taken as already percent-encoded: the operation's fixed text, with every part that comes from an
+    /// argument made by ``pathSegment(_:name:)``, so each encoded byte reaches the wire exactly once.
     public static func url(_ base: URL, path: String, query: [(String, String?)] = []) -> URL {
-        var components = URLComponents(url: base.appendingPathComponent(path), resolvingAgainstBaseURL: false)!
+        var components = URLComponents(url: base, resolvingAgainstBaseURL: false)!
+        var basePath = components.percentEncodedPath
+        if !basePath.hasSuffix("/") { basePath += "/" }
+        components.percentEncodedPath = basePath + (path.hasPrefix("/") ? String(path.dropFirst()) : path)
         let items = query.compactMap { pair in pair.1.map { URLQueryItem(name: pair.0, value: $0) } }
         if !items.isEmpty { components.queryItems = (components.queryItems ?? []) + items }
         // URLComponents leaves '+' as is, and most services read it as a space.
         components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
         return components.url!
     }
+
+    /// An argument (`id`, `list_id`, ...) as one segment of a URL path: refused when it is empty, `.` or `..` or
+    /// holds a control character, and with every byte outside RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _
+    /// ~`) percent-encoded, so `/`, `?`, `#` and `%` stay inside the segment (`a@b/../deals` is `a%40b%2F..%2Fdeals`).
+    public static func pathSegment(_ value: String, name: String) throws -> String {
+        guard !value.isEmpty else { throw ToolError("\"\(name)\" must not be empty") }
+        guard value != ".", value != ".." else { throw ToolError("\"\(name)\" must not be \"\(value)\"") }
+        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else {
+            throw ToolError("\"\(name)\" must not contain control characters")
+        }
+        return value.addingPercentEncoding(withAllowedCharacters: unreserved)!
+    }
+
+    /// RFC 3986's unreserved characters, ASCII only.
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// A request with one authentication header, `Accept: application/json`, and a JSON body when given.
     public static func jsonRequest(

@@ -97,8 +97,8 @@ public enum HubSpotConnector {
                 }
             }
             let url = ConnectorClient.url(
-                connection.base, path: "crm/v3/objects/contacts/\(id)", query: [("idProperty", byEmail ? "email" : nil)]
-            )
+                connection.base, path: "crm/v3/objects/contacts/\(try ConnectorClient.pathSegment(id, name: "id"))",
+                query: [("idProperty", byEmail ? "email" : nil)])
             let response = try await client.send(
                 connection.request("PATCH", url, body: ["properties": .object(properties)]), connector: "hubspot",
                 secrets: [connection.token], describeError: describeError)

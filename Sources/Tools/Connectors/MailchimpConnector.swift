@@ -53,7 +53,9 @@ public enum MailchimpConnector {
             if let first = arguments["first_name"]?.stringValue, !first.isEmpty { merge["FNAME"] = .string(first) }
             if let last = arguments["last_name"]?.stringValue, !last.isEmpty { merge["LNAME"] = .string(last) }
             if !merge.members.isEmpty { body["merge_fields"] = .object(merge) }
-            let url = ConnectorClient.url(connection.base, path: "lists/\(audience)/members")
+            let url = ConnectorClient.url(
+                connection.base, path: "lists/\(try ConnectorClient.pathSegment(audience, name: "audience_id"))/members"
+            )
             let response = try await client.send(
                 connection.request("POST", url, body: .object(body)), connector: "mailchimp", secrets: [connection.key],
                 describeError: describeError)

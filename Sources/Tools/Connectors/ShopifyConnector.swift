@@ -140,14 +140,31 @@ public enum ShopifyConnector {
 
     /// `acme.myshopify.com` from `acme.myshopify.com`, `https://acme.myshopify.com/` or `ACME.myshopify.com`.
     static func normalizedShop(_ text: String) throws -> String {
+        if let problem = shopDomainProblem(text) {
+            throw ToolError("shopify has an invalid shop_domain setting: \(problem)")
+        }
+        return normalize(text)
+    }
+
+    /// What is wrong with a `shop_domain` setting, or nil: it must be a store's own `<name>.myshopify.com` domain
+    /// (a scheme, upper case and a trailing `/` are tolerated), never another host. A `base_url` setting may still
+    /// point elsewhere, under the egress rules.
+    public static func shopDomainProblem(_ text: String) -> String? {
+        let shop = normalize(text)
+        let suffix = ".myshopify.com"
+        let name = shop.hasSuffix(suffix) ? shop.dropLast(suffix.count) : ""
+        guard let first = name.first, first != "-",
+            name.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") })
+        else {
+            return "expected the store's myshopify.com domain, e.g. acme.myshopify.com"
+        }
+        return nil
+    }
+
+    private static func normalize(_ text: String) -> String {
         var shop = text.trimmingCharacters(in: .whitespaces).lowercased()
         for scheme in ["https://", "http://"] where shop.hasPrefix(scheme) { shop.removeFirst(scheme.count) }
         while shop.hasSuffix("/") { shop.removeLast() }
-        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789.-")
-        guard !shop.isEmpty, shop.allSatisfy(allowed.contains), shop.contains(".") else {
-            throw ToolError(
-                "shopify has an invalid shop_domain setting; expected the store's domain, e.g. acme.myshopify.com")
-        }
         return shop
     }
 

@@ -21,9 +21,9 @@ public enum TrelloConnector {
         ) { client, arguments, context in
             let path: String
             if let list = try identifier(arguments, "list_id") {
-                path = "lists/\(list)/cards"
+                path = "lists/\(try ConnectorClient.pathSegment(list, name: "list_id"))/cards"
             } else if let board = try identifier(arguments, "board_id") {
-                path = "boards/\(board)/cards"
+                path = "boards/\(try ConnectorClient.pathSegment(board, name: "board_id"))/cards"
             } else {
                 throw ToolError("give \"board_id\" or \"list_id\" to say whose cards to list")
             }

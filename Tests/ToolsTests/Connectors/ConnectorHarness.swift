@@ -13,9 +13,14 @@ struct ConnectorHarness {
     let context: ToolContext
     let log: RecordedRequests
 
-    /// Starts a server answering with `respond`; `settings` and `secrets` (name → value) are the tenant `acme`'s.
+    /// The egress policy of connector tests: the loopback servers playing the services are allowed, over plain http.
+    static let loopback = try! EgressPolicy(allowing: ["127.0.0.1"], requireHTTPS: false)
+
+    /// Starts a server answering with `respond`; `settings` and `secrets` (name → value) are the tenant `acme`'s;
+    /// requests go out under `egress`.
     init(
         connector: String, settings: [String: String] = [:], secrets: [String: String],
+        egress: EgressPolicy = ConnectorHarness.loopback,
         respond: @escaping @Sendable (LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response
     ) throws {
         let log = RecordedRequests()
@@ -28,9 +33,9 @@ struct ConnectorHarness {
         let configuration = ConnectorSettings(
             connector: connector, settings: all,
             secrets: Dictionary(uniqueKeysWithValues: secrets.keys.map { ($0, "\(connector)/\($0)") }))
-        // The connectors run over the NIO transport, as `agentctl` and `serve` run them.
+        // The connectors run over the NIO transport behind the egress guard, as `agentctl` and `serve` run them.
         client = ConnectorClient(
-            transport: RedirectingTransport(try AsyncHTTPClientTransport(environment: [:])),
+            transport: RedirectingTransport.guarded(try AsyncHTTPClientTransport(environment: [:]), egress: egress),
             settings: StaticConnectorSettings(["acme": [configuration]]), maxRateLimitWait: .seconds(2))
         let store = InMemorySecretStore([
             .tenant("acme"): Dictionary(uniqueKeysWithValues: secrets.map { ("\(connector)/\($0.key)", $0.value) })

@@ -113,7 +113,7 @@ struct HubSpotConnectorTests {
 
         _ = try await harness.tool("hubspot.update_contact", in: tools).call(
             ["id": "jane@acme.test", "properties": ["company": "Acme Corp"]], context: harness.context)
-        #expect(harness.log.last?.path == "/crm/v3/objects/contacts/jane@acme.test?idProperty=email")
+        #expect(harness.log.last?.path == "/crm/v3/objects/contacts/jane%40acme.test?idProperty=email")
 
         let before = harness.log.all.count
         await #expect(throws: ToolError("nothing to update: give at least one property in \"properties\"")) {

@@ -1,5 +1,6 @@
 import AgentRuntime
 import AgentRuntimeTesting
+import Agents
 import Foundation
 import Testing
 import Tools
@@ -197,11 +198,62 @@ struct ShopifyConnectorTests {
         defer { broken.stop() }
         await #expect(
             throws: ToolError(
-                "shopify has an invalid shop_domain setting; expected the store's domain, e.g. acme.myshopify.com")
+                "shopify has an invalid shop_domain setting: expected the store's myshopify.com domain, e.g. acme.myshopify.com"
+            )
         ) {
             _ = try await broken.tool("shopify.list_products", in: ShopifyConnector.operations).call(
                 [:], context: broken.context)
         }
         #expect(broken.log.all.isEmpty)
+    }
+
+    @Test("a Shopify shop must be a myshopify.com store: other hosts are refused at call time and in the tenant file")
+    func shopifyDomain() async throws {
+        for shop in [
+            "evil.example", "127.0.0.1", "acme.myshopify.com.evil.example", "acme.myshopify.com@evil.example",
+            "myshopify.com", "-acme.myshopify.com", "a.b.myshopify.com",
+        ] {
+            #expect(ShopifyConnector.shopDomainProblem(shop) != nil, "\(shop)")
+            let transport = ReplayTransport([])
+            let client = ConnectorClient(
+                transport: transport,
+                settings: StaticConnectorSettings([
+                    "acme": [
+                        ConnectorSettings(
+                            connector: "shopify", settings: ["shop_domain": shop],
+                            secrets: ["access_token": "shopify/access_token"])
+                    ]
+                ]))
+            let context = ToolContext(
+                runID: "run", agent: "agent", principal: Principal(tenant: "acme", user: "u", roles: [.tenantAdmin]),
+                secrets: InMemorySecretStore([.tenant("acme"): ["shopify/access_token": Self.token]]))
+            await #expect(
+                throws: ToolError(
+                    "shopify has an invalid shop_domain setting: expected the store's myshopify.com domain, e.g. acme.myshopify.com"
+                ), "\(shop)"
+            ) {
+                _ = try await ShopifyConnector.operations.tool("shopify.list_products", client).call(
+                    [:], context: context)
+            }
+            #expect(transport.requests.isEmpty)
+        }
+        for shop in ["acme.myshopify.com", "https://ACME-outdoor.myshopify.com/"] {
+            #expect(ShopifyConnector.shopDomainProblem(shop) == nil, "\(shop)")
+        }
+
+        let file = """
+            {"id": "acme", "name": "Acme",
+             "connectors": {"shopify": {"settings": {"shop_domain": "shop.evil.example"}, "secrets": {"access_token": "shopify/access_token"}},
+                            "wordpress": {"settings": {"site_url": "blog.acme.example"}, "secrets": {}}}}
+            """
+        let (tenant, diagnostics) = TenantCatalog.decode(
+            Array(file.utf8), displayPath: "tenants/acme.json", stem: "acme", knownTools: ToolRegistry.standardIDs,
+            settingsCheck: Connectors.settingProblem)
+        #expect(tenant == nil)
+        #expect(
+            diagnostics.map(\.formatted).sorted() == [
+                "tenants/acme.json:2:57: error: shopify setting \"shop_domain\": expected the store's myshopify.com domain, e.g. acme.myshopify.com [/connectors/shopify/settings/shop_domain]",
+                "tenants/acme.json:3:56: error: wordpress setting \"site_url\": must be an absolute http or https URL, like https://blog.example.com [/connectors/wordpress/settings/site_url]",
+            ])
     }
 }
