@@ -42,6 +42,17 @@ public enum JSONValue: Hashable, Sendable {
         return nil
     }
 
+    /// The number as an `Int` (a fraction truncated), when this is a number an `Int` can hold; nil otherwise.
+    public var intValue: Int? {
+        switch self {
+        case .int(let value): return value
+        case .double(let value):
+            // A hostile or broken peer's 1e300 (or NaN) is no number of anything, not a crash.
+            return value.isFinite && abs(value) < 9.2e18 ? Int(value) : nil
+        default: return nil
+        }
+    }
+
     /// The numeric payload as a `Double`, if this is a number.
     public var doubleValue: Double? {
         switch self {
@@ -145,5 +156,13 @@ extension JSONObject: ExpressibleByDictionaryLiteral {
     /// A dictionary literal; keys keep the literal's order.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self.init(elements.map { (key: $0.0, value: $0.1) })
+    }
+}
+
+extension Int {
+    /// `value` truncated, and bounded to ±10^15 (NaN is 0): numbers from the wire (token counts, waits) cannot trap
+    /// the conversion, whatever a peer sends.
+    init(bounding value: Double) {
+        self = value.isNaN ? 0 : Int(Swift.max(-1e15, Swift.min(1e15, value)))
     }
 }

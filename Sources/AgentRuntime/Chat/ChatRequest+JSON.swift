@@ -86,9 +86,9 @@ extension ChatResponse {
         self.init(
             text: json["text"]?.stringValue, toolCalls: calls, finishReason: reason,
             usage: TokenUsage(
-                inputTokens: Int(usage?["input_tokens"]?.doubleValue ?? 0),
-                outputTokens: Int(usage?["output_tokens"]?.doubleValue ?? 0),
-                cachedInputTokens: Int(usage?["cached_input_tokens"]?.doubleValue ?? 0)),
+                inputTokens: usage?["input_tokens"]?.intValue ?? 0,
+                outputTokens: usage?["output_tokens"]?.intValue ?? 0,
+                cachedInputTokens: usage?["cached_input_tokens"]?.intValue ?? 0),
             model: json["model"]?.stringValue)
     }
 }

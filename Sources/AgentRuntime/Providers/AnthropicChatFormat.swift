@@ -135,10 +135,10 @@ public struct AnthropicChatFormat: ChatWireFormat {
         let cacheRead = value["cache_read_input_tokens"]?.doubleValue
         let cacheWrite = value["cache_creation_input_tokens"]?.doubleValue
         if let input = value["input_tokens"]?.doubleValue {
-            usage.inputTokens = Int(input + (cacheRead ?? 0) + (cacheWrite ?? 0))
-            usage.cachedInputTokens = Int(cacheRead ?? 0)
+            usage.inputTokens = Int(bounding: input + (cacheRead ?? 0) + (cacheWrite ?? 0))
+            usage.cachedInputTokens = Int(bounding: cacheRead ?? 0)
         }
-        if let output = value["output_tokens"]?.doubleValue { usage.outputTokens = Int(output) }
+        if let output = value["output_tokens"]?.doubleValue { usage.outputTokens = Int(bounding: output) }
     }
 
     /// Decodes a `message` object.
@@ -202,7 +202,7 @@ public struct AnthropicChatFormat: ChatWireFormat {
                 AnthropicChatFormat.usage(json["message"]?["usage"], into: &accumulator.usage)
                 return []
             case "content_block_start":
-                let index = Int(json["index"]?.doubleValue ?? 0)
+                let index = json["index"]?.intValue ?? 0
                 let block = json["content_block"]
                 switch block?["type"]?.stringValue {
                 case "text":
@@ -223,7 +223,7 @@ public struct AnthropicChatFormat: ChatWireFormat {
                     return []
                 }
             case "content_block_delta":
-                let index = Int(json["index"]?.doubleValue ?? 0)
+                let index = json["index"]?.intValue ?? 0
                 let delta = json["delta"]
                 switch delta?["type"]?.stringValue {
                 case "text_delta":

@@ -117,10 +117,11 @@ public struct GeminiChatFormat: ChatWireFormat {
     static func usage(_ value: JSONValue?) -> TokenUsage? {
         guard let value else { return nil }
         return TokenUsage(
-            inputTokens: Int(value["promptTokenCount"]?.doubleValue ?? 0),
+            inputTokens: value["promptTokenCount"]?.intValue ?? 0,
             outputTokens: Int(
-                (value["candidatesTokenCount"]?.doubleValue ?? 0) + (value["thoughtsTokenCount"]?.doubleValue ?? 0)),
-            cachedInputTokens: Int(value["cachedContentTokenCount"]?.doubleValue ?? 0))
+                bounding: (value["candidatesTokenCount"]?.doubleValue ?? 0)
+                    + (value["thoughtsTokenCount"]?.doubleValue ?? 0)),
+            cachedInputTokens: value["cachedContentTokenCount"]?.intValue ?? 0)
     }
 
     /// Adds one response chunk (whole response or streamed piece) to `accumulator`; returns its deltas.
@@ -198,7 +199,7 @@ public struct GeminiChatFormat: ChatWireFormat {
         let error = json["error"]
         let message = error?["message"]?.stringValue ?? json.serialized()
         let statusWord = error?["status"]?.stringValue ?? ""
-        let httpStatus = status ?? error?["code"]?.doubleValue.map { Int($0) }
+        let httpStatus = status ?? error?["code"]?.intValue
         var code: ProviderError.Code
         switch statusWord {
         case "UNAUTHENTICATED": code = .authentication

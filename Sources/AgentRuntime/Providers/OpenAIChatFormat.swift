@@ -177,9 +177,9 @@ public struct OpenAIChatFormat: ChatWireFormat {
     static func usage(_ value: JSONValue?) -> TokenUsage {
         guard let value, value != .null else { return TokenUsage() }
         return TokenUsage(
-            inputTokens: Int(value["prompt_tokens"]?.doubleValue ?? 0),
-            outputTokens: Int(value["completion_tokens"]?.doubleValue ?? 0),
-            cachedInputTokens: Int(value["prompt_tokens_details"]?["cached_tokens"]?.doubleValue ?? 0))
+            inputTokens: value["prompt_tokens"]?.intValue ?? 0,
+            outputTokens: value["completion_tokens"]?.intValue ?? 0,
+            cachedInputTokens: value["prompt_tokens_details"]?["cached_tokens"]?.intValue ?? 0)
     }
 
     /// A stream decoder.
@@ -212,7 +212,7 @@ public struct OpenAIChatFormat: ChatWireFormat {
                 }
                 if case .array(let calls)? = delta["tool_calls"] {
                     for (position, call) in calls.enumerated() {
-                        let index = Int(call["index"]?.doubleValue ?? Double(position))
+                        let index = call["index"]?.intValue ?? position
                         deltas.append(
                             accumulator.appendToolCall(
                                 index: index, id: call["id"]?.stringValue, name: call["function"]?["name"]?.stringValue,

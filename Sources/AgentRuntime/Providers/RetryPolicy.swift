@@ -50,12 +50,12 @@ public enum RetryAfter {
     /// `retry-after-ms`, then `retry-after` as seconds or an HTTP date.
     public static func parse(_ headers: HTTPHeaders, now: Date = Date()) -> Duration? {
         if let text = headers["retry-after-ms"], let milliseconds = Double(text.trimmed), milliseconds >= 0 {
-            return .milliseconds(Int(milliseconds.rounded()))
+            return .milliseconds(Int(bounding: milliseconds.rounded()))
         }
         guard let text = headers["retry-after"]?.trimmed else { return nil }
-        if let seconds = Double(text), seconds >= 0 { return .milliseconds(Int((seconds * 1000).rounded())) }
+        if let seconds = Double(text), seconds >= 0 { return .milliseconds(Int(bounding: (seconds * 1000).rounded())) }
         if let date = httpDate(text) {
-            return .milliseconds(max(0, Int((date.timeIntervalSince(now) * 1000).rounded())))
+            return .milliseconds(max(0, Int(bounding: (date.timeIntervalSince(now) * 1000).rounded())))
         }
         return nil
     }
@@ -63,7 +63,7 @@ public enum RetryAfter {
     /// A protobuf `Duration` string such as `37s` or `1.5s` (Gemini's `RetryInfo.retryDelay`).
     public static func parseProtobufDuration(_ text: String) -> Duration? {
         guard text.hasSuffix("s"), let seconds = Double(text.dropLast()), seconds >= 0 else { return nil }
-        return .milliseconds(Int((seconds * 1000).rounded()))
+        return .milliseconds(Int(bounding: (seconds * 1000).rounded()))
     }
 
     /// IMF-fixdate, e.g. `Wed, 21 Oct 2026 07:28:00 GMT`.

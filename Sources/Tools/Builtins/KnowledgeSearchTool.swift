@@ -39,7 +39,7 @@ public struct KnowledgeSearchTool: Tool {
             }
             collections = [collection]
         }
-        let limit = max(1, min(20, Int(arguments["limit"]?.doubleValue ?? 5)))
+        let limit = max(1, min(20, arguments["limit"]?.intValue ?? 5))
         let snippets = await retriever.search(
             query, collections: collections, tenant: context.principal.tenant, limit: limit)
         guard !snippets.isEmpty else {

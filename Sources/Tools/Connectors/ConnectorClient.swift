@@ -225,6 +225,6 @@ public struct ConnectorClient: Sendable {
 
     /// `limit` argument clamped to 1...max (default `fallback`).
     public static func limit(_ arguments: JSONValue, default fallback: Int = 20, max maximum: Int = 100) -> Int {
-        Swift.max(1, Swift.min(maximum, Int(arguments["limit"]?.doubleValue ?? Double(fallback))))
+        Swift.max(1, Swift.min(maximum, arguments["limit"]?.intValue ?? fallback))
     }
 }

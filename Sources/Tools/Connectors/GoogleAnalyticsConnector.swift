@@ -119,7 +119,7 @@ public enum GoogleAnalyticsConnector {
             }
         }
         // rowCount counts every matching row (0 is omitted by the API), not only those returned.
-        let rowCount = Int(json["rowCount"]?.doubleValue ?? json["rowCount"]?.stringValue.flatMap(Double.init) ?? 0)
+        let rowCount = json["rowCount"]?.intValue ?? json["rowCount"]?.stringValue.flatMap { Int($0) } ?? 0
         var data: JSONObject = [
             "dimensions": .array(dimensionNames.map { .string($0) }),
             "metrics": .array(metricHeaders.map { ["name": $0["name"] ?? .null, "type": $0["type"] ?? .null] }),

@@ -131,7 +131,7 @@ public enum MailchimpConnector {
 
         init(_ arguments: JSONValue) throws {
             count = ConnectorClient.limit(arguments, default: 20)
-            offset = Int(arguments["offset"]?.doubleValue ?? 0)
+            offset = arguments["offset"]?.intValue ?? 0
             guard offset >= 0 else { throw ToolError("\"offset\" must be 0 or more") }
         }
 
@@ -144,7 +144,7 @@ public enum MailchimpConnector {
             guard case .array(let items)? = json[key] else {
                 throw ToolError("mailchimp returned an unexpected response")
             }
-            let total = json["total_items"]?.doubleValue.map { Int($0) } ?? offset + items.count
+            let total = json["total_items"]?.intValue ?? offset + items.count
             var data: JSONObject = [name: .array(items.map(summary)), "total": .int(total)]
             if !items.isEmpty, offset + items.count < total { data["next_offset"] = .int(offset + items.count) }
             return data

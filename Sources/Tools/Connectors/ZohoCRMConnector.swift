@@ -16,7 +16,7 @@ public enum ZohoCRMConnector {
                 access: .read)
         ) { client, arguments, context in
             let connection = try await connect(client, context)
-            let page = max(1, Int(arguments["page"]?.doubleValue ?? 1))
+            let page = max(1, arguments["page"]?.intValue ?? 1)
             let url = ConnectorClient.url(
                 connection.base, path: "crm/v6/Leads",
                 query: [
