@@ -3,12 +3,15 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `/v1` needs a caller: a service token and identity headers. The caller's tenant is rate limited.
+/// `/v1` needs a caller: a signed access token, or a service token and identity headers. The caller's tenant is
+/// rate limited.
 ///
-/// - The bearer value is compared, in constant time, with the service token and the platform-level token;
+/// - A bearer value shaped like a JWT, when OIDC is configured, is checked by ``AccessTokenVerifier``: the caller
+///   comes from its claims only, and identity headers, when sent, must agree with them.
+/// - Any other bearer value is compared, in constant time, with the service token and the platform-level token;
 ///   the caller then comes from `X-Tenant-ID`, `X-User-ID` and `X-User-Roles`, each sent at most once, and platform
 ///   roles are accepted only with the platform-level token.
-/// - With no token configured (insecure development mode) the identity headers are trusted as sent.
+/// - With no token of any kind configured (insecure development mode) the identity headers are trusted as sent.
 struct AuthenticationMiddleware: RouterMiddleware {
     let services: GatewayServices
     var limiter: any RateLimiting { services.requestLimiter }
@@ -50,18 +53,27 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw GatewayError(.validation, "send one Authorization header, not \(authorizations.count)")
         }
         let staticTokens = [configuration.serviceToken, configuration.platformToken].compactMap { $0 }
-        guard !staticTokens.isEmpty else {
+        guard !staticTokens.isEmpty || configuration.accessTokens != nil else {
             return try Self.headerIdentity(request, platformRoles: true)
         }
         guard let credential = authorizations.first.flatMap(Self.bearerCredential) else {
             throw GatewayError(.unauthorized, "missing bearer token (Authorization: Bearer …)")
+        }
+        if let verifier = configuration.accessTokens, AccessTokenVerifier.looksLikeJWT(credential) {
+            let principal = try await verifier.verify(credential, at: configuration.time.now)
+            try Self.checkHeaders(request, agreeWith: principal)
+            return principal
         }
         let presented = Array(credential.utf8)
         // Both comparisons always run, so timing tells nothing about which token (if any) was close.
         let isService = configuration.serviceToken.map { Self.constantTimeEqual(presented, Array($0.utf8)) } ?? false
         let isPlatform = configuration.platformToken.map { Self.constantTimeEqual(presented, Array($0.utf8)) } ?? false
         guard isService || isPlatform else {
-            throw GatewayError(.unauthorized, "invalid bearer token (Authorization: Bearer …)")
+            throw GatewayError(
+                .unauthorized,
+                staticTokens.isEmpty
+                    ? "the bearer token is not a signed access token (JWT), and this service accepts no other"
+                    : "invalid bearer token (Authorization: Bearer …)")
         }
         return try Self.headerIdentity(request, platformRoles: isPlatform)
     }
@@ -91,6 +103,23 @@ struct AuthenticationMiddleware: RouterMiddleware {
             )
         }
         return Principal(tenant: TenantID(tenant), user: user, roles: roles)
+    }
+
+    /// With a signed token, identity headers are optional but may not name anything the token does not: another
+    /// tenant or user, or a role it does not grant.
+    static func checkHeaders(_ request: Request, agreeWith principal: Principal) throws {
+        if let tenant = try single(request, .tenantID), tenant != principal.tenant.rawValue {
+            throw GatewayError(
+                .forbidden, "X-Tenant-ID \"\(tenant)\" differs from the access token's tenant \"\(principal.tenant)\"")
+        }
+        if let user = try single(request, .userID), user != principal.user {
+            throw GatewayError(
+                .forbidden, "X-User-ID \"\(user)\" differs from the access token's user \"\(principal.user)\"")
+        }
+        if let role = try headerRoles(request).subtracting(principal.roles).min() {
+            throw GatewayError(
+                .forbidden, "X-User-Roles names \(role.rawValue), which the access token does not grant")
+        }
     }
 
     /// The roles in `X-User-Roles` (comma-separated); 403 for a name that is not a role.

@@ -11,6 +11,9 @@ public struct GatewayConfiguration: Sendable {
     /// The platform-level service token: a caller presenting it may name `platform_admin` or `super_admin` in
     /// `X-User-Roles` (with ``serviceToken``, platform roles are refused). Nil: none.
     public var platformToken: String?
+    /// Checks signed access tokens (OIDC); nil: none accepted. With no token of any kind configured, requests are
+    /// not authenticated (insecure development mode).
+    public var accessTokens: AccessTokenVerifier?
     /// Requests per minute per tenant.
     public var requestsPerMinutePerTenant: Int
     /// Runs in flight per tenant.
