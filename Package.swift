@@ -5,10 +5,11 @@ import PackageDescription
 ///
 /// Library modules (`AgentRuntime`, `Agents`, `Tools`) import Foundation only, plus
 /// system libraries (SQLite). Packages are confined to edge modules, one per
-/// technology: `NIOTransport` (async-http-client), `PostgresStore` (postgres-nio), `AgentGateway` (Hummingbird)
-/// and `agentctl`, the composition root (swift-argument-parser; its line
+/// technology: `NIOTransport` (async-http-client), `PostgresStore` (postgres-nio), `AgentGateway` (Hummingbird,
+/// and jwt-kit for signed caller identity) and `agentctl`, the composition root (swift-argument-parser; its line
 /// editor wraps the system's libedit). Test targets
-/// also use swift-clocks (a clock tests move by hand) and HummingbirdTesting.
+/// also use swift-clocks (a clock tests move by hand) and HummingbirdTesting; the gateway's tests generate
+/// RSA keys with swift-crypto's CryptoExtras (already built for jwt-kit).
 let package = Package(
     name: "AgentRuntime",
     platforms: [.macOS(.v14)],
@@ -31,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"6.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -47,6 +50,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
         .target(
@@ -98,6 +102,8 @@ let package = Package(
                 "AgentGateway", "AgentRuntime", "Agents", "Tools", "AgentRuntimeTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
     ],

@@ -5,8 +5,15 @@ import Tools
 
 /// Limits and settings of the HTTP service.
 public struct GatewayConfiguration: Sendable {
-    /// The service token callers must present (`Authorization: Bearer …`); nil only in insecure development mode.
+    /// The service token a trusted internal caller presents (`Authorization: Bearer …`), naming the caller in
+    /// `X-Tenant-ID`, `X-User-ID` and `X-User-Roles`. Nil: none.
     public var serviceToken: String?
+    /// The platform-level service token: a caller presenting it may name `platform_admin` or `super_admin` in
+    /// `X-User-Roles` (with ``serviceToken``, platform roles are refused). Nil: none.
+    public var platformToken: String?
+    /// Checks signed access tokens (OIDC); nil: none accepted. With no token of any kind configured, requests are
+    /// not authenticated (insecure development mode).
+    public var accessTokens: AccessTokenVerifier?
     /// Requests per minute per tenant.
     public var requestsPerMinutePerTenant: Int
     /// Runs in flight per tenant.
@@ -37,11 +44,13 @@ public struct GatewayConfiguration: Sendable {
 
     /// Creates a configuration.
     public init(
-        serviceToken: String?, requestsPerMinutePerTenant: Int = 600, concurrentRunsPerTenant: Int = 50,
+        serviceToken: String?, platformToken: String? = nil, requestsPerMinutePerTenant: Int = 600,
+        concurrentRunsPerTenant: Int = 50,
         heartbeatInterval: Duration = .seconds(15), eventPollInterval: Duration = .seconds(5),
         shutdownGracePeriod: Duration = .seconds(30)
     ) {
         self.serviceToken = serviceToken
+        self.platformToken = platformToken
         self.requestsPerMinutePerTenant = requestsPerMinutePerTenant
         self.concurrentRunsPerTenant = concurrentRunsPerTenant
         self.heartbeatInterval = heartbeatInterval

@@ -14,6 +14,7 @@ public enum RuntimeConfigLoader {
 
     /// Every top-level field.
     public static let allowed = [
+        "auth",
         "$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits",
         "approval_expiry_seconds", "http", "uncertain_writes", "store", "egress",
     ]
@@ -81,6 +82,9 @@ public enum RuntimeConfigLoader {
             return (base, reader.diagnostics)
         }
         _ = reader.string(fields, "$schema")
+        if let member = fields["auth"], let auth = reader.auth(member.value, at: JSONPointer.root.appending("auth")) {
+            config.auth = auth
+        }
         if let member = fields["providers"] {
             let pointer = JSONPointer.root.appending("providers")
             if case .object(let entries) = member.value.content {

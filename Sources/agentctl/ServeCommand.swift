@@ -10,15 +10,29 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve the HTTP API.",
         discussion:
-            "Callers authenticate with Authorization: Bearer <token>; the token is read from the secret reference given by --token-ref (default env:AGENTRUNTIME_SERVICE_TOKEN). Without a token the service refuses to start, unless --insecure-dev is given. SIGTERM or Ctrl-C shuts down gracefully."
+            "Callers authenticate with Authorization: Bearer <token>: a signed OIDC access token (auth.oidc in agentruntime.json, or --oidc-issuer and --oidc-audience), or a static service token read from the secret reference given by --token-ref (default: auth.service_token, else env:AGENTRUNTIME_SERVICE_TOKEN) with the caller named in X-Tenant-ID, X-User-ID and X-User-Roles; platform roles in X-User-Roles need the token given by --platform-token-ref. Without any of these the service refuses to start, unless --insecure-dev is given. SIGTERM or Ctrl-C shuts down gracefully."
     )
 
     @OptionGroup var catalog: CatalogOptions
     @OptionGroup var runtime: RuntimeOptions
     @Option(name: .long, help: "The address to bind.") var host: String = "127.0.0.1"
     @Option(name: .long, help: "The port (0 picks a free one).") var port: Int = 8080
-    @Option(name: .long, help: "Where the service token comes from: env:NAME or secret:path.") var tokenRef: String =
-        "env:AGENTRUNTIME_SERVICE_TOKEN"
+    @Option(
+        name: .long,
+        help:
+            "Where the service token comes from: env:NAME or secret:path (default: auth.service_token, else env:AGENTRUNTIME_SERVICE_TOKEN)."
+    )
+    var tokenRef: String?
+    @Option(
+        name: .long,
+        help:
+            "Where the platform-level service token comes from (env:NAME or secret:path; default: auth.platform_token): its callers may name platform_admin or super_admin in X-User-Roles."
+    )
+    var platformTokenRef: String?
+    @Option(name: .long, help: "Accept access tokens of this OIDC issuer (overrides auth.oidc.issuer).")
+    var oidcIssuer: String?
+    @Option(name: .long, help: "An accepted access-token audience (repeatable; overrides auth.oidc.audience).")
+    var oidcAudience: [String] = []
     @Flag(name: .long, help: "Start without a service token (development only: every caller is trusted).")
     var insecureDev = false
     @Option(
@@ -60,21 +74,38 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let secrets = try runtime.secretStore()
-        var token: String?
-        switch CredentialReference(parsing: tokenRef) {
-        case .environment(let name)?:
-            token = ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
-        case .secret(let path)?:
-            token = try await secrets.secret(path, scope: .platform).flatMap { $0.isEmpty ? nil : $0 }
-        case nil: throw ValidationError("--token-ref must be env:NAME or secret:path")
+        let auth = try runtime.loadConfig().auth
+        let serviceReference = tokenRef ?? auth.serviceToken?.description ?? "env:AGENTRUNTIME_SERVICE_TOKEN"
+        let token = try await Self.readToken(serviceReference, option: "--token-ref", secrets: secrets)
+        let platformReference = platformTokenRef ?? auth.platformToken?.description
+        var platformToken: String?
+        if let platformReference {
+            platformToken = try await Self.readToken(
+                platformReference, option: "--platform-token-ref", secrets: secrets)
         }
-        if token == nil, !insecureDev {
+        let oidc = try oidcSettings(auth.oidc)
+        if token == nil, platformToken == nil, oidc == nil, !insecureDev {
             Console.error(
-                "error: no service token (\(tokenRef) is not set); set it, or start with --insecure-dev for local development"
+                "error: no service token (\(serviceReference) is not set) and no OIDC issuer (auth.oidc or --oidc-issuer); set one, or start with --insecure-dev for local development"
             )
             throw ExitCode(ExitStatus.invalid)
         }
-        if insecureDev, token == nil { Console.error("warning: --insecure-dev: requests are not authenticated") }
+        if let platformReference, platformToken == nil {
+            Console.error("error: no platform-level token (\(platformReference) is not set)")
+            throw ExitCode(ExitStatus.invalid)
+        }
+        if token != nil, token == platformToken {
+            Console.error("error: the service token and the platform-level token must differ")
+            throw ExitCode(ExitStatus.invalid)
+        }
+        if oidc != nil, [token, platformToken].contains(where: { $0.map(AccessTokenVerifier.looksLikeJWT) ?? false }) {
+            // Such a bearer value would be checked as a signed token, never compared with the service token.
+            Console.error("error: with OIDC on, a service token must not have the shape of a JWT (three dotted parts)")
+            throw ExitCode(ExitStatus.invalid)
+        }
+        if insecureDev, token == nil, platformToken == nil, oidc == nil {
+            Console.error("warning: --insecure-dev: requests are not authenticated")
+        }
         let loadedCatalog = try catalog.loadCatalog()
         if loadedCatalog.errorCount > 0 {
             Console.error("warning: \(loadedCatalog.errorCount) definition error(s); run `agentctl validate`")
@@ -94,6 +125,10 @@ struct ServeCommand: AsyncParsableCommand {
             serviceToken: token, requestsPerMinutePerTenant: requestsPerMinute,
             concurrentRunsPerTenant: concurrentRuns,
             shutdownGracePeriod: .seconds(shutdownGrace))
+        configuration.platformToken = platformToken
+        configuration.accessTokens = try oidc.map {
+            AccessTokenVerifier(settings: $0, transport: try runtime.transport())
+        }
         configuration.leaseDuration = .seconds(leaseSeconds)
         configuration.workerCapacity = workerCapacity
         configuration.isWorker = role != .api
@@ -141,5 +176,39 @@ struct ServeCommand: AsyncParsableCommand {
                 Console.error(
                     "agentctl serve: /health/ready and /metrics on http://\(internalListener?.host ?? ""):\(bound)")
             })
+    }
+
+    /// A token read from `env:NAME` or `secret:path`; nil when unset or empty.
+    static func readToken(_ reference: String, option: String, secrets: any SecretStore) async throws -> String? {
+        switch CredentialReference(parsing: reference) {
+        case .environment(let name)?:
+            return ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+        case .secret(let path)?:
+            return try await secrets.secret(path, scope: .platform).flatMap { $0.isEmpty ? nil : $0 }
+        case nil: throw ValidationError("\(option) must be env:NAME or secret:path")
+        }
+    }
+
+    /// The OIDC settings of the config, with `--oidc-issuer` and `--oidc-audience` on top.
+    func oidcSettings(_ configured: OIDCSettings?) throws -> OIDCSettings? {
+        guard let issuer = oidcIssuer else {
+            guard oidcAudience.isEmpty || configured != nil else {
+                throw ValidationError("--oidc-audience needs --oidc-issuer or auth.oidc in the config")
+            }
+            return configured.map { settings in
+                var settings = settings
+                if !oidcAudience.isEmpty { settings.audiences = oidcAudience }
+                return settings
+            }
+        }
+        guard let url = URL(string: issuer),
+            url.scheme == "https" || (url.scheme == "http" && ["127.0.0.1", "localhost"].contains(url.host ?? ""))
+        else { throw ValidationError("--oidc-issuer must be an https URL (http only on a loopback host)") }
+        let audiences = oidcAudience.isEmpty ? configured?.audiences ?? [] : oidcAudience
+        guard !audiences.isEmpty else { throw ValidationError("--oidc-issuer needs --oidc-audience") }
+        var settings = configured ?? OIDCSettings(issuer: issuer, audiences: audiences)
+        settings.issuer = issuer
+        settings.audiences = audiences
+        return settings
     }
 }

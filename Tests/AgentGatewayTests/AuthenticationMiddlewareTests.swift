@@ -53,6 +53,77 @@ struct AuthenticationMiddlewareTests {
         }
     }
 
+    @Test(
+        "service token: an identity header sent twice is refused with 400, never merged; so is a second Authorization")
+    func repeatedIdentityHeaders() async throws {
+        let fixture = try F()
+        defer { fixture.directory.remove() }
+        try await fixture.app.test(.router) { client in
+            for name in ["X-User-Roles", "X-Tenant-ID", "X-User-ID", "Authorization"] {
+                var headers = F.headers(roles: "tenant_user")
+                let field = HTTPField.Name(name)!
+                // Today's merge would read "tenant_user, platform_admin" and admit a platform route.
+                headers.append(
+                    HTTPField(name: field, value: name == "X-User-Roles" ? "platform_admin" : headers[field]!))
+                try await client.execute(uri: "/v1/agents", method: .get, headers: headers) { response in
+                    #expect(response.status == .badRequest, "\(name)")
+                    let error = try F.json(response)["error"]
+                    #expect(error?["code"] == "VALIDATION_ERROR")
+                    #expect(error?["message"]?.stringValue?.contains("send") == true, "\(String(describing: error))")
+                }
+            }
+            var appended = F.headers(roles: "tenant_user")
+            appended.append(HTTPField(name: HTTPField.Name("X-User-Roles")!, value: "platform_admin"))
+            try await client.execute(
+                uri: "/v1/agents/seo-specialist", method: .put, headers: appended, body: F.body(["name": "x"])
+            ) { #expect($0.status == .badRequest) }
+        }
+    }
+
+    @Test("service token: platform roles in X-User-Roles need the platform-level token (403 naming the rule)")
+    func platformRolesNeedPlatformToken() async throws {
+        let fixture = try F()
+        defer { fixture.directory.remove() }
+        try await fixture.app.test(.router) { client in
+            for roles in ["platform_admin", "tenant_user,super_admin"] {
+                var headers = F.headers(roles: roles)
+                headers[.authorization] = "Bearer \(F.token)"
+                try await client.execute(uri: "/v1/agents", method: .get, headers: headers) { response in
+                    #expect(response.status == .forbidden)
+                    let message = try F.json(response)["error"]?["message"]?.stringValue ?? ""
+                    #expect(message.contains("only from a signed access token or the platform-level service token"))
+                }
+                headers[.authorization] = "Bearer \(F.platformToken)"
+                try await client.execute(uri: "/v1/agents", method: .get, headers: headers) {
+                    #expect($0.status == .ok)
+                }
+            }
+            // The platform-level token serves tenant roles too.
+            try await client.execute(
+                uri: "/v1/agents", method: .get, headers: F.headers(roles: "tenant_user", token: F.platformToken)
+            ) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test("the Bearer scheme is matched case-insensitively; other schemes are refused")
+    func bearerScheme() async throws {
+        let fixture = try F()
+        defer { fixture.directory.remove() }
+        try await fixture.app.test(.router) { client in
+            for (authorization, status) in [
+                ("bearer \(F.token)", HTTPResponse.Status.ok), ("BEARER \(F.token)", .ok), ("BeArEr  \(F.token)", .ok),
+                ("Basic \(F.token)", .unauthorized), ("Bearer", .unauthorized), ("Bearer \(F.token) x", .unauthorized),
+                ("Bearer \(F.token)x", .unauthorized),
+            ] {
+                var headers = F.headers()
+                headers[.authorization] = authorization
+                try await client.execute(uri: "/v1/agents", method: .get, headers: headers) { response in
+                    #expect(response.status == status, "\(authorization)")
+                }
+            }
+        }
+    }
+
     @Test("per-tenant request limits and concurrent-run limits answer 429 with Retry-After")
     func limits() async throws {
         let clock = TestClock()

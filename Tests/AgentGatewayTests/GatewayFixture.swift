@@ -16,6 +16,8 @@ import Tools
 /// A gateway over a copy of the repository's agents, two tenants, a temporary store and a scripted model.
 struct GatewayFixture {
     static let token = "service-token-for-tests"
+    /// The platform-level service token: with it, `X-User-Roles` may name platform roles.
+    static let platformToken = "platform-token-for-tests"
     /// The repository (for `agents/`, `knowledge/` and `openapi.json`).
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
@@ -25,7 +27,8 @@ struct GatewayFixture {
 
     init(
         configuration: GatewayConfiguration = GatewayConfiguration(
-            serviceToken: GatewayFixture.token, eventPollInterval: .milliseconds(20)),
+            serviceToken: GatewayFixture.token, platformToken: GatewayFixture.platformToken,
+            eventPollInterval: .milliseconds(20)),
         tools: [any Tool] = [], streaming: Bool = false,
         respond: (@Sendable (ChatRequest) async throws -> ChatResponse)? = nil
     ) throws {
@@ -64,12 +67,17 @@ struct GatewayFixture {
 
     var app: some ApplicationProtocol { Application(router: Gateway.router(services)) }
 
+    /// A trusted caller's headers: the service token (the platform-level one when `roles` names a platform role)
+    /// and the identity headers.
     static func headers(
         tenant: String = "acme", roles: String = "tenant_admin", token: String? = GatewayFixture.token,
         extra: HTTPFields = [:]
     ) -> HTTPFields {
         var fields = extra
-        if let token { fields[.authorization] = "Bearer \(token)" }
+        let platform = roles.contains("platform_admin") || roles.contains("super_admin")
+        if let token {
+            fields[.authorization] = "Bearer \(platform && token == Self.token ? Self.platformToken : token)"
+        }
         fields[HTTPField.Name("X-Tenant-ID")!] = tenant
         fields[HTTPField.Name("X-User-ID")!] = "ada"
         fields[HTTPField.Name("X-User-Roles")!] = roles

@@ -93,7 +93,8 @@ struct ReplicaTests {
             process.arguments =
                 [
                     "serve", "--port", "0", "--agents-dir", "agents", "--tenants-dir", "tenants", "--knowledge-dir",
-                    "knowledge", "--store", store, "--token-ref", "env:REPLICA_TOKEN", "--lease-seconds",
+                    "knowledge", "--store", store, "--platform-token-ref", "env:REPLICA_TOKEN",
+                    "--lease-seconds",
                     String(ReplicaTests.leaseSeconds), "--requests-per-minute", "100000",
                 ] + arguments
             var env = ProcessInfo.processInfo.environment

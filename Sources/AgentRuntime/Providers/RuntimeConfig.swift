@@ -101,6 +101,8 @@ public struct RuntimeConfig: Sendable {
     public var tenantRateLimit: RateLimit?
     /// Per-run limits.
     public var limits: RunLimits
+    /// Who may call `serve`: signed access tokens (OIDC) and static service tokens.
+    public var auth = AuthSettings()
     /// How long a tool call waits for approval before the request expires (counting as a rejection).
     public var approvalExpiry: Duration = .seconds(3600)
     /// The HTTP client every provider, connector and secret store call goes through.
