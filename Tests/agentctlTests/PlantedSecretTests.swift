@@ -75,7 +75,7 @@ struct PlantedSecretTests {
         let environment = [
             "OPENAI_API_KEY": "sk-model-key-000000000",
             "OPENAI_BASE_URL": model.baseURL.appendingPathComponent("v1").absoluteString,
-            "AGENTRUNTIME_SECRET_TENANT_ACME_WORDPRESS_APP_PASSWORD": Self.secret,
+            "AGENTRUNTIME_TENANT_ACME_SECRET_WORDPRESS_2FAPP__PASSWORD": Self.secret,
             "AGENTRUNTIME_TENANTS_DIR": directory.url.appendingPathComponent("tenants").path,
             "AGENTRUNTIME_STORE": store, "ANTHROPIC_API_KEY": "", "GEMINI_API_KEY": "", "GROQ_API_KEY": "",
         ]

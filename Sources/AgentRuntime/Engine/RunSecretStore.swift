@@ -11,4 +11,6 @@ struct RunSecretStore: SecretStore {
         if let value { await state.registerSecret(value) }
         return value
     }
+
+    func location(of path: String, scope: SecretScope) -> String? { base.location(of: path, scope: scope) }
 }

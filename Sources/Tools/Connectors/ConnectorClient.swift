@@ -54,8 +54,9 @@ public struct ConnectorClient: Sendable {
         }
         do {
             guard let value = try await store.secret(path, scope: .tenant(context.principal.tenant)) else {
+                let location = store.location(of: path, scope: .tenant(context.principal.tenant)).map { ", \($0)" }
                 throw ToolError(
-                    "the \(configuration.connector) credential \"\(name)\" (tenants/\(context.principal.tenant)/\(path)) is not set"
+                    "the \(configuration.connector) credential \"\(name)\" (tenants/\(context.principal.tenant)/\(path)\(location ?? "")) is not set"
                 )
             }
             return value
