@@ -6,6 +6,15 @@ public protocol SecretStore: Sendable {
     /// The secret at `path` in `scope`; nil when there is none.
     /// Throws ``SecretStoreError`` when the store is unreachable, sealed or forbids the read.
     func secret(_ path: String, scope: SecretScope) async throws -> String?
+
+    /// Where the store looks for `path` in `scope` (an environment variable's name, a KV path), for the message
+    /// about a missing secret; nil when the reference says it all. Never a value.
+    func location(of path: String, scope: SecretScope) -> String?
+}
+
+extension SecretStore {
+    /// The reference says it all.
+    public func location(of path: String, scope: SecretScope) -> String? { nil }
 }
 
 /// Whose secret.

@@ -4,11 +4,18 @@ import Foundation
 /// A ``SecretStore`` for development: secrets come from environment variables,
 /// optionally seeded from a `.env` file (the process environment wins).
 ///
-/// A path maps to a variable name: `AGENTRUNTIME_SECRET_` + scope + path, upper-cased,
-/// with every other character turned into `_`. Platform `llm/openai` is
-/// `AGENTRUNTIME_SECRET_LLM_OPENAI`; tenant `acme`'s `wordpress/app_password`
-/// is `AGENTRUNTIME_SECRET_TENANT_ACME_WORDPRESS_APP_PASSWORD`. Tenant reads
-/// only ever look at that tenant's prefix.
+/// A reference maps to one variable name, and no two references (scope and path) map to the same name:
+/// - platform scope: `AGENTRUNTIME_SECRET_` + the escaped path;
+/// - a tenant's scope: `AGENTRUNTIME_TENANT_` + the escaped tenant id + `_SECRET_` + the escaped path.
+///
+/// Escaping: lower-case letters are upper-cased, digits stay, `_` is doubled (`__`), and every other byte of
+/// the UTF-8 text (`/`, `-`, `.`, upper-case letters) becomes `_` and two hex digits (`/` is `_2F`, `-` is `_2D`).
+/// An escaped text never has `_S` where a character starts, so the tenant id ends unambiguously at `_SECRET_`.
+/// Platform `llm/openai` is `AGENTRUNTIME_SECRET_LLM_2FOPENAI`; tenant `acme`'s `wordpress/app_password` is
+/// `AGENTRUNTIME_TENANT_ACME_SECRET_WORDPRESS_2FAPP__PASSWORD`; tenant `acme-eu`'s is
+/// `AGENTRUNTIME_TENANT_ACME_2DEU_SECRET_WORDPRESS_2FAPP__PASSWORD`, which tenant `acme`'s
+/// `eu/wordpress/app_password` (`AGENTRUNTIME_TENANT_ACME_SECRET_EU_2FWORDPRESS_2FAPP__PASSWORD`) cannot reach.
+/// `agentctl secrets name` prints the name for a reference.
 public struct EnvironmentSecretStore: SecretStore {
     private let values: [String: String]
 
@@ -22,18 +29,33 @@ public struct EnvironmentSecretStore: SecretStore {
         self.values = merged
     }
 
-    /// The variable name for `path` in `scope`.
+    /// The variable name for `path` in `scope` (see the type's documentation).
     public static func variableName(_ path: String, scope: SecretScope) -> String {
-        let prefix: String
         switch scope {
-        case .platform: prefix = "AGENTRUNTIME_SECRET_"
-        case .tenant(let tenant): prefix = "AGENTRUNTIME_SECRET_TENANT_\(sanitize(tenant.rawValue))_"
+        case .platform: return "AGENTRUNTIME_SECRET_" + escape(path)
+        case .tenant(let tenant): return "AGENTRUNTIME_TENANT_\(escape(tenant.rawValue))_SECRET_" + escape(path)
         }
-        return prefix + sanitize(path)
     }
 
-    private static func sanitize(_ text: String) -> String {
-        String(text.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+    /// The injective escaping of a tenant id or a path into `[A-Z0-9_]`: `a-z` upper-cased, `0-9` kept, `_` as
+    /// `__`, any other byte as `_` and two upper-case hex digits. Each character's code starts with a letter, a digit,
+    /// `__` or `_` and a hex digit, and no code is the start of another, so the text can be read back.
+    static func escape(_ text: String) -> String {
+        var output = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): output.unicodeScalars.append(Unicode.Scalar(byte - 0x20))
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): output.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: "_"): output += "__"
+            default: output += "_" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return output
+    }
+
+    /// Where the store looks for `path` in `scope`: the environment variable's name.
+    public func location(of path: String, scope: SecretScope) -> String? {
+        "environment variable \(Self.variableName(path, scope: scope))"
     }
 
     /// Reads the variable for `path` in `scope`.
@@ -67,5 +89,11 @@ public struct EnvironmentSecretStore: SecretStore {
             result[name] = value
         }
         return result
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String {
+        String(repeating: "0", count: Swift.max(0, length - count)) + self
     }
 }

@@ -135,6 +135,12 @@ final class ProcessAdapters: Sendable {
     func config(_ make: () throws -> RuntimeConfig) throws -> RuntimeConfig { try loadedConfig.get(make) }
     func transport(_ make: () throws -> any HTTPTransport) throws -> any HTTPTransport { try builtTransport.get(make) }
     func secrets(_ make: () throws -> any SecretStore) throws -> any SecretStore { try builtSecrets.get(make) }
+
+    /// Ends what the adapters hold open when the process is done: the secret store's token, when it logged in for
+    /// one, is revoked.
+    func close() async {
+        if let vault = builtSecrets.current as? VaultSecretStore { await vault.close() }
+    }
 }
 
 /// A value made on first use. `make` runs outside the lock (it may ask for another `Once`); when two callers race,
@@ -143,6 +149,9 @@ final class Once<Value: Sendable>: @unchecked Sendable {
     // Guarded by `lock`.
     private let lock = NSLock()
     private var value: Value?
+
+    /// The value, if it was made.
+    var current: Value? { lock.withLock { value } }
 
     func get(_ make: () throws -> Value) throws -> Value {
         if let value = lock.withLock({ value }) { return value }

@@ -201,7 +201,8 @@ struct DurabilityTests {
         defer { directory.remove() }
         try Self.tenant(slack: slack.baseURL, in: directory.url)
         let environment = Self.environment(
-            model: modelServer, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_SLACK_BOT_TOKEN": "xoxb-durability-token"])
+            model: modelServer, secrets: ["AGENTRUNTIME_TENANT_ACME_SECRET_SLACK_2FBOT__TOKEN": "xoxb-durability-token"]
+        )
         let (first, runID) = try await Self.startRun(in: directory.url, environment: environment)
         let deadline = ContinuousClock.now + .seconds(30)
         while !model.isHanging, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -260,7 +261,7 @@ struct DurabilityTests {
         try Self.tenant(slack: slack.baseURL, stripe: stripe.baseURL, in: directory.url)
         try Self.writeAgent(tool: "stripe.create_customer", in: directory.url)
         let environment = Self.environment(
-            model: model, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_STRIPE_SECRET_KEY": "sk_test_durability"])
+            model: model, secrets: ["AGENTRUNTIME_TENANT_ACME_SECRET_STRIPE_2FSECRET__KEY": "sk_test_durability"])
         let (first, runID) = try await Self.startRun(in: directory.url, environment: environment)
         var approvalID = ""
         let deadline = ContinuousClock.now + .seconds(30)
@@ -326,7 +327,7 @@ struct DurabilityTests {
         try Self.config(#", "approval_expiry_seconds": 1"#).write(
             to: directory.url.appendingPathComponent("agentruntime.json"), atomically: true, encoding: .utf8)
         let environment = Self.environment(
-            model: model, secrets: ["AGENTRUNTIME_SECRET_TENANT_ACME_STRIPE_SECRET_KEY": "sk_test_durability"])
+            model: model, secrets: ["AGENTRUNTIME_TENANT_ACME_SECRET_STRIPE_2FSECRET__KEY": "sk_test_durability"])
         let (serve, runID) = try await Self.startRun(in: directory.url, environment: environment)
         defer { kill(serve.process.processIdentifier, SIGKILL) }
         let run = try await Self.finished(runID, port: serve.port)

@@ -48,7 +48,7 @@ struct EgressTests {
                 environment: [
                     "OPENAI_API_KEY": "sk-model-key-000000000",
                     "OPENAI_BASE_URL": model.baseURL.appendingPathComponent("v1").absoluteString,
-                    "AGENTRUNTIME_SECRET_TENANT_ACME_WORDPRESS_APP_PASSWORD": "app-password-0000",
+                    "AGENTRUNTIME_TENANT_ACME_SECRET_WORDPRESS_2FAPP__PASSWORD": "app-password-0000",
                     "AGENTRUNTIME_TENANTS_DIR": directory.url.appendingPathComponent("tenants").path,
                     "AGENTRUNTIME_CONFIG": directory.url.appendingPathComponent(config).path,
                     "AGENTRUNTIME_STORE": directory.url.appendingPathComponent("runs.sqlite").path,

@@ -169,8 +169,8 @@ struct ReplicaTests {
             "OPENAI_BASE_URL": model.baseURL.appendingPathComponent("v1").absoluteString,
             "ANTHROPIC_API_KEY": "", "GEMINI_API_KEY": "", "GROQ_API_KEY": "", "AGENTRUNTIME_DEFAULT_MODEL": "",
             "REPLICA_TOKEN": token,
-            "AGENTRUNTIME_SECRET_TENANT_ACME_SLACK_BOT_TOKEN": "xoxb-replica-0000",
-            "AGENTRUNTIME_SECRET_TENANT_ACME_STRIPE_SECRET_KEY": "sk_test_replica",
+            "AGENTRUNTIME_TENANT_ACME_SECRET_SLACK_2FBOT__TOKEN": "xoxb-replica-0000",
+            "AGENTRUNTIME_TENANT_ACME_SECRET_STRIPE_2FSECRET__KEY": "sk_test_replica",
         ]
     }
 

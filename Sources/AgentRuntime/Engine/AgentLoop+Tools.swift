@@ -97,7 +97,7 @@ extension AgentLoop {
         let request = ApprovalRequest(
             id: id ?? UUID().uuidString.lowercased(), runID: state.runID, principal: principal, agent: agent.id,
             tool: spec.id,
-            arguments: call.arguments, requestedAt: environment.time.now)
+            arguments: await state.redactArguments(call.arguments), requestedAt: environment.time.now)
         await state.emit(
             path,
             .awaitingApproval(
@@ -226,20 +226,28 @@ extension AgentLoop {
     /// Calls the tool; its failures become text the model reads, except cancellation and engine errors.
     private func invoke(_ tool: any Tool, arguments: JSONValue, idempotencyKey: String?) async throws -> (String, Bool)
     {
+        // Every secret the tool reads is registered with the run, so its result (what the model reads, the journal,
+        // events) never carries one, in any form, even when the service echoes it back.
         let context = ToolContext(
-            runID: state.runID, agent: agent.id, principal: principal, secrets: environment.secrets,
+            runID: state.runID, agent: agent.id, principal: principal,
+            secrets: environment.secrets.map { RunSecretStore(base: $0, state: state) as any SecretStore },
             knowledgeCollections: agent.knowledge,
             idempotencyKey: idempotencyKey)
+        let content: String
+        var isError = false
         do {
-            return (try await tool.call(arguments, context: context).content, false)
+            content = try await tool.call(arguments, context: context).content
         } catch let error as ToolError {
-            return ("Error: \(error.message)", true)
+            content = "Error: \(error.message)"
+            isError = true
         } catch is CancellationError {
             throw EngineError.cancelled
         } catch let error as EngineError {
             throw error
         } catch {
-            return ("Error: the tool failed: \(error)", true)
+            content = "Error: the tool failed: \(error)"
+            isError = true
         }
+        return (await state.redactSecrets(content), isError)
     }
 }

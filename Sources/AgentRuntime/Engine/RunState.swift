@@ -22,6 +22,9 @@ actor RunState {
     private(set) var cost: Double = 0
     private(set) var byAgent: [String: UsageTotals] = [:]
     private(set) var byModel: [String: UsageTotals] = [:]
+    /// Masks the secrets the run's tools have read (in all their forms) in events and tool results, and secret-looking
+    /// argument fields in events.
+    private var redactor = Redactor()
 
     init(
         runID: RunID, limits: RunLimits, sink: any EventSink, journal: JournalSession? = nil, eventsAfter: Int = 0,
@@ -54,8 +57,21 @@ actor RunState {
     /// is numbered 1, 2, 3, ... without gaps).
     func emit(_ path: [String], _ kind: RunEvent.Kind) {
         if case .textDelta = kind {} else { sequence += 1 }
-        queue.yield(RunEvent(runID: runID, sequence: sequence, timestamp: time.now, agentPath: path, kind: kind))
+        queue.yield(
+            RunEvent(
+                runID: runID, sequence: sequence, timestamp: time.now, agentPath: path,
+                kind: kind.redacted(by: redactor)
+            ))
     }
+
+    /// Registers a secret a tool of the run read: from now on it is masked, in every form, in events and tool results.
+    func registerSecret(_ secret: String) { redactor = redactor.adding(secret) }
+
+    /// A tool's result with the secrets the run's tools have read masked.
+    func redactSecrets(_ text: String) -> String { redactor.isEmpty ? text : redactor.redact(text, keyShapes: false) }
+
+    /// Tool arguments as approvals show them (see ``Redactor/redactArguments(_:)``).
+    func redactArguments(_ arguments: String) -> String { redactor.redactArguments(arguments) }
 
     deinit {
         // A state dropped without `finishDelivery` (a dry run, a prompt preview) still ends its delivery task.

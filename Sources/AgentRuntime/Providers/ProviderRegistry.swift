@@ -12,6 +12,8 @@ public struct ProviderRegistry: Sendable {
     private let limiter: any RateLimiting
     /// Each tenant's own rate limit (from its tenant file), replacing the config's default.
     let tenantRateLimits: [TenantID: RateLimit]
+    /// Told (once per tenant and provider) when a tenant's own key cannot be read and the platform key is used.
+    private let notices: NoticeBoard
 
     /// The tenant-scoped secret path of a tenant's own key for `provider` (bring your own key).
     public static func tenantKeyPath(_ provider: String) -> String { "llm/\(provider)" }
@@ -20,8 +22,10 @@ public struct ProviderRegistry: Sendable {
     public init(
         config: RuntimeConfig, transport: any HTTPTransport, secrets: (any SecretStore)? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment, limiter: any RateLimiting = RateLimiter(),
-        tenantRateLimits: [TenantID: RateLimit] = [:]
+        tenantRateLimits: [TenantID: RateLimit] = [:],
+        notice: @escaping @Sendable (String) -> Void = ProviderRegistry.printNotice
     ) {
+        self.notices = NoticeBoard(notice)
         self.tenantRateLimits = tenantRateLimits
         self.config = config
         self.transport = transport
@@ -94,6 +98,24 @@ public struct ProviderRegistry: Sendable {
         case unknownProvider
     }
 
+    /// A tenant's own key for `provider`, which is optional: when the store refuses the read, the platform key is used
+    /// and the refusal is told (never silently, never with a value).
+    private func ownKey(_ provider: String, tenant: TenantID, secrets: any SecretStore) async throws -> String? {
+        do {
+            return try await secrets.secret(Self.tenantKeyPath(provider), scope: .tenant(tenant))
+        } catch let error as SecretStoreError where error.kind == .forbidden {
+            await notices.tell(
+                "warning: tenant \(tenant)'s own \(provider) key could not be read (\(error)); using the platform key",
+                once: "\(tenant)/\(provider)")
+            return nil
+        }
+    }
+
+    /// Writes a notice to standard error.
+    public static let printNotice: @Sendable (String) -> Void = { message in
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+    }
+
     private func platformKey(_ reference: CredentialReference) async throws -> String? {
         switch reference {
         case .environment(let name): return environment[name].flatMap { $0.isEmpty ? nil : $0 }
@@ -112,19 +134,20 @@ public struct ProviderRegistry: Sendable {
         var key: String?
         var tenantKey = false
         do {
-            if let tenant, let secrets,
-                let own = try await secrets.secret(Self.tenantKeyPath(settings.name), scope: .tenant(tenant))
-            {
-                key = own
-                tenantKey = true
+            if let tenant, let secrets {
+                key = try await ownKey(settings.name, tenant: tenant, secrets: secrets)
+                tenantKey = key != nil
             }
             if key == nil, let reference = settings.apiKey { key = try await platformKey(reference) }
         } catch let error as SecretStoreError {
             throw ModelResolutionError.secretStore(error)
         }
-        if settings.apiKey != nil, key == nil, !tenantKey {
-            throw ModelResolutionError.missingCredential(
-                provider: settings.name, reference: settings.apiKey!.description)
+        if let reference = settings.apiKey, key == nil, !tenantKey {
+            var described = reference.description
+            if case .secret(let path) = reference, let location = secrets?.location(of: path, scope: .platform) {
+                described += " (\(location))"
+            }
+            throw ModelResolutionError.missingCredential(provider: settings.name, reference: described)
         }
         var headers = HTTPHeaders()
         for (name, value) in settings.headers.sorted(by: { $0.key < $1.key }) { headers.set(name, value) }
@@ -193,5 +216,17 @@ public enum ModelResolutionError: Error, Hashable, Sendable, CustomStringConvert
         case .secretStore(let error):
             return error.description
         }
+    }
+}
+
+/// Tells each distinct notice once.
+private actor NoticeBoard {
+    private let tell: @Sendable (String) -> Void
+    private var told: Set<String> = []
+
+    init(_ tell: @escaping @Sendable (String) -> Void) { self.tell = tell }
+
+    func tell(_ message: String, once key: String) {
+        if told.insert(key).inserted { tell(message) }
     }
 }

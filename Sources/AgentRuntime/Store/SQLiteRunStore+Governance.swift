@@ -380,33 +380,9 @@ extension SQLiteRunStore {
     }
 }
 
-/// Masks values of secret-looking keys (`password`, `token`, `secret`, `api_key`, ...) and key-shaped strings in JSON arguments.
+/// Masks values of secret-looking keys (`password`, `token`, `secret`, `api_key`, ...) and key-shaped strings in JSON
+/// arguments: ``Redactor/redactArguments(_:)``, which tool events use too.
 public enum AuditRedaction {
-    static let sensitive = [
-        "password", "passwd", "secret", "token", "api_key", "apikey", "authorization", "credential", "private_key",
-    ]
-
     /// The arguments with secrets masked (non-JSON text is masked by shape only).
-    public static func redact(_ arguments: String) -> String {
-        guard let value = try? JSONParser.value(arguments) else { return Redactor().redact(arguments) }
-        return Redactor().redact(mask(value).serialized())
-    }
-
-    private static func mask(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .object(let object):
-            return .object(
-                JSONObject(
-                    object.members.map { member in
-                        let lowered = member.key.lowercased()
-                        return (
-                            key: member.key,
-                            value: sensitive.contains { lowered.contains($0) }
-                                ? .string(Redactor.mask) : mask(member.value)
-                        )
-                    }))
-        case .array(let items): return .array(items.map(mask))
-        default: return value
-        }
-    }
+    public static func redact(_ arguments: String) -> String { Redactor().redactArguments(arguments) }
 }

@@ -56,8 +56,9 @@ public struct ConnectorClient: Sendable {
         }
         do {
             guard let value = try await store.secret(path, scope: .tenant(context.principal.tenant)) else {
+                let location = store.location(of: path, scope: .tenant(context.principal.tenant)).map { ", \($0)" }
                 throw ToolError(
-                    "the \(configuration.connector) credential \"\(name)\" (tenants/\(context.principal.tenant)/\(path)) is not set"
+                    "the \(configuration.connector) credential \"\(name)\" (tenants/\(context.principal.tenant)/\(path)\(location ?? "")) is not set"
                 )
             }
             return value
@@ -95,7 +96,8 @@ public struct ConnectorClient: Sendable {
     ) async throws -> Response {
         var request = request
         request.deadline = ContinuousClock.now.advanced(by: timeout)
-        let redactor = Redactor(secrets: secrets)
+        // The credential headers' values are secrets too: a `Basic base64(user:password)` echoed back is masked whole.
+        let redactor = Redactor(secrets: secrets + Self.credentials(in: request.headers))
         for attempt in 0..<2 {
             let response: HTTPResponse
             do {
@@ -119,7 +121,7 @@ public struct ConnectorClient: Sendable {
                 // A service that echoes a credential must not leak it into results, events or the audit log.
                 return Response(
                     status: response.status, headers: response.headers,
-                    json: secrets.isEmpty ? json : Self.redact(json, redactor))
+                    json: redactor.isEmpty ? json : redactor.redact(json))
             }
             let message = redactor.redact(describeError(json) ?? Self.excerpt(json))
             if response.status == 429 {
@@ -143,13 +145,16 @@ public struct ConnectorClient: Sendable {
         throw ToolError("\(connector) rate limit reached", isTransient: true)
     }
 
-    static func redact(_ value: JSONValue, _ redactor: Redactor) -> JSONValue {
-        switch value {
-        case .string(let text): return .string(redactor.redact(text))
-        case .array(let items): return .array(items.map { redact($0, redactor) })
-        case .object(let object):
-            return .object(JSONObject(object.members.map { (key: $0.key, value: redact($0.value, redactor)) }))
-        default: return value
+    /// The values of a request's credential headers (`Authorization`, `X-Api-Key`, `X-Shopify-Access-Token`, ...),
+    /// whole and without their scheme (`Basic`, `Bearer`).
+    static func credentials(in headers: HTTPHeaders) -> [String] {
+        headers.fields.flatMap { field -> [String] in
+            let name = field.name.lowercased()
+            guard Redactor.sensitiveFieldNames.contains(where: name.contains) || name.contains("auth") else {
+                return []
+            }
+            let parts = field.value.split(separator: " ", maxSplits: 1)
+            return [field.value] + (parts.count == 2 ? [String(parts[1])] : [])
         }
     }
 

@@ -61,6 +61,39 @@ struct ProviderRegistryTests {
             ])
     }
 
+    @Test("a tenant's own key the store refuses to read: the platform key is used, the run goes on, and it is told")
+    func refusedTenantKeyFallsBack() async throws {
+        let refused = SecretStoreError(
+            kind: .forbidden, reference: "tenants/acme/llm/openai", message: "permission denied")
+        let notices = NoticeRecorder()
+        let transport = ReplayTransport([ReplayTransport.Reply(body: OpenAIChatFormatTests.textResponse)])
+        var config = RuntimeConfig.fromEnvironment(Self.environment)
+        config.providers["openai"]?.maxRetries = 0
+        let registry = ProviderRegistry(
+            config: config, transport: transport,
+            secrets: InMemorySecretStore(failures: [.tenant("acme"): refused]), environment: Self.environment,
+            notice: { notices.record($0) })
+        let reference = ModelReference(provider: "openai", model: "gpt-4o-mini")
+        let resolved = try await registry.resolve(reference, tenant: "acme")
+        #expect(!resolved.usesTenantKey)
+        _ = try await resolved.model.complete(ChatRequest(model: "gpt-4o-mini", messages: [.user("hi")]))
+        #expect(transport.requests.map { $0.headers["authorization"] } == ["Bearer sk-platform-key-0000000000"])
+        _ = try await registry.resolve(reference, tenant: "acme")
+        #expect(
+            notices.messages == [
+                "warning: tenant acme's own openai key could not be read (secret store forbidden for tenants/acme/llm/openai: permission denied); using the platform key"
+            ], "told once, without a value")
+        // Other failures of the store still fail the run: they are not the tenant's choice.
+        let down = ProviderRegistry(
+            config: config, transport: transport,
+            secrets: InMemorySecretStore(
+                failures: [
+                    .tenant("acme"): SecretStoreError(
+                        kind: .unavailable, reference: "tenants/acme/llm/openai", message: "down")
+                ]), environment: Self.environment)
+        await #expect(throws: ModelResolutionError.self) { _ = try await down.resolve(reference, tenant: "acme") }
+    }
+
     @Test("a missing key names the reference, never a value; an unknown provider lists the known ones")
     func operatorErrors() async throws {
         let (registry, _) = registry([])
@@ -234,4 +267,12 @@ struct RateLimiterTests {
 actor Order {
     var items: [String] = []
     func append(_ item: String) { items.append(item) }
+}
+
+/// Notices a registry tells, in order.
+final class NoticeRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [String] = []
+    var messages: [String] { lock.withLock { recorded } }
+    func record(_ message: String) { lock.withLock { recorded.append(message) } }
 }

@@ -1,0 +1,100 @@
+import AgentRuntime
+import AgentRuntimeTesting
+import Foundation
+import Testing
+
+/// What leaves a run (events, the approval request, the tool result the model reads) carries no secret a tool read,
+/// in any form, and tool arguments are redacted in events as the audit log redacts them.
+@Suite("Engine: redaction of events and tool results")
+struct RedactionTests {
+    typealias F = EngineFixtures
+    static let secret = "wp app/pass+word é 42"
+    static let user = "agent-editor"
+
+    /// A connector-like tool: reads the tenant's password, sends it as HTTP Basic, and (like a service with debug
+    /// output) gets the credential echoed back in every form.
+    struct EchoingTool: Tool {
+        let spec = ToolSpec(
+            id: "blog.create_post", description: "Create a post",
+            parameters: .object(["title": ["type": "string"], "password": ["type": "string"]]), access: .write,
+            requiresApproval: true)
+
+        func call(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
+            guard
+                let password = try await context.secrets?.secret(
+                    "blog/app_password", scope: .tenant(context.principal.tenant))
+            else {
+                throw ToolError("no password")
+            }
+            let header = "Basic " + Data("\(RedactionTests.user):\(password)".utf8).base64EncodedString()
+            return ToolResult(content: #"{"id": 7, "debug": "\#(SecretEcho.echo(authorization: header))"}"#)
+        }
+    }
+
+    /// Records the approval requests it is asked, and approves them.
+    final class RecordingGate: ApprovalGate, @unchecked Sendable {
+        private let lock = NSLock()
+        private var asked: [ApprovalRequest] = []
+        var requests: [ApprovalRequest] { lock.withLock { asked } }
+
+        func decide(_ request: ApprovalRequest) async throws -> ApprovalDecision {
+            lock.withLock { asked.append(request) }
+            return ApprovalDecision(approved: true, by: "reviewer")
+        }
+    }
+
+    @Test("a tool's echoed credential reaches neither events nor the model; arguments are redacted in events")
+    func echoedCredential() async throws {
+        let model = ScriptedChatModel { request in
+            request.messages.count == 2
+                ? ScriptedChatModel.calls([
+                    ("blog-create_post", #"{"title": "Hello", "password": "typed-by-user-123"}"#)
+                ])
+                : ScriptedChatModel.text("Done.")
+        }
+        let gate = RecordingGate()
+        let environment = EngineEnvironment(
+            models: ScriptedModelResolver(model), tools: ToolRegistry([EchoingTool()]),
+            secrets: InMemorySecretStore([.tenant("acme"): ["blog/app_password": Self.secret]]), streaming: false,
+            approvals: gate)
+        let agent = F.agent("blogger", tools: ["blog.create_post"])
+        let crew = CrewDefinition(
+            id: "blog", name: "Blog", process: .sequential, agents: ["blogger"],
+            tasks: [CrewTask(id: "post", description: "Post it", expectedOutput: "Done", agent: "blogger")])
+        let sink = RecordingEventSink()
+        let result = try await CrewRunner(environment: environment).run(
+            crew, inputs: [:], principal: Principal(tenant: "acme", user: "u", roles: [.tenantAdmin]),
+            agents: F.lookup([agent]), runID: "run-1", sink: sink)
+        #expect(result.status == .succeeded)
+
+        let forms = SecretEcho.forms(of: Self.secret, user: Self.user)
+        let toolMessage = try #require(
+            model.requests.last?.messages.compactMap { message -> String? in
+                if case .tool(_, _, let content, _) = message { return content }
+                return nil
+            }.first)
+        #expect(toolMessage.contains(Redactor.mask))
+        let events = await sink.events
+        // Everything that leaves the run: no form of the secret, and no secret-looking argument.
+        let leaving = [toolMessage] + events.map { $0.json.serialized() } + gate.requests.map(\.arguments)
+        for text in leaving {
+            for form in forms { #expect(!text.contains(form), "\(form) in \(text.prefix(300))") }
+            #expect(!text.contains("typed-by-user-123"), "a password argument in \(text.prefix(300))")
+        }
+        // What the model is sent next (and what a recorded exchange keeps): no form of the secret.
+        for request in model.requests {
+            for form in forms { #expect(!request.fingerprint.contains(form), "\(form) sent to the model") }
+        }
+        let started = events.compactMap { event -> String? in
+            if case .toolStarted(_, _, let arguments) = event.kind { return arguments }
+            return nil
+        }
+        let awaiting = events.compactMap { event -> String? in
+            if case .awaitingApproval(_, _, _, let arguments) = event.kind { return arguments }
+            return nil
+        }
+        #expect(started == [#"{"title":"Hello","password":"[REDACTED]"}"#])
+        #expect(awaiting == [#"{"title":"Hello","password":"[REDACTED]"}"#])
+        #expect(gate.requests.map(\.arguments) == [#"{"title":"Hello","password":"[REDACTED]"}"#])
+    }
+}
