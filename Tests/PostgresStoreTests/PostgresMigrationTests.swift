@@ -25,7 +25,9 @@ struct PostgresMigrationTests {
     func concurrent() async throws {
         let server = try await PostgresTestServer.shared()
         let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
-        let stores = (0..<4).map { _ in PostgresRunStore(url: url, password: nil) }
+        let stores = (0..<4).map { _ in
+            PostgresRunStore(url: url, password: nil, queryTimeout: StoreAdapter.queryTimeout)
+        }
         defer { for store in stores { store.shutdown() } }
         let results = try await withThrowingTaskGroup(of: Int.self) { group in
             for store in stores { group.addTask { try await store.migrate().from } }
@@ -38,7 +40,7 @@ struct PostgresMigrationTests {
     func newerSchema() async throws {
         let server = try await PostgresTestServer.shared()
         let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
-        let store = PostgresRunStore(url: url, password: nil)
+        let store = PostgresRunStore(url: url, password: nil, queryTimeout: StoreAdapter.queryTimeout)
         defer { store.shutdown() }
         try await store.migrate()
         let newer = PostgresRunStore.latestSchemaVersion + 1

@@ -12,7 +12,10 @@ struct PostgresRateLimiterTests {
     static func withReplicas(_ body: ([PostgresRunStore]) async throws -> Void) async throws {
         let server = try await PostgresTestServer.shared()
         let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
-        let stores = [PostgresRunStore(url: url, password: nil), PostgresRunStore(url: url, password: nil)]
+        let stores = [
+            PostgresRunStore(url: url, password: nil, queryTimeout: StoreAdapter.queryTimeout),
+            PostgresRunStore(url: url, password: nil, queryTimeout: StoreAdapter.queryTimeout),
+        ]
         defer { for store in stores { store.shutdown() } }
         try await stores[0].migrate()
         try await body(stores)

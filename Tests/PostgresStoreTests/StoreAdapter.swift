@@ -37,7 +37,9 @@ enum StoreAdapter: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .postgres:
             let server = try await PostgresTestServer.shared()
             let url = try PostgresStoreURL(parsing: try await server.makeDatabase())
-            let stores = (0..<count).map { _ in PostgresRunStore(url: url, password: nil) }
+            let stores = (0..<count).map { _ in
+                PostgresRunStore(url: url, password: nil, queryTimeout: Self.queryTimeout)
+            }
             defer { for store in stores { store.shutdown() } }
             try await stores[0].migrate()
             try await body(stores)
@@ -54,6 +56,12 @@ enum StoreAdapter: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// A PostgreSQL store on a new, empty database.
     static func unmigratedPostgresStore() async throws -> PostgresRunStore {
         let server = try await PostgresTestServer.shared()
-        return PostgresRunStore(url: try PostgresStoreURL(parsing: try await server.makeDatabase()), password: nil)
+        return PostgresRunStore(
+            url: try PostgresStoreURL(parsing: try await server.makeDatabase()), password: nil,
+            queryTimeout: queryTimeout)
     }
+
+    /// The contract is not about deadlines (the outage tests are): a query may take this long on a test machine
+    /// whose two cores also run the rest of the suite and its child processes.
+    static let queryTimeout: Duration = .seconds(30)
 }

@@ -45,12 +45,13 @@ struct OpenBaoSecretStoreTests {
     func renewal() async throws {
         let server = try await OpenBaoDevServer()
         defer { server.stop() }
-        let (roleID, secretID) = try await server.seed(tokenTTL: "3s")
+        // A 6 s token renewed when 2 s remain: reads 1.1 s apart leave room for a busy test machine.
+        let (roleID, secretID) = try await server.seed(tokenTTL: "6s")
         let store = VaultSecretStore(
             address: server.address, authentication: .appRole(roleID: roleID, secretID: secretID),
             cacheTTL: .milliseconds(1))
         #expect(try await store.secret("wordpress/app_password", scope: .tenant("acme")) == "acme-wp-password-1")
-        for _ in 0..<4 {
+        for _ in 0..<6 {
             try await Task.sleep(for: .milliseconds(1100))
             #expect(try await store.secret("wordpress/app_password", scope: .tenant("acme")) == "acme-wp-password-1")
         }

@@ -184,7 +184,8 @@ struct BudgetTests {
         let cancelled = ContinuousClock.now
         task.cancel()
         let result = try await task.value
-        #expect(ContinuousClock.now - cancelled < .seconds(5), "the 30 s model call was abandoned")
+        // Well under the model's 30 s, with room for a test machine whose cores the rest of the suite keeps busy.
+        #expect(ContinuousClock.now - cancelled < .seconds(15), "the 30 s model call was abandoned")
         #expect(result.status == .cancelled)
         #expect(result.error == .cancelled)
         #expect(await sink.events.last?.kindName == "run_cancelled")
