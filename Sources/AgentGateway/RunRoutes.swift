@@ -42,7 +42,7 @@ struct RunRoutes: Sendable {
                 details: [["field": "Idempotency-Key", "message": "at most 200 characters"]])
         }
         if let existing = try await services.store.claimIdempotencyKey(key, tenant: principal.tenant, runID: runID) {
-            return try await replay(existing, wait: wait, tenant: principal.tenant)
+            return try await replay(existing, wait: wait, principal: principal)
         }
         do {
             return try await launch(
@@ -56,8 +56,11 @@ struct RunRoutes: Sendable {
         }
     }
 
-    /// The run an Idempotency-Key already names: as it is now, or once finished when the caller waits.
-    private func replay(_ id: RunID, wait: Bool, tenant: TenantID) async throws -> Response {
+    /// The run an Idempotency-Key already names: as it is now, or once finished when the caller waits. Keys are
+    /// per tenant: a key another user of the tenant already used for a run this caller may not see is a conflict,
+    /// never that run.
+    private func replay(_ id: RunID, wait: Bool, principal: Principal) async throws -> Response {
+        let tenant = principal.tenant
         let store = services.store
         var record = try await store.run(id, tenant: tenant)
         // The first request may still be storing its run (on any replica): woken by the store's signals.
@@ -69,6 +72,9 @@ struct RunRoutes: Sendable {
                 record = try await store.run(id, tenant: tenant)
                 if record == nil, try await !store.isIdempotencyKeyClaimed(for: id) { break }
             }
+        }
+        if let found = record, !principal.mayAccess(found) {
+            throw GatewayError(.conflict, "this Idempotency-Key is already used by another request; use another key")
         }
         if wait, record != nil { record = try await services.awaitEnd(of: id, tenant: tenant) }
         guard let record else {
@@ -168,18 +174,21 @@ struct RunRoutes: Sendable {
             status = parsed
         }
         let crew = request.uri.queryParameters.get("crew").map { String($0) }
+        // A tenant user's own runs only, filtered in the query so pages and totals count only those.
+        let user = principal.runsUser
         let runs = try await services.store.runs(
-            tenant: principal.tenant, status: status, crew: crew, limit: limit, offset: (page - 1) * limit)
-        let total = try await services.store.count(tenant: principal.tenant, status: status, crew: crew)
+            tenant: principal.tenant, user: user, status: status, crew: crew, limit: limit,
+            offset: (page - 1) * limit)
+        let total = try await services.store.count(tenant: principal.tenant, user: user, status: status, crew: crew)
         return Reply.list(runs.map(RunJSON.record), page: page, limit: limit, total: total)
     }
 
     private func showRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
-        try await recordReply(try await services.ownRun(context))
+        try await recordReply(try await services.visibleRun(context))
     }
 
     private func cancelRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
-        let record = try await services.ownRun(context)
+        let record = try await services.visibleRun(context)
         guard !record.status.isFinal || record.status == .interrupted else {
             throw GatewayError(.conflict, "run \(record.id) has already ended (\(record.status.rawValue))")
         }
@@ -199,7 +208,7 @@ struct RunRoutes: Sendable {
     /// Carries on an unfinished run (interrupted, or left running by a process that is gone) from its journal.
     private func resumeRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
         _ = try context.caller(atLeast: .tenantAdmin)
-        let record = try await services.ownRun(context)
+        let record = try await services.visibleRun(context)
         if record.status == .awaitingApproval {
             throw GatewayError(.conflict, "run \(record.id) waits for an approval; deciding it carries the run on")
         }
@@ -230,7 +239,7 @@ struct RunRoutes: Sendable {
     /// text_delta`, without an id: reconnecting resumes after the last numbered event); otherwise the store is read
     /// whenever it signals a new event of the run (from whichever replica carries it out).
     private func events(_ request: Request, _ context: GatewayContext) async throws -> Response {
-        let record = try await services.ownRun(context)
+        let record = try await services.visibleRun(context)
         let after =
             Int(request.headers[.lastEventID] ?? request.uri.queryParameters.get("after").map { String($0) } ?? "0")
             ?? 0
