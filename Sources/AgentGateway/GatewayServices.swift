@@ -19,6 +19,9 @@ public struct GatewayServices: Sendable {
     public var secrets: (any SecretStore)?
     /// Whether every provider the catalog's agents use has its credential (for readiness), given the current catalog.
     public var providersReady: @Sendable (Catalog) async -> (Bool, String)
+    /// Why the runtime cannot serve a model (nil: the default model) with the platform's credentials, or nil when it
+    /// can: an agent definition naming a model it cannot serve is refused (`PUT /v1/agents/{id}`).
+    public var modelProblem: @Sendable (ModelReference?) async -> String?
     /// Counters for `/metrics`.
     public let metrics: GatewayMetrics
     /// Runs: submitted, claimed, carried out and cancelled.
@@ -36,6 +39,7 @@ public struct GatewayServices: Sendable {
         environment: @escaping @Sendable (Principal) -> EngineEnvironment, store: any PlatformStore,
         secrets: (any SecretStore)?,
         providersReady: @escaping @Sendable (Catalog) async -> (Bool, String) = { _ in (true, "configured") },
+        modelProblem: @escaping @Sendable (ModelReference?) async -> String? = { _ in nil },
         requestLimiter: (any RateLimiting)? = nil, keeper: LeaseKeeper? = nil
     ) {
         self.configuration = configuration
@@ -45,6 +49,7 @@ public struct GatewayServices: Sendable {
         self.store = store
         self.secrets = secrets
         self.providersReady = providersReady
+        self.modelProblem = modelProblem
         self.metrics = GatewayMetrics()
         self.requestLimiter = requestLimiter ?? RateLimiter(time: configuration.time)
         self.wakeups = RunWakeups(source: store)

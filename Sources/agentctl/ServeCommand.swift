@@ -105,24 +105,9 @@ struct ServeCommand: AsyncParsableCommand {
                 return environment
             },
             store: runStore, secrets: secrets,
-            providersReady: { catalog in
-                // Every provider an agent will call (its own model, or the default) must have its credential.
-                var models = Set(catalog.agents.compactMap(\.model))
-                if let model = registry.config.defaultModel { models.insert(model) }
-                guard !models.isEmpty else { return (false, "no default model and no agent names a model") }
-                // This check is unauthenticated: it names providers, never credential references.
-                var missing: [String] = []
-                for provider in Set(models.map(\.provider)).sorted() {
-                    switch await registry.credentialStatus(provider) {
-                    case .present, .notNeeded: continue
-                    case .missing, .unavailable, .unknownProvider: missing.append(provider)
-                    }
-                }
-                let used = Set(models.map(\.provider)).sorted().joined(separator: ", ")
-                return missing.isEmpty
-                    ? (true, "providers in use: \(used)")
-                    : (false, "no usable credential for \(missing.joined(separator: ", "))")
-            },
+            // Every provider an agent will call (its own model, or the default) must have its credential.
+            providersReady: { catalog in await registry.readiness(of: Set(catalog.agents.compactMap(\.model))) },
+            modelProblem: { await registry.servingProblem($0) },
             requestLimiter: Composition.sharedLimiter(runStore))
         try await Gateway.run(services, host: host, port: port) { bound in
             Console.error("agentctl serve: listening on http://\(host):\(bound)")
