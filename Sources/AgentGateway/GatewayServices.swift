@@ -28,6 +28,8 @@ public struct GatewayServices: Sendable {
     public let runs: RunManager
     /// Per-tenant request limits (shared by every replica when the store is).
     public let requestLimiter: any RateLimiting
+    /// Open event streams, against the per-tenant and per-replica caps.
+    public let streams: StreamLimiter
     /// Wakes whoever follows a run when the store signals a change of it.
     let wakeups: RunWakeups
     /// Serialises definition updates.
@@ -53,6 +55,8 @@ public struct GatewayServices: Sendable {
         self.metrics = GatewayMetrics()
         self.requestLimiter = requestLimiter ?? RateLimiter(time: configuration.time)
         self.wakeups = RunWakeups(source: store)
+        self.streams = StreamLimiter(
+            maxPerTenant: configuration.maxStreamsPerTenant, maxTotal: configuration.maxStreams)
         self.runs = RunManager(
             store: store, metrics: metrics, concurrentRunsPerTenant: configuration.concurrentRunsPerTenant,
             time: configuration.time,

@@ -39,6 +39,16 @@ struct ServeCommand: AsyncParsableCommand {
     var leaseSeconds: Int = 30
     @Option(name: .long, help: "Runs this replica carries out at once, at most (more wait in the queue).")
     var workerCapacity: Int = 1000
+    @Option(name: .long, help: "Event streams (SSE) one tenant may have open at once on this replica (429 past it).")
+    var maxStreamsPerTenant: Int = 100
+    @Option(name: .long, help: "Event streams (SSE) this replica keeps open at once, all tenants together.")
+    var maxStreams: Int = 2000
+    @Option(
+        name: .long,
+        help:
+            "Seconds an event stream stays open at most; it then ends with a reconnect event (resume with Last-Event-ID)."
+    )
+    var maxStreamSeconds: Int = 3600
 
     /// What a replica does.
     enum ServeRole: String, ExpressibleByArgument, CaseIterable {
@@ -49,6 +59,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard leaseSeconds >= 3 else { throw ValidationError("--lease-seconds must be at least 3") }
         guard workerCapacity >= 1 else { throw ValidationError("--worker-capacity must be at least 1") }
         guard concurrentRuns >= 1 else { throw ValidationError("--concurrent-runs must be at least 1") }
+        guard maxStreamsPerTenant >= 1, maxStreams >= 1, maxStreamSeconds >= 1 else {
+            throw ValidationError("--max-streams-per-tenant, --max-streams and --max-stream-seconds must be at least 1")
+        }
     }
 
     func run() async throws {
@@ -90,6 +103,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.workerCapacity = workerCapacity
         configuration.isWorker = role != .api
         configuration.servesAPI = role != .worker
+        configuration.maxStreamsPerTenant = maxStreamsPerTenant
+        configuration.maxStreams = maxStreams
+        configuration.maxStreamLifetime = .seconds(maxStreamSeconds)
         let services = GatewayServices(
             configuration: configuration,
             catalog: CatalogHolder(
