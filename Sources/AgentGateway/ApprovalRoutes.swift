@@ -1,8 +1,9 @@
 import AgentRuntime
 import Hummingbird
 
-/// A run's approval requests: listed, and decided by a tenant admin or above (a run waiting for the decision is
-/// queued and carried on). Paths are relative to `/v1`.
+/// A run's approval requests: listed for whoever may see the run (a tenant user: its own runs), and decided by the
+/// tenant's approver roles (`approver_roles` in its tenant file, `tenant_admin` by default) or a platform role (a run
+/// waiting for the decision is queued and carried on). Paths are relative to `/v1`.
 struct ApprovalRoutes: Sendable {
     /// What the handlers use.
     let services: GatewayServices
@@ -15,7 +16,7 @@ struct ApprovalRoutes: Sendable {
     }
 
     private func approvals(_ request: Request, _ context: GatewayContext) async throws -> Response {
-        let record = try await services.ownRun(context)
+        let record = try await services.visibleRun(context)
         let items = try await services.store.approvals(tenant: record.tenant, runID: record.id, status: nil)
         return Reply.list(items.map(Self.approvalJSON), page: 1, limit: max(1, items.count), total: items.count)
     }
@@ -35,8 +36,18 @@ struct ApprovalRoutes: Sendable {
     }
 
     private func decide(_ request: Request, _ context: GatewayContext) async throws -> Response {
-        let principal = try context.caller(atLeast: .tenantAdmin)
-        let record = try await services.ownRun(context)
+        let principal = try context.caller()
+        guard let tenant = services.tenants[principal.tenant], tenant.mayApprove(principal.roles) else {
+            let named = (services.tenants[principal.tenant]?.approverRoles ?? []).map(\.rawValue).sorted()
+            let platform = "a platform role (platform_admin, super_admin)"
+            throw GatewayError(
+                .forbidden,
+                named.isEmpty
+                    ? "deciding approvals of tenant \(principal.tenant) needs \(platform): its approver_roles name none"
+                    : "deciding approvals of tenant \(principal.tenant) needs one of its approver_roles (\(named.joined(separator: ", "))) or \(platform)"
+            )
+        }
+        let record = try await services.visibleRun(context)
         let approvalID = try context.parameter("approval_id")
         let body = try await request.json(context: context)
         guard case .bool(let approve)? = body["approve"] else {

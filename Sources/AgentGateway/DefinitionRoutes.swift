@@ -83,7 +83,10 @@ struct DefinitionRoutes: Sendable {
         return Reply.list(items, page: 1, limit: max(1, items.count), total: items.count)
     }
 
-    /// Replaces an agent definition: full validation, atomic write, reload for new runs, audit and version history.
+    /// Replaces an agent definition, which every tenant's runs use (platform roles only): full validation of the
+    /// definition together with the whole catalog, atomic write, reload for new runs, audit and version history.
+    /// Refused with nothing written: 400 when the body is not JSON (line and column) or the definition has errors;
+    /// 422 when the change would break a crew that loads now, or names a model the runtime cannot serve.
     private func updateAgent(_ request: Request, _ context: GatewayContext) async throws -> Response {
         let principal = try context.caller(atLeast: .platformAdmin)
         let id = try context.parameter("agent_id")
@@ -93,13 +96,23 @@ struct DefinitionRoutes: Sendable {
                 .validation, "invalid agent id \"\(id)\"",
                 details: [["field": "agent_id", "message": "lowercase letters, digits and hyphens"]])
         }
-        guard let category = (try? JSONParser.value(bytes))?["category"]?.stringValue, Self.isSafeFolder(category)
-        else {
+        let body: JSONValue
+        do {
+            body = try JSONParser.value(bytes)
+        } catch {
+            let (line, column) = (error.location.line, error.location.column)
+            throw GatewayError(
+                .validation, "invalid JSON at line \(line), column \(column): \(error.message)",
+                details: [
+                    ["field": "", "message": .string(error.message), "line": .int(line), "column": .int(column)]
+                ])
+        }
+        guard let category = body["category"]?.stringValue, Self.isSafeFolder(category) else {
             throw GatewayError(
                 .validation, "the body must be an agent definition with a category",
                 details: [["field": "category", "message": "required"]])
         }
-        // One update at a time: write, reload and rollback must not interleave.
+        // One update at a time: check, write, reload and rollback must not interleave.
         return try await services.configUpdates.run {
             try await replaceAgent(id: id, category: category, bytes: bytes, principal: principal)
         }
@@ -115,23 +128,7 @@ struct DefinitionRoutes: Sendable {
                 .validation, "agent \(id) is in category \(existing.category); the category cannot change here",
                 details: [["field": "category", "message": .string("must stay \(existing.category)")]])
         }
-        let loader = holder.catalogLoader
-        let source = DefinitionSource(
-            displayPath: "agents/\(category)/\(id).json", stem: id, kind: .agent(category: category), bytes: bytes)
-        let checked = CatalogValidator(
-            knownTools: loader.knownTools, knowledgeCollections: loader.knowledgeCollections()
-        ).validate([source])
-        guard checked.isValid else {
-            throw GatewayError(
-                .validation, "the definition has \(checked.errorCount) error(s)",
-                details: .array(
-                    checked.diagnostics.filter { $0.severity == .error }.map {
-                        [
-                            "field": .string($0.pointer), "message": .string($0.message), "line": .int($0.line),
-                            "column": .int($0.column),
-                        ]
-                    }))
-        }
+        try await check(id: id, category: category, bytes: bytes)
         let file = holder.agentsDirectory.appendingPathComponent(category).appendingPathComponent("\(id).json")
         let previous = try? String(contentsOf: file, encoding: .utf8)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -180,6 +177,54 @@ struct DefinitionRoutes: Sendable {
             throw GatewayError(.internalError, "the agent did not load")
         }
         return Reply.data(["version": .int(version), "agent": DefinitionJSON.agent(saved)])
+    }
+
+    /// Checks the proposed file against the catalog on disk with it in place, before anything is written: 400 for
+    /// errors in the file itself (with field, line and column); 422 naming the crews that load now and would not
+    /// (with their errors), and the model when the runtime cannot serve it.
+    private func check(id: String, category: String, bytes: [UInt8]) async throws {
+        let loader = services.catalog.catalogLoader
+        let kind = DefinitionSource.Kind.agent(category: category)
+        let path = loader.displayPath(of: kind, stem: id)
+        let before = try loader.load()
+        let after = try loader.load(replacing: DefinitionSource(displayPath: path, stem: id, kind: kind, bytes: bytes))
+        let errors = after.diagnostics.filter { $0.severity == .error && $0.file == path }
+        guard errors.isEmpty, let agent = after.agent(AgentID(id)) else {
+            throw GatewayError(
+                .validation, "the definition has \(max(1, errors.count)) error(s)",
+                details: .array(
+                    errors.map {
+                        [
+                            "field": .string($0.pointer), "message": .string($0.message), "line": .int($0.line),
+                            "column": .int($0.column),
+                        ]
+                    }))
+        }
+        var reasons: [String] = []
+        var details: [JSONValue] = []
+        let broken = before.crewsBroken(in: after)
+        if !broken.isEmpty {
+            reasons.append(
+                "it would make \(broken.count == 1 ? "crew" : "crews") \(broken.map(\.id.rawValue).joined(separator: ", ")) invalid"
+            )
+            for crew in broken {
+                for error in crew.errors {
+                    details.append([
+                        "crew": .string(crew.id.rawValue), "file": .string(crew.file), "field": .string(error.pointer),
+                        "message": .string(error.message), "line": .int(error.line), "column": .int(error.column),
+                    ])
+                }
+            }
+        }
+        if let problem = await services.modelProblem(agent.model) {
+            reasons.append("the runtime cannot serve its model: \(problem)")
+            details.append(["field": "/model", "message": .string(problem)])
+        }
+        guard reasons.isEmpty else {
+            throw GatewayError(
+                .unprocessable, "agent \(id) was not saved: \(reasons.joined(separator: "; "))",
+                details: .array(details))
+        }
     }
 
     private func versions(_ request: Request, _ context: GatewayContext) async throws -> Response {

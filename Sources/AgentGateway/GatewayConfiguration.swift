@@ -39,8 +39,15 @@ public struct GatewayConfiguration: Sendable {
     public var servesAPI = true
     /// Runs this replica carries out at once, at most (more wait in the queue).
     public var workerCapacity = 1000
-    /// Where the gateway reads time: per-tenant request limits and approval expiry.
+    /// Where the gateway reads time: per-tenant request limits, approval expiry, event stream lifetimes.
     public var time: TimeSource = .system
+    /// Event streams one tenant may have open at once on this replica; one more is refused (429).
+    public var maxStreamsPerTenant = 100
+    /// Event streams this replica keeps open at once, all tenants together; one more is refused (429).
+    public var maxStreams = 2000
+    /// The longest an event stream stays open: the server then ends it with a `reconnect` event, and the client
+    /// reconnects with `Last-Event-ID` to carry on where it was.
+    public var maxStreamLifetime: Duration = .seconds(3600)
 
     /// Creates a configuration.
     public init(

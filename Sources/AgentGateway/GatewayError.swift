@@ -16,6 +16,9 @@ public struct GatewayError: Error, Sendable {
         case validation = "VALIDATION_ERROR"
         /// 409.
         case conflict = "CONFLICT"
+        /// 422: a well-formed request the service will not carry out as it stands (an agent definition that would
+        /// break crews, or names a model the runtime cannot serve).
+        case unprocessable = "UNPROCESSABLE"
         /// 413.
         case payloadTooLarge = "PAYLOAD_TOO_LARGE"
         /// 429.
@@ -33,6 +36,7 @@ public struct GatewayError: Error, Sendable {
             case .notFound: return .notFound
             case .validation: return .badRequest
             case .conflict: return .conflict
+            case .unprocessable: return .unprocessableContent
             case .payloadTooLarge: return .contentTooLarge
             case .rateLimited: return .tooManyRequests
             case .internalError: return .internalServerError

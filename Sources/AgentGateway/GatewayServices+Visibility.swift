@@ -1,7 +1,8 @@
 import AgentRuntime
 import Agents
 
-/// What a caller's tenant may see: its agents, the crews made of them, its runs. Anything else is not found.
+/// What a caller's tenant may see: its agents, the crews made of them, its runs (a tenant user only those it
+/// started). Anything else is not found.
 extension GatewayServices {
     /// The agents enabled for the caller's tenant.
     func visibleAgents(_ catalog: Catalog, _ principal: Principal) -> [AgentDefinition] {
@@ -33,16 +34,31 @@ extension GatewayServices {
         return crew
     }
 
-    /// The run named by the `run_id` parameter, if it belongs to the caller's tenant; 404 otherwise (another
-    /// tenant's run is indistinguishable from a missing one).
-    func ownRun(_ context: GatewayContext) async throws -> RunRecord {
+    /// The run named by the `run_id` parameter, if the caller may see it (``Principal/mayAccess(_:)``); 404
+    /// otherwise: another tenant's run, or another user's run for a tenant user, is indistinguishable from a missing
+    /// one. Every route about one run (show, events, cancel, resume, approvals) goes through here.
+    func visibleRun(_ context: GatewayContext) async throws -> RunRecord {
         let principal = try context.caller()
         let id = try context.parameter("run_id")
-        guard let record = try await store.run(RunID(id), tenant: principal.tenant) else {
+        guard let record = try await store.run(RunID(id), tenant: principal.tenant), principal.mayAccess(record)
+        else {
             throw GatewayError(.notFound, "no run \"\(id)\"")
         }
         return record
     }
 
     private static func members(of crew: CrewDefinition) -> [AgentID] { crew.agents + [crew.manager].compactMap { $0 } }
+}
+
+/// Who may see and cancel which run: the one rule of the run routes.
+extension Principal {
+    /// The user whose runs this principal may see and cancel in its tenant: itself for a tenant user; nil (every
+    /// user's) for a tenant admin or above. Listing filters by it in the store; ``mayAccess(_:)`` applies it to one run.
+    var runsUser: String? { (roles.max() ?? .tenantUser) >= .tenantAdmin ? nil : user }
+
+    /// Whether this principal may see, follow and cancel `run` (and list and decide its approvals, role permitting):
+    /// a run of its own tenant that it started, or any run of its tenant for a tenant admin or above.
+    func mayAccess(_ run: RunRecord) -> Bool {
+        run.tenant == tenant && (runsUser == nil || run.user == runsUser)
+    }
 }

@@ -19,12 +19,17 @@ public struct GatewayServices: Sendable {
     public var secrets: (any SecretStore)?
     /// Whether every provider the catalog's agents use has its credential (for readiness), given the current catalog.
     public var providersReady: @Sendable (Catalog) async -> (Bool, String)
+    /// Why the runtime cannot serve a model (nil: the default model) with the platform's credentials, or nil when it
+    /// can: an agent definition naming a model it cannot serve is refused (`PUT /v1/agents/{id}`).
+    public var modelProblem: @Sendable (ModelReference?) async -> String?
     /// Counters for `/metrics`.
     public let metrics: GatewayMetrics
     /// Runs: submitted, claimed, carried out and cancelled.
     public let runs: RunManager
     /// Per-tenant request limits (shared by every replica when the store is).
     public let requestLimiter: any RateLimiting
+    /// Open event streams, against the per-tenant and per-replica caps.
+    public let streams: StreamLimiter
     /// Wakes whoever follows a run when the store signals a change of it.
     let wakeups: RunWakeups
     /// Serialises definition updates.
@@ -36,6 +41,7 @@ public struct GatewayServices: Sendable {
         environment: @escaping @Sendable (Principal) -> EngineEnvironment, store: any PlatformStore,
         secrets: (any SecretStore)?,
         providersReady: @escaping @Sendable (Catalog) async -> (Bool, String) = { _ in (true, "configured") },
+        modelProblem: @escaping @Sendable (ModelReference?) async -> String? = { _ in nil },
         requestLimiter: (any RateLimiting)? = nil, keeper: LeaseKeeper? = nil
     ) {
         self.configuration = configuration
@@ -45,9 +51,12 @@ public struct GatewayServices: Sendable {
         self.store = store
         self.secrets = secrets
         self.providersReady = providersReady
+        self.modelProblem = modelProblem
         self.metrics = GatewayMetrics()
         self.requestLimiter = requestLimiter ?? RateLimiter(time: configuration.time)
         self.wakeups = RunWakeups(source: store)
+        self.streams = StreamLimiter(
+            maxPerTenant: configuration.maxStreamsPerTenant, maxTotal: configuration.maxStreams)
         self.runs = RunManager(
             store: store, metrics: metrics, concurrentRunsPerTenant: configuration.concurrentRunsPerTenant,
             time: configuration.time,

@@ -138,7 +138,7 @@ public actor RunManager {
         var waiting: [RunRecord] = []
         while true {
             let page = try await store.runs(
-                tenant: nil, status: .awaitingApproval, crew: nil, limit: 200, offset: waiting.count)
+                tenant: nil, user: nil, status: .awaitingApproval, crew: nil, limit: 200, offset: waiting.count)
             waiting += page
             if page.count < 200 { break }
         }

@@ -42,7 +42,7 @@ struct RunRoutes: Sendable {
                 details: [["field": "Idempotency-Key", "message": "at most 200 characters"]])
         }
         if let existing = try await services.store.claimIdempotencyKey(key, tenant: principal.tenant, runID: runID) {
-            return try await replay(existing, wait: wait, tenant: principal.tenant)
+            return try await replay(existing, wait: wait, principal: principal)
         }
         do {
             return try await launch(
@@ -56,8 +56,11 @@ struct RunRoutes: Sendable {
         }
     }
 
-    /// The run an Idempotency-Key already names: as it is now, or once finished when the caller waits.
-    private func replay(_ id: RunID, wait: Bool, tenant: TenantID) async throws -> Response {
+    /// The run an Idempotency-Key already names: as it is now, or once finished when the caller waits. Keys are
+    /// per tenant: a key another user of the tenant already used for a run this caller may not see is a conflict,
+    /// never that run.
+    private func replay(_ id: RunID, wait: Bool, principal: Principal) async throws -> Response {
+        let tenant = principal.tenant
         let store = services.store
         var record = try await store.run(id, tenant: tenant)
         // The first request may still be storing its run (on any replica): woken by the store's signals.
@@ -69,6 +72,9 @@ struct RunRoutes: Sendable {
                 record = try await store.run(id, tenant: tenant)
                 if record == nil, try await !store.isIdempotencyKeyClaimed(for: id) { break }
             }
+        }
+        if let found = record, !principal.mayAccess(found) {
+            throw GatewayError(.conflict, "this Idempotency-Key is already used by another request; use another key")
         }
         if wait, record != nil { record = try await services.awaitEnd(of: id, tenant: tenant) }
         guard let record else {
@@ -168,18 +174,21 @@ struct RunRoutes: Sendable {
             status = parsed
         }
         let crew = request.uri.queryParameters.get("crew").map { String($0) }
+        // A tenant user's own runs only, filtered in the query so pages and totals count only those.
+        let user = principal.runsUser
         let runs = try await services.store.runs(
-            tenant: principal.tenant, status: status, crew: crew, limit: limit, offset: (page - 1) * limit)
-        let total = try await services.store.count(tenant: principal.tenant, status: status, crew: crew)
+            tenant: principal.tenant, user: user, status: status, crew: crew, limit: limit,
+            offset: (page - 1) * limit)
+        let total = try await services.store.count(tenant: principal.tenant, user: user, status: status, crew: crew)
         return Reply.list(runs.map(RunJSON.record), page: page, limit: limit, total: total)
     }
 
     private func showRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
-        try await recordReply(try await services.ownRun(context))
+        try await recordReply(try await services.visibleRun(context))
     }
 
     private func cancelRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
-        let record = try await services.ownRun(context)
+        let record = try await services.visibleRun(context)
         guard !record.status.isFinal || record.status == .interrupted else {
             throw GatewayError(.conflict, "run \(record.id) has already ended (\(record.status.rawValue))")
         }
@@ -199,7 +208,7 @@ struct RunRoutes: Sendable {
     /// Carries on an unfinished run (interrupted, or left running by a process that is gone) from its journal.
     private func resumeRun(_ request: Request, _ context: GatewayContext) async throws -> Response {
         _ = try context.caller(atLeast: .tenantAdmin)
-        let record = try await services.ownRun(context)
+        let record = try await services.visibleRun(context)
         if record.status == .awaitingApproval {
             throw GatewayError(.conflict, "run \(record.id) waits for an approval; deciding it carries the run on")
         }
@@ -228,80 +237,125 @@ struct RunRoutes: Sendable {
     /// The run's events as SSE. Events stored after `Last-Event-ID` (or `?after=`) come first, from the store; while
     /// this process carries the run out, the rest arrive live as they happen, streamed text included (`event:
     /// text_delta`, without an id: reconnecting resumes after the last numbered event); otherwise the store is read
-    /// whenever it signals a new event of the run (from whichever replica carries it out).
+    /// whenever it signals a new event of the run (from whichever replica carries it out). Open streams are capped
+    /// per tenant and per replica (429 past a cap); a stream open for the longest lifetime allowed ends with an
+    /// `event: reconnect` (without an id), and the client reconnects with `Last-Event-ID`.
     private func events(_ request: Request, _ context: GatewayContext) async throws -> Response {
-        let record = try await services.ownRun(context)
+        let record = try await services.visibleRun(context)
         let after =
             Int(request.headers[.lastEventID] ?? request.uri.queryParameters.get("after").map { String($0) } ?? "0")
             ?? 0
         let store = services.store
-        let heartbeat = services.configuration.heartbeatInterval
+        let configuration = services.configuration
+        let heartbeat = configuration.heartbeatInterval
+        // Held until the body ends, however it ends (given back by the slot itself if the body never runs).
+        let slot = try await services.streams.acquire(record.tenant, retryAfter: Self.streamRetryAfter)
+        let opened = configuration.time.stopwatch()
         // Subscribed before catching up, so nothing falls between the two.
         let live = await services.runs.subscribe(record.id, idle: heartbeat)
-        let wakeups = services.wakeups.stream(
-            run: record.id, interval: min(heartbeat, services.configuration.eventPollInterval))
+        let wakeups = services.wakeups.stream(run: record.id, interval: min(heartbeat, configuration.eventPollInterval))
         let body = ResponseBody { writer in
-            var last = after
-            var lastWrite = ContinuousClock.now
-            var closed = false
-            func write(_ event: StoredEvent) async throws {
-                try await writer.write(
-                    ByteBuffer(
-                        string: "id: \(event.sequence)\nevent: \(event.kind)\ndata: \(event.json.serialized())\n\n"))
-                last = event.sequence
-                if Self.closingKinds.contains(event.kind) { closed = true }
-                lastWrite = .now
+            do {
+                try await Self.stream(
+                    record.id, after: after, store: store, live: live, wakeups: wakeups, heartbeat: heartbeat,
+                    opened: opened, maxLifetime: configuration.maxStreamLifetime, to: &writer)
+            } catch {
+                await slot.release()
+                throw error
             }
-            for event in try await store.events(of: record.id, after: last) { try await write(event) }
-            if let live {
-                for await item in live {
-                    if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                    switch item {
-                    case .idle:
-                        if ContinuousClock.now - lastWrite >= heartbeat {
-                            try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
-                            lastWrite = .now
-                        }
-                    case .event(let event):
-                        if case .textDelta(let text) = event.kind {
-                            let data: JSONValue = [
-                                "run_id": .string(event.runID.rawValue), "agent_path": .string(event.agentPathText),
-                                "text": .string(text),
-                            ]
-                            try await writer.write(
-                                ByteBuffer(string: "event: text_delta\ndata: \(data.serialized())\n\n"))
-                            lastWrite = .now
-                        } else if event.sequence > last {
-                            try await write(StoredEvent(event))
-                        }
-                    }
-                }
-            }
-            var wake = wakeups.makeAsyncIterator()
-            var endedAt: ContinuousClock.Instant?
-            while true {
-                let status = try await store.run(record.id, tenant: nil)?.status
-                for event in try await store.events(of: record.id, after: last) { try await write(event) }
-                // The status was read before the events: once final, everything was stored, except a closing event
-                // written just after the status (a cancel nobody was carrying out): waited for a little while.
-                // An interrupted run is carried on by a worker: its stream stays open.
-                let ended = status.map { $0.isFinal && $0 != .interrupted } ?? true
-                if ended, endedAt == nil { endedAt = .now }
-                if (ended && (closed || ContinuousClock.now - endedAt! >= .seconds(2))) || Task.isCancelled
-                    || Task.isShuttingDownGracefully
-                {
-                    break
-                }
-                if ContinuousClock.now - lastWrite >= heartbeat {
-                    try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
-                    lastWrite = .now
-                }
-                guard await wake.next() != nil else { break }
-            }
-            try await writer.finish(nil)
+            await slot.release()
         }
         return Response(
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    /// Seconds a client refused a stream (429) is told to wait: streams end as runs do.
+    static let streamRetryAfter = 10
+
+    /// Writes a run's events after `after` until the run has ended, the client goes, the service shuts down, or the
+    /// stream, `opened` when its request came, has been open for `maxLifetime` (then a closing `reconnect` event says
+    /// where to resume).
+    private static func stream(
+        _ run: RunID, after: Int, store: any RunStore, live: AsyncStream<RunBroadcast.Item>?,
+        wakeups: AsyncStream<Void>, heartbeat: Duration, opened: Stopwatch, maxLifetime: Duration,
+        to writer: inout any ResponseBodyWriter
+    ) async throws {
+        var last = after
+        var lastWrite = ContinuousClock.now
+        var closed = false
+        var isExpired = false
+        func write(_ event: StoredEvent) async throws {
+            try await writer.write(
+                ByteBuffer(
+                    string: "id: \(event.sequence)\nevent: \(event.kind)\ndata: \(event.json.serialized())\n\n"))
+            last = event.sequence
+            if Self.closingKinds.contains(event.kind) { closed = true }
+            lastWrite = .now
+        }
+        for event in try await store.events(of: run, after: last) { try await write(event) }
+        if let live {
+            for await item in live {
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                if opened.elapsed >= maxLifetime {
+                    isExpired = true
+                    break
+                }
+                switch item {
+                case .idle:
+                    if ContinuousClock.now - lastWrite >= heartbeat {
+                        try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                        lastWrite = .now
+                    }
+                case .event(let event):
+                    if case .textDelta(let text) = event.kind {
+                        let data: JSONValue = [
+                            "run_id": .string(event.runID.rawValue), "agent_path": .string(event.agentPathText),
+                            "text": .string(text),
+                        ]
+                        try await writer.write(
+                            ByteBuffer(string: "event: text_delta\ndata: \(data.serialized())\n\n"))
+                        lastWrite = .now
+                    } else if event.sequence > last {
+                        try await write(StoredEvent(event))
+                    }
+                }
+            }
+        }
+        var wake = wakeups.makeAsyncIterator()
+        var endedAt: ContinuousClock.Instant?
+        while !isExpired {
+            let status = try await store.run(run, tenant: nil)?.status
+            for event in try await store.events(of: run, after: last) { try await write(event) }
+            // The status was read before the events: once final, everything was stored, except a closing event
+            // written just after the status (a cancel nobody was carrying out): waited for a little while.
+            // An interrupted run is carried on by a worker: its stream stays open.
+            let ended = status.map { $0.isFinal && $0 != .interrupted } ?? true
+            if ended, endedAt == nil { endedAt = .now }
+            if (ended && (closed || ContinuousClock.now - endedAt! >= .seconds(2))) || Task.isCancelled
+                || Task.isShuttingDownGracefully
+            {
+                break
+            }
+            if opened.elapsed >= maxLifetime {
+                isExpired = true
+                break
+            }
+            if ContinuousClock.now - lastWrite >= heartbeat {
+                try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                lastWrite = .now
+            }
+            guard await wake.next() != nil else { break }
+        }
+        if isExpired {
+            let seconds = maxLifetime.components.seconds
+            let data: JSONValue = ["reason": "max_stream_lifetime", "last_event_id": .int(last)]
+            try await writer.write(
+                ByteBuffer(
+                    string:
+                        ": open for its longest lifetime (\(seconds) s); reconnect with Last-Event-ID: \(last)\nevent: reconnect\ndata: \(data.serialized())\n\n"
+                ))
+        }
+        try await writer.finish(nil)
     }
 
     /// The events that close a run's stream.

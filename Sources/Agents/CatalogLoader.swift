@@ -31,6 +31,37 @@ public struct CatalogLoader: Sendable {
     /// Reads every definition file and validates them together.
     /// Problems are diagnostics in the catalog; only a missing `agents/` directory throws.
     public func load() throws(CatalogLoadError) -> Catalog {
+        let (sources, layout) = try read()
+        return validator().validate(sources, extraDiagnostics: layout)
+    }
+
+    /// The catalog as it would load with `proposed` in place of the file of the same kind and stem (added when there
+    /// is none), validated together with every other file; nothing is written. Its display path is the one the
+    /// loader gives that file, so its diagnostics compare with ``load()``'s.
+    public func load(replacing proposed: DefinitionSource) throws(CatalogLoadError) -> Catalog {
+        var (sources, layout) = try read()
+        var replacement = proposed
+        replacement.displayPath = displayPath(of: proposed.kind, stem: proposed.stem)
+        if let index = sources.firstIndex(where: { $0.kind == proposed.kind && $0.stem == proposed.stem }) {
+            sources[index] = replacement
+        } else {
+            sources.append(replacement)
+        }
+        return validator().validate(sources, extraDiagnostics: layout)
+    }
+
+    /// The path diagnostics name for the file of `kind` and `stem` (`agents/<folder>/<stem>.json`, shown as the
+    /// loader shows paths).
+    public func displayPath(of kind: DefinitionSource.Kind, stem: String) -> String {
+        display(agentsDirectory.appendingPathComponent(kind.folder).appendingPathComponent("\(stem).json"))
+    }
+
+    private func validator() -> CatalogValidator {
+        CatalogValidator(knownTools: knownTools, knowledgeCollections: knowledgeCollections())
+    }
+
+    /// Every definition file, and the layout problems found on the way.
+    private func read() throws(CatalogLoadError) -> (sources: [DefinitionSource], layout: [Diagnostic]) {
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
         guard fileManager.fileExists(atPath: agentsDirectory.path, isDirectory: &isDirectory), isDirectory.boolValue
@@ -67,8 +98,7 @@ public struct CatalogLoader: Sendable {
                         "agent files belong in agents/<category>/ and crews in agents/crews/; this file is not loaded"))
             }
         }
-        let validator = CatalogValidator(knownTools: knownTools, knowledgeCollections: knowledgeCollections())
-        return validator.validate(sources, extraDiagnostics: layout)
+        return (sources, layout)
     }
 
     /// The collection folders under the knowledge directory (nil when no directory is configured).

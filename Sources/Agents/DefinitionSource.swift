@@ -6,6 +6,14 @@ public struct DefinitionSource: Sendable {
         case agent(category: String)
         /// `agents/crews/<id>.json`.
         case crew
+
+        /// The folder under `agents/` that holds files of this kind: the category, or `crews`.
+        public var folder: String {
+            switch self {
+            case .agent(let category): return category
+            case .crew: return "crews"
+            }
+        }
     }
 
     /// The path shown in diagnostics.

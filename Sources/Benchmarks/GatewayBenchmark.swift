@@ -106,7 +106,7 @@ enum GatewayBenchmark {
         // are its own and the client costs next to nothing (URLSession with a thousand connections would cost more than the gateway).
         let warm = try await LoadClientProcess.start(port: port, runs: 5)
         guard warm.failures == 0 else { throw BenchmarkError("warm-up runs failed: \(warm.firstFailure ?? "?")") }
-        let storedBefore = try await store.count(tenant: "bench", status: .succeeded, crew: "bench")
+        let storedBefore = try await store.count(tenant: "bench", user: nil, status: .succeeded, crew: "bench")
         let modelBefore = EngineBenchmark.processCPUSeconds(modelPID)
         let cpuBefore = EngineBenchmark.cpuSeconds()
         let started = ContinuousClock.now
@@ -118,7 +118,7 @@ enum GatewayBenchmark {
         let added = load.seconds.map { ($0 - ideal) * 1000 }.sorted()
         let errors = load.failures
         guard !added.isEmpty else { throw BenchmarkError("no results from the load client") }
-        let stored = try await store.count(tenant: "bench", status: .succeeded, crew: "bench")
+        let stored = try await store.count(tenant: "bench", user: nil, status: .succeeded, crew: "bench")
         print(
             "\(runs) concurrent runs posted over HTTP (POST /v1/crews/bench/runs, wait: true), \(tasks) task(s) each, model latency \(latencyMS) ms"
         )

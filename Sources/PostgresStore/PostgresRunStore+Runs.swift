@@ -108,12 +108,13 @@ extension PostgresRunStore: RunStore {
 
     /// Runs newest first.
     public func runs(
-        tenant: TenantID?, status: RunStatus?, crew: String?, limit: Int, offset: Int
+        tenant: TenantID?, user: String?, status: RunStatus?, crew: String?, limit: Int, offset: Int
     ) async throws -> [RunRecord] {
         try await rows(
             """
             SELECT \(unescaped: Self.runColumns) FROM \(unescaped: Self.runsTable)
             WHERE (\(tenant?.rawValue)::text IS NULL OR tenant = \(tenant?.rawValue))
+                AND (\(user)::text IS NULL OR user_name = \(user))
                 AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
                 AND (\(crew)::text IS NULL OR crew = \(crew))
             ORDER BY created_at DESC, id COLLATE "C" LIMIT \(limit) OFFSET \(offset)
@@ -121,11 +122,12 @@ extension PostgresRunStore: RunStore {
     }
 
     /// Counts runs matching a filter.
-    public func count(tenant: TenantID?, status: RunStatus?, crew: String?) async throws -> Int {
+    public func count(tenant: TenantID?, user: String?, status: RunStatus?, crew: String?) async throws -> Int {
         try await rows(
             """
             SELECT COUNT(*) FROM runs
             WHERE (\(tenant?.rawValue)::text IS NULL OR tenant = \(tenant?.rawValue))
+                AND (\(user)::text IS NULL OR user_name = \(user))
                 AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
                 AND (\(crew)::text IS NULL OR crew = \(crew))
             """

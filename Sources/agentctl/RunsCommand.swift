@@ -29,7 +29,7 @@ struct RunsCommand: AsyncParsableCommand {
             }
             let store = try await engine.openStore(runtime: runtime)
             let runs = try await store.runs(
-                tenant: TenantID(engine.tenant), status: statusFilter, crew: crew, limit: limit, offset: 0)
+                tenant: TenantID(engine.tenant), user: nil, status: statusFilter, crew: crew, limit: limit, offset: 0)
             if json {
                 Console.print(JSONValue.array(runs.map(RunJSON.record)).serialized(pretty: true))
                 return

@@ -60,6 +60,16 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var internalPort: Int?
     @Option(name: .long, help: "The address the internal listener binds to.") var internalHost = "127.0.0.1"
+    @Option(name: .long, help: "Event streams (SSE) one tenant may have open at once on this replica (429 past it).")
+    var maxStreamsPerTenant: Int = 100
+    @Option(name: .long, help: "Event streams (SSE) this replica keeps open at once, all tenants together.")
+    var maxStreams: Int = 2000
+    @Option(
+        name: .long,
+        help:
+            "Seconds an event stream stays open at most; it then ends with a reconnect event (resume with Last-Event-ID)."
+    )
+    var maxStreamSeconds: Int = 3600
 
     /// What a replica does.
     enum ServeRole: String, ExpressibleByArgument, CaseIterable {
@@ -70,6 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard leaseSeconds >= 3 else { throw ValidationError("--lease-seconds must be at least 3") }
         guard workerCapacity >= 1 else { throw ValidationError("--worker-capacity must be at least 1") }
         guard concurrentRuns >= 1 else { throw ValidationError("--concurrent-runs must be at least 1") }
+        guard maxStreamsPerTenant >= 1, maxStreams >= 1, maxStreamSeconds >= 1 else {
+            throw ValidationError("--max-streams-per-tenant, --max-streams and --max-stream-seconds must be at least 1")
+        }
     }
 
     func run() async throws {
@@ -133,6 +146,9 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.workerCapacity = workerCapacity
         configuration.isWorker = role != .api
         configuration.servesAPI = role != .worker
+        configuration.maxStreamsPerTenant = maxStreamsPerTenant
+        configuration.maxStreams = maxStreams
+        configuration.maxStreamLifetime = .seconds(maxStreamSeconds)
         let services = GatewayServices(
             configuration: configuration,
             catalog: CatalogHolder(
@@ -149,24 +165,9 @@ struct ServeCommand: AsyncParsableCommand {
                 return environment
             },
             store: runStore, secrets: secrets,
-            providersReady: { catalog in
-                // Every provider an agent will call (its own model, or the default) must have its credential.
-                var models = Set(catalog.agents.compactMap(\.model))
-                if let model = registry.config.defaultModel { models.insert(model) }
-                guard !models.isEmpty else { return (false, "no default model and no agent names a model") }
-                // This check is unauthenticated: it names providers, never credential references.
-                var missing: [String] = []
-                for provider in Set(models.map(\.provider)).sorted() {
-                    switch await registry.credentialStatus(provider) {
-                    case .present, .notNeeded: continue
-                    case .missing, .unavailable, .unknownProvider: missing.append(provider)
-                    }
-                }
-                let used = Set(models.map(\.provider)).sorted().joined(separator: ", ")
-                return missing.isEmpty
-                    ? (true, "providers in use: \(used)")
-                    : (false, "no usable credential for \(missing.joined(separator: ", "))")
-            },
+            // Every provider an agent will call (its own model, or the default) must have its credential.
+            providersReady: { catalog in await registry.readiness(of: Set(catalog.agents.compactMap(\.model))) },
+            modelProblem: { await registry.servingProblem($0) },
             requestLimiter: Composition.sharedLimiter(runStore))
         let internalListener = internalPort.map { ListenAddress(host: internalHost, port: $0) }
         try await Gateway.run(

@@ -20,18 +20,7 @@ struct ApprovalRoutesTests {
 
     @Test("approvals over HTTP: listed for the run, decided by tenant_admin or above only")
     func approvals() async throws {
-        let publish = ClosureTool(ToolRegistry.standardSpecs.first { $0.id == "wordpress.create_post" }!) { _ in
-            ToolResult(content: "published")
-        }
-        let fixture = try F(tools: [publish]) { request in
-            let answered = request.messages.contains { if case .tool = $0 { true } else { false } }
-            if !answered, request.tools.contains(where: { $0.name == "wordpress-create_post" }) {
-                return ScriptedChatModel.calls([
-                    ("wordpress-create_post", #"{"title": "Launch", "content": "<p>Hi</p>"}"#)
-                ])
-            }
-            return ScriptedChatModel.text("finished")
-        }
+        let (fixture, publish) = try F.publishing()
         defer { fixture.directory.remove() }
         try await fixture.app.test(.router) { client in
             async let invoked = client.execute(

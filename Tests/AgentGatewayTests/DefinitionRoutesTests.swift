@@ -151,4 +151,134 @@ struct DefinitionRoutesTests {
                 })
         }
     }
+
+    /// An agent file of the fixture's catalog as a JSON object, `change` applied.
+    static func agent(
+        _ fixture: F, _ path: String, _ change: (inout JSONObject) -> Void
+    ) throws -> (file: URL, original: String, changed: JSONValue) {
+        let file = fixture.directory.url.appendingPathComponent("agents/\(path).json")
+        let original = try String(contentsOf: file, encoding: .utf8)
+        guard case .object(var definition) = try JSONParser.value(Array(original.utf8)) else {
+            throw GatewayError(.validation, "not an object")
+        }
+        change(&definition)
+        return (file, original, .object(definition))
+    }
+
+    @Test(
+        "PUT an agent that would make crews invalid: 422 naming the crews and their errors; nothing written, the crews still load"
+    )
+    func updateBreakingCrews() async throws {
+        let fixture = try F()
+        defer { fixture.directory.remove() }
+        let admin = F.headers(roles: "platform_admin")
+        // A manager with tools of its own: the hierarchical crews it manages no longer validate.
+        let manager = try Self.agent(fixture, "orchestration/agent-coordinator") { $0["tools"] = ["knowledge.search"] }
+        // A placeholder the crews that use the writer do not declare.
+        let writer = try Self.agent(fixture, "content/blog-writer") {
+            $0["goal"] = "Write in the voice of {brand_voice_owner}."
+        }
+        try await fixture.app.test(.router) { client in
+            try await client.execute(
+                uri: "/v1/agents/agent-coordinator", method: .put, headers: admin, body: F.body(manager.changed)
+            ) { response in
+                #expect(response.status == .unprocessableContent)
+                let error = try F.json(response)["error"]
+                #expect(error?["code"] == "UNPROCESSABLE")
+                let message = error?["message"]?.stringValue ?? ""
+                #expect(
+                    message.contains("crews campaign-strategy, digital-presence-audit invalid"), "\(message)")
+                let details = error?["details"]?.arrayValue ?? []
+                #expect(
+                    Set(details.compactMap { $0["crew"]?.stringValue }) == [
+                        "campaign-strategy", "digital-presence-audit",
+                    ])
+                #expect(details.allSatisfy { $0["field"] == "/manager" && $0["line"]?.doubleValue != nil })
+            }
+            try await client.execute(
+                uri: "/v1/agents/blog-writer", method: .put, headers: admin, body: F.body(writer.changed)
+            ) { response in
+                #expect(response.status == .unprocessableContent)
+                let error = try F.json(response)["error"]
+                #expect(error?["message"]?.stringValue?.contains("crew content-approval invalid") == true)
+                #expect(
+                    error?["details"]?[0]?["message"]?.stringValue?.contains("{brand_voice_owner}") == true)
+            }
+            #expect(try String(contentsOf: manager.file, encoding: .utf8) == manager.original)
+            #expect(try String(contentsOf: writer.file, encoding: .utf8) == writer.original)
+            try await client.execute(uri: "/v1/crews/campaign-strategy", method: .get, headers: F.headers()) {
+                #expect($0.status == .ok)
+            }
+            #expect(try await fixture.services.store.agentVersions("agent-coordinator").isEmpty)
+            try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test(
+        "PUT an agent naming a model the runtime cannot serve (unknown provider, no credential): 422 on /model, nothing stored, readiness stays 200"
+    )
+    func updateUnservableModel() async throws {
+        let fixture = try F()
+        defer { fixture.directory.remove() }
+        // The providers as `serve` configures them: the catalog's have their keys, groq has none.
+        let environment = ["OPENAI_API_KEY": "sk-o", "ANTHROPIC_API_KEY": "sk-a", "GEMINI_API_KEY": "g"]
+        let registry = ProviderRegistry(
+            config: RuntimeConfig.fromEnvironment(environment), transport: ReplayTransport([]),
+            environment: environment)
+        var services = fixture.services
+        services.providersReady = { await registry.readiness(of: Set($0.agents.compactMap(\.model))) }
+        services.modelProblem = { await registry.servingProblem($0) }
+        let app = Application(router: Gateway.router(services))
+        let admin = F.headers(roles: "platform_admin")
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok) }
+            for (model, expected) in [
+                ("nosuch/model", "provider \"nosuch\", which is not configured"),
+                ("groq/llama-3.3-70b-versatile", "GROQ_API_KEY"),
+            ] {
+                let changed = try Self.agent(fixture, "marketing/seo-specialist") { $0["model"] = .string(model) }
+                try await client.execute(
+                    uri: "/v1/agents/seo-specialist", method: .put, headers: admin, body: F.body(changed.changed)
+                ) { response in
+                    #expect(response.status == .unprocessableContent, "\(model)")
+                    let error = try F.json(response)["error"]
+                    #expect(error?["code"] == "UNPROCESSABLE")
+                    #expect(error?["details"]?[0]?["field"] == "/model")
+                    #expect(error?["message"]?.stringValue?.contains(expected) == true, "\(error?["message"] ?? nil)")
+                }
+                #expect(try String(contentsOf: changed.file, encoding: .utf8) == changed.original)
+                try await client.execute(uri: "/health/ready", method: .get) { #expect($0.status == .ok, "\(model)") }
+            }
+            #expect(try await fixture.services.store.agentVersions("seo-specialist").isEmpty)
+            let served = try Self.agent(fixture, "marketing/seo-specialist") { $0["model"] = "gemini/gemini-2.5-pro" }
+            try await client.execute(
+                uri: "/v1/agents/seo-specialist", method: .put, headers: admin, body: F.body(served.changed)
+            ) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test("PUT an agent with a body that is not JSON: VALIDATION_ERROR with the line and column; tenant roles get 403")
+    func updateSyntaxAndRoles() async throws {
+        let fixture = try F()
+        defer { fixture.directory.remove() }
+        try await fixture.app.test(.router) { client in
+            try await client.execute(
+                uri: "/v1/agents/seo-specialist", method: .put, headers: F.headers(roles: "super_admin"),
+                body: ByteBuffer(string: "{\n  \"id\": \"seo-specialist\",\n  \"role\": }")
+            ) { response in
+                #expect(response.status == .badRequest)
+                let error = try F.json(response)["error"]
+                #expect(error?["code"] == "VALIDATION_ERROR")
+                #expect(error?["message"]?.stringValue?.hasPrefix("invalid JSON at line 3, column 11: ") == true)
+                #expect(error?["details"]?[0]?["line"] == 3)
+                #expect(error?["details"]?[0]?["column"] == 11)
+            }
+            for roles in ["tenant_user", "tenant_admin"] {
+                try await client.execute(
+                    uri: "/v1/agents/seo-specialist", method: .put, headers: F.headers(roles: roles),
+                    body: ByteBuffer(string: "{}")
+                ) { #expect($0.status == .forbidden, "\(roles)") }
+            }
+        }
+    }
 }

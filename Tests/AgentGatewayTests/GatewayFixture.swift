@@ -71,7 +71,7 @@ struct GatewayFixture {
     /// and the identity headers.
     static func headers(
         tenant: String = "acme", roles: String = "tenant_admin", token: String? = GatewayFixture.token,
-        extra: HTTPFields = [:]
+        extra: HTTPFields = [:], user: String = "ada"
     ) -> HTTPFields {
         var fields = extra
         let platform = roles.contains("platform_admin") || roles.contains("super_admin")
@@ -79,7 +79,7 @@ struct GatewayFixture {
             fields[.authorization] = "Bearer \(platform && token == Self.token ? Self.platformToken : token)"
         }
         fields[HTTPField.Name("X-Tenant-ID")!] = tenant
-        fields[HTTPField.Name("X-User-ID")!] = "ada"
+        fields[HTTPField.Name("X-User-ID")!] = user
         fields[HTTPField.Name("X-User-Roles")!] = roles
         return fields
     }
@@ -88,6 +88,24 @@ struct GatewayFixture {
         try JSONParser.value(Array(response.body.readableBytesView))
     }
     static func body(_ value: JSONValue) -> ByteBuffer { ByteBuffer(string: value.serialized()) }
+
+    /// A fixture whose model, once offered `wordpress.create_post` (a write that waits for an approval), calls it, and
+    /// finishes once it has the tool's result; with the tool, to count its calls.
+    static func publishing() throws -> (GatewayFixture, ClosureTool) {
+        let publish = ClosureTool(ToolRegistry.standardSpecs.first { $0.id == "wordpress.create_post" }!) { _ in
+            ToolResult(content: "published")
+        }
+        let fixture = try GatewayFixture(tools: [publish]) { request in
+            let answered = request.messages.contains { if case .tool = $0 { true } else { false } }
+            if !answered, request.tools.contains(where: { $0.name == "wordpress-create_post" }) {
+                return ScriptedChatModel.calls([
+                    ("wordpress-create_post", #"{"title": "Launch", "content": "<p>Hi</p>"}"#)
+                ])
+            }
+            return ScriptedChatModel.text("finished")
+        }
+        return (fixture, publish)
+    }
 
     static let contentApproval: JSONValue = [
         "inputs": ["topic": "pricing", "target_keyword": "pricing guide"], "wait": true,

@@ -167,6 +167,9 @@ struct OpenAPITests {
         let updated = JSONValue.object(definition)
         definition["temperature"] = 7
         let invalid = JSONValue.object(definition)
+        let breaking = try DefinitionRoutesTests.agent(fixture, "orchestration/agent-coordinator") {
+            $0["tools"] = ["knowledge.search"]
+        }.changed
 
         let exercised = try await fixture.app.test(.router) { client in
             var exercised: Set<String> = []
@@ -282,6 +285,9 @@ struct OpenAPITests {
             try await send(
                 .put, "/v1/agents/seo-specialist", "/v1/agents/{agent_id}", headers: admin, body: invalid,
                 expect: .badRequest)
+            try await send(
+                .put, "/v1/agents/agent-coordinator", "/v1/agents/{agent_id}", headers: admin, body: breaking,
+                expect: .unprocessableContent)
             try await send(
                 .put, "/v1/agents/seo-specialist", "/v1/agents/{agent_id}", body: updated, expect: .forbidden)
             try await send(

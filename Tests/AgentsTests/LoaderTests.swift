@@ -86,4 +86,38 @@ struct LoaderTests {
         #expect(try load(directory, knowledge: false).isValid)
         #expect(try load(directory).diagnostics.map(\.code) == [.unknownKnowledge])
     }
+
+    @Test(
+        "load(replacing:) validates the catalog with one file changed in memory; crewsBroken(in:) names the crews the change breaks, with their errors"
+    )
+    func replacing() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("agents/marketing/writer.json", Fixtures.agent("writer"))
+        try directory.write("agents/crews/crew.json", Fixtures.crew("crew"))
+        try directory.write("agents/crews/broken.json", Fixtures.crew("broken", agents: ["ghost"]))
+        let loader = CatalogLoader(
+            agentsDirectory: directory.url.appendingPathComponent("agents"), knowledgeDirectory: nil,
+            knownTools: ToolRegistry.standardIDs, displayBase: directory.url)
+        let before = try loader.load()
+        #expect(before.crews.map(\.id) == ["crew"])
+        let kind = DefinitionSource.Kind.agent(category: "marketing")
+        #expect(loader.displayPath(of: kind, stem: "writer") == "agents/marketing/writer.json")
+        // The writer's goal names a placeholder the crew does not declare: the crew would break.
+        let changed = Fixtures.agent("writer").replacingOccurrences(of: "Do the work well", with: "Write for {brand}")
+        let after = try loader.load(
+            replacing: DefinitionSource(displayPath: "ignored", stem: "writer", kind: kind, bytes: Array(changed.utf8)))
+        #expect(after.agent("writer")?.goal == "Write for {brand}")
+        let broken = before.crewsBroken(in: after)
+        #expect(broken.map(\.id) == ["crew"], "a crew broken before is not the change's doing")
+        #expect(broken.first?.file == "agents/crews/crew.json")
+        #expect(broken.first?.errors.map(\.code) == [.undeclaredPlaceholder])
+        // Nothing was written; a new file is added beside the others.
+        #expect(try loader.load().agent("writer")?.goal == "Do the work well")
+        let added = try loader.load(
+            replacing: DefinitionSource(
+                displayPath: "", stem: "editor", kind: kind, bytes: Array(Fixtures.agent("editor").utf8)))
+        #expect(added.agents.map(\.id) == ["editor", "writer"])
+        #expect(before.crewsBroken(in: added).isEmpty)
+    }
 }

@@ -115,7 +115,7 @@ struct QueueContractTests {
                 return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
             }
             #expect(admitted == 10)
-            #expect(try await stores[0].count(tenant: "acme", status: nil, crew: nil) == 10)
+            #expect(try await stores[0].count(tenant: "acme", user: nil, status: nil, crew: nil) == 10)
         }
     }
 

@@ -13,15 +13,15 @@ struct StoreContractTests {
 
     static func record(
         _ id: RunID, tenant: TenantID = "acme", crew: String = "seo-audit", status: RunStatus = .running,
-        at offset: TimeInterval = 0
+        at offset: TimeInterval = 0, user: String = "ada"
     ) -> RunRecord {
         RunRecord(
-            id: id, tenant: tenant, user: "ada", crew: crew, status: status, inputs: ["site": "acme.test"],
+            id: id, tenant: tenant, user: user, crew: crew, status: status, inputs: ["site": "acme.test"],
             createdAt: created.addingTimeInterval(offset))
     }
 
     @Test(
-        "runs: insert, update and read back exactly; lists and counts filter; reads are scoped to the tenant",
+        "runs: insert, update and read back exactly; lists and counts filter (by tenant, user, status, crew); reads are scoped to the tenant",
         arguments: adapters)
     func runs(_ adapter: StoreAdapter) async throws {
         try await adapter.withStore { store in
@@ -29,6 +29,7 @@ struct StoreContractTests {
             try await store.insert(record)
             try await store.insert(Self.record("r2", tenant: "globex", at: 1))
             try await store.insert(Self.record("r3", crew: "other", status: .queued, at: 2))
+            try await store.insert(Self.record("r4", at: 3, user: "bob"))
             await #expect(throws: (any Error).self) { try await store.insert(record) }
             var finished = record
             finished.status = .succeeded
@@ -44,19 +45,34 @@ struct StoreContractTests {
             #expect(try await store.run("r1", tenant: "globex") == nil)
             #expect(try await store.run("missing", tenant: nil) == nil)
             #expect(
-                try await store.runs(tenant: "acme", status: nil, crew: nil, limit: 10, offset: 0).map(\.id) == [
-                    "r3", "r1",
-                ])
+                try await store.runs(tenant: "acme", user: nil, status: nil, crew: nil, limit: 10, offset: 0).map(\.id)
+                    == ["r4", "r3", "r1"])
             #expect(
-                try await store.runs(tenant: "acme", status: nil, crew: nil, limit: 1, offset: 1).map(\.id) == ["r1"])
-            #expect(try await store.runs(tenant: nil, status: nil, crew: nil, limit: 10, offset: 0).count == 3)
+                try await store.runs(tenant: "acme", user: nil, status: nil, crew: nil, limit: 1, offset: 2).map(\.id)
+                    == ["r1"])
+            // A user's own runs, paged in the query: the second of ada's is r1, whatever bob started since.
             #expect(
-                try await store.runs(tenant: nil, status: .running, crew: "seo-audit", limit: 10, offset: 0).map(\.id)
-                    == ["r2"])
-            #expect(try await store.count(tenant: "acme", status: nil, crew: nil) == 2)
-            #expect(try await store.count(tenant: nil, status: .queued, crew: nil) == 1)
-            #expect(try await store.count(tenant: "acme", status: nil, crew: "seo-audit") == 1)
-            #expect(try await store.count(tenant: "initech", status: nil, crew: nil) == 0)
+                try await store.runs(tenant: "acme", user: "ada", status: nil, crew: nil, limit: 1, offset: 1).map(\.id)
+                    == ["r1"])
+            #expect(
+                try await store.runs(tenant: "acme", user: "bob", status: nil, crew: nil, limit: 10, offset: 0).map(
+                    \.id)
+                    == ["r4"])
+            #expect(
+                try await store.runs(tenant: "globex", user: "bob", status: nil, crew: nil, limit: 10, offset: 0)
+                    .isEmpty)
+            #expect(
+                try await store.runs(tenant: nil, user: nil, status: nil, crew: nil, limit: 10, offset: 0).count == 4)
+            #expect(
+                try await store.runs(tenant: nil, user: nil, status: .running, crew: "seo-audit", limit: 10, offset: 0)
+                    .map(\.id) == ["r4", "r2"])
+            #expect(try await store.count(tenant: "acme", user: nil, status: nil, crew: nil) == 3)
+            #expect(try await store.count(tenant: "acme", user: "ada", status: nil, crew: nil) == 2)
+            #expect(try await store.count(tenant: "acme", user: "bob", status: .running, crew: nil) == 1)
+            #expect(try await store.count(tenant: "globex", user: "bob", status: nil, crew: nil) == 0)
+            #expect(try await store.count(tenant: nil, user: nil, status: .queued, crew: nil) == 1)
+            #expect(try await store.count(tenant: "acme", user: nil, status: nil, crew: "seo-audit") == 2)
+            #expect(try await store.count(tenant: "initech", user: nil, status: nil, crew: nil) == 0)
         }
     }
 

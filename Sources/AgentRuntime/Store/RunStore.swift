@@ -131,14 +131,16 @@ public protocol RunStore: Sendable {
     func saveTasks(_ tasks: [TaskOutput], of run: RunID) async throws
     /// The run, if it belongs to `tenant` (nil tenant: any, for operators).
     func run(_ id: RunID, tenant: TenantID?) async throws -> RunRecord?
-    /// Runs newest first, filtered.
-    func runs(tenant: TenantID?, status: RunStatus?, crew: String?, limit: Int, offset: Int) async throws -> [RunRecord]
+    /// Runs newest first, filtered (a nil filter matches every run; `user` is the user who started the run).
+    func runs(
+        tenant: TenantID?, user: String?, status: RunStatus?, crew: String?, limit: Int, offset: Int
+    ) async throws -> [RunRecord]
     /// A run's task outputs in order.
     func tasks(of run: RunID) async throws -> [TaskOutput]
     /// A run's events after `sequence`, in order.
     func events(of run: RunID, after sequence: Int) async throws -> [StoredEvent]
-    /// Counts runs matching a filter.
-    func count(tenant: TenantID?, status: RunStatus?, crew: String?) async throws -> Int
+    /// Counts runs matching a filter (as ``runs(tenant:user:status:crew:limit:offset:)`` filters).
+    func count(tenant: TenantID?, user: String?, status: RunStatus?, crew: String?) async throws -> Int
     /// The number of the run's last stored event (0 when it has none): a later attempt numbers on from here.
     func lastEventSequence(of run: RunID) async throws -> Int
 }

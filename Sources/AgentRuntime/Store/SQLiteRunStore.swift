@@ -283,27 +283,25 @@ public actor SQLiteRunStore: RunStore {
 
     /// Runs newest first.
     public func runs(
-        tenant: TenantID?, status: RunStatus?, crew: String?, limit: Int, offset: Int
+        tenant: TenantID?, user: String?, status: RunStatus?, crew: String?, limit: Int, offset: Int
     ) throws -> [RunRecord] {
-        var conditions: [String] = []
-        var values: [SQLValue] = []
-        if let tenant {
-            conditions.append("tenant = ?")
-            values.append(.text(tenant.rawValue))
-        }
-        if let status {
-            conditions.append("status = ?")
-            values.append(.text(status.rawValue))
-        }
-        if let crew {
-            conditions.append("crew = ?")
-            values.append(.text(crew))
-        }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        values += [.integer(limit), .integer(offset)]
+        let (filter, conditions) = Self.runFilter(tenant: tenant, user: user, status: status, crew: crew)
+        let values = conditions + [.integer(limit), .integer(offset)]
         return try select(
             "SELECT \(Self.runColumns) FROM \(Self.runsTable) \(filter) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
             values, row: Self.record)
+    }
+
+    /// The `WHERE` clause (empty without conditions) and its values for a run filter; nil matches everything.
+    private static func runFilter(
+        tenant: TenantID?, user: String?, status: RunStatus?, crew: String?
+    ) -> (String, [SQLValue]) {
+        let conditions: [(String, SQLValue)] = [
+            tenant.map { ("tenant = ?", .text($0.rawValue)) }, user.map { ("user = ?", .text($0)) },
+            status.map { ("status = ?", .text($0.rawValue)) }, crew.map { ("crew = ?", .text($0)) },
+        ].compactMap { $0 }
+        guard !conditions.isEmpty else { return ("", []) }
+        return ("WHERE " + conditions.map(\.0).joined(separator: " AND "), conditions.map(\.1))
     }
 
     /// The number of the run's last stored event (0 when it has none).
@@ -314,22 +312,8 @@ public actor SQLiteRunStore: RunStore {
     }
 
     /// Counts runs matching a filter.
-    public func count(tenant: TenantID?, status: RunStatus?, crew: String?) throws -> Int {
-        var conditions: [String] = []
-        var values: [SQLValue] = []
-        if let tenant {
-            conditions.append("tenant = ?")
-            values.append(.text(tenant.rawValue))
-        }
-        if let status {
-            conditions.append("status = ?")
-            values.append(.text(status.rawValue))
-        }
-        if let crew {
-            conditions.append("crew = ?")
-            values.append(.text(crew))
-        }
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+    public func count(tenant: TenantID?, user: String?, status: RunStatus?, crew: String?) throws -> Int {
+        let (filter, values) = Self.runFilter(tenant: tenant, user: user, status: status, crew: crew)
         return try select("SELECT COUNT(*) FROM runs \(filter)", values) { Int(sqlite3_column_int64($0, 0)) }.first ?? 0
     }
 

@@ -197,6 +197,32 @@ struct ProviderRegistryTests {
             PriceTable(["openai/gpt-4o": ModelPrice(input: 1, output: 1)]).cost(
                 of: usage, on: ModelReference(provider: "x", model: "y")) == nil)
     }
+
+    @Test(
+        "servingProblem: a configured provider with its key serves any model name; an unknown provider, a missing key or no default model does not; readiness names providers only"
+    )
+    func serving() async {
+        let (registry, _) = self.registry([])
+        #expect(await registry.servingProblem(ModelReference(provider: "openai", model: "anything-new")) == nil)
+        #expect(await registry.servingProblem(ModelReference(provider: "ollama", model: "llama3.2")) == nil)
+        #expect(await registry.servingProblem(ModelReference?.none) == nil, "the default model")
+        let unknown = await registry.servingProblem(ModelReference(provider: "nosuch", model: "model"))
+        #expect(
+            unknown?.hasPrefix("nosuch/model names provider \"nosuch\", which is not configured (providers: ") == true)
+        let missing = await registry.servingProblem(ModelReference(provider: "gemini", model: "gemini-2.5-pro"))
+        #expect(
+            missing == "provider \"gemini\" of gemini/gemini-2.5-pro has no credential (env:GEMINI_API_KEY is not set)")
+        let none = ProviderRegistry(config: RuntimeConfig(), transport: ReplayTransport([]), environment: [:])
+        #expect(
+            await none.servingProblem(ModelReference?.none) == "no model is named and no default model is configured")
+
+        let ready = await registry.readiness(of: [ModelReference(provider: "anthropic", model: "claude-haiku-4-5")])
+        #expect(ready.ready && ready.detail == "providers in use: anthropic, openai")
+        let notReady = await registry.readiness(of: [ModelReference(provider: "gemini", model: "gemini-2.5-pro")])
+        #expect(!notReady.ready && notReady.detail == "no usable credential for gemini")
+        let nothing = await none.readiness(of: [])
+        #expect(!nothing.ready && nothing.detail == "no default model and no agent names a model")
+    }
 }
 
 @Suite("Rate limits")

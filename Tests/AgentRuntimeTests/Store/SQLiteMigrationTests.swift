@@ -131,7 +131,7 @@ struct SQLiteMigrationTests {
                 id: "new-run", tenant: "acme", user: "ada", crew: "seo-audit", status: .running, inputs: [:],
                 createdAt: Date(timeIntervalSince1970: 1_800_000_010)))
         #expect(
-            try await store.runs(tenant: "acme", status: nil, crew: nil, limit: 10, offset: 0).map(\.id) == [
+            try await store.runs(tenant: "acme", user: nil, status: nil, crew: nil, limit: 10, offset: 0).map(\.id) == [
                 "new-run", "old-run",
             ])
         let again = try await store.migrate()

@@ -29,11 +29,15 @@ struct SQLiteRunStoreTests {
         try await store.update(finished)
         #expect(try await store.run("r1", tenant: "acme") == finished)
         #expect(try await store.run("r1", tenant: "globex") == nil)
-        #expect(try await store.runs(tenant: "acme", status: nil, crew: nil, limit: 10, offset: 0).map(\.id) == ["r1"])
         #expect(
-            try await store.runs(tenant: nil, status: .running, crew: "seo-audit", limit: 10, offset: 0).map(\.id) == [
-                "r2"
+            try await store.runs(tenant: "acme", user: nil, status: nil, crew: nil, limit: 10, offset: 0).map(\.id) == [
+                "r1"
             ])
+        #expect(
+            try await store.runs(tenant: nil, user: nil, status: .running, crew: "seo-audit", limit: 10, offset: 0).map(
+                \.id) == [
+                    "r2"
+                ])
 
         let tasks = [
             TaskOutput(
