@@ -76,7 +76,8 @@ struct DefinitionRoutes: Sendable {
             items.append([
                 "id": .string(spec.id.rawValue), "description": .string(spec.description),
                 "access": .string(spec.access.rawValue),
-                "requires_approval": .bool(spec.requiresApproval), "available": .bool(reason == nil),
+                "requires_approval": .bool(policy.requiresApproval(spec, tenant: principal.tenant)),
+                "available": .bool(reason == nil),
                 "reason": reason.map(JSONValue.string) ?? .null,
             ])
         }

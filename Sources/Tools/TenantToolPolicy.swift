@@ -61,7 +61,12 @@ extension TenantToolPolicy {
     /// - `none`: nothing waits.
     /// An unknown tenant's calls are refused anyway; for one the spec decides.
     public func requiresApproval(_ tool: ToolSpec, agent: AgentDefinition, principal: Principal) async -> Bool {
-        guard let tenant = tenants[principal.tenant] else { return tool.requiresApproval }
+        requiresApproval(tool, tenant: principal.tenant)
+    }
+
+    /// Whether `tenant`'s calls of `tool` wait for approval, whichever agent makes them (the policy is the tenant's).
+    public func requiresApproval(_ tool: ToolSpec, tenant id: TenantID) -> Bool {
+        guard let tenant = tenants[id] else { return tool.requiresApproval }
         switch tenant.approvals {
         case .writes:
             return tool.requiresApproval

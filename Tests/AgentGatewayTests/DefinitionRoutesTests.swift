@@ -61,6 +61,20 @@ struct DefinitionRoutesTests {
                 #expect(byID["google_analytics.run_report"]?["available"] == false)
                 #expect(tools.count == 4)
             }
+            // Whether a call waits for approval is the tenant's policy (acme: the default, every write), not the spec's.
+            try await client.execute(uri: "/v1/tools", method: .get, headers: F.headers(roles: "tenant_admin")) {
+                response in
+                guard case .array(let tools)? = try F.json(response)["data"] else {
+                    Issue.record("no tools")
+                    return
+                }
+                let approval = Dictionary(
+                    uniqueKeysWithValues: tools.compactMap { tool in
+                        tool["id"]?.stringValue.map { ($0, tool["requires_approval"]) }
+                    })
+                #expect(approval["slack.post_message"] == true && approval["hubspot.update_contact"] == true)
+                #expect(approval["wordpress.list_posts"] == false && approval["calculator.evaluate"] == false)
+            }
         }
     }
 
