@@ -36,7 +36,7 @@ public enum RuntimeConfigLoader {
     public static let providerAllowed = [
         "kind", "base_url", "api_key", "auth", "api_version", "headers", "timeout_seconds", "max_retries",
         "retry_initial_delay_ms", "retry_max_delay_ms", "max_retry_after_seconds", "rate_limit",
-        "max_tokens_field", "models",
+        "max_tokens_field", "thinking_budget_tokens", "models",
     ]
 
     /// Loads `file` on top of `base`; a missing file gives `base` unchanged.
@@ -384,6 +384,12 @@ extension DefinitionReader {
                     at: member.value.offset, pointer.appending("max_tokens_field"))
             }
         }
+        let thinkingBudget = integer(fields, "thinking_budget_tokens", range: 1024...1_000_000)
+        if thinkingBudget != nil, kind != .anthropic, let member = fields["thinking_budget_tokens"] {
+            error(
+                .invalidValue, "\"thinking_budget_tokens\" applies to kind anthropic only",
+                at: member.value.offset, pointer.appending("thinking_budget_tokens"))
+        }
         let models = stringArray(fields, "models")?.map(\.value) ?? []
         if kind == .azure, baseURL == nil, let member = fields["kind"] {
             error(
@@ -396,7 +402,7 @@ extension DefinitionReader {
             name: name, kind: kind, baseURL: baseURL ?? ProviderSettings.defaultBaseURL(kind), apiKey: apiKey,
             authentication: authentication, apiVersion: apiVersion, headers: headers,
             timeout: .milliseconds(Int(((timeout ?? 600) * 1000).rounded())), retry: retry, rateLimit: limit,
-            maxTokensField: maxTokensField ?? "max_tokens", models: models)
+            maxTokensField: maxTokensField, thinkingBudget: thinkingBudget, models: models)
     }
 
     /// Whether any error was reported at or under `pointer`.

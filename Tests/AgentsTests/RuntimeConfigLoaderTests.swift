@@ -48,6 +48,27 @@ struct RuntimeConfigLoaderTests {
         #expect(config.approvalExpiry == .seconds(900))
     }
 
+    @Test("kind ollama, thinking_budget_tokens and max_tokens_field load; thinking on another kind is refused")
+    func providerWireSettings() throws {
+        let (config, diagnostics) = decode(
+            """
+            {"providers": {
+              "local": {"kind": "ollama", "base_url": "http://10.0.0.9:11434"},
+              "claude": {"kind": "anthropic", "api_key": "env:ANTHROPIC_API_KEY", "thinking_budget_tokens": 4096},
+              "azure": {"kind": "azure", "base_url": "https://acme.openai.azure.com", "max_tokens_field": "max_completion_tokens"}
+            }}
+            """)
+        #expect(diagnostics.isEmpty, "\(diagnostics.map(\.formatted))")
+        #expect(config.providers["local"]?.kind == .ollama)
+        #expect(config.providers["claude"]?.thinkingBudget == 4096)
+        #expect(config.providers["azure"]?.maxTokensField == "max_completion_tokens")
+        #expect(config.providers["openai"]?.maxTokensField == nil, "chosen per model")
+        let (_, refused) = decode(#"{"providers": {"x": {"kind": "openai", "thinking_budget_tokens": 2048}}}"#)
+        #expect(
+            refused.map(\.message) == [#""thinking_budget_tokens" applies to kind anthropic only"#])
+        #expect(refused.first?.pointer == "/providers/x/thinking_budget_tokens")
+    }
+
     @Test("the HTTP client: NIO by default, URLSession by config or environment, pool and timeouts checked")
     func http() {
         #expect(base.http == HTTPClientSettings())
@@ -127,7 +148,7 @@ struct RuntimeConfigLoaderTests {
         #expect(
             diagnostics.map(\.formatted) == [
                 #"agentruntime.json:2:3: error: unknown field "default_modle" in runtime config; did you mean "default_model"? [/default_modle]"#,
-                #"agentruntime.json:3:31: error: "kind" must be one of openai, azure, anthropic, gemini, found "openia"; did you mean "openai"? [/providers/p/kind]"#,
+                #"agentruntime.json:3:31: error: "kind" must be one of openai, azure, anthropic, gemini, ollama, found "openia"; did you mean "openai"? [/providers/p/kind]"#,
                 #"agentruntime.json:3:60: error: "timeout_seconds" is 0, outside the allowed range 1.0–86400.0 [/providers/p/timeout_seconds]"#,
                 #"agentruntime.json:4:35: error: fallback "mistral/large" names provider "mistral", which is not configured [/fallbacks/openai~1gpt-4o/0]"#,
             ])

@@ -33,12 +33,14 @@ extension Message {
         switch self {
         case .system(let text): return ["role": "system", "content": .string(text)]
         case .user(let text): return ["role": "user", "content": .string(text)]
-        case .assistant(let text, let calls):
-            return [
+        case .assistant(let text, let calls, let echo):
+            var object: JSONObject = [
                 "role": "assistant", "content": text.map(JSONValue.string) ?? .null,
                 "tool_calls": .array(
                     calls.map { ["id": .string($0.id), "name": .string($0.name), "arguments": .string($0.arguments)] }),
             ]
+            if let echo { object["echo"] = echo.json }
+            return .object(object)
         case .tool(let id, let name, let content, let isError):
             return [
                 "role": "tool", "call_id": .string(id), "name": .string(name), "content": .string(content),
@@ -51,16 +53,21 @@ extension Message {
 extension ChatResponse {
     /// The response as JSON.
     public var json: JSONValue {
-        [
+        var usage: JSONObject = [
+            "input_tokens": .int(self.usage.inputTokens), "output_tokens": .int(self.usage.outputTokens),
+            "cached_input_tokens": .int(self.usage.cachedInputTokens),
+        ]
+        if self.usage.isEstimated { usage["estimated"] = true }
+        var object: JSONObject = [
             "text": text.map(JSONValue.string) ?? .null,
             "tool_calls": .array(
                 toolCalls.map { ["id": .string($0.id), "name": .string($0.name), "arguments": .string($0.arguments)] }),
             "finish_reason": .string(finishReason.description), "model": model.map(JSONValue.string) ?? .null,
-            "usage": [
-                "input_tokens": .int(usage.inputTokens), "output_tokens": .int(usage.outputTokens),
-                "cached_input_tokens": .int(usage.cachedInputTokens),
-            ],
+            "usage": .object(usage),
         ]
+        if let echo { object["echo"] = echo.json }
+        if let refusal { object["refusal"] = .string(refusal) }
+        return .object(object)
     }
 
     /// Decodes ``json``.
@@ -80,6 +87,7 @@ extension ChatResponse {
         case "length": reason = .length
         case "tool_calls": reason = .toolCalls
         case "content_filter": reason = .contentFilter
+        case "refusal": reason = .refusal
         case let other: reason = .other(other)
         }
         let usage = json["usage"]
@@ -88,7 +96,9 @@ extension ChatResponse {
             usage: TokenUsage(
                 inputTokens: usage?["input_tokens"]?.intValue ?? 0,
                 outputTokens: usage?["output_tokens"]?.intValue ?? 0,
-                cachedInputTokens: usage?["cached_input_tokens"]?.intValue ?? 0),
-            model: json["model"]?.stringValue)
+                cachedInputTokens: usage?["cached_input_tokens"]?.intValue ?? 0,
+                isEstimated: usage?["estimated"] == true),
+            model: json["model"]?.stringValue, echo: ProviderEcho(json: json["echo"]),
+            refusal: json["refusal"]?.stringValue)
     }
 }

@@ -10,18 +10,27 @@ public struct ChatResponse: Hashable, Sendable {
     public var usage: TokenUsage
     /// The model that answered, as the provider reports it.
     public var model: String?
+    /// What the provider needs back unchanged when this turn is part of a later request.
+    public var echo: ProviderEcho?
+    /// The model's refusal, when it declined to answer (OpenAI `message.refusal`, Anthropic `stop_reason: refusal`).
+    public var refusal: String?
 
     /// Creates a response.
     public init(
         text: String?, toolCalls: [ToolCall] = [], finishReason: FinishReason, usage: TokenUsage = TokenUsage(),
-        model: String? = nil
+        model: String? = nil, echo: ProviderEcho? = nil, refusal: String? = nil
     ) {
         self.text = text
         self.toolCalls = toolCalls
         self.finishReason = finishReason
         self.usage = usage
         self.model = model
+        self.echo = echo
+        self.refusal = refusal
     }
+
+    /// The turn as a message of the conversation, with its echo.
+    public var message: Message { .assistant(text: text, toolCalls: toolCalls, echo: echo) }
 }
 
 /// Why a model stopped, normalised across providers.
@@ -34,6 +43,8 @@ public enum FinishReason: Hashable, Sendable, CustomStringConvertible {
     case toolCalls
     /// A safety or content filter stopped it.
     case contentFilter
+    /// The model declined to answer (see ``ChatResponse/refusal``).
+    case refusal
     /// Anything else, with the provider's word.
     case other(String)
 
@@ -44,6 +55,7 @@ public enum FinishReason: Hashable, Sendable, CustomStringConvertible {
         case .length: return "length"
         case .toolCalls: return "tool_calls"
         case .contentFilter: return "content_filter"
+        case .refusal: return "refusal"
         case .other(let reason): return reason
         }
     }
@@ -57,12 +69,31 @@ public struct TokenUsage: Hashable, Sendable {
     public var outputTokens: Int
     /// The part of `inputTokens` served from the provider's prompt cache.
     public var cachedInputTokens: Int
+    /// Whether the counts are our estimate (about four characters a token) because the provider reported none.
+    public var isEstimated: Bool
 
     /// Creates a usage record.
-    public init(inputTokens: Int = 0, outputTokens: Int = 0, cachedInputTokens: Int = 0) {
+    public init(inputTokens: Int = 0, outputTokens: Int = 0, cachedInputTokens: Int = 0, isEstimated: Bool = false) {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
         self.cachedInputTokens = cachedInputTokens
+        self.isEstimated = isEstimated
+    }
+
+    /// Whether nothing was reported.
+    public var isEmpty: Bool { inputTokens == 0 && outputTokens == 0 && cachedInputTokens == 0 }
+
+    /// An estimate for a call whose provider reported no usage: about four characters a token of the messages and
+    /// tool definitions sent and of the text and tool calls received, marked ``isEstimated``.
+    public static func estimate(request: ChatRequest, response: ChatResponse) -> TokenUsage {
+        let tools = request.tools.reduce(0) {
+            $0 + $1.name.count + $1.description.count + $1.parameters.document.serialized().count
+        }
+        let output =
+            (response.text?.count ?? 0) + response.toolCalls.reduce(0) { $0 + $1.name.count + $1.arguments.count }
+        return TokenUsage(
+            inputTokens: (request.messageCharacters + tools + 3) / 4, outputTokens: (output + 3) / 4,
+            isEstimated: true)
     }
 
     /// Input plus output.
@@ -72,6 +103,21 @@ public struct TokenUsage: Hashable, Sendable {
     public static func + (lhs: TokenUsage, rhs: TokenUsage) -> TokenUsage {
         TokenUsage(
             inputTokens: lhs.inputTokens + rhs.inputTokens, outputTokens: lhs.outputTokens + rhs.outputTokens,
-            cachedInputTokens: lhs.cachedInputTokens + rhs.cachedInputTokens)
+            cachedInputTokens: lhs.cachedInputTokens + rhs.cachedInputTokens,
+            isEstimated: lhs.isEstimated || rhs.isEstimated)
+    }
+}
+
+extension ChatRequest {
+    /// The characters of the messages' text, tool calls and tool results.
+    var messageCharacters: Int {
+        messages.reduce(0) { total, message in
+            switch message {
+            case .system(let text), .user(let text): return total + text.count
+            case .assistant(let text, let calls, _):
+                return total + (text?.count ?? 0) + calls.reduce(0) { $0 + $1.arguments.count + $1.name.count }
+            case .tool(_, _, let content, _): return total + content.count
+            }
+        }
     }
 }

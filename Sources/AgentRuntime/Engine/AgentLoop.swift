@@ -43,7 +43,7 @@ struct AgentLoop: Sendable {
                 messages.append(.assistant(text))
                 return (text, messages)
             case .answerCalls(let planned):
-                messages.append(.assistant(text: response.text, toolCalls: response.toolCalls))
+                messages.append(response.message)
                 let (results, turnMistakes) = try await carryOut(planned, previous: &previous)
                 messages += results
                 mistakes += turnMistakes
@@ -111,7 +111,23 @@ struct AgentLoop: Sendable {
                 model: model.reference.description, usage: response.usage, costUSD: model.price == nil ? nil : cost,
                 latencyMS: Int(latency.seconds * 1000), finishReason: response.finishReason.description))
         try await state.checkLimits()
+        try Self.checkAnswered(response, task: task, provider: model.reference.provider)
         return response
+    }
+
+    /// A refusal ends the task as `refused` with the model's words, not as output to retry; an answer stopped by the
+    /// provider's content filter is the provider's `content_filtered` failure, however the provider reported it.
+    static func checkAnswered(_ response: ChatResponse, task: String, provider: String) throws {
+        guard response.toolCalls.isEmpty else { return }
+        if let refusal = response.refusal ?? (response.finishReason == .refusal ? response.text : nil) {
+            throw EngineError.refused(task: task, message: refusal)
+        }
+        if response.finishReason == .contentFilter {
+            throw EngineError.model(
+                ProviderError(
+                    code: .contentFiltered, message: "the provider's content filter stopped the answer",
+                    provider: provider))
+        }
     }
 
     /// Refuses the call when the tenant has reached a spend cap; the spend is read for every call, so the runs of a

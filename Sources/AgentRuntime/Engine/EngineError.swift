@@ -18,6 +18,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidOutput(task: String, detail: String)
     /// The guardrail kept rejecting the output.
     case guardrailFailed(task: String, feedback: String)
+    /// The model declined to answer (OpenAI `refusal`): its words, not an output to retry or repair.
+    case refused(task: String, message: String)
     /// A model call failed.
     case model(ProviderError)
     /// The model could not be resolved (provider, key, secret store).
@@ -46,6 +48,7 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .tooManyMistakes: return "too_many_mistakes"
         case .invalidOutput: return "invalid_output"
         case .guardrailFailed: return "guardrail_failed"
+        case .refused: return "refused"
         case .model(let error): return "model_\(error.code.rawValue)"
         case .modelUnavailable: return "model_unavailable"
         case .cancelled: return "cancelled"
@@ -72,6 +75,7 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidOutput(let task, let detail): return "task \"\(task)\" output does not match its schema: \(detail)"
         case .guardrailFailed(let task, let feedback):
             return "task \"\(task)\" output failed its guardrail: \(feedback)"
+        case .refused(let task, let message): return "the model refused task \"\(task)\": \(message)"
         case .model(let error): return "model call failed: \(error)"
         case .modelUnavailable(let message): return message
         case .cancelled: return "the run was cancelled"

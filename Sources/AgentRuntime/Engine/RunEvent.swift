@@ -111,12 +111,15 @@ public struct RunEvent: Hashable, Sendable {
             return ["model": .string(model), "messages": .int(messages), "tools": .int(tools)]
         case .textDelta(let text): return ["text": .string(text)]
         case .llmResponse(let model, let usage, let cost, let latency, let finish):
-            return [
+            var data: JSONObject = [
                 "model": .string(model), "input_tokens": .int(usage.inputTokens),
                 "output_tokens": .int(usage.outputTokens),
                 "cached_input_tokens": .int(usage.cachedInputTokens), "cost_usd": cost.map(JSONValue.double) ?? .null,
                 "latency_ms": .int(latency), "finish_reason": .string(finish),
             ]
+            // The provider reported no usage; the counts are the runtime's estimate.
+            if usage.isEstimated { data["usage_estimated"] = true }
+            return .object(data)
         case .toolStarted(let id, let tool, let arguments):
             return ["call_id": .string(id), "tool": .string(tool), "arguments": .string(arguments)]
         case .toolFinished(let id, let tool, let outcome, let duration, let result):

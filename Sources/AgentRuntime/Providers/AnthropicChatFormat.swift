@@ -20,20 +20,28 @@ public struct AnthropicChatFormat: ChatWireFormat {
     public let apiKey: String?
     /// Extra headers (e.g. `anthropic-beta`).
     public let extraHeaders: HTTPHeaders
+    /// Extended thinking's `budget_tokens`; nil leaves thinking off. With thinking on, `max_tokens` is the budget
+    /// plus the request's own limit, temperature and top_p are left out (the API refuses them), and structured output
+    /// offers its answer tool with `tool_choice: auto` (a forced tool is refused).
+    public let thinkingBudget: Int?
 
     /// Creates the format.
     public init(
         provider: String = "anthropic", baseURL: URL = URL(string: "https://api.anthropic.com")!, apiKey: String?,
-        extraHeaders: HTTPHeaders = HTTPHeaders()
+        extraHeaders: HTTPHeaders = HTTPHeaders(), thinkingBudget: Int? = nil
     ) {
         self.provider = provider
         self.baseURL = baseURL
         self.apiKey = apiKey
         self.extraHeaders = extraHeaders
+        self.thinkingBudget = thinkingBudget
     }
 
     /// The key, for redaction.
     public var credential: String? { apiKey }
+
+    /// The ``ProviderEcho/format`` of Anthropic turns.
+    public static let echoFormat = "anthropic"
 
     /// The tool name used for structured output, when the request asks for it and offers no tools.
     func structuredToolName(_ request: ChatRequest) -> String? {
@@ -51,7 +59,8 @@ public struct AnthropicChatFormat: ChatWireFormat {
         let (system, rest) = Wire.splitSystem(request.messages)
         var body = JSONObject()
         body["model"] = .string(request.model)
-        body["max_tokens"] = .int(request.maxTokens ?? Self.defaultMaxTokens)
+        body["max_tokens"] = .int((request.maxTokens ?? Self.defaultMaxTokens) + (thinkingBudget ?? 0))
+        if let thinkingBudget { body["thinking"] = ["type": "enabled", "budget_tokens": .int(thinkingBudget)] }
         if let system { body["system"] = .string(system) }
         body["messages"] = .array(Self.encode(rest))
         var tools = request.tools.map { tool -> JSONValue in
@@ -66,12 +75,14 @@ public struct AnthropicChatFormat: ChatWireFormat {
                 "description": "Give your final answer by calling this tool; its input is the answer.",
                 "input_schema": schema.document,
             ])
-            body["tool_choice"] = ["type": "tool", "name": .string(name)]
+            body["tool_choice"] = thinkingBudget == nil ? ["type": "tool", "name": .string(name)] : ["type": "auto"]
         }
         if !tools.isEmpty { body["tools"] = .array(tools) }
         // The API accepts temperatures 0–1; higher values are clamped.
-        if let temperature = request.temperature { body["temperature"] = .double(min(1, max(0, temperature))) }
-        if let topP = request.topP { body["top_p"] = .double(topP) }
+        if let temperature = request.temperature, thinkingBudget == nil {
+            body["temperature"] = .double(min(1, max(0, temperature)))
+        }
+        if let topP = request.topP, thinkingBudget == nil { body["top_p"] = .double(topP) }
         if !request.stop.isEmpty { body["stop_sequences"] = .array(request.stop.map { .string($0) }) }
         if stream { body["stream"] = true }
         return .object(body)
@@ -84,7 +95,10 @@ public struct AnthropicChatFormat: ChatWireFormat {
             switch message {
             case .system(let text): add("user", [["type": "text", "text": .string(text)]])
             case .user(let text): add("user", [["type": "text", "text": .string(text)]])
-            case .assistant(let text, let calls):
+            case .assistant(_, _, let echo?) where echo.format == echoFormat:
+                // Thinking blocks go back exactly as they came, signature included, before the turn's tool calls.
+                if case .array(let blocks) = echo.content { add("assistant", blocks) }
+            case .assistant(let text, let calls, _):
                 var blocks: [JSONValue] = []
                 if let text, !text.isEmpty { blocks.append(["type": "text", "text": .string(text)]) }
                 for call in calls {
@@ -172,7 +186,18 @@ public struct AnthropicChatFormat: ChatWireFormat {
         var usage = TokenUsage()
         Self.usage(json["usage"], into: &usage)
         return ChatResponse(
-            text: text, toolCalls: calls, finishReason: reason, usage: usage, model: json["model"]?.stringValue)
+            text: text, toolCalls: calls, finishReason: reason, usage: usage, model: json["model"]?.stringValue,
+            echo: Self.echo(blocks))
+    }
+
+    /// The turn's blocks, to send back verbatim, when they hold thinking (`thinking` with its `signature`, or
+    /// `redacted_thinking`): the API requires them unchanged in the next request of a tool-use turn.
+    static func echo(_ blocks: [JSONValue]) -> ProviderEcho? {
+        let thinks = blocks.contains {
+            let type = $0["type"]?.stringValue
+            return type == "thinking" || type == "redacted_thinking"
+        }
+        return thinks ? ProviderEcho(format: echoFormat, content: .array(blocks)) : nil
     }
 
     /// A stream decoder.
@@ -188,6 +213,9 @@ public struct AnthropicChatFormat: ChatWireFormat {
         var toolIndexByBlock: [Int: Int] = [:]
         var structuredBlocks: Set<Int> = []
         var stopped = false
+        /// The content blocks as they build up, by index, for the turn's echo.
+        var blocks: [Int: JSONObject] = [:]
+        var partialInputs: [Int: String] = [:]
 
         /// SSE.
         public var framing: ServerSentEventParser.Framing { .serverSentEvents }
@@ -204,6 +232,7 @@ public struct AnthropicChatFormat: ChatWireFormat {
             case "content_block_start":
                 let index = json["index"]?.intValue ?? 0
                 let block = json["content_block"]
+                if case .object(let object)? = block { blocks[index] = object }
                 switch block?["type"]?.stringValue {
                 case "text":
                     return [accumulator.appendText(block?["text"]?.stringValue ?? "")].compactMap { $0 }
@@ -227,9 +256,17 @@ public struct AnthropicChatFormat: ChatWireFormat {
                 let delta = json["delta"]
                 switch delta?["type"]?.stringValue {
                 case "text_delta":
+                    append("text", delta?["text"]?.stringValue, to: index)
                     return [accumulator.appendText(delta?["text"]?.stringValue ?? "")].compactMap { $0 }
+                case "thinking_delta":
+                    append("thinking", delta?["thinking"]?.stringValue, to: index)
+                    return []
+                case "signature_delta":
+                    append("signature", delta?["signature"]?.stringValue, to: index)
+                    return []
                 case "input_json_delta":
                     let fragment = delta?["partial_json"]?.stringValue ?? ""
+                    partialInputs[index, default: ""] += fragment
                     if structuredBlocks.contains(index) { return [accumulator.appendText(fragment)].compactMap { $0 } }
                     guard let toolIndex = toolIndexByBlock[index] else { return [] }
                     return [accumulator.appendToolCall(index: toolIndex, id: nil, name: nil, arguments: fragment)]
@@ -253,6 +290,24 @@ public struct AnthropicChatFormat: ChatWireFormat {
             }
         }
 
+        /// Adds streamed text to a string field of block `index`.
+        private mutating func append(_ field: String, _ fragment: String?, to index: Int) {
+            guard let fragment, var block = blocks[index] else { return }
+            block[field] = .string((block[field]?.stringValue ?? "") + fragment)
+            blocks[index] = block
+        }
+
+        /// The blocks as the non-streamed API would have returned them.
+        private var assembledBlocks: [JSONValue] {
+            blocks.keys.sorted().map { index in
+                var block = blocks[index]!
+                if let input = partialInputs[index] {
+                    block["input"] = input.isEmpty ? .object(JSONObject()) : (try? JSONParser.value(input)) ?? .null
+                }
+                return .object(block)
+            }
+        }
+
         /// The response once `message_stop` has arrived.
         public mutating func finish() throws -> ChatResponse {
             guard stopped else {
@@ -260,6 +315,7 @@ public struct AnthropicChatFormat: ChatWireFormat {
                     code: .streamTruncated, message: "the stream ended before message_stop", provider: format.provider)
             }
             var response = accumulator.response(normalizeArguments: true)
+            response.echo = AnthropicChatFormat.echo(assembledBlocks)
             if structuredTool != nil, let text = response.text, let value = try? JSONParser.value(text) {
                 response.text = value.serialized()
             }

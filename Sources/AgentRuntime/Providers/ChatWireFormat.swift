@@ -50,6 +50,12 @@ public struct StreamAccumulator: Sendable {
     public var finishReason: FinishReason?
     /// The model, once reported.
     public var model: String?
+    /// The model's refusal text so far (OpenAI `refusal` fields).
+    public var refusal: String?
+    /// The turn's content as the provider needs it back (see ``ProviderEcho``), in order.
+    var echoItems: [JSONValue] = []
+    /// Set once the turn holds something that must be echoed (a signature, a thinking block); nil leaves it out.
+    var echoFormat: String?
 
     /// Creates an empty accumulator.
     public init() {}
@@ -86,8 +92,16 @@ public struct StreamAccumulator: Sendable {
         }
         var reason = finishReason ?? .stop
         if !toolCalls.isEmpty, reason == .stop { reason = .toolCalls }
+        if refusal != nil, reason == .stop { reason = .refusal }
         return ChatResponse(
-            text: hasText ? text : nil, toolCalls: toolCalls, finishReason: reason, usage: usage, model: model)
+            text: hasText ? text : nil, toolCalls: toolCalls, finishReason: reason, usage: usage, model: model,
+            echo: echoFormat.map { ProviderEcho(format: $0, content: .array(echoItems)) }, refusal: refusal)
+    }
+
+    /// Appends refusal text; returns nothing to emit (a refusal is not an answer).
+    public mutating func appendRefusal(_ fragment: String) {
+        guard !fragment.isEmpty else { return }
+        refusal = (refusal ?? "") + fragment
     }
 }
 

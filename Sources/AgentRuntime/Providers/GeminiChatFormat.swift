@@ -30,6 +30,9 @@ public struct GeminiChatFormat: ChatWireFormat {
     /// The key, for redaction.
     public var credential: String? { apiKey }
 
+    /// The ``ProviderEcho/format`` of Gemini turns.
+    public static let echoFormat = "gemini"
+
     /// The JSON body for `request`.
     public func body(_ request: ChatRequest) -> JSONValue {
         let (system, rest) = Wire.splitSystem(request.messages)
@@ -68,7 +71,10 @@ public struct GeminiChatFormat: ChatWireFormat {
         for message in messages {
             switch message {
             case .system(let text), .user(let text): add("user", [["text": .string(text)]])
-            case .assistant(let text, let calls):
+            case .assistant(_, _, let echo?) where echo.format == echoFormat:
+                // Thought signatures go back exactly as they came, on the parts they came on.
+                if case .array(let parts) = echo.content { add("model", parts) }
+            case .assistant(let text, let calls, _):
                 var parts: [JSONValue] = []
                 if let text, !text.isEmpty { parts.append(["text": .string(text)]) }
                 for call in calls {
@@ -140,6 +146,7 @@ public struct GeminiChatFormat: ChatWireFormat {
         }
         if case .array(let parts)? = candidate["content"]?["parts"] {
             for part in parts {
+                Self.record(part, into: &accumulator)
                 if part["thought"] == true { continue }
                 if let text = part["text"]?.stringValue, let delta = accumulator.appendText(text) {
                     deltas.append(delta)
@@ -156,6 +163,26 @@ public struct GeminiChatFormat: ChatWireFormat {
         }
         if let reason = Self.finishReason(candidate["finishReason"]?.stringValue) { accumulator.finishReason = reason }
         return deltas
+    }
+
+    /// Keeps `part` for the turn's echo. Streamed plain text merges into the plain text part before it, so the turn
+    /// goes back as the model wrote it rather than in stream-sized pieces; a part carrying a `thoughtSignature` (on a
+    /// `functionCall`, or on text when thinking) makes the turn go back verbatim, signatures on the parts they came on.
+    static func record(_ part: JSONValue, into accumulator: inout StreamAccumulator) {
+        guard case .object(let object) = part else { return }
+        if object["thoughtSignature"] != nil { accumulator.echoFormat = echoFormat }
+        func isPlainText(_ object: JSONObject) -> Bool {
+            object["text"]?.stringValue != nil && object.keys.allSatisfy { $0 == "text" || $0 == "thought" }
+        }
+        if case .object(var last)? = accumulator.echoItems.last, isPlainText(last), isPlainText(object),
+            last["thought"] == object["thought"], let head = last["text"]?.stringValue,
+            let tail = object["text"]?.stringValue
+        {
+            last["text"] = .string(head + tail)
+            accumulator.echoItems[accumulator.echoItems.count - 1] = .object(last)
+        } else if object.keys != ["text"] || object["text"] != "" {
+            accumulator.echoItems.append(part)
+        }
     }
 
     /// Decodes a `GenerateContentResponse`.

@@ -127,7 +127,10 @@ public struct HTTPChatModel<Format: ChatWireFormat>: ChatModel {
                 delivered = true
             }
         }
-        continuation.yield(.completed(try decoder.finish()))
+        var answer = try decoder.finish()
+        // A stream that ended without usage (a server that ignores `stream_options`) is estimated, not booked as free.
+        if answer.usage.isEmpty { answer.usage = .estimate(request: request, response: answer) }
+        continuation.yield(.completed(answer))
     }
 
     private func pause(_ wait: Duration) async throws {

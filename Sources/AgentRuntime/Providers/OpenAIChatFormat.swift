@@ -31,15 +31,16 @@ public struct OpenAIChatFormat: ChatWireFormat {
     public let apiKey: String?
     /// Extra headers for every request (e.g. `OpenAI-Organization`).
     public let extraHeaders: HTTPHeaders
-    /// The name of the output-token limit field (`max_tokens`, or `max_completion_tokens` for newer OpenAI models).
-    public let maxTokensField: String
+    /// The name of the output-token limit field; nil chooses per model: `max_completion_tokens` for OpenAI's
+    /// reasoning models (o-series, gpt-5 family), which reject `max_tokens`, and `max_tokens` for the rest.
+    public let maxTokensField: String?
     /// Whether to ask for usage in streams (`stream_options.include_usage`).
     public let streamUsage: Bool
 
     /// Creates the format for one vendor.
     public init(
         provider: String = "openai", endpoint: Endpoint, authentication: Authentication = .bearer, apiKey: String?,
-        extraHeaders: HTTPHeaders = HTTPHeaders(), maxTokensField: String = "max_tokens", streamUsage: Bool = true
+        extraHeaders: HTTPHeaders = HTTPHeaders(), maxTokensField: String? = nil, streamUsage: Bool = true
     ) {
         self.provider = provider
         self.endpoint = endpoint
@@ -67,6 +68,25 @@ public struct OpenAIChatFormat: ChatWireFormat {
         }
     }
 
+    /// Whether `model` is one of OpenAI's reasoning models (`o1`, `o3-mini`, `o4-mini`, `gpt-5`, `gpt-5-mini`, ...,
+    /// also behind a router prefix such as `openai/`): they take `max_completion_tokens` and only the default
+    /// temperature and top_p.
+    public static func isReasoningModel(_ model: String) -> Bool {
+        let name = (model.split(separator: "/").last.map(String.init) ?? model).lowercased()
+        if name.hasPrefix("gpt-5") { return !name.hasPrefix("gpt-5-chat") }
+        guard name.first == "o", let second = name.dropFirst().first else { return false }
+        return second.isNumber
+    }
+
+    /// Whether the server enforces `strict: true` JSON schemas (OpenAI and Azure OpenAI); compatible servers get the
+    /// schema without it.
+    public var supportsStrictSchemas: Bool {
+        switch endpoint {
+        case .azure: return true
+        case .standard(let baseURL): return baseURL.host?.lowercased() == "api.openai.com"
+        }
+    }
+
     /// The JSON body for `request`.
     public func body(_ request: ChatRequest, stream: Bool) -> JSONValue {
         var body = JSONObject()
@@ -84,15 +104,17 @@ public struct OpenAIChatFormat: ChatWireFormat {
                     ]
                 })
         }
-        if let temperature = request.temperature { body["temperature"] = .double(temperature) }
-        if let maxTokens = request.maxTokens { body[maxTokensField] = .int(maxTokens) }
-        if let topP = request.topP { body["top_p"] = .double(topP) }
+        let reasoning = Self.isReasoningModel(request.model)
+        if let temperature = request.temperature, !reasoning { body["temperature"] = .double(temperature) }
+        if let maxTokens = request.maxTokens {
+            body[maxTokensField ?? (reasoning ? "max_completion_tokens" : "max_tokens")] = .int(maxTokens)
+        }
+        if let topP = request.topP, !reasoning { body["top_p"] = .double(topP) }
         if !request.stop.isEmpty { body["stop"] = .array(request.stop.map { .string($0) }) }
         if case .jsonSchema(let name, let schema) = request.responseFormat {
-            body["response_format"] = [
-                "type": "json_schema",
-                "json_schema": ["name": .string(name), "schema": schema.document],
-            ]
+            var format: JSONObject = ["name": .string(name), "schema": schema.document]
+            if supportsStrictSchemas, StrictSchema.fits(schema.document) { format["strict"] = true }
+            body["response_format"] = ["type": "json_schema", "json_schema": .object(format)]
         }
         if stream {
             body["stream"] = true
@@ -105,7 +127,7 @@ public struct OpenAIChatFormat: ChatWireFormat {
         switch message {
         case .system(let text): return ["role": "system", "content": .string(text)]
         case .user(let text): return ["role": "user", "content": .string(text)]
-        case .assistant(let text, let calls):
+        case .assistant(let text, let calls, _):
             var object: JSONObject = ["role": "assistant", "content": text.map(JSONValue.string) ?? .null]
             if !calls.isEmpty {
                 object["tool_calls"] = .array(
@@ -155,12 +177,14 @@ public struct OpenAIChatFormat: ChatWireFormat {
                         arguments: item["function"]?["arguments"]?.stringValue ?? "{}"))
             }
         }
-        let text = message["content"]?.stringValue ?? message["refusal"]?.stringValue
+        let refusal = message["refusal"]?.stringValue
         var reason = Self.finishReason(choice["finish_reason"]?.stringValue)
-        if message["refusal"]?.stringValue != nil { reason = .contentFilter }
+        if refusal != nil, calls.isEmpty, reason == nil || reason == .stop { reason = .refusal }
         return ChatResponse(
-            text: text, toolCalls: calls, finishReason: reason ?? (calls.isEmpty ? .stop : .toolCalls),
-            usage: Self.usage(json["usage"]), model: json["model"]?.stringValue)
+            text: message["content"]?.stringValue, toolCalls: calls,
+            finishReason: reason ?? (calls.isEmpty ? .stop : .toolCalls),
+            usage: Self.usage(json["usage"] ?? json["x_groq"]?["usage"]), model: json["model"]?.stringValue,
+            refusal: refusal)
     }
 
     static func finishReason(_ text: String?) -> FinishReason? {
@@ -203,13 +227,17 @@ public struct OpenAIChatFormat: ChatWireFormat {
             let json = try Wire.json(event.data, provider: format.provider)
             if let error = json["error"], error != .null { throw format.inStreamError(error) }
             if let model = json["model"]?.stringValue, !model.isEmpty { accumulator.model = model }
-            if let usage = json["usage"], usage != .null { accumulator.usage = OpenAIChatFormat.usage(usage) }
+            // OpenAI and most servers send usage on a last chunk; Groq puts it in `x_groq.usage`.
+            for usage in [json["usage"], json["x_groq"]?["usage"]] {
+                if let usage, usage != .null { accumulator.usage = OpenAIChatFormat.usage(usage) }
+            }
             var deltas: [ChatDelta] = []
             guard case .array(let choices)? = json["choices"], let choice = choices.first else { return deltas }
             if let delta = choice["delta"] {
                 if let text = delta["content"]?.stringValue, let emitted = accumulator.appendText(text) {
                     deltas.append(emitted)
                 }
+                if let refusal = delta["refusal"]?.stringValue { accumulator.appendRefusal(refusal) }
                 if case .array(let calls)? = delta["tool_calls"] {
                     for (position, call) in calls.enumerated() {
                         let index = call["index"]?.intValue ?? position
@@ -238,13 +266,46 @@ public struct OpenAIChatFormat: ChatWireFormat {
     }
 
     func inStreamError(_ error: JSONValue) -> ProviderError {
-        let message = error["message"]?.stringValue ?? error.serialized()
+        let message = Self.message(of: error)
         let type = error["type"]?.stringValue ?? error["code"]?.stringValue ?? ""
-        let code: ProviderError.Code =
-            Wire.mentionsContextLength(message)
-            ? .contextLengthExceeded
-            : type.contains("rate") ? .rateLimited : type.contains("server") ? .server : .invalidRequest
-        return ProviderError(code: code, message: message, provider: provider)
+        var failure = ProviderError(
+            code: Wire.mentionsContextLength(message)
+                ? .contextLengthExceeded
+                : type.contains("rate") ? .rateLimited : type.contains("server") ? .server : .invalidRequest,
+            message: message, provider: provider)
+        Self.refine(&failure, code: error["code"]?.stringValue ?? "")
+        return failure
+    }
+
+    /// The error's message, with what vendors attach to it: the categories Azure's content filter flagged, and the
+    /// generation Groq could not parse as a tool call (`failed_generation`, cut to 500 characters).
+    static func message(of error: JSONValue) -> String {
+        var message = error["message"]?.stringValue ?? error.stringValue ?? error.serialized()
+        if case .object(let results)? = error["innererror"]?["content_filter_result"] {
+            let flagged = results.compactMap { category, result -> String? in
+                guard result["filtered"] == true || result["detected"] == true else { return nil }
+                return result["severity"]?.stringValue.map { "\(category) (\($0))" } ?? category
+            }
+            if !flagged.isEmpty { message += " [filtered: \(flagged.joined(separator: ", "))]" }
+        }
+        if let generation = error["failed_generation"]?.stringValue, !generation.isEmpty {
+            let excerpt = generation.count > 500 ? String(generation.prefix(500)) + "…" : generation
+            message += " failed_generation: \(excerpt)"
+        }
+        return message
+    }
+
+    /// Codes whose meaning the HTTP status does not carry: Azure's `content_filter` is the provider's content filter,
+    /// not a malformed request; Groq's `tool_use_failed` is a generation that may well parse on another try.
+    static func refine(_ failure: inout ProviderError, code: String) {
+        switch code {
+        case "content_filter", "content_policy_violation":
+            failure.code = .contentFiltered
+            failure.isRetryable = false
+        case "tool_use_failed":
+            failure.isRetryable = true
+        default: break
+        }
     }
 
     /// `{"error": {"message", "type", "code"}}` with the status and rate-limit headers.
@@ -252,7 +313,7 @@ public struct OpenAIChatFormat: ChatWireFormat {
         let json = try? JSONParser.value(body)
         let error = json?["error"]
         let message =
-            error?["message"]?.stringValue ?? error?.stringValue ?? json?["message"]?.stringValue ?? Wire.excerpt(body)
+            error.map(Self.message(of:)) ?? json?["message"]?.stringValue ?? Wire.excerpt(body)
         let errorCode = error?["code"]?.stringValue ?? ""
         let errorType = error?["type"]?.stringValue ?? ""
         var code = Wire.code(forStatus: status)
@@ -265,8 +326,10 @@ public struct OpenAIChatFormat: ChatWireFormat {
         } else if status == 400, errorCode == "invalid_api_key" {
             code = .authentication
         }
-        return ProviderError(
+        var failure = ProviderError(
             status: status, code: code, message: message, provider: provider, isRetryable: retryable,
             retryAfter: RetryAfter.parse(headers))
+        Self.refine(&failure, code: errorCode)
+        return failure
     }
 }

@@ -173,11 +173,17 @@ public struct ProviderRegistry: Sendable {
         case .anthropic:
             base = HTTPChatModel(
                 format: AnthropicChatFormat(
-                    provider: settings.name, baseURL: settings.baseURL, apiKey: key, extraHeaders: headers),
+                    provider: settings.name, baseURL: settings.baseURL, apiKey: key, extraHeaders: headers,
+                    thinkingBudget: settings.thinkingBudget),
                 transport: transport, retryPolicy: retry, timeout: settings.timeout)
         case .gemini:
             base = HTTPChatModel(
                 format: GeminiChatFormat(
+                    provider: settings.name, baseURL: settings.baseURL, apiKey: key, extraHeaders: headers),
+                transport: transport, retryPolicy: retry, timeout: settings.timeout)
+        case .ollama:
+            base = HTTPChatModel(
+                format: OllamaChatFormat(
                     provider: settings.name, baseURL: settings.baseURL, apiKey: key, extraHeaders: headers),
                 transport: transport, retryPolicy: retry, timeout: settings.timeout)
         }

@@ -111,16 +111,7 @@ public struct RateLimitedChatModel: ChatModel {
 
     /// Tokens a request will use, estimated before the call (4 characters a token, plus the output bound).
     public static func estimatedTokens(_ request: ChatRequest) -> Int {
-        var characters = 0
-        for message in request.messages {
-            switch message {
-            case .system(let text), .user(let text): characters += text.count
-            case .assistant(let text, let calls):
-                characters += (text?.count ?? 0) + calls.reduce(0) { $0 + $1.arguments.count + $1.name.count }
-            case .tool(_, _, let content, _): characters += content.count
-            }
-        }
-        return characters / 4 + (request.maxTokens ?? 0)
+        request.messageCharacters / 4 + (request.maxTokens ?? 0)
     }
 
     private func acquire(_ request: ChatRequest) async throws -> Int {

@@ -12,6 +12,8 @@ public struct ProviderSettings: Hashable, Sendable {
         case anthropic
         /// Gemini API.
         case gemini
+        /// Ollama's native chat API (`/api/chat`); its `/v1` is reached with `openai`.
+        case ollama
     }
 
     /// How an OpenAI-compatible server takes its key.
@@ -50,8 +52,10 @@ public struct ProviderSettings: Hashable, Sendable {
     }
     /// The provider-wide rate limit.
     public var rateLimit: RateLimit?
-    /// The OpenAI output-limit field name.
-    public var maxTokensField: String
+    /// The OpenAI output-limit field name; nil chooses per model (see ``OpenAIChatFormat/maxTokensField``).
+    public var maxTokensField: String?
+    /// Anthropic extended thinking: the `budget_tokens` a call may think with; nil leaves thinking off.
+    public var thinkingBudget: Int?
     /// Models to list in `agentctl models list`.
     public var models: [String]
 
@@ -59,8 +63,8 @@ public struct ProviderSettings: Hashable, Sendable {
     public init(
         name: String, kind: Kind, baseURL: URL, apiKey: CredentialReference?, authentication: Authentication? = nil,
         apiVersion: String? = nil, headers: [String: String] = [:], timeout: Duration = .seconds(600),
-        retry: RetryPolicy = RetryPolicy(), rateLimit: RateLimit? = nil, maxTokensField: String = "max_tokens",
-        models: [String] = []
+        retry: RetryPolicy = RetryPolicy(), rateLimit: RateLimit? = nil, maxTokensField: String? = nil,
+        thinkingBudget: Int? = nil, models: [String] = []
     ) {
         self.name = name
         self.kind = kind
@@ -73,6 +77,7 @@ public struct ProviderSettings: Hashable, Sendable {
         self.retry = retry
         self.rateLimit = rateLimit
         self.maxTokensField = maxTokensField
+        self.thinkingBudget = thinkingBudget
         self.models = models
     }
 
@@ -83,6 +88,7 @@ public struct ProviderSettings: Hashable, Sendable {
         case .azure: return URL(string: "https://example.openai.azure.com")!
         case .anthropic: return URL(string: "https://api.anthropic.com")!
         case .gemini: return URL(string: "https://generativelanguage.googleapis.com/v1beta")!
+        case .ollama: return URL(string: "http://127.0.0.1:11434")!
         }
     }
 }
@@ -131,7 +137,8 @@ public struct RuntimeConfig: Sendable {
     }
 
     /// The configuration implied by the usual environment variables: `OPENAI_API_KEY` (+ `OPENAI_BASE_URL`),
-    /// `ANTHROPIC_API_KEY`, `GEMINI_API_KEY`, `GROQ_API_KEY`, `AZURE_OPENAI_API_KEY` + `AZURE_OPENAI_ENDPOINT`
+    /// `ANTHROPIC_API_KEY` (+ `ANTHROPIC_BASE_URL`), `GEMINI_API_KEY` (+ `GEMINI_BASE_URL`), `GROQ_API_KEY`
+    /// (+ `GROQ_BASE_URL`), `AZURE_OPENAI_API_KEY` + `AZURE_OPENAI_ENDPOINT`
     /// (+ `AZURE_OPENAI_API_VERSION`), `OLLAMA_HOST`, `VLLM_BASE_URL`, and `AGENTRUNTIME_DEFAULT_MODEL`.
     public static func fromEnvironment(_ environment: [String: String]) -> RuntimeConfig {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
@@ -146,10 +153,13 @@ public struct RuntimeConfig: Sendable {
                 ?? ProviderSettings.defaultBaseURL(.anthropic),
             apiKey: .environment("ANTHROPIC_API_KEY"), models: ["claude-sonnet-4-5", "claude-haiku-4-5"])
         providers["gemini"] = ProviderSettings(
-            name: "gemini", kind: .gemini, baseURL: ProviderSettings.defaultBaseURL(.gemini),
+            name: "gemini", kind: .gemini,
+            baseURL: value("GEMINI_BASE_URL").flatMap(URL.init(string:)) ?? ProviderSettings.defaultBaseURL(.gemini),
             apiKey: .environment("GEMINI_API_KEY"), models: ["gemini-2.5-flash", "gemini-2.5-pro"])
         providers["groq"] = ProviderSettings(
-            name: "groq", kind: .openai, baseURL: URL(string: "https://api.groq.com/openai/v1")!,
+            name: "groq", kind: .openai,
+            baseURL: value("GROQ_BASE_URL").flatMap(URL.init(string:)) ?? URL(
+                string: "https://api.groq.com/openai/v1")!,
             apiKey: .environment("GROQ_API_KEY"), models: ["llama-3.3-70b-versatile"])
         if let endpoint = value("AZURE_OPENAI_ENDPOINT").flatMap(URL.init(string:)) {
             providers["azure"] = ProviderSettings(
@@ -159,8 +169,7 @@ public struct RuntimeConfig: Sendable {
         var ollama = value("OLLAMA_HOST") ?? "http://127.0.0.1:11434"
         if !ollama.contains("://") { ollama = "http://" + ollama }
         providers["ollama"] = ProviderSettings(
-            name: "ollama", kind: .openai, baseURL: URL(string: ollama)!.appendingPathComponent("v1"), apiKey: nil,
-            models: ["llama3.2"])
+            name: "ollama", kind: .ollama, baseURL: URL(string: ollama)!, apiKey: nil, models: ["llama3.2"])
         if let vllm = value("VLLM_BASE_URL").flatMap(URL.init(string:)) {
             providers["vllm"] = ProviderSettings(
                 name: "vllm", kind: .openai, baseURL: vllm,

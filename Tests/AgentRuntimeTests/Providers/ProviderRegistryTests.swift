@@ -30,7 +30,8 @@ struct ProviderRegistryTests {
         ])
         #expect(Set(config.providers.keys) == ["openai", "anthropic", "gemini", "groq", "azure", "ollama"])
         #expect(config.defaultModel == ModelReference(provider: "groq", model: "llama-3.3-70b-versatile"))
-        #expect(config.providers["ollama"]?.baseURL.absoluteString == "http://10.0.0.5:11434/v1")
+        #expect(config.providers["ollama"]?.baseURL.absoluteString == "http://10.0.0.5:11434")
+        #expect(config.providers["ollama"]?.kind == .ollama)
         #expect(config.providers["azure"]?.authentication == .apiKey)
         #expect(config.providers["ollama"]?.authentication == ProviderSettings.Authentication.none)
         #expect(
