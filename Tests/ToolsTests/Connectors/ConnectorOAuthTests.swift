@@ -201,8 +201,10 @@ struct ConnectorOAuthTests {
         #expect(harness.apiLog.last?.headers["authorization"] == "Bearer ya29.fresh-2-access-token")
     }
 
-    @Test("the refreshed access token and a rotated refresh token are registered with the run, which masks them")
-    func registered() async throws {
+    @Test(
+        "with a read-only store the refreshed and rotated tokens live in memory and nothing is written; both are registered with the run, which masks them"
+    )
+    func readOnlyStore() async throws {
         let harness = try OAuthHarness(
             connector: "google_analytics", settings: ["property_id": "123456789"], secrets: Self.oauthSecrets,
             readOnly: true,
@@ -219,21 +221,6 @@ struct ConnectorOAuthTests {
         _ = try await harness.tool("google_analytics.run_report", in: GoogleAnalyticsConnector.operations)
             .call(Self.reportArguments, context: context)
         #expect(registered.values == ["ya29.fresh-1-token", "1//rotated-1"])
-    }
-
-    @Test("with a read-only store the refreshed and rotated tokens live in memory and nothing is written")
-    func readOnlyStore() async throws {
-        let harness = try OAuthHarness(
-            connector: "google_analytics", settings: ["property_id": "123456789"], secrets: Self.oauthSecrets,
-            readOnly: true,
-            token: { _, hit in
-                .init(
-                    body:
-                        #"{"access_token":"ya29.fresh-\#(hit)-token","expires_in":3600,"refresh_token":"1//rotated-\#(hit)"}"#
-                )
-            }, api: Self.analytics)
-        defer { harness.stop() }
-        _ = try await Self.runReport(harness)
         await harness.clock.advance(by: .seconds(3600))
         _ = try await Self.runReport(harness)
         #expect(Self.form(try #require(harness.tokenLog.last).text)["refresh_token"] == "1//rotated-1")
