@@ -93,3 +93,13 @@ public enum CredentialReference: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// A ``SecretStore`` that can also be written: where a connector keeps what it obtains itself (an OAuth access token
+/// after a refresh, a rotated refresh token), so that other processes and restarts find it.
+///
+/// The same scoping holds as for reads: a write in a tenant's scope never lands in another tenant's secrets.
+public protocol WritableSecretStore: SecretStore {
+    /// Stores `value` at `path` in `scope`, replacing what was there (other secrets beside it are kept).
+    /// Throws ``SecretStoreError`` when the store is unreachable, sealed or forbids the write.
+    func setSecret(_ value: String, at path: String, scope: SecretScope) async throws
+}

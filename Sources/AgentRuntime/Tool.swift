@@ -23,14 +23,19 @@ public struct ToolContext: Sendable {
     /// The same for every attempt of the same call of the same run: a service that takes an idempotency key (Stripe's
     /// `Idempotency-Key`) gets this one, so a call repeated after a crash is not carried out twice.
     public var idempotencyKey: String?
+    /// Masks a secret the tool obtained itself (an OAuth access token from a refresh), not by reading `secrets`, in
+    /// the run's events and results from then on, as values read through `secrets` already are. Does nothing outside
+    /// a run.
+    public var registerSecret: @Sendable (String) async -> Void
 
     /// Creates a context.
     public init(
         runID: RunID, agent: AgentID, principal: Principal, secrets: (any SecretStore)? = nil,
         knowledgeCollections: [String] = [],
-        idempotencyKey: String? = nil
+        idempotencyKey: String? = nil, registerSecret: @escaping @Sendable (String) async -> Void = { _ in }
     ) {
         self.idempotencyKey = idempotencyKey
+        self.registerSecret = registerSecret
         self.runID = runID
         self.agent = agent
         self.principal = principal
@@ -62,15 +67,19 @@ public struct ToolError: Error, Hashable, Sendable, CustomStringConvertible {
     public var message: String
     /// Whether trying the same call later may work (rate limits, outages).
     public var isTransient: Bool
+    /// A stable, low-cardinality code for failures a program reacts to (`connector_reconnect_required`); nil for the
+    /// rest. The model reads it in front of the message.
+    public var code: String?
 
     /// Creates a tool error.
-    public init(_ message: String, isTransient: Bool = false) {
+    public init(_ message: String, isTransient: Bool = false, code: String? = nil) {
         self.message = message
         self.isTransient = isTransient
+        self.code = code
     }
 
-    /// The message.
-    public var description: String { message }
+    /// The message, after the code when there is one (`[code] message`).
+    public var description: String { code.map { "[\($0)] \(message)" } ?? message }
 }
 
 /// The port of tool gating: may this agent, acting for this principal, use this tool?

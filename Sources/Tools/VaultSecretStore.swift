@@ -13,8 +13,10 @@ import Foundation
 /// while it has no token share that one login. It renews the token before it expires (or logs in again), and logs
 /// in again once when a read is refused because the token was revoked or expired (a refusal by policy is not
 /// retried; it is remembered like a value). ``close()`` revokes a token it obtained by logging in. Secrets are
-/// cached briefly. Errors name the reference, never a value.
-public actor VaultSecretStore: SecretStore {
+/// cached briefly. Errors name the reference, never a value. Writes (``setSecret(_:at:scope:)``) set one field of a
+/// KV secret and keep its other fields (a JSON merge patch; the secret is created when there is none), which needs
+/// the `patch` and `create` capabilities on the path.
+public actor VaultSecretStore: WritableSecretStore {
     /// How the store authenticates.
     public enum Authentication: Sendable {
         /// A token (renewed when renewable; never revoked by the store, since it was given, not obtained).
@@ -123,6 +125,42 @@ public actor VaultSecretStore: SecretStore {
         }
     }
 
+    /// Sets field `field` of the KV secret a reference `kv-path/field` names in `scope`, keeping its other fields: a
+    /// JSON merge patch of the current version, or a new secret (check-and-set 0) when there is none.
+    public func setSecret(_ value: String, at path: String, scope: SecretScope) async throws {
+        let reference = "\(scope)/\(path)"
+        guard !closed else {
+            throw SecretStoreError(kind: .unavailable, reference: reference, message: "the secret store is closed")
+        }
+        let (kvPath, field) = try Self.locate(path, scope: scope, reference: reference)
+        let url = address.appendingPathComponent("v1/\(mount)/data/\(kvPath)")
+        defer { cache[kvPath] = nil }
+        for attempt in 0..<3 {
+            let token = try await currentToken(reference: reference)
+            let patch = try await send(
+                "PATCH", url, body: ["data": [field: .string(value)]], reference: reference, token: token,
+                contentType: "application/merge-patch+json")
+            switch patch.status {
+            case 200, 204: return
+            case 404:
+                // No secret yet: create it, unless another writer did meanwhile (then patch again).
+                let create = try await send(
+                    "POST", url, body: ["options": ["cas": 0], "data": [field: .string(value)]], reference: reference,
+                    token: token)
+                if (200..<300).contains(create.status) { return }
+                guard create.status == 400, attempt < 2 else { throw failure(create, reference: reference) }
+            case 403 where attempt == 0:
+                // Refused by policy, or the token was revoked or expired: only the second is worth a new login.
+                guard try await !isValid(token, reference: reference) else {
+                    throw failure(patch, reference: reference)
+                }
+                if self.token == token { self.token = nil }
+            default: throw failure(patch, reference: reference)
+            }
+        }
+        throw SecretStoreError(kind: .unavailable, reference: reference, message: "the write did not go through")
+    }
+
     /// Forgets cached secrets (after a rotation).
     public func invalidate() { cache.removeAll() }
 
@@ -199,12 +237,13 @@ public actor VaultSecretStore: SecretStore {
     }
 
     private func send(
-        _ method: String, _ url: URL, body: JSONValue?, reference: String, token: String? = nil
+        _ method: String, _ url: URL, body: JSONValue?, reference: String, token: String? = nil,
+        contentType: String = "application/json"
     ) async throws -> HTTPResponse {
         var headers: HTTPHeaders = ["Accept": "application/json"]
         if let namespace { headers.set("X-Vault-Namespace", namespace) }
         if let token { headers.set("X-Vault-Token", token) }
-        if body != nil { headers.set("Content-Type", "application/json") }
+        if body != nil { headers.set("Content-Type", contentType) }
         let request = HTTPRequest(
             method: method, url: url, headers: headers, body: body.map { Array($0.serialized().utf8) },
             deadline: .now + .seconds(10))

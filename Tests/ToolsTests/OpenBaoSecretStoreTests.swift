@@ -143,4 +143,29 @@ struct OpenBaoSecretStoreTests {
         #expect(await store.revocations == 0)
         #expect(try await server.call("GET", "auth/token/lookup-self")["data"] != nil, "the root token still works")
     }
+
+    @Test(
+        "a write sets one field of a KV secret and keeps the others, creates a missing secret, and is read back at once"
+    )
+    func write() async throws {
+        let server = try await OpenBaoDevServer()
+        defer { server.stop() }
+        try await server.call(
+            "POST", "secret/data/tenants/acme/google_analytics",
+            ["data": ["refresh_token": "1//refresh-token-1", "client_secret": "client-secret-1"]])
+        let store = VaultSecretStore(address: server.address, authentication: .token(OpenBaoDevServer.rootToken))
+        let scope = SecretScope.tenant("acme")
+        #expect(try await store.secret("google_analytics/access_token", scope: scope) == nil)
+        try await store.setSecret("ya29.access-token-1", at: "google_analytics/access_token", scope: scope)
+        #expect(try await store.secret("google_analytics/access_token", scope: scope) == "ya29.access-token-1")
+        #expect(try await store.secret("google_analytics/refresh_token", scope: scope) == "1//refresh-token-1")
+        #expect(try await store.secret("google_analytics/client_secret", scope: scope) == "client-secret-1")
+        try await store.setSecret("1000.zoho-access-token", at: "zoho_crm/access_token", scope: scope)
+        #expect(try await store.secret("zoho_crm/access_token", scope: scope) == "1000.zoho-access-token")
+        let stored = try await server.call("GET", "secret/data/tenants/acme/zoho_crm")
+        #expect(stored["data"]?["data"] == ["access_token": "1000.zoho-access-token"])
+        await #expect(throws: SecretStoreError.self) {
+            try await store.setSecret("value", at: "../globex/zoho_crm/access_token", scope: scope)
+        }
+    }
 }

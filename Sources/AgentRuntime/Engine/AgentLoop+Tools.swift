@@ -230,15 +230,15 @@ extension AgentLoop {
         // events) never carries one, in any form, even when the service echoes it back.
         let context = ToolContext(
             runID: state.runID, agent: agent.id, principal: principal,
-            secrets: environment.secrets.map { RunSecretStore(base: $0, state: state) as any SecretStore },
+            secrets: environment.secrets.map { RunSecretStore.wrapping($0, state: state) },
             knowledgeCollections: agent.knowledge,
-            idempotencyKey: idempotencyKey)
+            idempotencyKey: idempotencyKey, registerSecret: { [state] in await state.registerSecret($0) })
         let content: String
         var isError = false
         do {
             content = try await tool.call(arguments, context: context).content
         } catch let error as ToolError {
-            content = "Error: \(error.message)"
+            content = "Error: \(error.description)"
             isError = true
         } catch is CancellationError {
             throw EngineError.cancelled

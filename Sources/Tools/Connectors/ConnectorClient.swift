@@ -15,16 +15,22 @@ public struct ConnectorClient: Sendable {
     public var maxRateLimitWait: Duration
     /// The deadline of one HTTP exchange.
     public var timeout: Duration
+    /// Where OAuth token expiry reads the time.
+    public var time: TimeSource
+    /// OAuth access tokens per tenant and connector, shared by every copy of the client.
+    public let tokens: OAuthTokenCache
 
     /// Creates a client.
     public init(
         transport: any HTTPTransport, settings: any ConnectorSettingsSource, maxRateLimitWait: Duration = .seconds(10),
-        timeout: Duration = .seconds(60)
+        timeout: Duration = .seconds(60), time: TimeSource = .system, tokens: OAuthTokenCache = OAuthTokenCache()
     ) {
         self.transport = transport
         self.settings = settings
         self.maxRateLimitWait = maxRateLimitWait
         self.timeout = timeout
+        self.time = time
+        self.tokens = tokens
     }
 
     /// The calling tenant's settings for `connector`; a readable error when it is not connected.
@@ -94,6 +100,16 @@ public struct ConnectorClient: Sendable {
         _ request: HTTPRequest, connector: String, secrets: [String] = [],
         describeError: (JSONValue) -> String? = ConnectorClient.defaultErrorMessage
     ) async throws -> Response {
+        try await exchange(
+            request, connector: connector, secrets: secrets, describeError: describeError, returning: { _ in false })
+    }
+
+    /// ``send(_:connector:secrets:describeError:)``, returning the failed responses whose status `returning` accepts
+    /// instead of throwing (a 401 the caller answers with a refreshed token, a token endpoint's refusal).
+    func exchange(
+        _ request: HTTPRequest, connector: String, secrets: [String], describeError: (JSONValue) -> String?,
+        returning: (Int) -> Bool
+    ) async throws -> Response {
         var request = request
         request.deadline = ContinuousClock.now.advanced(by: timeout)
         // The credential headers' values are secrets too: a `Basic base64(user:password)` echoed back is masked whole.
@@ -119,6 +135,11 @@ public struct ConnectorClient: Sendable {
                     ?? .string(String(decoding: response.body.prefix(500), as: UTF8.self)))
             if (200..<300).contains(response.status) {
                 // A service that echoes a credential must not leak it into results, events or the audit log.
+                return Response(
+                    status: response.status, headers: response.headers,
+                    json: redactor.isEmpty ? json : redactor.redact(json))
+            }
+            if returning(response.status) {
                 return Response(
                     status: response.status, headers: response.headers,
                     json: redactor.isEmpty ? json : redactor.redact(json))

@@ -11,12 +11,12 @@ public enum Connectors {
         + MailchimpConnector.operations
         + TrelloConnector.operations
 
-    /// What is wrong with a connector setting as a tenant file gives it, or nil: `base_url` and `site_url` must be
+    /// What is wrong with a connector setting as a tenant file gives it, or nil: `base_url`, `site_url` and `token_url` must be
     /// absolute http(s) URLs, a Shopify `shop_domain` a `<name>.myshopify.com` domain. (Where a URL may lead is the
     /// egress policy's decision, made when a request is sent.)
     @Sendable public static func settingProblem(connector: String, setting: String, value: String) -> String? {
         switch (connector, setting) {
-        case (_, "base_url"), (_, "site_url"):
+        case (_, "base_url"), (_, "site_url"), (_, "token_url"):
             guard let url = URL(string: value), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
                 url.host?.isEmpty == false
             else { return "must be an absolute http or https URL, like https://blog.example.com" }

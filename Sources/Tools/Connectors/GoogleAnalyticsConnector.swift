@@ -3,7 +3,8 @@ import Foundation
 
 /// Google Analytics Data API v1beta (`properties/{id}:runReport`) for GA4
 /// properties, authenticated with an OAuth access token (`Authorization: Bearer`).
-/// Setting: `property_id` (`123456789` or `properties/123456789`); secret: `access_token`.
+/// Setting: `property_id` (`123456789` or `properties/123456789`); secrets: `access_token`, or `refresh_token`,
+/// `client_id` and `client_secret` to refresh it through Google's token endpoint (`token_url` overrides it).
 /// A report returns at most `limit` rows; `row_count` tells how many matched.
 public enum GoogleAnalyticsConnector {
     /// The connector's operations: each one's spec and how it is performed.
@@ -40,23 +41,19 @@ public enum GoogleAnalyticsConnector {
             if !dimensions.isEmpty { body["dimensions"] = .array(dimensions.map { ["name": .string($0)] }) }
             body["metrics"] = .array(metrics.map { ["name": .string($0)] })
             body["limit"] = .int(limit)
-            let url = ConnectorClient.url(connection.base, path: "v1beta/properties/\(connection.property):runReport")
-            let headers: HTTPHeaders = [
-                "Authorization": "Bearer \(connection.token)", "Accept": "application/json",
-                "Content-Type": "application/json",
-            ]
-            let request = HTTPRequest(
-                method: "POST", url: url, headers: headers, body: Array(JSONValue.object(body).serialized().utf8))
-            let response = try await client.send(
-                request, connector: "google_analytics", secrets: [connection.token], describeError: describeError)
+            let url = ConnectorClient.url(
+                connection.oauth.base, path: "v1beta/properties/\(connection.property):runReport")
+            let response = try await connection.oauth.send(client, context, "POST", url, body: .object(body))
             return .json(report(response.json))
         }
     ]
 
+    /// Google's OAuth 2 token endpoint.
+    public static let tokenURL = "https://oauth2.googleapis.com/token"
+
     struct Connection {
-        var base: URL
+        var oauth: OAuthConnection
         var property: String
-        var token: String
     }
 
     static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> Connection {
@@ -68,10 +65,12 @@ public enum GoogleAnalyticsConnector {
                 "google_analytics has an invalid property_id setting; expected the GA4 property's numeric id, e.g. 123456789"
             )
         }
-        let token = try await client.secret("access_token", of: configuration, context: context)
+        let base = try client.baseURL(configuration, standard: "https://analyticsdata.googleapis.com")
         return Connection(
-            base: try client.baseURL(configuration, standard: "https://analyticsdata.googleapis.com"),
-            property: property, token: token)
+            oauth: OAuthConnection(
+                base: base, configuration: configuration, tokenURL: tokenURL, scheme: "Bearer",
+                describeError: describeError),
+            property: property)
     }
 
     /// A list of API names (`["sessions", "totalUsers"]`); a single string is taken as a one-element list.

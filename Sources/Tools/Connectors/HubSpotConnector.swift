@@ -2,7 +2,9 @@ import AgentRuntime
 import Foundation
 
 /// HubSpot CRM API v3 (`/crm/v3/objects/...`), authenticated with a private-app
-/// or OAuth access token (`Authorization: Bearer`). Secret: `access_token`.
+/// or OAuth access token (`Authorization: Bearer`). Secrets: `access_token` (a private app's), or for an OAuth app
+/// `refresh_token`, `client_id` and `client_secret` to refresh it through HubSpot's token endpoint (`token_url`
+/// overrides it).
 /// Lists page with HubSpot's `after` cursor (`paging.next.after`).
 public enum HubSpotConnector {
     /// The connector's operations: each one's spec and how it is performed.
@@ -28,9 +30,7 @@ public enum HubSpotConnector {
             ]
             if let after = arguments["cursor"]?.stringValue, !after.isEmpty { body["after"] = .string(after) }
             let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts/search")
-            let response = try await client.send(
-                connection.request("POST", url, body: .object(body)), connector: "hubspot", secrets: [connection.token],
-                describeError: describeError)
+            let response = try await connection.send(client, context, "POST", url, body: .object(body))
             return .json(page(response.json, key: "contacts", summary: contactSummary))
         },
         ConnectorOperation(
@@ -53,9 +53,8 @@ public enum HubSpotConnector {
             }
             guard properties["email"] != nil else { throw ToolError("\"email\" is required") }
             let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts")
-            let response = try await client.send(
-                connection.request("POST", url, body: ["properties": .object(properties)]), connector: "hubspot",
-                secrets: [connection.token], describeError: describeError)
+            let response = try await connection.send(
+                client, context, "POST", url, body: ["properties": .object(properties)])
             return .json(contactSummary(response.json))
         },
         ConnectorOperation(
@@ -99,9 +98,8 @@ public enum HubSpotConnector {
             let url = ConnectorClient.url(
                 connection.base, path: "crm/v3/objects/contacts/\(try ConnectorClient.pathSegment(id, name: "id"))",
                 query: [("idProperty", byEmail ? "email" : nil)])
-            let response = try await client.send(
-                connection.request("PATCH", url, body: ["properties": .object(properties)]), connector: "hubspot",
-                secrets: [connection.token], describeError: describeError)
+            let response = try await connection.send(
+                client, context, "PATCH", url, body: ["properties": .object(properties)])
             return .json(contactSummary(response.json))
         },
         ConnectorOperation(
@@ -119,9 +117,7 @@ public enum HubSpotConnector {
                     ("after", arguments["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }),
                     ("properties", dealProperties.joined(separator: ",")),
                 ])
-            let response = try await client.send(
-                connection.request("GET", url), connector: "hubspot", secrets: [connection.token],
-                describeError: describeError)
+            let response = try await connection.send(client, context, "GET", url)
             return .json(page(response.json, key: "deals", summary: dealSummary))
         },
     ]
@@ -131,19 +127,15 @@ public enum HubSpotConnector {
     /// The deal properties read.
     static let dealProperties = ["dealname", "amount", "dealstage", "closedate"]
 
-    struct Connection {
-        var base: URL
-        var token: String
+    /// HubSpot's OAuth 2 token endpoint (OAuth apps; private-app tokens do not expire).
+    public static let tokenURL = "https://api.hubapi.com/oauth/v1/token"
 
-        func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
-            ConnectorClient.jsonRequest(method, url, authentication: ("Authorization", "Bearer \(token)"), body: body)
-        }
-    }
-
-    static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> Connection {
+    static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> OAuthConnection {
         let configuration = try await client.configuration("hubspot", context: context)
-        let token = try await client.secret("access_token", of: configuration, context: context)
-        return Connection(base: try client.baseURL(configuration, standard: "https://api.hubapi.com"), token: token)
+        // A private app's token (no `refresh_token` configured) is sent as it is.
+        return OAuthConnection(
+            base: try client.baseURL(configuration, standard: "https://api.hubapi.com"), configuration: configuration,
+            tokenURL: tokenURL, scheme: "Bearer", describeError: describeError)
     }
 
     /// HubSpot's error body: `{"status":"error","message":…,"category":…,"correlationId":…}`.

@@ -3,7 +3,8 @@ import Foundation
 
 /// Zoho CRM REST API v6 (`/crm/v6/Leads`), authenticated with an OAuth access
 /// token (`Authorization: Zoho-oauthtoken …`). Setting: `data_center` (`com`,
-/// `eu`, `in`, `com.au`, `jp`, `ca`; default `com`); secret: `access_token`.
+/// `eu`, `in`, `com.au`, `jp`, `ca`, `sa`, `com.cn`; default `com`); secrets: `access_token`, or `refresh_token`,
+/// `client_id` and `client_secret` to refresh it through the data centre's accounts server (`token_url` overrides it).
 /// Lists page with `page`/`per_page` and `info.more_records`.
 public enum ZohoCRMConnector {
     /// The connector's operations: each one's spec and how it is performed.
@@ -24,9 +25,7 @@ public enum ZohoCRMConnector {
                     ("per_page", String(ConnectorClient.limit(arguments, default: 20))),
                     ("page", String(page)), ("sort_by", "Modified_Time"), ("sort_order", "desc"),
                 ])
-            let response = try await client.send(
-                connection.request("GET", url), connector: "zoho_crm", secrets: [connection.token],
-                describeError: describeError)
+            let response = try await connection.send(client, context, "GET", url)
             // 204 No Content: the module has no records (or none on this page).
             guard case .array(let records)? = response.json["data"] else { return .json(["leads": []]) }
             var data: JSONObject = ["leads": .array(records.map(summary))]
@@ -54,9 +53,7 @@ public enum ZohoCRMConnector {
             guard record["Company"] != nil else { throw ToolError("\"company\" is required") }
             let connection = try await connect(client, context)
             let url = ConnectorClient.url(connection.base, path: "crm/v6/Leads")
-            let response = try await client.send(
-                connection.request("POST", url, body: ["data": [.object(record)]]), connector: "zoho_crm",
-                secrets: [connection.token], describeError: describeError)
+            let response = try await connection.send(client, context, "POST", url, body: ["data": [.object(record)]])
             guard case .array(let results)? = response.json["data"], let result = results.first else {
                 throw ToolError("zoho_crm returned an unexpected response")
             }
@@ -71,13 +68,26 @@ public enum ZohoCRMConnector {
     ]
 
     /// The data centres Zoho CRM runs in (the domain suffix of `www.zohoapis.<dc>`).
-    public static let dataCenters = ["com", "eu", "in", "com.au", "jp", "ca"]
+    public static let dataCenters = ["com", "eu", "in", "com.au", "jp", "ca", "sa", "com.cn"]
 
     /// The API domain of a data centre, e.g. `https://www.zohoapis.eu` for `eu`; nil for an unknown one.
     public static func apiDomain(dataCenter: String) -> String? {
+        normalized(dataCenter).map { "https://www.zohoapis.\($0)" }
+    }
+
+    /// The OAuth token endpoint of a data centre's accounts server, e.g. `https://accounts.zoho.eu/oauth/v2/token`
+    /// for `eu` (Canada's is `accounts.zohocloud.ca`); nil for an unknown data centre.
+    public static func tokenURL(dataCenter: String) -> String? {
+        normalized(dataCenter).map { dc in
+            "https://\(dc == "ca" ? "accounts.zohocloud.ca" : "accounts.zoho.\(dc)")/oauth/v2/token"
+        }
+    }
+
+    /// A known data centre, lower-cased and without surrounding dots or spaces.
+    private static func normalized(_ dataCenter: String) -> String? {
         let normalized = dataCenter.trimmingCharacters(in: .whitespaces).lowercased().trimmingCharacters(
             in: CharacterSet(charactersIn: "."))
-        return dataCenters.contains(normalized) ? "https://www.zohoapis.\(normalized)" : nil
+        return dataCenters.contains(normalized) ? normalized : nil
     }
 
     /// The lead fields read (Zoho requires `fields` on list requests).
@@ -91,26 +101,17 @@ public enum ZohoCRMConnector {
         ("phone", "Phone"), ("lead_source", "Lead_Source"),
     ]
 
-    struct Connection {
-        var base: URL
-        var token: String
-
-        func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
-            ConnectorClient.jsonRequest(
-                method, url, authentication: ("Authorization", "Zoho-oauthtoken \(token)"), body: body)
-        }
-    }
-
-    static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> Connection {
+    static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> OAuthConnection {
         let configuration = try await client.configuration("zoho_crm", context: context)
         let dataCenter = configuration.settings["data_center"].flatMap { $0.isEmpty ? nil : $0 } ?? "com"
-        guard let domain = apiDomain(dataCenter: dataCenter) else {
+        guard let domain = apiDomain(dataCenter: dataCenter), let tokenURL = tokenURL(dataCenter: dataCenter) else {
             throw ToolError(
                 "zoho_crm has an unknown data_center \"\(dataCenter)\"; use one of \(dataCenters.joined(separator: ", "))"
             )
         }
-        let token = try await client.secret("access_token", of: configuration, context: context)
-        return Connection(base: try client.baseURL(configuration, standard: domain), token: token)
+        return OAuthConnection(
+            base: try client.baseURL(configuration, standard: domain), configuration: configuration, tokenURL: tokenURL,
+            scheme: "Zoho-oauthtoken", describeError: describeError)
     }
 
     /// Zoho's error body: `{"code","details","message","status":"error"}`, or per record in `data[]`.

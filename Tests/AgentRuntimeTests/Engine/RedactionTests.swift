@@ -97,4 +97,63 @@ struct RedactionTests {
         #expect(awaiting == [#"{"title":"Hello","password":"[REDACTED]"}"#])
         #expect(gate.requests.map(\.arguments) == [#"{"title":"Hello","password":"[REDACTED]"}"#])
     }
+
+    /// Obtains a token itself (as an OAuth refresh does), registers it, stores another value, and echoes both.
+    struct ObtainingTool: Tool {
+        static let obtained = "ya29.obtained-by-refresh-0123"
+        static let written = "written-secret-value-987"
+        let spec = ToolSpec(id: "oauth.fetch", description: "Fetch", parameters: .object([:]), access: .read)
+
+        func call(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
+            await context.registerSecret(Self.obtained)
+            guard let store = context.secrets as? any WritableSecretStore else { throw ToolError("read-only store") }
+            try await store.setSecret(Self.written, at: "oauth/access_token", scope: .tenant(context.principal.tenant))
+            return ToolResult(content: "obtained \(Self.obtained), wrote \(Self.written)")
+        }
+    }
+
+    @Test(
+        "a secret a tool obtained itself or wrote to a writable store is masked like one it read; a coded tool error reaches the model and the events with its code"
+    )
+    func obtainedSecretAndCodedError() async throws {
+        let failing = ClosureTool(
+            ToolSpec(id: "oauth.report", description: "Report", parameters: .object([:]), access: .read)
+        ) { _ in
+            throw ToolError(
+                "google_analytics must be reconnected for tenant acme", code: "connector_reconnect_required")
+        }
+        let model = ScriptedChatModel { request in
+            request.messages.count == 2
+                ? ScriptedChatModel.calls([("oauth-fetch", "{}"), ("oauth-report", "{}")])
+                : ScriptedChatModel.text("Done.")
+        }
+        let store = InMemorySecretStore()
+        let environment = EngineEnvironment(
+            models: ScriptedModelResolver(model), tools: ToolRegistry([ObtainingTool(), failing]), secrets: store,
+            streaming: false)
+        let agent = F.agent("analyst", tools: ["oauth.fetch", "oauth.report"])
+        let crew = CrewDefinition(
+            id: "report", name: "Report", process: .sequential, agents: ["analyst"],
+            tasks: [CrewTask(id: "report", description: "Report", expectedOutput: "Done", agent: "analyst")])
+        let sink = RecordingEventSink()
+        _ = try await CrewRunner(environment: environment).run(
+            crew, inputs: [:], principal: Principal(tenant: "acme", user: "u", roles: [.tenantAdmin]),
+            agents: F.lookup([agent]), runID: "run-2", sink: sink)
+        #expect(try await store.secret("oauth/access_token", scope: .tenant("acme")) == ObtainingTool.written)
+        let toolMessages = try #require(
+            model.requests.last?.messages.compactMap { message -> String? in
+                if case .tool(_, _, let content, _) = message { return content }
+                return nil
+            })
+        #expect(
+            toolMessages == [
+                "obtained \(Redactor.mask), wrote \(Redactor.mask)",
+                "Error: [connector_reconnect_required] google_analytics must be reconnected for tenant acme",
+            ])
+        let results = await sink.events.compactMap { event -> String? in
+            if case .toolFinished(_, _, _, _, let result) = event.kind { return result }
+            return nil
+        }
+        #expect(Set(results) == Set(toolMessages))
+    }
 }

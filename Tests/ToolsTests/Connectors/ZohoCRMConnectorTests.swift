@@ -174,7 +174,8 @@ struct ZohoCRMConnectorTests {
         let harness = try Self.harness(settings: ["data_center": "moon"]) { _ in .init(body: "{}") }
         defer { harness.stop() }
         await #expect(
-            throws: ToolError("zoho_crm has an unknown data_center \"moon\"; use one of com, eu, in, com.au, jp, ca")
+            throws: ToolError(
+                "zoho_crm has an unknown data_center \"moon\"; use one of com, eu, in, com.au, jp, ca, sa, com.cn")
         ) {
             _ = try await harness.tool("zoho_crm.list_leads", in: ZohoCRMConnector.operations).call(
                 [:], context: harness.context)
