@@ -122,7 +122,7 @@ public struct ConnectorClient: Sendable {
                 if error.kind == .cancelled { throw CancellationError() }
                 if error.kind == .egress {
                     throw ToolError(
-                        "\(connector) may not connect there: \(redactor.redact(error.message)); the tenant's \(connector) settings (base_url, site_url, shop_domain) point to it"
+                        "\(connector) may not connect there: \(redactor.redact(error.message)); the tenant's \(connector) settings (base_url, site_url, shop_domain, token_url) point to it"
                     )
                 }
                 throw ToolError(

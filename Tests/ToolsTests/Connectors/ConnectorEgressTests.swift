@@ -62,7 +62,7 @@ struct ConnectorEgressTests {
         }
         #expect(
             error?.message
-                == "wordpress may not connect there: 127.0.0.1 is a loopback address; egress there is not allowed (agentruntime.json egress.allow_hosts); the tenant's wordpress settings (base_url, site_url, shop_domain) point to it"
+                == "wordpress may not connect there: 127.0.0.1 is a loopback address; egress there is not allowed (agentruntime.json egress.allow_hosts); the tenant's wordpress settings (base_url, site_url, shop_domain, token_url) point to it"
         )
         #expect(error?.isTransient == false)
         #expect(refused.log.all.isEmpty, "nothing reached the server")
