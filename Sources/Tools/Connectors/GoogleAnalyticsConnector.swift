@@ -40,7 +40,7 @@ public enum GoogleAnalyticsConnector {
             if !dimensions.isEmpty { body["dimensions"] = .array(dimensions.map { ["name": .string($0)] }) }
             body["metrics"] = .array(metrics.map { ["name": .string($0)] })
             body["limit"] = .int(limit)
-            let url = ConnectorClient.url(connection.base, path: "v1beta/properties/\(connection.property):runReport")
+            let url = ConnectorClient.url(connection.base, path: "properties/\(connection.property):runReport")
             let headers: HTTPHeaders = [
                 "Authorization": "Bearer \(connection.token)", "Accept": "application/json",
                 "Content-Type": "application/json",
@@ -70,7 +70,8 @@ public enum GoogleAnalyticsConnector {
         }
         let token = try await client.secret("access_token", of: configuration, context: context)
         return Connection(
-            base: try client.baseURL(configuration, standard: "https://analyticsdata.googleapis.com"),
+            base: try client.baseURL(
+                configuration, standard: "https://analyticsdata.googleapis.com", apiPath: "/v1beta"),
             property: property, token: token)
     }
 

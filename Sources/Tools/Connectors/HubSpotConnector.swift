@@ -27,7 +27,7 @@ public enum HubSpotConnector {
                 "properties": .array(contactProperties.map { .string($0) }),
             ]
             if let after = arguments["cursor"]?.stringValue, !after.isEmpty { body["after"] = .string(after) }
-            let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts/search")
+            let url = ConnectorClient.url(connection.base, path: "objects/contacts/search")
             let response = try await client.send(
                 connection.request("POST", url, body: .object(body)), connector: "hubspot", secrets: [connection.token],
                 describeError: describeError)
@@ -52,7 +52,7 @@ public enum HubSpotConnector {
                 if let value = arguments[key]?.stringValue { properties[key] = .string(value) }
             }
             guard properties["email"] != nil else { throw ToolError("\"email\" is required") }
-            let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts")
+            let url = ConnectorClient.url(connection.base, path: "objects/contacts")
             let response = try await client.send(
                 connection.request("POST", url, body: ["properties": .object(properties)]), connector: "hubspot",
                 secrets: [connection.token], describeError: describeError)
@@ -97,7 +97,7 @@ public enum HubSpotConnector {
                 }
             }
             let url = ConnectorClient.url(
-                connection.base, path: "crm/v3/objects/contacts/\(try ConnectorClient.pathSegment(id, name: "id"))",
+                connection.base, path: "objects/contacts/\(try ConnectorClient.pathSegment(id, name: "id"))",
                 query: [("idProperty", byEmail ? "email" : nil)])
             let response = try await client.send(
                 connection.request("PATCH", url, body: ["properties": .object(properties)]), connector: "hubspot",
@@ -113,7 +113,7 @@ public enum HubSpotConnector {
         ) { client, arguments, context in
             let connection = try await connect(client, context)
             let url = ConnectorClient.url(
-                connection.base, path: "crm/v3/objects/deals",
+                connection.base, path: "objects/deals",
                 query: [
                     ("limit", String(ConnectorClient.limit(arguments, default: 20))),
                     ("after", arguments["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }),
@@ -143,7 +143,9 @@ public enum HubSpotConnector {
     static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> Connection {
         let configuration = try await client.configuration("hubspot", context: context)
         let token = try await client.secret("access_token", of: configuration, context: context)
-        return Connection(base: try client.baseURL(configuration, standard: "https://api.hubapi.com"), token: token)
+        return Connection(
+            base: try client.baseURL(configuration, standard: "https://api.hubapi.com", apiPath: "/crm/v3"),
+            token: token)
     }
 
     /// HubSpot's error body: `{"status":"error","message":…,"category":…,"correlationId":…}`.

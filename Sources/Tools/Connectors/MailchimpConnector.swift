@@ -110,18 +110,20 @@ public enum MailchimpConnector {
     static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> Connection {
         let configuration = try await client.configuration("mailchimp", context: context)
         let key = try await client.secret("api_key", of: configuration, context: context)
-        var standard = "https://invalid"
-        if configuration.settings["base_url"] == nil {
-            guard let dash = key.lastIndex(of: "-"), case let center = key[key.index(after: dash)...], !center.isEmpty,
-                center.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
-            else {
-                throw ToolError(
-                    "the mailchimp API key has no data-centre suffix (it should end like \"-us21\"); ask an administrator to check it"
-                )
-            }
-            standard = "https://\(center.lowercased()).api.mailchimp.com/3.0"
+        return Connection(
+            base: try client.baseURL(configuration, standard: try origin(key: key), apiPath: "/3.0"), key: key)
+    }
+
+    /// `https://<dc>.api.mailchimp.com`, the data centre taken from the API key's suffix (`-us21`).
+    static func origin(key: String) throws -> String {
+        guard let dash = key.lastIndex(of: "-"), case let center = key[key.index(after: dash)...], !center.isEmpty,
+            center.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+        else {
+            throw ToolError(
+                "the mailchimp API key has no data-centre suffix (it should end like \"-us21\"); ask an administrator to check it"
+            )
         }
-        return Connection(base: try client.baseURL(configuration, standard: standard), key: key)
+        return "https://\(center.lowercased()).api.mailchimp.com"
     }
 
     /// The spec's `limit`/`offset` as Mailchimp's `count`/`offset`.

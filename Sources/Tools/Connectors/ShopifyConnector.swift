@@ -123,7 +123,7 @@ public enum ShopifyConnector {
         var token: String
 
         func url(_ resource: String, query: [(String, String?)] = []) -> URL {
-            ConnectorClient.url(base, path: "admin/api/\(ShopifyConnector.apiVersion)/\(resource)", query: query)
+            ConnectorClient.url(base, path: resource, query: query)
         }
 
         func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
@@ -135,7 +135,9 @@ public enum ShopifyConnector {
         let configuration = try await client.configuration("shopify", context: context)
         let shop = try normalizedShop(try client.setting("shop_domain", of: configuration))
         let token = try await client.secret("access_token", of: configuration, context: context)
-        return Connection(base: try client.baseURL(configuration, standard: "https://\(shop)"), token: token)
+        return Connection(
+            base: try client.baseURL(configuration, standard: "https://\(shop)", apiPath: "/admin/api/\(apiVersion)"),
+            token: token)
     }
 
     /// `acme.myshopify.com` from `acme.myshopify.com`, `https://acme.myshopify.com/` or `ACME.myshopify.com`.

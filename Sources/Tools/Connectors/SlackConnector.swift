@@ -83,7 +83,8 @@ public enum SlackConnector {
     static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> Connection {
         let configuration = try await client.configuration("slack", context: context)
         let token = try await client.secret("bot_token", of: configuration, context: context)
-        return Connection(base: try client.baseURL(configuration, standard: "https://slack.com/api"), token: token)
+        return Connection(
+            base: try client.baseURL(configuration, standard: "https://slack.com", apiPath: "/api"), token: token)
     }
 
     /// The fields an agent needs from a conversation.

@@ -18,7 +18,7 @@ public enum ZohoCRMConnector {
             let connection = try await connect(client, context)
             let page = max(1, arguments["page"]?.intValue ?? 1)
             let url = ConnectorClient.url(
-                connection.base, path: "crm/v6/Leads",
+                connection.base, path: "Leads",
                 query: [
                     ("fields", leadFields.joined(separator: ",")),
                     ("per_page", String(ConnectorClient.limit(arguments, default: 20))),
@@ -53,7 +53,7 @@ public enum ZohoCRMConnector {
             guard record["Last_Name"] != nil else { throw ToolError("\"last_name\" is required") }
             guard record["Company"] != nil else { throw ToolError("\"company\" is required") }
             let connection = try await connect(client, context)
-            let url = ConnectorClient.url(connection.base, path: "crm/v6/Leads")
+            let url = ConnectorClient.url(connection.base, path: "Leads")
             let response = try await client.send(
                 connection.request("POST", url, body: ["data": [.object(record)]]), connector: "zoho_crm",
                 secrets: [connection.token], describeError: describeError)
@@ -110,7 +110,7 @@ public enum ZohoCRMConnector {
             )
         }
         let token = try await client.secret("access_token", of: configuration, context: context)
-        return Connection(base: try client.baseURL(configuration, standard: domain), token: token)
+        return Connection(base: try client.baseURL(configuration, standard: domain, apiPath: "/crm/v6"), token: token)
     }
 
     /// Zoho's error body: `{"code","details","message","status":"error"}`, or per record in `data[]`.
