@@ -100,6 +100,25 @@ struct SlackConnectorTests {
         }
     }
 
+    @Test("invalid_arguments shows Slack's response_metadata.messages, which name the field")
+    func invalidArguments() async throws {
+        let harness = try ConnectorHarness(connector: "slack", secrets: ["bot_token": Self.token]) { _ in
+            .init(
+                body:
+                    #"{"ok":false,"error":"invalid_arguments","response_metadata":{"messages":["[ERROR] missing required field: channel","[ERROR] unsupported type: blocks"]}}"#
+            )
+        }
+        defer { harness.stop() }
+        await #expect(
+            throws: ToolError(
+                "slack rejected the request: invalid_arguments (the request's arguments were refused): [ERROR] missing required field: channel; [ERROR] unsupported type: blocks"
+            )
+        ) {
+            _ = try await harness.tool("slack.post_message", in: SlackConnector.operations).call(
+                ["channel": "C012AB3CD", "text": "hi"], context: harness.context)
+        }
+    }
+
     @Test("HTTP errors are readable; 429 waits for Retry-After once")
     func httpErrors() async throws {
         let limited = RateLimitOnce()
