@@ -124,6 +124,55 @@ struct MailchimpConnectorTests {
         #expect(harness.log.all.count == 2)
     }
 
+    @Test("list_members: GET /3.0/lists/{id}/members with count/offset, status and fields; members and total")
+    func listMembers() async throws {
+        let harness = try ConnectorHarness(connector: "mailchimp", secrets: ["api_key": Self.key]) { _ in
+            .init(
+                body:
+                    #"{"members":[{"id":"852aaa9532cb36adfb5e9fef7a4206a9","email_address":"jane@acme.test","status":"subscribed","full_name":"Jane Roe","merge_fields":{"FNAME":"Jane","LNAME":"Roe","ADDRESS":"","PHONE":""},"last_changed":"2026-10-02T08:00:00+00:00"},{"id":"a2b4c6d8e0f1a2b4c6d8e0f1a2b4c6d8","email_address":"joe@acme.test","status":"subscribed","full_name":"","merge_fields":{"FNAME":"","LNAME":""},"last_changed":"2026-10-03T09:30:00+00:00"}],"list_id":"a1b2c3d4e5","total_items":7,"_links":[]}"#
+            )
+        }
+        defer { harness.stop() }
+        let tools = MailchimpConnector.operations
+        let result = try await harness.tool("mailchimp.list_members", in: tools).call(
+            ["audience_id": "a1b2c3d4e5", "status": "subscribed", "limit": 2, "offset": 4], context: harness.context)
+        let request = try #require(harness.log.last)
+        #expect(request.method == "GET")
+        #expect(
+            request.path
+                == "/3.0/lists/a1b2c3d4e5/members?count=2&offset=4&status=subscribed&fields=members.id,members.email_address,members.status,members.full_name,members.merge_fields,members.last_changed,total_items"
+        )
+        #expect(request.headers["authorization"] == Self.basic)
+        #expect(
+            result.data == [
+                "members": [
+                    [
+                        "id": "852aaa9532cb36adfb5e9fef7a4206a9", "email_address": "jane@acme.test",
+                        "status": "subscribed", "full_name": "Jane Roe",
+                        "merge_fields": ["FNAME": "Jane", "LNAME": "Roe", "ADDRESS": "", "PHONE": ""],
+                        "last_changed": "2026-10-02T08:00:00+00:00",
+                    ],
+                    [
+                        "id": "a2b4c6d8e0f1a2b4c6d8e0f1a2b4c6d8", "email_address": "joe@acme.test",
+                        "status": "subscribed", "full_name": "", "merge_fields": ["FNAME": "", "LNAME": ""],
+                        "last_changed": "2026-10-03T09:30:00+00:00",
+                    ],
+                ],
+                "total": 7, "next_offset": 6,
+            ])
+
+        _ = try await harness.tool("mailchimp.list_members", in: tools).call(
+            ["audience_id": "a1b2c3d4e5"], context: harness.context)
+        #expect(
+            harness.log.last?.path.hasPrefix("/3.0/lists/a1b2c3d4e5/members?count=20&offset=0&fields=members.id,")
+                == true, "no status filter by default")
+        await #expect(throws: ToolError("\"audience_id\" is not a valid mailchimp id")) {
+            _ = try await harness.tool("mailchimp.list_members", in: tools).call(
+                ["audience_id": "../campaigns"], context: harness.context)
+        }
+        #expect(harness.log.all.count == 2)
+    }
+
     @Test("problem+json errors become readable tool errors without the key; 429 is retried once")
     func errors() async throws {
         let limited = RateLimitOnce()
