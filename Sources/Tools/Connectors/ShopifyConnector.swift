@@ -1,10 +1,12 @@
 import AgentRuntime
 import Foundation
 
-/// Shopify Admin REST API (`https://<shop>/admin/api/2024-10/...`), authenticated
-/// with an Admin API access token (`X-Shopify-Access-Token`). Setting:
-/// `shop_domain` (e.g. `acme.myshopify.com`); secret: `access_token`. Lists page
-/// with cursor-based `page_info` taken from the `Link` header's `rel="next"`.
+/// Shopify Admin API (`https://<shop>/admin/api/2024-10/...`): REST for most
+/// operations, GraphQL (`graphql.json`) for product search and creation; both
+/// authenticated with an Admin API access token (`X-Shopify-Access-Token`). Setting:
+/// `shop_domain` (e.g. `acme.myshopify.com`); secret: `access_token`. REST lists page
+/// with cursor-based `page_info` taken from the `Link` header's `rel="next"`,
+/// GraphQL ones with `pageInfo.endCursor`.
 public enum ShopifyConnector {
     /// The Admin API version called.
     public static let apiVersion = "2024-10"
@@ -93,6 +95,7 @@ public enum ShopifyConnector {
                 ]
             }
         },
+        searchProducts, createProduct,
     ]
 
     /// One page of `resource` (`products`, `orders`) as `{"<resource>": [summaries], "next_cursor": ...}`: the page

@@ -46,6 +46,13 @@ struct ConnectorBaseURLTests {
             path: "/admin/api/2024-10/products/632910392.json",
             standard: "https://acme.myshopify.com/admin/api/2024-10/products/632910392.json"),
         Case(
+            connector: "shopify", tool: "shopify.search_products", arguments: ["query": "status:active"],
+            settings: ["shop_domain": "acme.myshopify.com"],
+            secrets: ["access_token": "shpat_0123456789abcdef0123456789abcdef"],
+            body: #"{"data":{"products":{"nodes":[],"pageInfo":{"hasNextPage":false,"endCursor":null}}}}"#,
+            path: "/admin/api/2024-10/graphql.json",
+            standard: "https://acme.myshopify.com/admin/api/2024-10/graphql.json"),
+        Case(
             connector: "google_analytics", tool: "google_analytics.run_report",
             arguments: ["metrics": ["sessions"], "start_date": "7daysAgo", "end_date": "today"],
             settings: ["property_id": "123456789"], secrets: ["access_token": "ya29.a0AfB_byC0000000000000000000"],
