@@ -75,13 +75,31 @@ public struct ConnectorClient: Sendable {
         }
     }
 
-    /// The base URL: the `base_url` setting when present (self-hosted, tests), else `standard`.
-    public func baseURL(_ configuration: ConnectorSettings, standard: String) throws -> URL {
-        let text = configuration.settings["base_url"] ?? standard
-        guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil else {
+    /// The URL a connector's requests are built on: the service's versioned API path (`apiPath`: `/v1` for Stripe,
+    /// `/api` for Slack, ...) under the `base_url` setting when present (a proxy, a self-hosted service, tests), else
+    /// under `standard`, the service's own origin (`https://api.stripe.com`, a WordPress `site_url`).
+    ///
+    /// `base_url` means the same for every connector: it replaces the scheme, host and port (and `standard`'s path,
+    /// such as a WordPress site's), any path it has itself is kept as a prefix, and `apiPath` always follows. With
+    /// `apiPath` `/v1`, `http://127.0.0.1:8080` gives `http://127.0.0.1:8080/v1` and `https://proxy.example/stripe/`
+    /// gives `https://proxy.example/stripe/v1`. `standard` is evaluated only when there is no `base_url`.
+    public func baseURL(
+        _ configuration: ConnectorSettings, standard: @autoclosure () throws -> String, apiPath: String = ""
+    ) throws -> URL {
+        let text = try configuration.settings["base_url"] ?? standard()
+        guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil,
+            var components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        else {
             throw ToolError("\(configuration.connector) has an invalid base URL setting")
         }
-        return url
+        var path = components.percentEncodedPath
+        while path.hasSuffix("/") { path.removeLast() }
+        let api = apiPath.split(separator: "/").joined(separator: "/")
+        components.percentEncodedPath = api.isEmpty ? path : "\(path)/\(api)"
+        guard let root = components.url else {
+            throw ToolError("\(configuration.connector) has an invalid base URL setting")
+        }
+        return root
     }
 
     /// A decoded response.

@@ -42,7 +42,7 @@ public enum GoogleAnalyticsConnector {
             body["metrics"] = .array(metrics.map { ["name": .string($0)] })
             body["limit"] = .int(limit)
             let url = ConnectorClient.url(
-                connection.oauth.base, path: "v1beta/properties/\(connection.property):runReport")
+                connection.oauth.base, path: "properties/\(connection.property):runReport")
             let response = try await connection.oauth.send(client, context, "POST", url, body: .object(body))
             return .json(report(response.json))
         }
@@ -65,7 +65,8 @@ public enum GoogleAnalyticsConnector {
                 "google_analytics has an invalid property_id setting; expected the GA4 property's numeric id, e.g. 123456789"
             )
         }
-        let base = try client.baseURL(configuration, standard: "https://analyticsdata.googleapis.com")
+        let base = try client.baseURL(
+            configuration, standard: "https://analyticsdata.googleapis.com", apiPath: "/v1beta")
         return Connection(
             oauth: OAuthConnection(
                 base: base, configuration: configuration, tokenURL: tokenURL, scheme: "Bearer",

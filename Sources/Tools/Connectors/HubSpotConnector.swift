@@ -29,7 +29,7 @@ public enum HubSpotConnector {
                 "properties": .array(contactProperties.map { .string($0) }),
             ]
             if let after = arguments["cursor"]?.stringValue, !after.isEmpty { body["after"] = .string(after) }
-            let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts/search")
+            let url = ConnectorClient.url(connection.base, path: "objects/contacts/search")
             let response = try await connection.send(client, context, "POST", url, body: .object(body))
             return .json(page(response.json, key: "contacts", summary: contactSummary))
         },
@@ -52,7 +52,7 @@ public enum HubSpotConnector {
                 if let value = arguments[key]?.stringValue { properties[key] = .string(value) }
             }
             guard properties["email"] != nil else { throw ToolError("\"email\" is required") }
-            let url = ConnectorClient.url(connection.base, path: "crm/v3/objects/contacts")
+            let url = ConnectorClient.url(connection.base, path: "objects/contacts")
             let response = try await connection.send(
                 client, context, "POST", url, body: ["properties": .object(properties)])
             return .json(contactSummary(response.json))
@@ -96,7 +96,7 @@ public enum HubSpotConnector {
                 }
             }
             let url = ConnectorClient.url(
-                connection.base, path: "crm/v3/objects/contacts/\(try ConnectorClient.pathSegment(id, name: "id"))",
+                connection.base, path: "objects/contacts/\(try ConnectorClient.pathSegment(id, name: "id"))",
                 query: [("idProperty", byEmail ? "email" : nil)])
             let response = try await connection.send(
                 client, context, "PATCH", url, body: ["properties": .object(properties)])
@@ -111,7 +111,7 @@ public enum HubSpotConnector {
         ) { client, arguments, context in
             let connection = try await connect(client, context)
             let url = ConnectorClient.url(
-                connection.base, path: "crm/v3/objects/deals",
+                connection.base, path: "objects/deals",
                 query: [
                     ("limit", String(ConnectorClient.limit(arguments, default: 20))),
                     ("after", arguments["cursor"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }),
@@ -134,7 +134,8 @@ public enum HubSpotConnector {
         let configuration = try await client.configuration("hubspot", context: context)
         // A private app's token (no `refresh_token` configured) is sent as it is.
         return OAuthConnection(
-            base: try client.baseURL(configuration, standard: "https://api.hubapi.com"), configuration: configuration,
+            base: try client.baseURL(configuration, standard: "https://api.hubapi.com", apiPath: "/crm/v3"),
+            configuration: configuration,
             tokenURL: tokenURL, scheme: "Bearer", describeError: describeError)
     }
 

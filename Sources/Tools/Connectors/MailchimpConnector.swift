@@ -15,20 +15,14 @@ public enum MailchimpConnector {
                 parameters: .object(["limit": Schema.limit, "offset": Schema.integer("Items to skip", minimum: 0)]),
                 access: .read)
         ) { client, arguments, context in
-            let connection = try await connect(client, context)
-            let paging = try Paging(arguments)
-            let url = ConnectorClient.url(
-                connection.base, path: "lists",
-                query: paging.query + [
+            try await listPage(
+                "lists", key: "lists", as: "audiences", client, arguments, context,
+                query: [
                     (
                         "fields",
                         "lists.id,lists.name,lists.date_created,lists.stats.member_count,lists.stats.unsubscribe_count,lists.stats.open_rate,lists.stats.click_rate,total_items"
                     )
-                ])
-            let response = try await client.send(
-                connection.request("GET", url), connector: "mailchimp", secrets: [connection.key],
-                describeError: describeError)
-            return try .json(.object(paging.page(response.json, key: "lists", as: "audiences", summary: audience)))
+                ], summary: audience)
         },
         ConnectorOperation(
             ToolSpec(
@@ -78,23 +72,64 @@ public enum MailchimpConnector {
                     ]),
                 access: .read)
         ) { client, arguments, context in
-            let connection = try await connect(client, context)
-            let paging = try Paging(arguments)
-            let url = ConnectorClient.url(
-                connection.base, path: "campaigns",
-                query: paging.query + [
+            try await listPage(
+                "campaigns", key: "campaigns", as: "campaigns", client, arguments, context,
+                query: [
                     ("status", arguments["status"]?.stringValue), ("sort_field", "create_time"), ("sort_dir", "DESC"),
                     (
                         "fields",
                         "campaigns.id,campaigns.status,campaigns.emails_sent,campaigns.send_time,campaigns.create_time,campaigns.settings.subject_line,campaigns.settings.title,campaigns.recipients.list_id,campaigns.report_summary,total_items"
                     ),
-                ])
-            let response = try await client.send(
-                connection.request("GET", url), connector: "mailchimp", secrets: [connection.key],
-                describeError: describeError)
-            return try .json(.object(paging.page(response.json, key: "campaigns", as: "campaigns", summary: campaign)))
+                ], summary: campaign)
+        },
+        ConnectorOperation(
+            ToolSpec(
+                id: "mailchimp.list_members",
+                description:
+                    "List the members (contacts) of a Mailchimp audience with email, status and name, optionally only those with one status.",
+                parameters: .object(
+                    [
+                        "audience_id": Schema.string("Audience (list) id, from mailchimp.list_audiences"),
+                        "status": Schema.string("Only members with this status", enum: memberStatuses),
+                        "limit": Schema.limit, "offset": Schema.integer("Items to skip", minimum: 0),
+                    ], required: ["audience_id"]),
+                access: .read)
+        ) { client, arguments, context in
+            let audience = try identifier(arguments, "audience_id")
+            let status = arguments["status"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+            if let status, !memberStatuses.contains(status) {
+                throw ToolError("\"status\" must be one of \(memberStatuses.joined(separator: ", "))")
+            }
+            return try await listPage(
+                "lists/\(try ConnectorClient.pathSegment(audience, name: "audience_id"))/members", key: "members",
+                as: "members", client, arguments, context,
+                query: [
+                    ("status", status),
+                    (
+                        "fields",
+                        "members.id,members.email_address,members.status,members.full_name,members.merge_fields,members.last_changed,total_items"
+                    ),
+                ], summary: member)
         },
     ]
+
+    /// The statuses a member can have.
+    static let memberStatuses = ["subscribed", "unsubscribed", "cleaned", "pending", "transactional", "archived"]
+
+    /// One page of the collection at `path` (relative to `/3.0`): `count`/`offset` from the arguments, then `query`;
+    /// the items under `key` summarised as `name`, with `total` and `next_offset`.
+    static func listPage(
+        _ path: String, key: String, as name: String, _ client: ConnectorClient, _ arguments: JSONValue,
+        _ context: ToolContext, query: [(String, String?)], summary: (JSONValue) -> JSONValue
+    ) async throws -> ToolResult {
+        let paging = try Paging(arguments)
+        let connection = try await connect(client, context)
+        let url = ConnectorClient.url(connection.base, path: path, query: paging.query + query)
+        let response = try await client.send(
+            connection.request("GET", url), connector: "mailchimp", secrets: [connection.key],
+            describeError: describeError)
+        return try .json(.object(paging.page(response.json, key: key, as: name, summary: summary)))
+    }
 
     struct Connection {
         var base: URL
@@ -110,18 +145,20 @@ public enum MailchimpConnector {
     static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> Connection {
         let configuration = try await client.configuration("mailchimp", context: context)
         let key = try await client.secret("api_key", of: configuration, context: context)
-        var standard = "https://invalid"
-        if configuration.settings["base_url"] == nil {
-            guard let dash = key.lastIndex(of: "-"), case let center = key[key.index(after: dash)...], !center.isEmpty,
-                center.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
-            else {
-                throw ToolError(
-                    "the mailchimp API key has no data-centre suffix (it should end like \"-us21\"); ask an administrator to check it"
-                )
-            }
-            standard = "https://\(center.lowercased()).api.mailchimp.com/3.0"
+        return Connection(
+            base: try client.baseURL(configuration, standard: try origin(key: key), apiPath: "/3.0"), key: key)
+    }
+
+    /// `https://<dc>.api.mailchimp.com`, the data centre taken from the API key's suffix (`-us21`).
+    static func origin(key: String) throws -> String {
+        guard let dash = key.lastIndex(of: "-"), case let center = key[key.index(after: dash)...], !center.isEmpty,
+            center.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
+        else {
+            throw ToolError(
+                "the mailchimp API key has no data-centre suffix (it should end like \"-us21\"); ask an administrator to check it"
+            )
         }
-        return Connection(base: try client.baseURL(configuration, standard: standard), key: key)
+        return "https://\(center.lowercased()).api.mailchimp.com"
     }
 
     /// The spec's `limit`/`offset` as Mailchimp's `count`/`offset`.
@@ -160,6 +197,15 @@ public enum MailchimpConnector {
             throw ToolError("\"\(name)\" is not a valid mailchimp id")
         }
         return value
+    }
+
+    /// The fields an agent needs from an audience member (`full_name` as Mailchimp derives it from the merge fields).
+    static func member(_ member: JSONValue) -> JSONValue {
+        [
+            "id": member["id"] ?? .null, "email_address": member["email_address"] ?? .null,
+            "status": member["status"] ?? .null, "full_name": member["full_name"] ?? .null,
+            "merge_fields": member["merge_fields"] ?? .null, "last_changed": member["last_changed"] ?? .null,
+        ]
     }
 
     /// The fields an agent needs from an audience.

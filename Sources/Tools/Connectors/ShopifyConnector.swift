@@ -1,10 +1,12 @@
 import AgentRuntime
 import Foundation
 
-/// Shopify Admin REST API (`https://<shop>/admin/api/2024-10/...`), authenticated
-/// with an Admin API access token (`X-Shopify-Access-Token`). Setting:
-/// `shop_domain` (e.g. `acme.myshopify.com`); secret: `access_token`. Lists page
-/// with cursor-based `page_info` taken from the `Link` header's `rel="next"`.
+/// Shopify Admin API (`https://<shop>/admin/api/2024-10/...`): REST for most
+/// operations, GraphQL (`graphql.json`) for product search and creation; both
+/// authenticated with an Admin API access token (`X-Shopify-Access-Token`). Setting:
+/// `shop_domain` (e.g. `acme.myshopify.com`); secret: `access_token`. REST lists page
+/// with cursor-based `page_info` taken from the `Link` header's `rel="next"`,
+/// GraphQL ones with `pageInfo.endCursor`.
 public enum ShopifyConnector {
     /// The Admin API version called.
     public static let apiVersion = "2024-10"
@@ -93,6 +95,7 @@ public enum ShopifyConnector {
                 ]
             }
         },
+        searchProducts, createProduct,
     ]
 
     /// One page of `resource` (`products`, `orders`) as `{"<resource>": [summaries], "next_cursor": ...}`: the page
@@ -123,7 +126,7 @@ public enum ShopifyConnector {
         var token: String
 
         func url(_ resource: String, query: [(String, String?)] = []) -> URL {
-            ConnectorClient.url(base, path: "admin/api/\(ShopifyConnector.apiVersion)/\(resource)", query: query)
+            ConnectorClient.url(base, path: resource, query: query)
         }
 
         func request(_ method: String, _ url: URL, body: JSONValue? = nil) -> HTTPRequest {
@@ -135,7 +138,9 @@ public enum ShopifyConnector {
         let configuration = try await client.configuration("shopify", context: context)
         let shop = try normalizedShop(try client.setting("shop_domain", of: configuration))
         let token = try await client.secret("access_token", of: configuration, context: context)
-        return Connection(base: try client.baseURL(configuration, standard: "https://\(shop)"), token: token)
+        return Connection(
+            base: try client.baseURL(configuration, standard: "https://\(shop)", apiPath: "/admin/api/\(apiVersion)"),
+            token: token)
     }
 
     /// `acme.myshopify.com` from `acme.myshopify.com`, `https://acme.myshopify.com/` or `ACME.myshopify.com`.

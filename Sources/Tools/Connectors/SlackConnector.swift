@@ -83,7 +83,8 @@ public enum SlackConnector {
     static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> Connection {
         let configuration = try await client.configuration("slack", context: context)
         let token = try await client.secret("bot_token", of: configuration, context: context)
-        return Connection(base: try client.baseURL(configuration, standard: "https://slack.com/api"), token: token)
+        return Connection(
+            base: try client.baseURL(configuration, standard: "https://slack.com", apiPath: "/api"), token: token)
     }
 
     /// The fields an agent needs from a conversation.
@@ -109,9 +110,12 @@ public enum SlackConnector {
         "token_revoked": "the bot token has been revoked",
         "invalid_cursor": "the cursor is not valid; start again without one",
         "ratelimited": "rate limited; try again shortly",
+        "invalid_arguments": "the request's arguments were refused",
     ]
 
-    /// Slack's `{"ok":false,"error":"<code>","needed":...}`: the code, what it means, and a missing scope.
+    /// Slack's `{"ok":false,"error":"<code>","needed":...,"response_metadata":{"messages":[...]}}`: the code, what it
+    /// means, a missing scope, and Slack's own explanations (`invalid_arguments` names the field in
+    /// `response_metadata.messages`, e.g. `[ERROR] missing required field: channel`).
     static func describeError(_ json: JSONValue) -> String? {
         guard let code = json["error"]?.stringValue else { return ConnectorClient.defaultErrorMessage(json) }
         var message = code
@@ -119,6 +123,10 @@ public enum SlackConnector {
         if code == "missing_scope", let needed = json["needed"]?.stringValue {
             message +=
                 " (the Slack app needs the scope \(needed); ask an administrator to add it and reinstall the app)"
+        }
+        if case .array(let items)? = json["response_metadata"]?["messages"] {
+            let messages = items.compactMap { $0.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
+            if !messages.isEmpty { message += ": \(messages.joined(separator: "; "))" }
         }
         return message
     }

@@ -105,7 +105,8 @@ public enum StripeConnector {
     static func connect(_ client: ConnectorClient, _ context: ToolContext) async throws -> Connection {
         let configuration = try await client.configuration("stripe", context: context)
         let key = try await client.secret("secret_key", of: configuration, context: context)
-        return Connection(base: try client.baseURL(configuration, standard: "https://api.stripe.com/v1"), key: key)
+        return Connection(
+            base: try client.baseURL(configuration, standard: "https://api.stripe.com", apiPath: "/v1"), key: key)
     }
 
     /// The `cursor` argument: the id of the last object of the previous page.

@@ -85,7 +85,8 @@ public enum TrelloConnector {
         let key = try await client.secret("api_key", of: configuration, context: context)
         let token = try await client.secret("token", of: configuration, context: context)
         return Connection(
-            base: try client.baseURL(configuration, standard: "https://api.trello.com/1"), key: key, token: token)
+            base: try client.baseURL(configuration, standard: "https://api.trello.com", apiPath: "/1"), key: key,
+            token: token)
     }
 
     /// An id argument used as a path segment (letters and digits: Trello ids and short links), or nil when absent.

@@ -24,7 +24,7 @@ public enum WordPressConnector {
             let connection = try await connect(client, context)
             let page = Int(arguments["cursor"]?.stringValue ?? "1") ?? 1
             let url = ConnectorClient.url(
-                connection.base, path: "wp-json/wp/v2/posts",
+                connection.base, path: "posts",
                 query: [
                     ("per_page", String(ConnectorClient.limit(arguments, default: 10))), ("page", String(page)),
                     ("status", arguments["status"]?.stringValue), ("search", arguments["search"]?.stringValue),
@@ -62,7 +62,7 @@ public enum WordPressConnector {
             var body = JSONObject()
             for key in ["title", "content", "excerpt"] { if let value = arguments[key] { body[key] = value } }
             body["status"] = arguments["status"] ?? "draft"
-            let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts")
+            let url = ConnectorClient.url(connection.base, path: "posts")
             let response = try await client.send(
                 connection.request("POST", url, body: .object(body)), connector: "wordpress",
                 secrets: [connection.password])
@@ -87,7 +87,7 @@ public enum WordPressConnector {
             guard !body.members.isEmpty else {
                 throw ToolError("nothing to update: give at least one of title, content, excerpt, status")
             }
-            let url = ConnectorClient.url(connection.base, path: "wp-json/wp/v2/posts/\(Int(id))")
+            let url = ConnectorClient.url(connection.base, path: "posts/\(Int(id))")
             let response = try await client.send(
                 connection.request("POST", url, body: .object(body)), connector: "wordpress",
                 secrets: [connection.password])
@@ -112,7 +112,8 @@ public enum WordPressConnector {
         let password = try await client.secret("app_password", of: configuration, context: context)
         let credentials = Data("\(username):\(password)".utf8).base64EncodedString()
         return Connection(
-            base: try client.baseURL(configuration, standard: site), authorization: "Basic \(credentials)",
+            base: try client.baseURL(configuration, standard: site, apiPath: "/wp-json/wp/v2"),
+            authorization: "Basic \(credentials)",
             password: password)
     }
 

@@ -19,7 +19,7 @@ public enum ZohoCRMConnector {
             let connection = try await connect(client, context)
             let page = max(1, arguments["page"]?.intValue ?? 1)
             let url = ConnectorClient.url(
-                connection.base, path: "crm/v6/Leads",
+                connection.base, path: "Leads",
                 query: [
                     ("fields", leadFields.joined(separator: ",")),
                     ("per_page", String(ConnectorClient.limit(arguments, default: 20))),
@@ -52,7 +52,7 @@ public enum ZohoCRMConnector {
             guard record["Last_Name"] != nil else { throw ToolError("\"last_name\" is required") }
             guard record["Company"] != nil else { throw ToolError("\"company\" is required") }
             let connection = try await connect(client, context)
-            let url = ConnectorClient.url(connection.base, path: "crm/v6/Leads")
+            let url = ConnectorClient.url(connection.base, path: "Leads")
             let response = try await connection.send(client, context, "POST", url, body: ["data": [.object(record)]])
             guard case .array(let results)? = response.json["data"], let result = results.first else {
                 throw ToolError("zoho_crm returned an unexpected response")
@@ -110,7 +110,8 @@ public enum ZohoCRMConnector {
             )
         }
         return OAuthConnection(
-            base: try client.baseURL(configuration, standard: domain), configuration: configuration, tokenURL: tokenURL,
+            base: try client.baseURL(configuration, standard: domain, apiPath: "/crm/v6"), configuration: configuration,
+            tokenURL: tokenURL,
             scheme: "Zoho-oauthtoken", describeError: describeError)
     }
 

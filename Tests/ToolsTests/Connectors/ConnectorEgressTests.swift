@@ -20,22 +20,8 @@ struct ConnectorEgressTests {
     ) throws -> (ConnectorClient, ToolContext) {
         let transport = RedirectingTransport.guarded(
             try base ?? AsyncHTTPClientTransport(environment: [:]), egress: egress, resolver: resolver)
-        let client = ConnectorClient(
-            transport: transport,
-            settings: StaticConnectorSettings([
-                "acme": [
-                    ConnectorSettings(
-                        connector: connector, settings: settings,
-                        secrets: Dictionary(uniqueKeysWithValues: secrets.keys.map { ($0, "\(connector)/\($0)") }))
-                ]
-            ]))
-        let store = InMemorySecretStore([
-            .tenant("acme"): Dictionary(uniqueKeysWithValues: secrets.map { ("\(connector)/\($0.key)", $0.value) })
-        ])
-        let context = ToolContext(
-            runID: "run", agent: "agent", principal: Principal(tenant: "acme", user: "u", roles: [.tenantAdmin]),
-            secrets: store)
-        return (client, context)
+        let tenant = ConnectorHarness.tenant(connector: connector, settings: settings, secrets: secrets)
+        return (ConnectorClient(transport: transport, settings: tenant.settings), tenant.context)
     }
 
     private func failure(_ body: () async throws -> ToolResult) async -> ToolError? {

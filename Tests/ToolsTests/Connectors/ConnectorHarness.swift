@@ -16,10 +16,10 @@ struct ConnectorHarness {
     /// The egress policy of connector tests: the loopback servers playing the services are allowed, over plain http.
     static let loopback = try! EgressPolicy(allowing: ["127.0.0.1"], requireHTTPS: false)
 
-    /// Starts a server answering with `respond`; `settings` and `secrets` (name → value) are the tenant `acme`'s;
-    /// requests go out under `egress`.
+    /// Starts a server answering with `respond`; `settings` and `secrets` (name → value) are the tenant `acme`'s, with
+    /// a `base_url` of the server's root followed by `basePath` (a proxy's prefix); requests go out under `egress`.
     init(
-        connector: String, settings: [String: String] = [:], secrets: [String: String],
+        connector: String, settings: [String: String] = [:], secrets: [String: String], basePath: String = "",
         egress: EgressPolicy = ConnectorHarness.loopback,
         respond: @escaping @Sendable (LoopbackHTTPServer.Request) -> LoopbackHTTPServer.Response
     ) throws {
@@ -29,21 +29,40 @@ struct ConnectorHarness {
             return respond(request)
         }
         var all = settings
-        all["base_url"] = server.baseURL.absoluteString
-        let configuration = ConnectorSettings(
-            connector: connector, settings: all,
-            secrets: Dictionary(uniqueKeysWithValues: secrets.keys.map { ($0, "\(connector)/\($0)") }))
+        all["base_url"] = server.baseURL.absoluteString + basePath
+        let tenant = Self.tenant(connector: connector, settings: all, secrets: secrets)
         // The connectors run over the NIO transport behind the egress guard, as `agentctl` and `serve` run them.
         client = ConnectorClient(
             transport: RedirectingTransport.guarded(try AsyncHTTPClientTransport(environment: [:]), egress: egress),
-            settings: StaticConnectorSettings(["acme": [configuration]]), maxRateLimitWait: .seconds(2))
+            settings: tenant.settings, maxRateLimitWait: .seconds(2))
+        context = tenant.context
+        self.log = log
+    }
+
+    /// The tenant `acme` with `connector` configured by `settings` and `secrets` (name → value, kept in memory), and
+    /// the context of a call for that tenant.
+    static func tenant(
+        connector: String, settings: [String: String], secrets: [String: String]
+    ) -> (settings: StaticConnectorSettings, context: ToolContext) {
+        let configuration = ConnectorSettings(
+            connector: connector, settings: settings,
+            secrets: Dictionary(uniqueKeysWithValues: secrets.keys.map { ($0, "\(connector)/\($0)") }))
         let store = InMemorySecretStore([
             .tenant("acme"): Dictionary(uniqueKeysWithValues: secrets.map { ("\(connector)/\($0.key)", $0.value) })
         ])
-        context = ToolContext(
+        let context = ToolContext(
             runID: "run", agent: "agent", principal: Principal(tenant: "acme", user: "u", roles: [.tenantAdmin]),
             secrets: store)
-        self.log = log
+        return (StaticConnectorSettings(["acme": [configuration]]), context)
+    }
+
+    /// A client over `transport` (no server) with `connector`'s `settings` and `secrets` (name → value) as the tenant
+    /// `acme`'s, and the context of a call for that tenant.
+    static func replay(
+        connector: String, settings: [String: String] = [:], secrets: [String: String], transport: ReplayTransport
+    ) -> (client: ConnectorClient, context: ToolContext) {
+        let tenant = tenant(connector: connector, settings: settings, secrets: secrets)
+        return (ConnectorClient(transport: transport, settings: tenant.settings), tenant.context)
     }
 
     /// The operation with `id` from `operations`, calling through this harness's client.

@@ -44,7 +44,7 @@ struct CredentialEchoTests {
         let harness = try ConnectorHarness(connector: "mailchimp", secrets: ["api_key": Self.mailchimpKey]) {
             request in
             let echo = SecretEcho.echo(authorization: request.headers["authorization"] ?? "")
-            if request.path.hasPrefix("/campaigns") {
+            if request.path.hasPrefix("/3.0/campaigns") {
                 let problem: JSONValue = ["title": "API Key Invalid", "status": 401, "detail": .string(echo)]
                 return .init(status: 401, body: problem.serialized())
             }

@@ -26,7 +26,7 @@ struct MailchimpConnectorTests {
         #expect(request.method == "GET")
         #expect(
             request.path
-                == "/lists?count=2&offset=2&fields=lists.id,lists.name,lists.date_created,lists.stats.member_count,lists.stats.unsubscribe_count,lists.stats.open_rate,lists.stats.click_rate,total_items"
+                == "/3.0/lists?count=2&offset=2&fields=lists.id,lists.name,lists.date_created,lists.stats.member_count,lists.stats.unsubscribe_count,lists.stats.open_rate,lists.stats.click_rate,total_items"
         )
         #expect(request.headers["authorization"] == Self.basic)
         #expect(result.data?["total"] == 5)
@@ -60,7 +60,7 @@ struct MailchimpConnectorTests {
             ["status": "sent"], context: harness.context)
         #expect(
             harness.log.last?.path
-                == "/campaigns?count=20&offset=0&status=sent&sort_field=create_time&sort_dir=DESC&fields=campaigns.id,campaigns.status,campaigns.emails_sent,campaigns.send_time,campaigns.create_time,campaigns.settings.subject_line,campaigns.settings.title,campaigns.recipients.list_id,campaigns.report_summary,total_items"
+                == "/3.0/campaigns?count=20&offset=0&status=sent&sort_field=create_time&sort_dir=DESC&fields=campaigns.id,campaigns.status,campaigns.emails_sent,campaigns.send_time,campaigns.create_time,campaigns.settings.subject_line,campaigns.settings.title,campaigns.recipients.list_id,campaigns.report_summary,total_items"
         )
         #expect(harness.log.last?.headers["authorization"] == Self.basic)
         #expect(result.data?["next_offset"] == nil)
@@ -98,7 +98,7 @@ struct MailchimpConnectorTests {
             context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "POST")
-        #expect(request.path == "/lists/a1b2c3d4e5/members")
+        #expect(request.path == "/3.0/lists/a1b2c3d4e5/members")
         #expect(request.headers["content-type"] == "application/json")
         #expect(request.headers["authorization"] == Self.basic)
         #expect(
@@ -124,25 +124,74 @@ struct MailchimpConnectorTests {
         #expect(harness.log.all.count == 2)
     }
 
+    @Test("list_members: GET /3.0/lists/{id}/members with count/offset, status and fields; members and total")
+    func listMembers() async throws {
+        let harness = try ConnectorHarness(connector: "mailchimp", secrets: ["api_key": Self.key]) { _ in
+            .init(
+                body:
+                    #"{"members":[{"id":"852aaa9532cb36adfb5e9fef7a4206a9","email_address":"jane@acme.test","status":"subscribed","full_name":"Jane Roe","merge_fields":{"FNAME":"Jane","LNAME":"Roe","ADDRESS":"","PHONE":""},"last_changed":"2026-10-02T08:00:00+00:00"},{"id":"a2b4c6d8e0f1a2b4c6d8e0f1a2b4c6d8","email_address":"joe@acme.test","status":"subscribed","full_name":"","merge_fields":{"FNAME":"","LNAME":""},"last_changed":"2026-10-03T09:30:00+00:00"}],"list_id":"a1b2c3d4e5","total_items":7,"_links":[]}"#
+            )
+        }
+        defer { harness.stop() }
+        let tools = MailchimpConnector.operations
+        let result = try await harness.tool("mailchimp.list_members", in: tools).call(
+            ["audience_id": "a1b2c3d4e5", "status": "subscribed", "limit": 2, "offset": 4], context: harness.context)
+        let request = try #require(harness.log.last)
+        #expect(request.method == "GET")
+        #expect(
+            request.path
+                == "/3.0/lists/a1b2c3d4e5/members?count=2&offset=4&status=subscribed&fields=members.id,members.email_address,members.status,members.full_name,members.merge_fields,members.last_changed,total_items"
+        )
+        #expect(request.headers["authorization"] == Self.basic)
+        #expect(
+            result.data == [
+                "members": [
+                    [
+                        "id": "852aaa9532cb36adfb5e9fef7a4206a9", "email_address": "jane@acme.test",
+                        "status": "subscribed", "full_name": "Jane Roe",
+                        "merge_fields": ["FNAME": "Jane", "LNAME": "Roe", "ADDRESS": "", "PHONE": ""],
+                        "last_changed": "2026-10-02T08:00:00+00:00",
+                    ],
+                    [
+                        "id": "a2b4c6d8e0f1a2b4c6d8e0f1a2b4c6d8", "email_address": "joe@acme.test",
+                        "status": "subscribed", "full_name": "", "merge_fields": ["FNAME": "", "LNAME": ""],
+                        "last_changed": "2026-10-03T09:30:00+00:00",
+                    ],
+                ],
+                "total": 7, "next_offset": 6,
+            ])
+
+        _ = try await harness.tool("mailchimp.list_members", in: tools).call(
+            ["audience_id": "a1b2c3d4e5"], context: harness.context)
+        #expect(
+            harness.log.last?.path.hasPrefix("/3.0/lists/a1b2c3d4e5/members?count=20&offset=0&fields=members.id,")
+                == true, "no status filter by default")
+        await #expect(throws: ToolError("\"audience_id\" is not a valid mailchimp id")) {
+            _ = try await harness.tool("mailchimp.list_members", in: tools).call(
+                ["audience_id": "../campaigns"], context: harness.context)
+        }
+        #expect(harness.log.all.count == 2)
+    }
+
     @Test("problem+json errors become readable tool errors without the key; 429 is retried once")
     func errors() async throws {
         let limited = RateLimitOnce()
         let harness = try ConnectorHarness(connector: "mailchimp", secrets: ["api_key": Self.key]) { request in
-            if request.path.hasPrefix("/lists/a1b2c3d4e5/members") {
+            if request.path.hasPrefix("/3.0/lists/a1b2c3d4e5/members") {
                 return .init(
                     status: 400, headers: Self.problem,
                     body:
                         #"{"type":"https://mailchimp.com/developer/marketing/docs/errors/","title":"Member Exists","status":400,"detail":"jane@acme.test is already a list member. Use PUT to insert or update list members.","instance":"2e3a2b6b-6c4f-4f0e-9d4f-3b8f5a2b1c0d"}"#
                 )
             }
-            if request.path.hasPrefix("/lists/z9/members") {
+            if request.path.hasPrefix("/3.0/lists/z9/members") {
                 return .init(
                     status: 400, headers: Self.problem,
                     body:
                         #"{"type":"https://mailchimp.com/developer/marketing/docs/errors/","title":"Invalid Resource","status":400,"detail":"The resource submitted could not be validated. For field-specific details, see the 'errors' array.","instance":"0c1d","errors":[{"field":"email_address","message":"This value should be a valid email."}]}"#
                 )
             }
-            if request.path.hasPrefix("/campaigns") {
+            if request.path.hasPrefix("/3.0/campaigns") {
                 return .init(
                     status: 401, headers: Self.problem,
                     body:

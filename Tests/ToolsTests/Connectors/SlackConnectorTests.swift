@@ -25,7 +25,7 @@ struct SlackConnectorTests {
             ["channel": "C012AB3CD", "text": "Deploy *done* ✅"], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "POST")
-        #expect(request.path == "/chat.postMessage")
+        #expect(request.path == "/api/chat.postMessage")
         #expect(request.headers["authorization"] == "Bearer \(Self.token)")
         #expect(request.headers["content-type"] == "application/json; charset=utf-8")
         #expect(try JSONParser.value(request.body) == ["channel": "C012AB3CD", "text": "Deploy *done* ✅"])
@@ -48,7 +48,7 @@ struct SlackConnectorTests {
         #expect(harness.log.last?.method == "GET")
         #expect(
             harness.log.last?.path
-                == "/conversations.list?limit=50&exclude_archived=true&types=public_channel,private_channel")
+                == "/api/conversations.list?limit=50&exclude_archived=true&types=public_channel,private_channel")
         #expect(harness.log.last?.headers["authorization"] == "Bearer \(Self.token)")
         #expect(first.data?["next_cursor"] == "dGVhbTpDMDYx+RkJVN1Q=")
         #expect(
@@ -62,7 +62,7 @@ struct SlackConnectorTests {
         let second = try await tool.call(["cursor": "dGVhbTpDMDYx+RkJVN1Q="], context: harness.context)
         #expect(
             harness.log.last?.path
-                == "/conversations.list?limit=100&cursor=dGVhbTpDMDYx%2BRkJVN1Q%3D&exclude_archived=true&types=public_channel,private_channel"
+                == "/api/conversations.list?limit=100&cursor=dGVhbTpDMDYx%2BRkJVN1Q%3D&exclude_archived=true&types=public_channel,private_channel"
         )
         #expect(second.data?["next_cursor"] == nil)
         #expect(second.data?["channels"]?.serialized().contains(#""name":"deals","is_private":true"#) == true)
@@ -71,7 +71,7 @@ struct SlackConnectorTests {
     @Test("ok:false in an HTTP 200 becomes a tool error naming the code; the token never appears")
     func okFalse() async throws {
         let harness = try ConnectorHarness(connector: "slack", secrets: ["bot_token": Self.token]) { request in
-            request.path.hasPrefix("/chat.postMessage")
+            request.path.hasPrefix("/api/chat.postMessage")
                 ? .init(body: #"{"ok":false,"error":"channel_not_found"}"#)
                 : .init(
                     body:
@@ -100,11 +100,30 @@ struct SlackConnectorTests {
         }
     }
 
+    @Test("invalid_arguments shows Slack's response_metadata.messages, which name the field")
+    func invalidArguments() async throws {
+        let harness = try ConnectorHarness(connector: "slack", secrets: ["bot_token": Self.token]) { _ in
+            .init(
+                body:
+                    #"{"ok":false,"error":"invalid_arguments","response_metadata":{"messages":["[ERROR] missing required field: channel","[ERROR] unsupported type: blocks"]}}"#
+            )
+        }
+        defer { harness.stop() }
+        await #expect(
+            throws: ToolError(
+                "slack rejected the request: invalid_arguments (the request's arguments were refused): [ERROR] missing required field: channel; [ERROR] unsupported type: blocks"
+            )
+        ) {
+            _ = try await harness.tool("slack.post_message", in: SlackConnector.operations).call(
+                ["channel": "C012AB3CD", "text": "hi"], context: harness.context)
+        }
+    }
+
     @Test("HTTP errors are readable; 429 waits for Retry-After once")
     func httpErrors() async throws {
         let limited = RateLimitOnce()
         let harness = try ConnectorHarness(connector: "slack", secrets: ["bot_token": Self.token]) { request in
-            if request.path.hasPrefix("/chat.postMessage") {
+            if request.path.hasPrefix("/api/chat.postMessage") {
                 return .init(status: 500, body: #"{"ok":false,"error":"fatal_error"}"#)
             }
             return limited.respond(

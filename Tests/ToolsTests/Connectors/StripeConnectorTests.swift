@@ -24,7 +24,7 @@ struct StripeConnectorTests {
         let first = try await tool.call(["email": "jane@acme.test", "limit": 5], context: harness.context)
         let request = try #require(harness.log.last)
         #expect(request.method == "GET")
-        #expect(request.path == "/customers?limit=5&email=jane@acme.test")
+        #expect(request.path == "/v1/customers?limit=5&email=jane@acme.test")
         #expect(request.headers["authorization"] == "Bearer \(Self.key)")
         #expect(first.data?["next_cursor"] == "cus_PQ1")
         #expect(
@@ -34,12 +34,12 @@ struct StripeConnectorTests {
         #expect(!first.content.contains(Self.key))
 
         let second = try await tool.call(["cursor": "cus_PQ1"], context: harness.context)
-        #expect(harness.log.last?.path == "/customers?limit=20&starting_after=cus_PQ1")
+        #expect(harness.log.last?.path == "/v1/customers?limit=20&starting_after=cus_PQ1")
         #expect(second.data?["next_cursor"] == nil)
 
         _ = try await tool.call(["email": "jane+vip@acme.test"], context: harness.context)
         #expect(
-            harness.log.last?.path == "/customers?limit=20&email=jane%2Bvip@acme.test",
+            harness.log.last?.path == "/v1/customers?limit=20&email=jane%2Bvip@acme.test",
             "a literal + is encoded, not read as a space")
     }
 
@@ -51,7 +51,7 @@ struct StripeConnectorTests {
         defer { harness.stop() }
         let result = try await harness.tool("stripe.list_invoices", in: StripeConnector.operations).call(
             ["customer": "cus_PQ1", "status": "open", "limit": 10], context: harness.context)
-        #expect(harness.log.last?.path == "/invoices?limit=10&customer=cus_PQ1&status=open")
+        #expect(harness.log.last?.path == "/v1/invoices?limit=10&customer=cus_PQ1&status=open")
         #expect(result.data?["next_cursor"] == nil)
         let invoice = try #require(
             result.data?["invoices"].flatMap { if case .array(let items) = $0 { items.first } else { nil } })
@@ -90,7 +90,7 @@ struct StripeConnectorTests {
         #expect(requests.count == 2)
         let request = try #require(requests.last)
         #expect(request.method == "POST")
-        #expect(request.path == "/customers")
+        #expect(request.path == "/v1/customers")
         #expect(request.headers["content-type"] == "application/x-www-form-urlencoded")
         #expect(request.text == "email=jane%40acme.test&name=Jane%20Roe&description=VIP%20%26%20friend")
         let key = try #require(request.headers["idempotency-key"])
@@ -108,7 +108,7 @@ struct StripeConnectorTests {
     @Test("Stripe error bodies become readable tool errors without the secret key")
     func errors() async throws {
         let harness = try ConnectorHarness(connector: "stripe", secrets: ["secret_key": Self.key]) { request in
-            if request.path.hasPrefix("/invoices") {
+            if request.path.hasPrefix("/v1/invoices") {
                 return .init(
                     status: 401,
                     body:

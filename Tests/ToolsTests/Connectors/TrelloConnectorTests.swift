@@ -24,7 +24,7 @@ struct TrelloConnectorTests {
         #expect(request.method == "GET")
         #expect(
             request.path
-                == "/boards/AbCd1234/cards?fields=id,name,desc,due,dueComplete,idList,url,closed&key=\(Self.key)&token=\(Self.token)"
+                == "/1/boards/AbCd1234/cards?fields=id,name,desc,due,dueComplete,idList,url,closed&key=\(Self.key)&token=\(Self.token)"
         )
         #expect(request.headers["authorization"] == nil)
         #expect(
@@ -40,7 +40,7 @@ struct TrelloConnectorTests {
         #expect(!result.content.contains(Self.key) && !result.content.contains(Self.token))
 
         _ = try await tool.call(["list_id": "5f1a2b3c4d5e6f7a8b9c0d00"], context: harness.context)
-        #expect(harness.log.last?.path.hasPrefix("/lists/5f1a2b3c4d5e6f7a8b9c0d00/cards?fields=") == true)
+        #expect(harness.log.last?.path.hasPrefix("/1/lists/5f1a2b3c4d5e6f7a8b9c0d00/cards?fields=") == true)
 
         await #expect(throws: ToolError("give \"board_id\" or \"list_id\" to say whose cards to list")) {
             _ = try await tool.call([:], context: harness.context)
@@ -64,7 +64,7 @@ struct TrelloConnectorTests {
         #expect(request.method == "POST")
         #expect(
             request.path
-                == "/cards?idList=5f1a2b3c4d5e6f7a8b9c0d00&name=Ship%20pricing%20page&desc=Copy%20%26%20C%2B%2B%20notes&due=2026-12-01T17:00:00Z&key=\(Self.key)&token=\(Self.token)"
+                == "/1/cards?idList=5f1a2b3c4d5e6f7a8b9c0d00&name=Ship%20pricing%20page&desc=Copy%20%26%20C%2B%2B%20notes&due=2026-12-01T17:00:00Z&key=\(Self.key)&token=\(Self.token)"
         )
         #expect(request.body.isEmpty)
         #expect(result.data?["id"] == "5f1a2b3c4d5e6f7a8b9c0d1e")
@@ -74,7 +74,7 @@ struct TrelloConnectorTests {
     @Test("plain-text error bodies become readable tool errors; neither key nor token ever appears")
     func errors() async throws {
         let harness = try ConnectorHarness(connector: "trello", secrets: Self.secrets) { request in
-            if request.path.hasPrefix("/cards") {
+            if request.path.hasPrefix("/1/cards") {
                 return .init(
                     status: 400, headers: ["Content-Type": "text/plain; charset=utf-8"],
                     body: "invalid value for idList")
@@ -108,7 +108,7 @@ struct TrelloConnectorTests {
     func rateLimit() async throws {
         let limited = RateLimitOnce()
         let harness = try ConnectorHarness(connector: "trello", secrets: Self.secrets) { request in
-            if request.path.hasPrefix("/lists/") {
+            if request.path.hasPrefix("/1/lists/") {
                 return .init(
                     status: 429, headers: ["Retry-After": "30", "Content-Type": "application/json"],
                     body: #"{"error":"API_TOKEN_LIMIT_EXCEEDED","message":"Rate limit exceeded"}"#)
