@@ -53,6 +53,24 @@ struct ProviderOutcomeTests {
         #expect(modelTurn["parts"] == sent)
     }
 
+    @Test("a streamed Groq answer books the usage Groq reports in x_groq, and its cost")
+    func groqUsageBooked() async throws {
+        let transport = ReplayTransport([
+            ReplayTransport.Reply(chunks: [Array(OpenAIWireFidelityTests.groqStream.utf8)])
+        ])
+        let model = HTTPChatModel(
+            format: OpenAIChatFormat(
+                provider: "groq", endpoint: .standard(baseURL: URL(string: "https://api.groq.com/openai/v1")!),
+                apiKey: "gsk_test"),
+            transport: transport)
+        let sink = RecordingEventSink()
+        let result = try await runner(model, streaming: true).run(
+            crew(), inputs: [:], principal: .local(), agents: F.lookup([F.researcher]), sink: sink)
+        #expect(result.output == "Fast inference")
+        #expect(result.usage == TokenUsage(inputTokens: 24, outputTokens: 9))
+        #expect(result.costUSD > 0)
+    }
+
     static let refusal = """
         {"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o-2024-08-06","choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":"I'm sorry, I cannot assist with that request."},"finish_reason":"stop"}],"usage":{"prompt_tokens":81,"completion_tokens":11,"total_tokens":92}}
         """
