@@ -1,0 +1,38 @@
+import AgentRuntime
+import MCP
+
+extension Value {
+    /// The MCP value of a runtime JSON value (object members keep their values; MCP objects are unordered).
+    init(_ json: JSONValue) {
+        switch json {
+        case .null: self = .null
+        case .bool(let value): self = .bool(value)
+        case .int(let value): self = .int(value)
+        case .double(let value): self = .double(value)
+        case .string(let value): self = .string(value)
+        case .array(let values): self = .array(values.map(Value.init))
+        case .object(let object):
+            var members: [String: Value] = [:]
+            for member in object { members[member.key] = Value(member.value) }
+            self = .object(members)
+        }
+    }
+}
+
+extension JSONValue {
+    /// The runtime JSON value of an MCP value (binary data as its base64 text).
+    init(_ value: Value) {
+        switch value {
+        case .null: self = .null
+        case .bool(let value): self = .bool(value)
+        case .int(let value): self = .int(value)
+        case .double(let value): self = .double(value)
+        case .string(let value): self = .string(value)
+        case .data(_, let data): self = .string(data.base64EncodedString())
+        case .array(let values): self = .array(values.map(JSONValue.init))
+        case .object(let members):
+            self = .object(
+                JSONObject(members.sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue($0.value)) }))
+        }
+    }
+}
