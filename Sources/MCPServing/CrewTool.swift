@@ -18,7 +18,7 @@ enum CrewTool {
     }
 
     /// The tool of `crew`.
-    static func tool(_ crew: CrewDefinition) -> Tool {
+    static func tool(_ crew: CrewDefinition) -> MCP.Tool {
         Tool(
             name: name(crew), title: crew.name,
             description: crew.description ?? "Runs the crew \(crew.name) and returns its final answer.",

@@ -73,12 +73,12 @@ public struct PlatformMCPServer: Sendable {
     public static let invokeToolName = "agent_invoke"
 
     /// The tools this caller may call: one per crew it may run, then `agent_invoke` when any agent is enabled.
-    func tools() async -> [Tool] {
+    func tools() async -> [MCP.Tool] {
         var tools = await services.crews(visibleTo: principal).map(CrewTool.tool)
         let agents = await services.agents(visibleTo: principal)
         if !agents.isEmpty {
             tools.append(
-                Tool(
+                MCP.Tool(
                     name: Self.invokeToolName, title: "Ask one agent",
                     description:
                         "Ask one of the platform's agents to do one thing (a one-task run); returns its answer.",
@@ -120,14 +120,15 @@ public struct PlatformMCPServer: Sendable {
                 })
             else { throw MCPError.invalidParams("Unknown tool: \(parameters.name)") }
             crew = found
-            inputs = arguments.mapValues(JSONValue.init)
+            inputs = arguments.mapValues { JSONValue($0) }
         }
         var observers: [any EventSink] = []
         if let token = parameters._meta?.progressToken, let server {
             let streams = requestStreams
             let key = Server.currentHandlerContext?.httpContext?.header(RequestStreams.header)
             observers.append(
-                ProgressReporter(token: token, tasks: crew.tasks.count) { [weak server] message in
+                ProgressReporter(token: token, tasks: crew.tasks.count) {
+                    [weak server] (message: MCP.Message<ProgressNotification>) in
                     if let streams, let key, await streams.send(message, on: key) { return }
                     try? await server?.notify(message)
                 })

@@ -7,11 +7,12 @@ import MCP
 actor ProgressReporter: EventSink {
     private let token: ProgressToken
     private let total: Int
-    private let send: @Sendable (Message<ProgressNotification>) async -> Void
+    private let send: @Sendable (MCP.Message<ProgressNotification>) async -> Void
     private var steps = 0
 
     /// Reports through `send` under `token` for a crew of `tasks` tasks.
-    init(token: ProgressToken, tasks: Int, send: @escaping @Sendable (Message<ProgressNotification>) async -> Void) {
+    init(token: ProgressToken, tasks: Int, send: @escaping @Sendable (MCP.Message<ProgressNotification>) async -> Void)
+    {
         self.token = token
         self.total = 2 * tasks
         self.send = send

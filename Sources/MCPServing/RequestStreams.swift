@@ -20,7 +20,7 @@ actor RequestStreams {
     func remove(_ key: String) { streams[key] = nil }
 
     /// Sends `notification` as an SSE message on the stream of `key`; false when that stream is not open.
-    func send<N: MCP.Notification>(_ notification: Message<N>, on key: String) -> Bool {
+    func send<N: MCP.Notification>(_ notification: MCP.Message<N>, on key: String) -> Bool {
         guard let continuation = streams[key], let data = try? JSONEncoder().encode(notification) else {
             return false
         }

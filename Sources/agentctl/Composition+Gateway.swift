@@ -20,9 +20,10 @@ extension Composition {
         }
         let tenants = catalog.loadTenants()
         let runStore = try await store(location: storeLocation, runtime: runtime)
-        var (base, registry, knowledge) = try await environment(
+        let (configured, registry, knowledge) = try await environment(
             runtime: runtime, catalog: catalog, tenants: tenants, store: runStore, streaming: true,
             suspendsForApprovals: suspendsForApprovals)
+        var base = configured
         if let model { base.models = OverridingModelResolver(base: registry, reference: model) }
         let tenantLimits = tenants.tenants.compactMapValues(\.limits)
         let spendCaps = tenants.tenants.mapValues(\.spendCaps)

@@ -124,7 +124,7 @@ struct MCPServerTests {
 
     /// `agentctl mcp` of tenant acme, as the client's arguments after its options.
     static func stdio(tenant: String) -> [String] {
-        ["stdio", AgentCtl.binary.path, "mcp", "--tenant", tenant, "--role", "tenant_user"]
+        ["--", "stdio", AgentCtl.binary.path, "mcp", "--tenant", tenant, "--role", "tenant_user"]
     }
 
     @Test("agentctl mcp over stdio: a tenant's crews as tools, a crew called with progress, a stored run")
