@@ -13,22 +13,30 @@ import Testing
 @Suite("The platform over MCP, with the Python SDK's client", .serialized)
 struct MCPServerTests {
     /// Holds model requests whose task says `HOLD` until released, so that a run can be cancelled mid-way.
-    final class Model: @unchecked Sendable {
-        private let lock = NSLock()
-        private var released = false
-        private(set) var server: LoopbackHTTPServer!
+    final class Model: Sendable {
+        /// Whether held requests may go on (captured by the server's handler, which may outlive the model).
+        final class Gate: @unchecked Sendable {
+            private let lock = NSLock()
+            private var released = false
+            var isReleased: Bool { lock.withLock { released } }
+            func release() { lock.withLock { released = true } }
+        }
+
+        let gate = Gate()
+        let server: LoopbackHTTPServer
 
         init() throws {
-            server = try LoopbackHTTPServer { [unowned self] request in
+            let gate = self.gate
+            server = try LoopbackHTTPServer { request in
                 if request.text.contains("HOLD") {
                     let end = Date().addingTimeInterval(30)
-                    while Date() < end, !self.lock.withLock({ self.released }) { Thread.sleep(forTimeInterval: 0.01) }
+                    while Date() < end, !gate.isReleased { Thread.sleep(forTimeInterval: 0.01) }
                 }
                 return FakeModelServer.response(to: request, latency: .zero)
             }
         }
 
-        func release() { lock.withLock { released = true } }
+        func release() { gate.release() }
     }
 
     /// Tenants `acme` (agents of category ops) and `globex` (sales); crews `brief` (two tasks, the last with an
