@@ -6,7 +6,8 @@ import PackageDescription
 /// Library modules (`AgentRuntime`, `Agents`, `Tools`) import Foundation only, plus
 /// system libraries (SQLite). Packages are confined to edge modules, one per
 /// technology: `NIOTransport` (async-http-client), `PostgresStore` (postgres-nio), `AgentGateway` (Hummingbird,
-/// and jwt-kit for signed caller identity) and `agentctl`, the composition root (swift-argument-parser; its line
+/// and jwt-kit for signed caller identity), `MCPServing` (the official MCP swift-sdk: the platform as an MCP server
+/// over stdio and on the gateway's `/mcp`) and `agentctl`, the composition root (swift-argument-parser; its line
 /// editor wraps the system's libedit). Test targets
 /// also use swift-clocks (a clock tests move by hand) and HummingbirdTesting; the gateway's tests generate
 /// RSA keys with swift-crypto's CryptoExtras (already built for jwt-kit).
@@ -19,6 +20,7 @@ let package = Package(
         .library(name: "Tools", targets: ["Tools"]),
         .library(name: "AgentGateway", targets: ["AgentGateway"]),
         .library(name: "NIOTransport", targets: ["NIOTransport"]),
+        .library(name: "MCPServing", targets: ["MCPServing"]),
         .library(name: "AgentRuntimeTesting", targets: ["AgentRuntimeTesting"]),
         .executable(name: "agentctl", targets: ["agentctl"]),
         .executable(name: "agentruntime-bench", targets: ["Benchmarks"]),
@@ -34,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"6.0.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
         .systemLibrary(
@@ -63,6 +66,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "MCPServing",
+            dependencies: [
+                "AgentRuntime", "Agents", "AgentGateway", .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "PostgresStore",
             dependencies: ["AgentRuntime", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .target(
@@ -72,6 +85,7 @@ let package = Package(
             name: "agentctl",
             dependencies: [
                 "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "PostgresStore", "CEditLine",
+                "MCPServing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `/v1` needs a caller: a signed access token, or a service token and identity headers. The caller's tenant is
+/// `/v1` and `/mcp` (the platform over MCP) need a caller: a signed access token, or a service token and identity headers. The caller's tenant is
 /// rate limited.
 ///
 /// - A bearer value shaped like a JWT, when OIDC is configured, is checked by ``AccessTokenVerifier``: the caller
@@ -23,7 +23,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response
     ) async throws -> Response {
-        guard request.uri.path.hasPrefix("/v1") else { return try await next(request, context) }
+        guard Self.isProtected(request.uri.path) else { return try await next(request, context) }
         guard services.configuration.servesAPI else {
             throw GatewayError(.notFound, "this replica is a worker only; send API requests to an API replica")
         }
@@ -43,6 +43,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         context.principal = principal
         return try await next(request, context)
+    }
+
+    /// Whether `path` needs a caller: the API (`/v1…`) and the MCP endpoint (`/mcp`).
+    static func isProtected(_ path: String) -> Bool {
+        path.hasPrefix("/v1") || path == "/mcp" || path.hasPrefix("/mcp/")
     }
 
     /// The caller of `request`, by whichever mode its credential selects.

@@ -25,6 +25,7 @@ public enum Gateway {
             .addRoutes(RunRoutes(services: services).endpoints)
             .addRoutes(ApprovalRoutes(services: services).endpoints)
             .addRoutes(DefinitionRoutes(services: services).endpoints)
+        for mount in services.mounts { mount(router) }
         return router
     }
 

@@ -1,6 +1,7 @@
 import AgentRuntime
 import Agents
 import Foundation
+import Hummingbird
 import Tools
 
 /// Everything the routes need, built by the composition root (`agentctl serve`) or a test.
@@ -30,6 +31,9 @@ public struct GatewayServices: Sendable {
     public let requestLimiter: any RateLimiting
     /// Open event streams, against the per-tenant and per-replica caps.
     public let streams: StreamLimiter
+    /// Routes of other front doors added to the router after the API's (the MCP endpoint), behind the same
+    /// authentication when their paths are protected (``AuthenticationMiddleware``).
+    public var mounts: [@Sendable (Router<GatewayContext>) -> Void] = []
     /// Wakes whoever follows a run when the store signals a change of it.
     let wakeups: RunWakeups
     /// Serialises definition updates.

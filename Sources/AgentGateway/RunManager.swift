@@ -71,9 +71,10 @@ public actor RunManager {
     /// Submits `crew` for `principal`: stored (with its definition) before this returns, and carried out here at
     /// once when this process is a worker with room, else queued for any worker. Throws 429 when the tenant already
     /// has its limit of runs queued or running on all replicas together.
+    /// `observers` see the run's events as they happen when it is carried out here.
     func start(
         _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal, environment: EngineEnvironment,
-        agents: @escaping @Sendable (AgentID) -> AgentDefinition?, runID: RunID
+        agents: @escaping @Sendable (AgentID) -> AgentDefinition?, runID: RunID, observers: [any EventSink] = []
     ) async throws -> Started {
         guard accepting else { throw GatewayError(.unavailable, "the service is shutting down") }
         let local = isWorker && active.count + starting < capacity
@@ -97,7 +98,8 @@ public actor RunManager {
             try? await lifecycle.interrupt(runID)
             return Started(runID: runID, local: nil)
         }
-        return Started(runID: runID, local: launch(record, definition: definition, environment: environment))
+        return Started(
+            runID: runID, local: launch(record, definition: definition, environment: environment, observers: observers))
     }
 
     /// Claims queued runs (new ones, ones whose approval was decided, interrupted ones, and ones whose worker's
@@ -153,14 +155,15 @@ public actor RunManager {
     }
 
     private func launch(
-        _ record: RunRecord, definition: RunDefinition, environment: EngineEnvironment
+        _ record: RunRecord, definition: RunDefinition, environment: EngineEnvironment, observers: [any EventSink] = []
     ) -> Task<Result<RunResult, EngineError>, Never> {
         let lifecycle = self.lifecycle
         let metrics = self.metrics
         let broadcast = RunBroadcast()
-        let sinks: [any EventSink] = [
-            AuditEventSink(store: store, principal: definition.principal), metrics, broadcast,
-        ]
+        let sinks: [any EventSink] =
+            [
+                AuditEventSink(store: store, principal: definition.principal), metrics, broadcast,
+            ] + observers
         let runID = record.id
         let crew = record.crew
         let attempt = UUID()

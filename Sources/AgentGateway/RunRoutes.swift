@@ -98,19 +98,7 @@ struct RunRoutes: Sendable {
         _ crew: CrewDefinition, inputs: [String: JSONValue], principal: Principal, catalog: Catalog, runID: RunID,
         wait: Bool
     ) async throws -> Response {
-        do { _ = try CrewRunner.resolveInputs(crew, inputs) } catch let error as EngineError {
-            let details: JSONValue
-            switch error {
-            case .missingInputs(let names):
-                details = .array(
-                    names.map { ["field": .string("inputs.\($0)"), "message": "required input is missing"] })
-            case .unknownInputs(let names):
-                details = .array(
-                    names.map { ["field": .string("inputs.\($0)"), "message": "the crew does not declare this input"] })
-            default: details = []
-            }
-            throw GatewayError(.validation, error.description, details: details)
-        }
+        try GatewayServices.checkInputs(crew, inputs)
         let started = try await services.runs.start(
             crew, inputs: inputs, principal: principal, environment: services.environment(principal),
             agents: { catalog.agent($0) }, runID: runID)

@@ -3,6 +3,7 @@ import AgentRuntime
 import Agents
 import ArgumentParser
 import Foundation
+import MCPServing
 import Tools
 
 /// `agentctl serve`: the HTTP service for the platform's API gateway.
@@ -119,21 +120,6 @@ struct ServeCommand: AsyncParsableCommand {
         if insecureDev, token == nil, platformToken == nil, oidc == nil {
             Console.error("warning: --insecure-dev: requests are not authenticated")
         }
-        let loadedCatalog = try catalog.loadCatalog()
-        if loadedCatalog.errorCount > 0 {
-            Console.error("warning: \(loadedCatalog.errorCount) definition error(s); run `agentctl validate`")
-        }
-        let tenants = catalog.loadTenants()
-        let storePath = try EngineOptions.storeLocation(store, runtime: runtime)
-        let runStore = try await Composition.store(location: storePath, runtime: runtime)
-        // Runs that need a decision stop and hold nothing while they wait; a decision queues them.
-        let (base, registry, knowledge) = try await Composition.environment(
-            runtime: runtime, catalog: catalog, tenants: tenants, store: runStore, streaming: true,
-            suspendsForApprovals: true)
-        let watcher = knowledge.watch(every: .seconds(5))
-        defer { watcher.cancel() }
-        let tenantLimits = tenants.tenants.compactMapValues(\.limits)
-        let spendCaps = tenants.tenants.mapValues(\.spendCaps)
         var configuration = GatewayConfiguration(
             serviceToken: token, requestsPerMinutePerTenant: requestsPerMinute,
             concurrentRunsPerTenant: concurrentRuns,
@@ -149,26 +135,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxStreamsPerTenant = maxStreamsPerTenant
         configuration.maxStreams = maxStreams
         configuration.maxStreamLifetime = .seconds(maxStreamSeconds)
-        let services = GatewayServices(
-            configuration: configuration,
-            catalog: CatalogHolder(
-                catalog: loadedCatalog,
-                loader: CatalogLoader(
-                    agentsDirectory: catalog.agentsDirectory, knowledgeDirectory: catalog.knowledgeDirectory,
-                    knownTools: ToolRegistry.standardIDs,
-                    displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))),
-            tenants: tenants.tenants,
-            environment: { principal in
-                var environment = base
-                if let limits = tenantLimits[principal.tenant] { environment.limits = limits }
-                environment.spendCaps = spendCaps[principal.tenant] ?? SpendCaps()
-                return environment
-            },
-            store: runStore, secrets: secrets,
-            // Every provider an agent will call (its own model, or the default) must have its credential.
-            providersReady: { catalog in await registry.readiness(of: Set(catalog.agents.compactMap(\.model))) },
-            modelProblem: { await registry.servingProblem($0) },
-            requestLimiter: Composition.sharedLimiter(runStore))
+        var (services, knowledge) = try await Composition.gatewayServices(
+            configuration: configuration, catalog: catalog, runtime: runtime,
+            storeLocation: try EngineOptions.storeLocation(store, runtime: runtime), suspendsForApprovals: true)
+        // The platform over MCP (Streamable HTTP) on /mcp, behind the same authentication as /v1.
+        services.mounts.append(MCPHTTPEndpoint(services: services).mount)
+        let watcher = knowledge.watch(every: .seconds(5))
+        defer { watcher.cancel() }
         let internalListener = internalPort.map { ListenAddress(host: internalHost, port: $0) }
         try await Gateway.run(
             services, host: host, port: port, internalListener: internalListener,
