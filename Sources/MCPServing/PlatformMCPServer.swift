@@ -62,7 +62,7 @@ public struct PlatformMCPServer: Sendable {
     /// Serves this caller over standard input and output until the client closes its end.
     public func serveStandardIO() async throws {
         let server = await makeServer()
-        try await server.start(transport: StdioTransport())
+        try await server.start(transport: BlockingStdioTransport())
         await server.waitUntilCompleted()
         await server.stop()
     }
