@@ -5,7 +5,8 @@ import PackageDescription
 ///
 /// Library modules (`AgentRuntime`, `Agents`, `Tools`) import Foundation only, plus
 /// system libraries (SQLite). Packages are confined to edge modules, one per
-/// technology: `NIOTransport` (async-http-client), `PostgresStore` (postgres-nio), `AgentGateway` (Hummingbird,
+/// technology: `NIOTransport` (async-http-client), `PostgresStore` (postgres-nio), `MCPTools` (the official MCP
+/// swift-sdk, whose `Transport` protocol names swift-log's `Logger`: MCP servers as tools), `AgentGateway` (Hummingbird,
 /// and jwt-kit for signed caller identity) and `agentctl`, the composition root (swift-argument-parser; its line
 /// editor wraps the system's libedit). Test targets
 /// also use swift-clocks (a clock tests move by hand) and HummingbirdTesting; the gateway's tests generate
@@ -34,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"6.0.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -63,6 +66,12 @@ let package = Package(
             ]
         ),
         .target(
+            name: "MCPTools",
+            dependencies: [
+                "AgentRuntime", "Tools", .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
             name: "PostgresStore",
             dependencies: ["AgentRuntime", .product(name: "PostgresNIO", package: "postgres-nio")]),
         .target(
@@ -71,7 +80,8 @@ let package = Package(
         .executableTarget(
             name: "agentctl",
             dependencies: [
-                "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "PostgresStore", "CEditLine",
+                "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "PostgresStore", "MCPTools",
+                "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,6 +98,13 @@ let package = Package(
                 "Tools", "AgentRuntime", "Agents", "NIOTransport", "AgentRuntimeTesting",
                 .product(name: "Clocks", package: "swift-clocks"),
             ]),
+        .testTarget(
+            name: "MCPToolsTests",
+            dependencies: [
+                "MCPTools", "AgentRuntime", "Agents", "Tools", "AgentRuntimeTesting",
+                .product(name: "MCP", package: "swift-sdk"),
+            ],
+            exclude: ["Resources"]),
         .testTarget(name: "NIOTransportTests", dependencies: ["NIOTransport", "AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(
             name: "PostgresStoreTests",
