@@ -123,7 +123,12 @@ struct MCPToolsTests {
         let offered = model.requests[0].tools.map(\.name).sorted()
         #expect(offered == ["mcp-shop-lookup_order", "mcp-shop-whoami"], "a tenant_user gets the read tools only")
         #expect(model.requests[1].messages.last?.toolContent?.contains("order 42: 2 items, shipped") == true)
-        #expect(await sink.kinds.contains("tool_finished"))
+        // The structured content is kept in the tool event beside the text.
+        let structured = await sink.events.compactMap { event -> JSONValue? in
+            if case .toolFinished(_, "mcp.shop.lookup_order", .success, _, _, let data) = event.kind { return data }
+            return nil
+        }
+        #expect(structured == [["result": "order 42: 2 items, shipped"]])
     }
 
     @Test("gating: tenants × roles × annotations; calls outside it refused and audited")
