@@ -145,6 +145,7 @@ public actor MCPSessionPool {
             await client.disconnect()
             throw error
         }
+        await transport.listen()
         await pool.markStale(key)
         return Session(client: client, generation: generation)
     }

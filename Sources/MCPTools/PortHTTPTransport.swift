@@ -12,8 +12,8 @@ import MCP
 /// `MCP-Protocol-Version`. A 404 to a request carrying a session id means the server dropped the session:
 /// ``MCPTransportError/sessionExpired`` is thrown so the caller opens a new one.
 ///
-/// No standing GET stream is opened: server-initiated messages are received only on the streams that answer
-/// requests.
+/// Once a session is open, ``listen()`` opens the standing GET stream on which the server sends messages that answer
+/// no request (`notifications/tools/list_changed`); a server that offers none is fine.
 public actor PortHTTPTransport: Transport {
     /// Unused (the SDK's protocol asks for one); diagnostics travel as thrown errors.
     public nonisolated let logger = Logger(
@@ -28,6 +28,7 @@ public actor PortHTTPTransport: Transport {
     private var protocolVersion: String?
     private let messages: AsyncThrowingStream<Data, any Error>
     private let continuation: AsyncThrowingStream<Data, any Error>.Continuation
+    private var listener: Task<Void, Never>?
 
     /// A transport to `endpoint` sending `headers` (already resolved) with every request through `http`; each
     /// exchange must finish within `timeout`, and a body larger than `maxBytes` is refused.
@@ -47,6 +48,8 @@ public actor PortHTTPTransport: Transport {
 
     /// Ends the message stream; asks the server to end the session when there is one.
     public func disconnect() async {
+        listener?.cancel()
+        listener = nil
         continuation.finish()
         guard let sessionID else { return }
         self.sessionID = nil
@@ -94,6 +97,29 @@ public actor PortHTTPTransport: Transport {
                 guard body.count <= maxBytes else { throw MCPTransportError.tooLarge(maxBytes) }
             }
             if !body.isEmpty, contentType.hasPrefix("application/json") { deliver(Data(body)) }
+        }
+    }
+
+    /// Opens the server's standing event stream (GET) for the session, once; it ends with the session or when the
+    /// server closes it (not reopened: the tool list is also read again whenever a session is opened).
+    public func listen() {
+        guard listener == nil, let sessionID else { return }
+        var request = HTTPRequest(method: "GET", url: endpoint, headers: headers)
+        request.headers.set("Accept", "text/event-stream")
+        request.headers.set("Mcp-Session-Id", sessionID)
+        if let protocolVersion { request.headers.set("MCP-Protocol-Version", protocolVersion) }
+        listener = Task { [http, maxBytes] in
+            guard let response = try? await http.stream(request), response.status == 200 else { return }
+            var parser = ServerSentEventParser()
+            var received = 0
+            do {
+                for try await chunk in response.body {
+                    received += chunk.count
+                    // A stream of notifications only: a server sending more than the cap over a session is cut off.
+                    guard received <= maxBytes * 16 else { return }
+                    for event in parser.feed(chunk) { await self.deliver(event) }
+                }
+            } catch {}
         }
     }
 

@@ -32,6 +32,12 @@ struct MCPToolsTests {
     static let agent = AgentDefinition(
         id: "clerk", name: "Clerk", category: "ops", role: "Clerk", goal: "g", backstory: "b", tools: ["mcp.shop.*"])
 
+    /// Arguments that fit each tool of the peer (none for the others).
+    static let arguments = [
+        "mcp.shop.report": #"{"region":"eu"}"#, "mcp.shop.lookup_order": #"{"order_id":"1"}"#,
+        "mcp.shop.delete_order": #"{"order_id":"1"}"#,
+    ]
+
     static let crew = CrewDefinition(
         id: "c", name: "C", process: .sequential, agents: ["clerk"],
         tasks: [CrewTask(id: "t", description: "d", expectedOutput: "e", agent: "clerk")])
@@ -84,7 +90,8 @@ struct MCPToolsTests {
         let specs = Dictionary(uniqueKeysWithValues: tools.map { ($0.spec.id.rawValue, $0.spec) })
         #expect(
             specs.keys.sorted() == [
-                "mcp.shop.delete_order", "mcp.shop.lookup_order", "mcp.shop.report", "mcp.shop.whoami",
+                "mcp.shop.delete_order", "mcp.shop.lookup_order", "mcp.shop.open_late_tool", "mcp.shop.report",
+                "mcp.shop.whoami",
             ])
         #expect(specs["mcp.shop.lookup_order"]?.access == .read)
         #expect(specs["mcp.shop.delete_order"]?.access == .write)
@@ -136,14 +143,17 @@ struct MCPToolsTests {
         let fixture = try await Fixture(tenants: { url in
             var denying = Self.tenant("globex", url: url, allow: ["lookup_order", "delete_order"])
             denying.toolDeny = ["mcp.shop.delete_order"]
-            return [Self.tenant("acme", url: url), denying]
+            // acme allows every tool but the one that changes the server's tool list (called anyway below).
+            let acme = Self.tenant(
+                "acme", url: url, allow: ["lookup_order", "whoami", "delete_order", "report"])
+            return [acme, denying]
         })
         defer { fixture.close() }
         let (peer, source) = (fixture.peer, fixture.source)
         let store = try SQLiteRunStore(path: fixture.directory.url.appendingPathComponent("runs.sqlite").path)
         let access = [
             "mcp.shop.lookup_order": ToolAccess.read, "mcp.shop.whoami": .read, "mcp.shop.delete_order": .write,
-            "mcp.shop.report": .write,
+            "mcp.shop.report": .write, "mcp.shop.open_late_tool": .write,
         ]
         let all = Set(access.keys)
         for tenant: TenantID in ["acme", "globex", "initech"] {
@@ -151,20 +161,14 @@ struct MCPToolsTests {
                 let level: ToolAccess = role == .tenantUser ? .read : role == .tenantAdmin ? .write : .admin
                 let expected: Set<String> =
                     switch tenant {
-                    case "acme": all.filter { access[$0]! <= level }
+                    case "acme": all.filter { access[$0]! <= level && $0 != "mcp.shop.open_late_tool" }
                     case "globex": ["mcp.shop.lookup_order"]
                     default: []
                     }
                 // The model calls every tool of the server, offered or not.
                 let model = ScriptedChatModel(responses: [
                     ScriptedChatModel.calls(
-                        all.sorted().map {
-                            (
-                                ToolNaming.modelName(ToolID($0)),
-                                $0.hasSuffix("report")
-                                    ? #"{"region":"eu"}"# : $0.hasSuffix("whoami") ? "{}" : #"{"order_id":"1"}"#
-                            )
-                        }),
+                        all.sorted().map { (ToolNaming.modelName(ToolID($0)), Self.arguments[$0] ?? "{}") }),
                     ScriptedChatModel.text("done"),
                 ])
                 let principal = Principal(tenant: tenant, user: "u", roles: [role])
@@ -183,6 +187,28 @@ struct MCPToolsTests {
         }
         // Only acme's admins ran delete_order (approvals are off here); globex denies it.
         #expect(peer.deleted == ["1", "1", "1"])
+    }
+
+    @Test("notifications/tools/list_changed makes the next list read the server again")
+    func listChanged() async throws {
+        let fixture = try await Fixture(tenants: { [Self.tenant("acme", url: $0)] })
+        defer { fixture.close() }
+        let source = fixture.source
+        let principal = Principal(tenant: "acme", user: "u", roles: [.tenantAdmin])
+        func listed() async -> [String] {
+            await source.tools(for: "mcp.shop.*", principal: principal).map(\.spec.id.rawValue)
+        }
+        #expect(await !listed().contains("mcp.shop.late_tool"))
+        let opener = try #require(await source.tools(for: "mcp.shop.open_late_tool", principal: principal).first)
+        _ = try await opener.call([:], context: ToolContext(runID: "r", agent: "clerk", principal: principal))
+        // The notification comes on the session's standing stream, soon after the call's answer.
+        var after: [String] = []
+        for _ in 0..<50 {
+            after = await listed()
+            if after.contains("mcp.shop.late_tool") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(after.contains("mcp.shop.late_tool"))
     }
 
     @Test("a destructive tool waits for approval under the tenant's policy", arguments: [false, true])

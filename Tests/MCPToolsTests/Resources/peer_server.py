@@ -6,7 +6,8 @@ Serves Streamable HTTP at http://127.0.0.1:PORT/mcp (answers as SSE streams, or 
 - lookup_order (readOnlyHint): reads an order;
 - delete_order (destructiveHint): deletes one, and appends the id to the file named by PEER_LOG when set;
 - whoami (readOnlyHint): echoes the Authorization header it received (a server echoing a credential);
-- report (unannotated): returns structured content and a resource link.
+- report (unannotated): returns structured content and a resource link;
+- open_late_tool (additive write): adds late_tool and sends notifications/tools/list_changed.
 """
 import os
 import sys
@@ -51,6 +52,19 @@ def report(region: str) -> list:
         ResourceLink(type="resource_link", uri=f"https://reports.example/{region}.pdf", name=f"{region}.pdf",
                      mimeType="application/pdf"),
     ]
+
+
+@server.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False))
+async def open_late_tool(ctx: Context) -> str:
+    """Adds the tool late_tool and tells clients the tool list changed."""
+
+    def late_tool() -> str:
+        """A tool added while the server runs."""
+        return "late"
+
+    server.add_tool(late_tool, annotations=ToolAnnotations(readOnlyHint=True))
+    await ctx.session.send_tool_list_changed()
+    return "added late_tool"
 
 
 if __name__ == "__main__":
