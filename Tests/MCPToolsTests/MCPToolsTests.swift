@@ -19,7 +19,7 @@ struct MCPToolsTests {
         tenant.mcpServers = [
             "shop": MCPServerDefinition(
                 name: "shop", url: url, headers: ["Authorization": .secret("shop/token")], allow: allow,
-                timeout: .seconds(10))
+                timeout: .seconds(30))
         ]
         tenant.approvals = approvals
         return tenant
@@ -86,7 +86,11 @@ struct MCPToolsTests {
         defer { fixture.close() }
         let source = fixture.source
         let principal = Principal(tenant: "acme", user: "u", roles: [.tenantAdmin])
+        let server = try #require(source.tenants["acme"]?.mcpServers["shop"])
+        let (listed, problem) = await source.listing(server, tenant: "acme")
+        #expect(problem == nil)
         let tools = await source.tools(for: "mcp.shop.*", principal: principal)
+        #expect(tools.map(\.spec.id) == listed.map(\.spec.id))
         let specs = Dictionary(uniqueKeysWithValues: tools.map { ($0.spec.id.rawValue, $0.spec) })
         #expect(
             specs.keys.sorted() == [
