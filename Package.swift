@@ -6,7 +6,8 @@ import PackageDescription
 /// Library modules (`AgentRuntime`, `Agents`, `Tools`) import Foundation only, plus
 /// system libraries (SQLite). Packages are confined to edge modules, one per
 /// technology: `NIOTransport` (async-http-client), `PostgresStore` (postgres-nio), `AgentGateway` (Hummingbird,
-/// and jwt-kit for signed caller identity), `MCPServing` (the official MCP swift-sdk: the platform as an MCP server
+/// and jwt-kit for signed caller identity), `MCPTools` (the official MCP swift-sdk, whose `Transport` protocol names
+/// swift-log's `Logger`: tenants' MCP servers as tools), `MCPServing` (the same SDK: the platform as an MCP server
 /// over stdio and on the gateway's `/mcp`) and `agentctl`, the composition root (swift-argument-parser; its line
 /// editor wraps the system's libedit). Test targets
 /// also use swift-clocks (a clock tests move by hand) and HummingbirdTesting; the gateway's tests generate
@@ -21,6 +22,7 @@ let package = Package(
         .library(name: "AgentGateway", targets: ["AgentGateway"]),
         .library(name: "NIOTransport", targets: ["NIOTransport"]),
         .library(name: "MCPServing", targets: ["MCPServing"]),
+        .library(name: "MCPTools", targets: ["MCPTools"]),
         .library(name: "AgentRuntimeTesting", targets: ["AgentRuntimeTesting"]),
         .executable(name: "agentctl", targets: ["agentctl"]),
         .executable(name: "agentruntime-bench", targets: ["Benchmarks"]),
@@ -37,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"6.0.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -69,12 +72,19 @@ let package = Package(
             name: "MCPServing",
             dependencies: [
                 "AgentRuntime", "Agents", "AgentGateway", .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "MCPTools",
+            dependencies: [
+                "AgentRuntime", "Tools", .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "PostgresStore",
             dependencies: ["AgentRuntime", .product(name: "PostgresNIO", package: "postgres-nio")]),
@@ -84,8 +94,8 @@ let package = Package(
         .executableTarget(
             name: "agentctl",
             dependencies: [
-                "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "PostgresStore", "CEditLine",
-                "MCPServing",
+                "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "PostgresStore", "MCPTools",
+                "MCPServing", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -102,6 +112,13 @@ let package = Package(
                 "Tools", "AgentRuntime", "Agents", "NIOTransport", "AgentRuntimeTesting",
                 .product(name: "Clocks", package: "swift-clocks"),
             ]),
+        .testTarget(
+            name: "MCPToolsTests",
+            dependencies: [
+                "MCPTools", "AgentRuntime", "Agents", "Tools", "AgentRuntimeTesting",
+                .product(name: "MCP", package: "swift-sdk"),
+            ],
+            exclude: ["Resources"]),
         .testTarget(name: "NIOTransportTests", dependencies: ["NIOTransport", "AgentRuntime", "AgentRuntimeTesting"]),
         .testTarget(
             name: "PostgresStoreTests",

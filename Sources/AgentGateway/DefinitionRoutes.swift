@@ -64,7 +64,14 @@ struct DefinitionRoutes: Sendable {
             services.visibleAgents(catalog, principal).first { $0.id.rawValue == id }
         }
         if agentID != nil, agent == nil { throw GatewayError(.notFound, "no agent \"\(agentID!)\"") }
-        for spec in ToolRegistry.standardSpecs where agent == nil || agent!.tools.contains(spec.id) {
+        var listed: [(spec: ToolSpec, server: String?)] = ToolRegistry.standardSpecs.map { ($0, nil) }
+        // The tenant's MCP servers' tools, as the servers list them (a server that cannot be reached lists none).
+        for server in (services.tenants[principal.tenant]?.mcpServers.keys.sorted() ?? []) {
+            for tool in await registry.tools(for: ToolID("mcp.\(server).*"), principal: principal) {
+                listed.append((tool.spec, server))
+            }
+        }
+        for (spec, server) in listed where agent == nil || agent!.tools.contains(where: { spec.id.matches($0) }) {
             var reason: String?
             if case .deny(let why) = await policy.decide(spec, principal: principal) { reason = why }
             if reason == nil, let agent,
@@ -72,9 +79,12 @@ struct DefinitionRoutes: Sendable {
             {
                 reason = why
             }
-            if reason == nil, registry.tool(spec.id) == nil { reason = "\(spec.id) is not available in this service" }
+            if reason == nil, server == nil, registry.tool(spec.id) == nil {
+                reason = "\(spec.id) is not available in this service"
+            }
             items.append([
-                "id": .string(spec.id.rawValue), "description": .string(spec.description),
+                "id": .string(spec.id.rawValue), "server": server.map(JSONValue.string) ?? .null,
+                "description": .string(spec.description),
                 "access": .string(spec.access.rawValue),
                 "requires_approval": .bool(policy.requiresApproval(spec, tenant: principal.tenant)),
                 "available": .bool(reason == nil),

@@ -38,7 +38,7 @@ public actor GatewayMetrics: EventSink {
             tokens[labels + ",kind=\"input\"", default: 0] += usage.inputTokens
             tokens[labels + ",kind=\"output\"", default: 0] += usage.outputTokens
             cost[labels, default: 0] += costUSD ?? 0
-        case .toolFinished(_, _, let outcome, _, _):
+        case .toolFinished(_, _, let outcome, _, _, _):
             tools["outcome=\"\(outcome == .success ? "allowed" : outcome.rawValue)\"", default: 0] += 1
         case .toolDenied: tools["outcome=\"denied\"", default: 0] += 1
         default: break

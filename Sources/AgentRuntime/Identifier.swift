@@ -76,10 +76,11 @@ extension Identifier where Kind == ToolIdentifierKind {
     }
 
     /// Whether the text has the `connector.operation` shape:
-    /// lower-case letters, digits and underscores on both sides of one dot.
+    /// lower-case letters, digits and underscores on both sides of one dot; or, for a tool of a tenant's MCP server,
+    /// `mcp.<server>.<tool>` with three such parts.
     public var isWellFormed: Bool {
         let parts = rawValue.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return false }
+        guard parts.count == 2 || (parts.count == 3 && parts[0] == "mcp") else { return false }
         return parts.allSatisfy { part in
             guard let first = part.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) else {
                 return false

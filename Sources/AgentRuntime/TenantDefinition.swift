@@ -42,6 +42,8 @@ public struct TenantDefinition: Hashable, Sendable {
     public var approverRoles: Set<Role> = [.tenantAdmin]
     /// The tenant's spend caps over calendar days and months (UTC), across all its runs.
     public var spendCaps = SpendCaps()
+    /// The tenant's MCP servers by name (`mcp_servers`): their tools are `mcp.<name>.<tool>`.
+    public var mcpServers: [String: MCPServerDefinition] = [:]
 
     /// Creates a tenant.
     public init(

@@ -131,6 +131,15 @@ extension DefinitionReader {
         let known = references.knownTools.map(\.rawValue)
         for entry in entries {
             let tool = ToolID(entry.value)
+            if tool.isMCP, tool.isWellFormedEntry {
+                // A tenant's MCP server says which tools it has only when it is reached.
+                warning(
+                    .unknownTool,
+                    "\(entry.value) names \(tool.isMCPPattern ? "the tools" : "a tool") of the MCP server \"\(tool.mcpServer ?? "")\", which cannot be checked until the server is reached (a tenant without that server in mcp_servers does not get \(tool.isMCPPattern ? "them" : "it"))",
+                    at: entry.offset, entry.pointer)
+                tools.append(tool)
+                continue
+            }
             guard tool.isWellFormed else {
                 error(
                     .invalidFormat,

@@ -17,7 +17,7 @@ public struct TenantCatalog: Sendable {
     /// Every field of a tenant file.
     public static let allowed = [
         "$schema", "id", "name", "connectors", "tool_deny", "allowed_agents", "allowed_categories", "limits",
-        "rate_limit", "approvals", "approval_tools", "approver_roles",
+        "rate_limit", "approvals", "approval_tools", "approver_roles", "mcp_servers",
     ]
 
     /// Fields of a tenant's `limits`: the run limits, and spend caps over a day and a month.
@@ -195,6 +195,7 @@ public struct TenantCatalog: Sendable {
                 approverRoles.insert(role)
             }
         }
+        let mcpServers = reader.mcpServers(fields)
         let rateLimit = fields["rate_limit"].flatMap {
             reader.rateLimit($0.value, at: JSONPointer.root.appending("rate_limit"))
         }
@@ -206,6 +207,7 @@ public struct TenantCatalog: Sendable {
         tenant.approvalTools = approvalTools
         tenant.approverRoles = approverRoles
         tenant.spendCaps = caps
+        tenant.mcpServers = mcpServers
         return (tenant, reader.diagnostics)
     }
 

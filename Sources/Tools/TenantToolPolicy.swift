@@ -2,7 +2,8 @@ import AgentRuntime
 
 /// Deny-by-default gating: a tool is allowed only when the tenant exists,
 /// uses the agent, has connected the tool's connector (built-ins need no
-/// connection), has not denied the tool, and one of the caller's roles grants
+/// connection; a tool `mcp.<server>.<tool>` needs the server in the tenant's `mcp_servers`, and the tool in its
+/// `allow` list when it has one), has not denied the tool, and one of the caller's roles grants
 /// the tool's access level (`tenant_user`: read; `tenant_admin`: read and
 /// write; `platform_admin` and `super_admin`: all).
 /// The agent's own `tools` list is applied by the engine on top of this.
@@ -36,9 +37,18 @@ public struct TenantToolPolicy: ToolPolicy {
     /// The decision for the caller whatever the agent: tenant connection, role and deny list.
     public func decide(_ tool: ToolSpec, principal: Principal) async -> ToolDecision {
         guard let tenant = tenants[principal.tenant] else { return .deny("unknown tenant \(principal.tenant)") }
-        let connector = tool.id.connector
-        guard Self.builtinConnectors.contains(connector) || tenant.connectors[connector] != nil else {
-            return .deny("\(connector) is not connected for tenant \(tenant.id)")
+        if let server = tool.id.mcpServer {
+            guard let definition = tenant.mcpServers[server] else {
+                return .deny("MCP server \(server) is not connected for tenant \(tenant.id)")
+            }
+            guard definition.allows(tool: tool.id.mcpTool ?? "") else {
+                return .deny("\(tool.id) is not in tenant \(tenant.id)'s allow list for MCP server \(server)")
+            }
+        } else {
+            let connector = tool.id.connector
+            guard Self.builtinConnectors.contains(connector) || tenant.connectors[connector] != nil else {
+                return .deny("\(connector) is not connected for tenant \(tenant.id)")
+            }
         }
         guard let granted = Self.access(for: principal.roles) else { return .deny("no role grants tool access") }
         guard tool.access <= granted else {

@@ -2,6 +2,7 @@ import AgentRuntime
 import Agents
 import ArgumentParser
 import Foundation
+import MCPTools
 import PostgresStore
 import Tools
 
@@ -145,6 +146,18 @@ enum Composition {
         (store as? PostgresRunStore).map { PostgresRateLimiter(store: $0) }
     }
 
+    /// `base` with the tools of the tenants' MCP servers (`mcp_servers` in their files), reached through the
+    /// process's guarded transport (egress rules apply to tenants' URLs), their header secrets read from `secrets`.
+    /// One pool of sessions per process.
+    static func mcpTools(
+        base: ToolRegistry, tenants: TenantCatalog, runtime: RuntimeOptions, secrets: any SecretStore
+    ) throws -> MCPToolSource {
+        let pool = try ProcessAdapters.shared.mcpPool {
+            MCPSessionPool(http: try runtime.connectorTransport(), secrets: secrets)
+        }
+        return MCPToolSource(base: base, tenants: tenants.tenants, pool: pool)
+    }
+
     static func environment(
         runtime: RuntimeOptions, catalog: CatalogOptions, tenants: TenantCatalog, store: (any PlatformStore)?,
         streaming: Bool,
@@ -158,10 +171,14 @@ enum Composition {
             transport: try runtime.connectorTransport(), settings: TenantConnectorSettings(tenants: tenants.tenants))
         // One time source for the runs and their approvals (the system's; tests build environments of their own).
         let time = TimeSource.system
+        let secrets = try runtime.secretStore()
         var environment = EngineEnvironment(
-            models: registry, tools: ToolRegistry.standard(client: client, knowledge: knowledge),
+            models: registry,
+            tools: try mcpTools(
+                base: ToolRegistry.standard(client: client, knowledge: knowledge), tenants: tenants, runtime: runtime,
+                secrets: secrets),
             policy: TenantToolPolicy(tenants: tenants.tenants),
-            secrets: try runtime.secretStore(), limits: registry.config.limits, streaming: streaming,
+            secrets: secrets, limits: registry.config.limits, streaming: streaming,
             knowledge: knowledge,
             approvals: store.map {
                 StoreApprovalGate(

@@ -131,7 +131,7 @@ struct ProgressPrinter: EventSink {
         case .runStarted(let crew, _): line = "run \(event.runID) · crew \(crew)"
         case .taskStarted(let task, let agent): line = "▶ task \(task) · \(agent)"
         case .toolStarted(_, let tool, let arguments): line = "  [\(who)] tool \(tool) \(arguments.prefix(160))"
-        case .toolFinished(_, let tool, let outcome, let duration, let result):
+        case .toolFinished(_, let tool, let outcome, let duration, let result, _):
             line =
                 outcome == .success && !verbose
                 ? nil : "  [\(who)] tool \(tool) \(outcome.rawValue) (\(duration) ms): \(result.prefix(200))"

@@ -413,7 +413,7 @@ final class PlaygroundSession {
             switch event.kind {
             case .textDelta(let text): FileHandle.standardOutput.write(Data(text.utf8))
             case .toolStarted(_, let tool, let arguments): Console.print("\n  [tool] \(tool) \(arguments.prefix(200))")
-            case .toolFinished(_, let tool, let outcome, let duration, let result):
+            case .toolFinished(_, let tool, let outcome, let duration, let result, _):
                 Console.print("  [tool] \(tool) \(outcome.rawValue) (\(duration) ms): \(result.prefix(300))")
             case .toolDenied(_, let tool, let reason, _): Console.print("  [tool] \(tool) denied: \(reason)")
             case .awaitingApproval(let id, _, let tool, _):

@@ -2,6 +2,7 @@ import AgentRuntime
 import Agents
 import ArgumentParser
 import Foundation
+import MCPTools
 import NIOTransport
 import Tools
 
@@ -131,14 +132,18 @@ final class ProcessAdapters: Sendable {
     private let loadedConfig = Once<RuntimeConfig>()
     private let builtTransport = Once<any HTTPTransport>()
     private let builtSecrets = Once<any SecretStore>()
+    private let builtMCPPool = Once<MCPSessionPool>()
 
     func config(_ make: () throws -> RuntimeConfig) throws -> RuntimeConfig { try loadedConfig.get(make) }
     func transport(_ make: () throws -> any HTTPTransport) throws -> any HTTPTransport { try builtTransport.get(make) }
     func secrets(_ make: () throws -> any SecretStore) throws -> any SecretStore { try builtSecrets.get(make) }
+    func mcpPool(_ make: () throws -> MCPSessionPool) throws -> MCPSessionPool { try builtMCPPool.get(make) }
 
     /// Ends what the adapters hold open when the process is done: the secret store's token, when it logged in for
     /// one, is revoked.
     func close() async {
+        // MCP sessions first: ending one asks the server, with the header the secret store gave.
+        await builtMCPPool.current?.shutdown()
         if let vault = builtSecrets.current as? VaultSecretStore { await vault.close() }
     }
 }

@@ -48,8 +48,12 @@ struct ToolsCommand: AsyncParsableCommand {
                         }))
                 return
             }
+            if let tenant, role == nil, agent == nil {
+                try await listTenant(TenantID(tenant))
+                return
+            }
             guard let tenant, let role, let agentID = agent else {
-                throw ValidationError("give --tenant, --role and --agent together")
+                throw ValidationError("give --tenant alone, or --tenant, --role and --agent together")
             }
             guard let parsedRole = Role(rawValue: role) else {
                 throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -69,9 +73,27 @@ struct ToolsCommand: AsyncParsableCommand {
                 knowledge: KnowledgeBase(root: catalog.knowledgeDirectory))
             var rows: [[String]] = []
             var items: [JSONValue] = []
-            for spec in specs {
+            // The tools of the tenant's MCP servers the agent names, as the servers list them now.
+            let source = try Composition.mcpTools(
+                base: registry, tenants: tenants, runtime: runtime, secrets: try runtime.secretStore())
+            var mcpSpecs: [ToolSpec] = []
+            for entry in definition.tools where entry.isMCP {
+                let found = await source.tools(for: entry, principal: principal).map(\.spec)
+                if found.isEmpty {
+                    rows.append([entry.rawValue, "", "hidden", "", "no such tool on the tenant's MCP servers"])
+                    items.append(["id": .string(entry.rawValue), "offered": false, "reason": "no such tool"])
+                }
+                mcpSpecs += found.filter { spec in !mcpSpecs.contains { $0.id == spec.id } }
+            }
+            for spec in specs + mcpSpecs {
                 let reason: String?
-                if !definition.tools.contains(spec.id) {
+                if spec.id.isMCP {
+                    if case .deny(let why) = await policy.decide(spec, agent: definition, principal: principal) {
+                        reason = why
+                    } else {
+                        reason = nil
+                    }
+                } else if !definition.tools.contains(spec.id) {
                     reason = "not in the agent's tools"
                 } else if registry.tool(spec.id) == nil {
                     reason = "not implemented in this runtime"
@@ -80,7 +102,7 @@ struct ToolsCommand: AsyncParsableCommand {
                 } else {
                     reason = nil
                 }
-                guard definition.tools.contains(spec.id) else { continue }
+                guard spec.id.isMCP || definition.tools.contains(spec.id) else { continue }
                 // Under the tenant's approvals policy.
                 let approval = await policy.requiresApproval(spec, agent: definition, principal: principal)
                 rows.append([
@@ -99,6 +121,50 @@ struct ToolsCommand: AsyncParsableCommand {
                 Console.print(
                     Table.render(header: ["TOOL", "ACCESS", "STATUS", "APPROVAL", "WHY HIDDEN"], rows: rows))
             }
+        }
+
+        /// Every tool `tenant` has: the registry's, and its MCP servers' as they list them now, each with its server,
+        /// its effective access (annotations or the tenant's override) and whether calls wait for approval.
+        private func listTenant(_ tenant: TenantID) async throws {
+            let tenants = catalog.loadTenants()
+            guard let definition = tenants.tenants[tenant] else {
+                Console.error("error: unknown tenant \"\(tenant)\"")
+                throw ExitCode(ExitStatus.notFound)
+            }
+            let policy = TenantToolPolicy(tenants: tenants.tenants)
+            let source = try Composition.mcpTools(
+                base: ToolRegistry([]), tenants: tenants, runtime: runtime, secrets: try runtime.secretStore())
+            var listed: [(server: String, spec: ToolSpec)] = ToolRegistry.standardSpecs.map { ("", $0) }
+            for server in definition.mcpServers.values.sorted(by: { $0.name < $1.name }) {
+                let (tools, problem) = await source.listing(server, tenant: tenant)
+                if let problem { Console.error("warning: \(problem)") }
+                listed += tools.map { (server.name, $0.spec) }
+            }
+            if json {
+                Console.print(
+                    JSONValue.array(
+                        listed.map { item in
+                            [
+                                "id": .string(item.spec.id.rawValue),
+                                "server": item.server.isEmpty ? .null : .string(item.server),
+                                "access": .string(item.spec.access.rawValue),
+                                "requires_approval": .bool(policy.requiresApproval(item.spec, tenant: tenant)),
+                                "description": .string(item.spec.description),
+                                "parameters": item.spec.parameters.document,
+                            ]
+                        }
+                    ).serialized(pretty: true))
+                return
+            }
+            Console.print(
+                Table.render(
+                    header: ["ID", "SERVER", "ACCESS", "APPROVAL", "DESCRIPTION"],
+                    rows: listed.map {
+                        [
+                            $0.spec.id.rawValue, $0.server.isEmpty ? "-" : $0.server, $0.spec.access.rawValue,
+                            policy.requiresApproval($0.spec, tenant: tenant) ? "yes" : "no", $0.spec.description,
+                        ]
+                    }))
         }
     }
 }

@@ -135,12 +135,13 @@ extension AgentLoop {
         let toolName: String
         var content: String
         var isError = false
+        var data: JSONValue?
         switch offered.handler {
         case .tool(let tool):
             toolName = tool.spec.id.rawValue
             switch try await runRegistered(tool, arguments: arguments, call: call) {
             case .refused(let refusal): return (refusal, true)
-            case .answered(let text, let failed): (content, isError) = (text, failed)
+            case .answered(let text, let failed, let structured): (content, isError, data) = (text, failed, structured)
             }
         case .synthesized(let run):
             toolName = call.name
@@ -161,14 +162,14 @@ extension AgentLoop {
             path,
             .toolFinished(
                 callID: call.id, tool: toolName, outcome: isError ? .error : .success,
-                durationMS: Int(started.elapsed.seconds * 1000), result: String(content.prefix(2000))))
+                durationMS: Int(started.elapsed.seconds * 1000), result: String(content.prefix(2000)), data: data))
         return (content, isError)
     }
 
     /// How a registered tool's call ended.
     private enum RegisteredOutcome {
-        /// The tool answered (or an earlier attempt's answer was found in the journal).
-        case answered(String, isError: Bool)
+        /// The tool answered (or an earlier attempt's answer was found in the journal, without structured data).
+        case answered(String, isError: Bool, data: JSONValue? = nil)
         /// A human (or the expiry) did not approve it; nothing was sent.
         case refused(String)
     }
@@ -218,14 +219,18 @@ extension AgentLoop {
             }
         }
         await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
-        let (content, isError) = try await invoke(tool, arguments: arguments, idempotencyKey: idempotencyKey)
+        let (content, isError, data) = try await invoke(tool, arguments: arguments, idempotencyKey: idempotencyKey)
         try await journalTool(journalKey, content: content, isError: isError)
-        return .answered(content, isError: isError)
+        return .answered(content, isError: isError, data: data)
     }
 
-    /// Calls the tool; its failures become text the model reads, except cancellation and engine errors.
-    private func invoke(_ tool: any Tool, arguments: JSONValue, idempotencyKey: String?) async throws -> (String, Bool)
-    {
+    /// Calls the tool; its failures become text the model reads, except cancellation and engine errors. Returns the
+    /// text, whether it is an error, and the result's structured data.
+    private func invoke(
+        _ tool: any Tool, arguments: JSONValue, idempotencyKey: String?
+    ) async throws -> (
+        String, Bool, JSONValue?
+    ) {
         // Every secret the tool reads is registered with the run, so its result (what the model reads, the journal,
         // events) never carries one, in any form, even when the service echoes it back.
         let context = ToolContext(
@@ -235,8 +240,10 @@ extension AgentLoop {
             idempotencyKey: idempotencyKey, registerSecret: { [state] in await state.registerSecret($0) })
         let content: String
         var isError = false
+        var data: JSONValue?
         do {
-            content = try await tool.call(arguments, context: context).content
+            let result = try await tool.call(arguments, context: context)
+            (content, data) = (result.content, result.data)
         } catch let error as ToolError {
             content = "Error: \(error.description)"
             isError = true
@@ -248,6 +255,6 @@ extension AgentLoop {
             content = "Error: the tool failed: \(error)"
             isError = true
         }
-        return (await state.redactSecrets(content), isError)
+        return (await state.redactSecrets(content), isError, data)
     }
 }

@@ -37,7 +37,9 @@ struct AgentLoop: Sendable {
             let step = NextStep.decide(
                 response, offered: tools, earlier: Set(previous.keys),
                 verdicts: await verdicts(for: response.toolCalls),
-                isRegistered: { environment.tools.tool($0) != nil })
+                // A tenant's MCP tools are known per tenant only: any `mcp.<server>.<tool>` counts as one, so a call
+                // of one not offered is refused and audited under its id.
+                isRegistered: { environment.tools.tool($0) != nil || $0.isMCP })
             switch step {
             case .finalAnswer(let text):
                 messages.append(.assistant(text))

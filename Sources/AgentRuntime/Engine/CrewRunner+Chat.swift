@@ -86,15 +86,21 @@ extension CrewRunner {
         for agent: AgentDefinition, principal: Principal
     ) async -> [(tool: ToolID, hiddenBecause: String?)] {
         var report: [(ToolID, String?)] = []
-        for id in agent.tools {
-            guard let tool = environment.tools.tool(id) else {
-                report.append((id, "not implemented in this runtime"))
+        for entry in agent.tools {
+            let tools = await environment.tools.tools(for: entry, principal: principal)
+            guard !tools.isEmpty else {
+                report.append(
+                    (entry, entry.isMCP ? "no such tool on the tenant's MCP server" : "not implemented in this runtime")
+                )
                 continue
             }
-            if case .deny(let reason) = await environment.policy.decide(tool.spec, agent: agent, principal: principal) {
-                report.append((id, reason))
-            } else {
-                report.append((id, nil))
+            for tool in tools {
+                let decision = await environment.policy.decide(tool.spec, agent: agent, principal: principal)
+                if case .deny(let reason) = decision {
+                    report.append((tool.spec.id, reason))
+                } else {
+                    report.append((tool.spec.id, nil))
+                }
             }
         }
         return report

@@ -47,12 +47,17 @@ extension Execution {
     /// The tools offered to `agent` (or the task's override): registered, and allowed by policy.
     func offeredTools(for agent: AgentDefinition, override: [ToolID]?) async -> [OfferedTool] {
         var offered: [OfferedTool] = []
-        for id in override ?? agent.tools {
-            guard let tool = environment.tools.tool(id) else { continue }
+        var tools: [any Tool] = []
+        for entry in override ?? agent.tools {
+            tools += await environment.tools.tools(for: entry, principal: principal)
+        }
+        for tool in tools {
+            let id = tool.spec.id
+            let name = ToolNaming.modelName(id)
+            guard !offered.contains(where: { $0.modelName == name }) else { continue }
             guard case .allow = await environment.policy.decide(tool.spec, agent: agent, principal: principal) else {
                 continue
             }
-            let name = ToolNaming.modelName(id)
             offered.append(
                 OfferedTool(
                     modelName: name,

@@ -34,6 +34,18 @@ extension ProviderRegistry: ModelResolver {
 public protocol ToolSource: Sendable {
     /// The tool with `id`, if there is one.
     func tool(_ id: ToolID) -> (any Tool)?
+
+    /// The tools an agent's `tools` entry stands for when `principal` runs it: the tool with that id, or for a
+    /// tenant's MCP server (`mcp.<server>.<tool>`, `mcp.<server>.*`) the matching tools the server lists, which a
+    /// source may have to reach the server to know. By default the tool with `entry` as its id.
+    func tools(for entry: ToolID, principal: Principal) async -> [any Tool]
+}
+
+extension ToolSource {
+    /// The tool with `entry` as its id, if there is one.
+    public func tools(for entry: ToolID, principal: Principal) async -> [any Tool] {
+        tool(entry).map { [$0] } ?? []
+    }
 }
 
 /// Everything the engine needs from the outside, chosen by the composition root.

@@ -22,8 +22,10 @@ extension RunEvent.Kind {
         case .prompt(let system, let user, let tools):
             return .prompt(system: text(system), user: text(user), tools: tools)
         case .textDelta(let delta): return .textDelta(text(delta))
-        case .toolFinished(let id, let tool, let outcome, let duration, let result):
-            return .toolFinished(callID: id, tool: tool, outcome: outcome, durationMS: duration, result: text(result))
+        case .toolFinished(let id, let tool, let outcome, let duration, let result, let data):
+            return .toolFinished(
+                callID: id, tool: tool, outcome: outcome, durationMS: duration, result: text(result),
+                data: data.map { redactor.redact($0, keyShapes: false) })
         case .approvalDecided(let approval, let tool, let approved, let by, let comment):
             return .approvalDecided(
                 approvalID: approval, tool: tool, approved: approved, by: by, comment: text(comment))

@@ -42,8 +42,10 @@ public struct RunEvent: Hashable, Sendable {
         case llmResponse(model: String, usage: TokenUsage, costUSD: Double?, latencyMS: Int, finishReason: String)
         /// A tool call began.
         case toolStarted(callID: String, tool: String, arguments: String)
-        /// A tool call finished.
-        case toolFinished(callID: String, tool: String, outcome: ToolOutcome, durationMS: Int, result: String)
+        /// A tool call finished; `data` is the structured part of the tool's result, when it has one (an MCP tool's
+        /// structured content), kept here beside the text the model read.
+        case toolFinished(
+            callID: String, tool: String, outcome: ToolOutcome, durationMS: Int, result: String, data: JSONValue? = nil)
         /// A tool call was refused before anything ran.
         case toolDenied(callID: String, tool: String, reason: String, arguments: String)
         /// A tool call waits for a human's approval; the run is paused.
@@ -122,11 +124,13 @@ public struct RunEvent: Hashable, Sendable {
             return .object(data)
         case .toolStarted(let id, let tool, let arguments):
             return ["call_id": .string(id), "tool": .string(tool), "arguments": .string(arguments)]
-        case .toolFinished(let id, let tool, let outcome, let duration, let result):
-            return [
+        case .toolFinished(let id, let tool, let outcome, let duration, let result, let structured):
+            var data: JSONObject = [
                 "call_id": .string(id), "tool": .string(tool), "outcome": .string(outcome.rawValue),
                 "duration_ms": .int(duration), "result": .string(result),
             ]
+            if let structured { data["structured"] = structured }
+            return .object(data)
         case .toolDenied(let id, let tool, let reason, _):
             return ["call_id": .string(id), "tool": .string(tool), "reason": .string(reason)]
         case .awaitingApproval(let approval, let id, let tool, let arguments):

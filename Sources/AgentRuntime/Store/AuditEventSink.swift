@@ -39,7 +39,7 @@ public actor AuditEventSink: EventSink {
         case .toolStarted(let id, _, let arguments):
             started[id] = arguments
             record = nil
-        case .toolFinished(let id, let tool, let outcome, let duration, let result):
+        case .toolFinished(let id, let tool, let outcome, let duration, let result, _):
             let arguments = started.removeValue(forKey: id) ?? ""
             record = entry(
                 tool, outcome == .success ? "allowed" : outcome == .repeated ? "repeated" : "failed", arguments,

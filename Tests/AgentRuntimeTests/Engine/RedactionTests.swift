@@ -151,7 +151,7 @@ struct RedactionTests {
                 "Error: [connector_reconnect_required] google_analytics must be reconnected for tenant acme",
             ])
         let results = await sink.events.compactMap { event -> String? in
-            if case .toolFinished(_, _, _, _, let result) = event.kind { return result }
+            if case .toolFinished(_, _, _, _, let result, _) = event.kind { return result }
             return nil
         }
         #expect(Set(results) == Set(toolMessages))
