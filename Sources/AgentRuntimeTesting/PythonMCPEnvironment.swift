@@ -11,15 +11,25 @@ public enum PythonMCPEnvironment {
     /// The pinned SDK version.
     public static let version = "1.26.0"
 
-    private static let prepared: Result<URL, any Error> = Result { try prepare() }
-
     /// The interpreter of the environment, made when missing. Throws when Python or the package cannot be set up.
-    public static func python() throws -> URL { try prepared.get() }
+    ///
+    /// The set-up (a venv and a pip install: tens of seconds on a new machine) runs on a thread of its own, once per
+    /// process, never on the concurrency pool's threads: on two cores, a blocked pool thread would stall every other
+    /// test's timers meanwhile.
+    public static func python() async throws -> URL { try await preparation.value }
+
+    private static let preparation = Task<URL, any Error> {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread { continuation.resume(with: Result { try prepare() }) }
+            thread.name = "python-mcp-environment"
+            thread.start()
+        }
+    }
 
     /// Starts `python script arguments…` with pipes on stdin, stdout and stderr.
-    public static func start(script: URL, arguments: [String] = []) throws -> Process {
+    public static func start(script: URL, arguments: [String] = []) async throws -> Process {
         let process = Process()
-        process.executableURL = try python()
+        process.executableURL = try await python()
         process.arguments = [script.path] + arguments
         process.standardInput = Pipe()
         process.standardOutput = Pipe()

@@ -31,7 +31,7 @@ final class MCPPeerServer: Sendable {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Resources/peer_server.py")
         let process = Process()
-        process.executableURL = try PythonMCPEnvironment.python()
+        process.executableURL = try await PythonMCPEnvironment.python()
         process.arguments = [script.path, String(port)] + (json ? ["json"] : [])
         var environment = ProcessInfo.processInfo.environment
         environment["PEER_LOG"] = log.path

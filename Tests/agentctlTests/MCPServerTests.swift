@@ -93,7 +93,7 @@ struct MCPServerTests {
     ) async throws -> JSONValue {
         let script = try MCPClientScript.write(into: directory)
         let process = Process()
-        process.executableURL = try PythonMCPEnvironment.python()
+        process.executableURL = try await PythonMCPEnvironment.python()
         process.arguments = [script.path] + arguments
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment

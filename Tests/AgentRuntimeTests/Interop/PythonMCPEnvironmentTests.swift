@@ -5,9 +5,9 @@ import Testing
 @Suite("Test peers: the Python MCP SDK")
 struct PythonMCPEnvironmentTests {
     @Test("the pinned MCP SDK imports in its virtual environment")
-    func imports() throws {
+    func imports() async throws {
         let process = Process()
-        process.executableURL = try PythonMCPEnvironment.python()
+        process.executableURL = try await PythonMCPEnvironment.python()
         process.arguments = ["-c", "import importlib.metadata as m, mcp.server.fastmcp; print(m.version('mcp'))"]
         let output = Pipe()
         process.standardOutput = output
