@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "MCPServing",
             dependencies: [
-                "AgentRuntime", "Agents", "AgentGateway", .product(name: "MCP", package: "swift-sdk"),
+                "AgentRuntime", "Agents", "AgentGateway", "MCPTools", .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

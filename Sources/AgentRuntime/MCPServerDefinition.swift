@@ -28,6 +28,11 @@ public struct MCPServerDefinition: Hashable, Sendable {
     public var timeout: Duration
     /// The largest response body accepted from the server, in bytes.
     public var maxResultBytes: Int
+    /// For a server the operator runs over standard I/O (`agentruntime.json` only, never a tenant file): the program
+    /// and its arguments, started once per tenant that uses it; nil for Streamable HTTP. `url` is then `stdio:<name>`.
+    public var command: [String]?
+    /// Environment variables given to the started program (beside `PATH` and `HOME`).
+    public var environment: [String: String] = [:]
 
     /// The default request timeout.
     public static let defaultTimeout: Duration = .seconds(30)
@@ -49,6 +54,21 @@ public struct MCPServerDefinition: Hashable, Sendable {
         self.maxResultBytes = maxResultBytes
     }
 
+    /// A server the operator runs over standard I/O: `command` (a program and its arguments) started per tenant.
+    public static func standardIO(
+        name: String, command: [String], environment: [String: String] = [:], allow: Set<String>? = nil,
+        access: [String: ToolAccess] = [:], timeout: Duration = Self.defaultTimeout,
+        maxResultBytes: Int = Self.defaultMaxResultBytes
+    ) -> MCPServerDefinition {
+        var server = MCPServerDefinition(
+            name: name, url: URL(string: "stdio:\(name)") ?? URL(fileURLWithPath: "/"), allow: allow, access: access,
+            timeout: timeout,
+            maxResultBytes: maxResultBytes)
+        server.command = command
+        server.environment = environment
+        return server
+    }
+
     /// Whether the tenant allows the server's tool `tool` (its name as the server gives it, or normalised).
     public func allows(tool: String) -> Bool {
         guard let allow else { return true }
@@ -65,4 +85,22 @@ public struct MCPServerDefinition: Hashable, Sendable {
         }
         return readOnlyHint == true ? .read : .write
     }
+}
+
+/// An MCP server the operator runs for some tenants (`mcp_servers` in `agentruntime.json`), over standard I/O: one
+/// process per tenant that uses it, so tenants never share a server's state. A tenant not named has none of its tools.
+public struct OperatorMCPServer: Hashable, Sendable {
+    /// The server (its `command` set).
+    public var definition: MCPServerDefinition
+    /// The tenants that get it; nil for every tenant (`"tenants": ["*"]`).
+    public var tenants: Set<TenantID>?
+
+    /// Creates an operator's server.
+    public init(definition: MCPServerDefinition, tenants: Set<TenantID>?) {
+        self.definition = definition
+        self.tenants = tenants
+    }
+
+    /// Whether `tenant` gets the server.
+    public func serves(_ tenant: TenantID) -> Bool { tenants?.contains(tenant) ?? true }
 }

@@ -16,7 +16,7 @@ public enum RuntimeConfigLoader {
     public static let allowed = [
         "auth",
         "$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits",
-        "approval_expiry_seconds", "http", "uncertain_writes", "store", "egress",
+        "approval_expiry_seconds", "http", "uncertain_writes", "store", "egress", "mcp_servers",
     ]
     /// Every field of `egress`.
     public static let egressAllowed = ["allow_hosts", "require_https"]
@@ -84,6 +84,9 @@ public enum RuntimeConfigLoader {
         _ = reader.string(fields, "$schema")
         if let member = fields["auth"], let auth = reader.auth(member.value, at: JSONPointer.root.appending("auth")) {
             config.auth = auth
+        }
+        if let member = fields["mcp_servers"] {
+            config.mcpServers = reader.operatorMCPServers(member.value, at: JSONPointer.root.appending("mcp_servers"))
         }
         if let member = fields["providers"] {
             let pointer = JSONPointer.root.appending("providers")

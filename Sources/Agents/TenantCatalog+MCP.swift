@@ -12,6 +12,21 @@ extension TenantCatalog {
     ]
 }
 
+extension TenantCatalog {
+    /// The catalog with the operator's MCP servers (`mcp_servers` in agentruntime.json) added to the tenants they
+    /// serve; a server of a tenant's own file keeps its name (the operator's of that name is not added to it).
+    public func adding(operatorServers servers: [String: OperatorMCPServer]) -> TenantCatalog {
+        guard !servers.isEmpty else { return self }
+        var tenants = self.tenants
+        for (id, tenant) in tenants {
+            for (name, server) in servers where server.serves(id) && tenant.mcpServers[name] == nil {
+                tenants[id]?.mcpServers[name] = server.definition
+            }
+        }
+        return TenantCatalog(tenants: tenants, diagnostics: diagnostics)
+    }
+}
+
 extension DefinitionReader {
     /// The tenant file's `mcp_servers`: each server's URL (http or https), its headers (credentials as `secret:`
     /// references only), the tools it allows and the access levels that override the tools' annotations.
@@ -19,20 +34,9 @@ extension DefinitionReader {
     mutating func mcpServers(_ fields: Fields) -> [String: MCPServerDefinition] {
         guard let member = fields["mcp_servers"] else { return [:] }
         let pointer = JSONPointer.root.appending("mcp_servers")
-        guard case .object(let entries) = member.value.content else {
-            typeMismatch(member.value, expected: "an object of MCP servers", at: pointer, what: "\"mcp_servers\"")
-            return [:]
-        }
         var servers: [String: MCPServerDefinition] = [:]
-        for entry in entries {
+        for entry in mcpServerEntries(member.value, at: pointer) {
             let entryPointer = pointer.appending(entry.key)
-            guard ToolID("mcp.\(entry.key).x").isWellFormed else {
-                error(
-                    .invalidFormat,
-                    "MCP server name \"\(entry.key)\" must be lower-case letters, digits and '_', starting with a letter (its tools are mcp.<name>.<tool>)",
-                    at: entry.keyOffset, entryPointer)
-                continue
-            }
             if case .object(let given) = entry.value.content,
                 let stdio = given.first(where: { TenantCatalog.stdioFields.contains($0.key) })
             {
@@ -88,6 +92,14 @@ extension DefinitionReader {
             }
         }
         var definition = MCPServerDefinition(name: name, url: url, headers: headers)
+        mcpServerOptions(&definition, server, at: pointer)
+        return definition
+    }
+
+    /// What every MCP server entry may set, the tenant's and the operator's: `timeout_seconds`, `max_result_bytes`,
+    /// and `tools` (`allow`, `access` overriding the annotations).
+    mutating func mcpServerOptions(_ definition: inout MCPServerDefinition, _ server: Fields, at pointer: JSONPointer) {
+        let name = definition.name
         if let seconds = number(server, "timeout_seconds", range: 0.1...600) {
             definition.timeout = .milliseconds(Int(seconds * 1000))
         }
@@ -112,6 +124,50 @@ extension DefinitionReader {
                 definition.access[tool] = access
             }
         }
-        return definition
+    }
+
+    /// The operator's `mcp_servers` (agentruntime.json): servers run over standard I/O for the tenants named.
+    /// `command` (the program), `args`, `env`, `tenants` (ids, or `"*"` for all) and the options every server has.
+    mutating func operatorMCPServers(_ node: JSONNode, at pointer: JSONPointer) -> [String: OperatorMCPServer] {
+        var servers: [String: OperatorMCPServer] = [:]
+        for entry in mcpServerEntries(node, at: pointer) {
+            let entryPointer = pointer.appending(entry.key)
+            guard
+                let server = object(
+                    entry.value, at: entryPointer, what: "MCP server \"\(entry.key)\"",
+                    allowed: ["command", "args", "env", "tenants", "tools", "timeout_seconds", "max_result_bytes"],
+                    required: ["command", "tenants"]),
+                let command = string(server, "command"), let tenantList = stringArray(server, "tenants")
+            else { continue }
+            let names = tenantList.map(\.value)
+            var tenants: Set<TenantID>? = Set(names.map { TenantID($0) })
+            if names.contains("*") { tenants = nil }
+            var definition = MCPServerDefinition.standardIO(
+                name: entry.key, command: [command] + (stringArray(server, "args")?.map(\.value) ?? []),
+                environment: stringMap(server, "env"))
+            mcpServerOptions(&definition, server, at: entryPointer)
+            guard !hasErrors(at: entryPointer) else { continue }
+            servers[entry.key] = OperatorMCPServer(definition: definition, tenants: tenants)
+        }
+        return servers
+    }
+
+    /// The entries of an `mcp_servers` object whose names are well formed (`mcp.<name>.<tool>` must be a tool id);
+    /// the others are reported.
+    private mutating func mcpServerEntries(_ node: JSONNode, at pointer: JSONPointer) -> [JSONMember] {
+        guard case .object(let entries) = node.content else {
+            typeMismatch(node, expected: "an object of MCP servers", at: pointer, what: "\"mcp_servers\"")
+            return []
+        }
+        return entries.filter { entry in
+            guard ToolID("mcp.\(entry.key).x").isWellFormed else {
+                error(
+                    .invalidFormat,
+                    "MCP server name \"\(entry.key)\" must be lower-case letters, digits and '_', starting with a letter (its tools are mcp.<name>.<tool>)",
+                    at: entry.keyOffset, pointer.appending(entry.key))
+                return false
+            }
+            return true
+        }
     }
 }

@@ -3,6 +3,7 @@ import AgentRuntime
 import Agents
 import Foundation
 import MCP
+import MCPTools
 
 /// The platform as an MCP server for one caller: a tool per crew it may run (`crew_<id>`), `agent_invoke`, and its
 /// agent and crew definitions as read-only resources. Every call is an ordinary stored run, started through the
@@ -62,7 +63,7 @@ public struct PlatformMCPServer: Sendable {
     /// Serves this caller over standard input and output until the client closes its end.
     public func serveStandardIO() async throws {
         let server = await makeServer()
-        try await server.start(transport: BlockingStdioTransport())
+        try await server.start(transport: FileDescriptorTransport())
         await server.waitUntilCompleted()
         await server.stop()
     }

@@ -132,20 +132,29 @@ public actor MCPSessionPool {
                 headers.set(name, secret)
             }
         }
-        let transport = PortHTTPTransport(
-            endpoint: server.url, headers: headers, http: http, timeout: server.timeout,
-            maxBytes: server.maxResultBytes)
         let client = Client(name: "agentruntime", version: "1.0")
         await client.onNotification(ToolListChangedNotification.self) { _ in
             await pool.markStale(key)
         }
-        do {
-            try await within(server.timeout, server: server.name) { _ = try await client.connect(transport: transport) }
-        } catch {
-            await client.disconnect()
-            throw error
+        func connect(_ transport: any Transport) async throws {
+            do {
+                try await within(server.timeout, server: server.name) {
+                    _ = try await client.connect(transport: transport)
+                }
+            } catch {
+                await client.disconnect()
+                throw error
+            }
         }
-        await transport.listen()
+        if let command = server.command {
+            try await connect(try ServerProcess.start(command, environment: server.environment, server: server.name))
+        } else {
+            let transport = PortHTTPTransport(
+                endpoint: server.url, headers: headers, http: http, timeout: server.timeout,
+                maxBytes: server.maxResultBytes)
+            try await connect(transport)
+            await transport.listen()
+        }
         await pool.markStale(key)
         return Session(client: client, generation: generation)
     }

@@ -165,6 +165,7 @@ enum Composition {
     ) async throws -> (environment: EngineEnvironment, registry: ProviderRegistry, knowledge: KnowledgeBase) {
         let registry = try runtime.registry(
             tenantRateLimits: tenants.tenants.compactMapValues(\.rateLimit), limiter: store.flatMap(sharedLimiter))
+        let tenants = tenants.adding(operatorServers: registry.config.mcpServers)
         let knowledge = await KnowledgeBase.load(root: catalog.knowledgeDirectory)
         for file in await knowledge.skipped { Console.error("warning: knowledge/\(file.path) skipped: \(file.reason)") }
         let client = ConnectorClient(

@@ -63,7 +63,7 @@ struct ToolsCommand: AsyncParsableCommand {
                 Console.error("error: unknown agent \"\(agentID)\"")
                 throw ExitCode(ExitStatus.notFound)
             }
-            let tenants = catalog.loadTenants()
+            let tenants = catalog.loadTenants().adding(operatorServers: try runtime.loadConfig().mcpServers)
             let policy = TenantToolPolicy(tenants: tenants.tenants)
             let principal = Principal(tenant: TenantID(tenant), user: "cli", roles: [parsedRole])
             let registry = ToolRegistry.standard(
@@ -126,7 +126,7 @@ struct ToolsCommand: AsyncParsableCommand {
         /// Every tool `tenant` has: the registry's, and its MCP servers' as they list them now, each with its server,
         /// its effective access (annotations or the tenant's override) and whether calls wait for approval.
         private func listTenant(_ tenant: TenantID) async throws {
-            let tenants = catalog.loadTenants()
+            let tenants = catalog.loadTenants().adding(operatorServers: try runtime.loadConfig().mcpServers)
             guard let definition = tenants.tenants[tenant] else {
                 Console.error("error: unknown tenant \"\(tenant)\"")
                 throw ExitCode(ExitStatus.notFound)

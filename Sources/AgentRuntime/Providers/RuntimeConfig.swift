@@ -117,6 +117,8 @@ public struct RuntimeConfig: Sendable {
     public var egress = EgressPolicy()
     /// What a resumed run does with a write an earlier attempt sent but never saw answered.
     public var uncertainWrites: UncertainSideEffectPolicy = .askApproval
+    /// MCP servers the operator runs over standard I/O for named tenants (`mcp_servers`), by name.
+    public var mcpServers: [String: OperatorMCPServer] = [:]
     /// Where the run store lives (`store`): a path, `sqlite:PATH` or `postgres://…`; `--store` and
     /// `AGENTRUNTIME_STORE` take precedence.
     public var store: String?

@@ -1,6 +1,6 @@
 """A small MCP server built with the official Python SDK's server API (FastMCP), the runtime's client's peer.
 
-Usage: peer_server.py PORT [json]
+Usage: peer_server.py PORT [json] | peer_server.py stdio
 Serves Streamable HTTP at http://127.0.0.1:PORT/mcp (answers as SSE streams, or as JSON with `json`), stateful
 (sessions with Mcp-Session-Id). Tools:
 - lookup_order (readOnlyHint): reads an order;
@@ -15,7 +15,8 @@ import sys
 from mcp.server.fastmcp import Context, FastMCP
 from mcp.types import ResourceLink, TextContent, ToolAnnotations
 
-port = int(sys.argv[1])
+stdio = sys.argv[1] == "stdio"
+port = 0 if stdio else int(sys.argv[1])
 json_response = len(sys.argv) > 2 and sys.argv[2] == "json"
 server = FastMCP("peer", host="127.0.0.1", port=port, json_response=json_response, log_level="WARNING")
 
@@ -68,4 +69,4 @@ async def open_late_tool(ctx: Context) -> str:
 
 
 if __name__ == "__main__":
-    server.run(transport="streamable-http")
+    server.run(transport="stdio" if stdio else "streamable-http")

@@ -2,27 +2,38 @@ import Foundation
 import Logging
 import MCP
 
-/// MCP over standard input and output (newline-delimited JSON-RPC), read by a thread that sleeps in `read(2)`: a
-/// quiet client costs no CPU. The SDK's `StdioTransport` makes the descriptors non-blocking and retries every 10 ms,
-/// which keeps a waiting `agentctl mcp` busy; the design says nothing spins.
-actor BlockingStdioTransport: Transport {
+/// MCP's stdio transport (newline-delimited JSON-RPC) over a pair of file descriptors: standard input and output of
+/// `agentctl mcp`, or the pipes of an MCP server process the runtime started. Input is read by a thread that sleeps
+/// in `read(2)`, so a quiet peer costs no CPU: the SDK's `StdioTransport` makes the descriptors non-blocking and
+/// retries every 10 ms, and the design says nothing spins.
+public actor FileDescriptorTransport: Transport {
     /// The SDK's logger (silent).
-    nonisolated let logger = Logger(label: "agentruntime.mcp.stdio", factory: { _ in SwiftLogNoOpLogHandler() })
+    public nonisolated let logger = Logger(label: "agentruntime.mcp.stdio", factory: { _ in SwiftLogNoOpLogHandler() })
     private let input: Int32
     private let output: Int32
     private let messages: AsyncThrowingStream<Data, any Error>
     private let continuation: AsyncThrowingStream<Data, any Error>.Continuation
     private var reading = false
+    private let onDisconnect: @Sendable () -> Void
 
-    /// A transport on `input` and `output` (standard input and output by default).
-    init(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) {
+    /// A transport reading `input` and writing `output` (standard input and output by default); `onDisconnect` runs
+    /// once when the transport is disconnected (to stop a server process and close its pipes).
+    public init(
+        input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, onDisconnect: @escaping @Sendable () -> Void = {}
+    ) {
         self.input = input
         self.output = output
+        self.onDisconnect = onDisconnect
         (messages, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
+        _ = Self.writesFailInsteadOfSignalling
     }
 
+    /// A write to a peer that has gone (a server process that exited, a client that closed its end) fails with
+    /// `EPIPE` instead of killing the whole process with `SIGPIPE`.
+    private static let writesFailInsteadOfSignalling: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     /// Starts the reading thread; lines arrive on ``receive()`` until end of input.
-    func connect() async throws {
+    public func connect() async throws {
         guard !reading else { return }
         reading = true
         let input = self.input
@@ -53,11 +64,18 @@ actor BlockingStdioTransport: Transport {
         reader.start()
     }
 
-    /// Ends the message stream (the reading thread ends with the input).
-    func disconnect() async { continuation.finish() }
+    /// Ends the message stream (the reading thread ends with the input) and runs `onDisconnect` the first time.
+    public func disconnect() async {
+        continuation.finish()
+        guard !disconnected else { return }
+        disconnected = true
+        onDisconnect()
+    }
+
+    private var disconnected = false
 
     /// Writes one message and its newline, whole.
-    func send(_ data: Data) async throws {
+    public func send(_ data: Data) async throws {
         var bytes = [UInt8](data)
         bytes.append(UInt8(ascii: "\n"))
         var offset = 0
@@ -72,5 +90,5 @@ actor BlockingStdioTransport: Transport {
     }
 
     /// The messages read, one per line.
-    func receive() -> AsyncThrowingStream<Data, any Error> { messages }
+    public func receive() -> AsyncThrowingStream<Data, any Error> { messages }
 }
