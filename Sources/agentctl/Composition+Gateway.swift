@@ -36,7 +36,7 @@ extension Composition {
                     agentsDirectory: catalog.agentsDirectory, knowledgeDirectory: catalog.knowledgeDirectory,
                     knownTools: ToolRegistry.standardIDs,
                     displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))),
-            tenants: tenants.tenants,
+            tenants: tenants.adding(operatorServers: registry.config.mcpServers).tenants,
             environment: { principal in
                 var environment = environment
                 if let limits = tenantLimits[principal.tenant] { environment.limits = limits }
