@@ -15,14 +15,19 @@ public actor FileDescriptorTransport: Transport {
     private let continuation: AsyncThrowingStream<Data, any Error>.Continuation
     private var reading = false
     private let onDisconnect: @Sendable () -> Void
+    private let owner: (any Sendable)?
 
     /// A transport reading `input` and writing `output` (standard input and output by default); `onDisconnect` runs
-    /// once when the transport is disconnected (to stop a server process and close its pipes).
+    /// once when the transport is disconnected (to stop a server process and close its pipes). `owner`, when the
+    /// descriptors belong to an object that closes them when it goes (a process's pipes), is kept alive by the reading
+    /// thread until it has read its last byte, so the descriptor it reads is never closed under it and reused.
     public init(
-        input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, onDisconnect: @escaping @Sendable () -> Void = {}
+        input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, owner: (any Sendable)? = nil,
+        onDisconnect: @escaping @Sendable () -> Void = {}
     ) {
         self.input = input
         self.output = output
+        self.owner = owner
         self.onDisconnect = onDisconnect
         (messages, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
         _ = Self.writesFailInsteadOfSignalling
@@ -32,13 +37,18 @@ public actor FileDescriptorTransport: Transport {
     /// `EPIPE` instead of killing the whole process with `SIGPIPE`.
     private static let writesFailInsteadOfSignalling: Void = { signal(SIGPIPE, SIG_IGN) }()
 
+    /// The longest message accepted (a peer that never ends a line is cut off, not buffered without end).
+    public static let maxLineBytes = 64 << 20
+
     /// Starts the reading thread; lines arrive on ``receive()`` until end of input.
     public func connect() async throws {
         guard !reading else { return }
         reading = true
         let input = self.input
         let continuation = self.continuation
+        let owner = self.owner
         let reader = Thread {
+            defer { withExtendedLifetime(owner) {} }
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 1 << 16)
             while true {
@@ -57,6 +67,12 @@ public actor FileDescriptorTransport: Transport {
                     start = newline + 1
                 }
                 pending.removeFirst(start)
+                if pending.count > Self.maxLineBytes {
+                    continuation.finish(
+                        throwing: MCPError.transportError(
+                            POSIXError(.EMSGSIZE)))
+                    return
+                }
             }
             continuation.finish()
         }
@@ -76,6 +92,8 @@ public actor FileDescriptorTransport: Transport {
 
     /// Writes one message and its newline, whole.
     public func send(_ data: Data) async throws {
+        // After a disconnect the output may be closed, and its number given to another file: never write there.
+        guard !disconnected else { throw MCPError.transportError(POSIXError(.ENOTCONN)) }
         var bytes = [UInt8](data)
         bytes.append(UInt8(ascii: "\n"))
         var offset = 0

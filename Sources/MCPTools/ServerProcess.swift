@@ -47,7 +47,7 @@ final class ServerProcess: @unchecked Sendable {
         let running = ServerProcess(process: process, toServer: toServer, fromServer: fromServer)
         return FileDescriptorTransport(
             input: fromServer.fileHandleForReading.fileDescriptor,
-            output: toServer.fileHandleForWriting.fileDescriptor, onDisconnect: { running.stop() })
+            output: toServer.fileHandleForWriting.fileDescriptor, owner: running, onDisconnect: { running.stop() })
     }
 
     /// Closes the server's input (the MCP way to ask a stdio server to exit) and terminates it.
