@@ -24,6 +24,7 @@ public enum Gateway {
         router.group("v1")
             .addRoutes(RunRoutes(services: services).endpoints)
             .addRoutes(ApprovalRoutes(services: services).endpoints)
+            .addRoutes(UsageRoutes(services: services).endpoints)
             .addRoutes(DefinitionRoutes(services: services).endpoints)
         for mount in services.mounts { mount(router) }
         return router

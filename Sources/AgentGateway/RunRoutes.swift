@@ -91,6 +91,10 @@ struct RunRoutes: Sendable {
     private func recordReply(_ record: RunRecord) async throws -> Response {
         guard case .object(var object) = RunJSON.record(record) else { return Reply.data(RunJSON.record(record)) }
         object["tasks"] = .array(try await services.store.tasks(of: record.id).map(RunJSON.task))
+        // Totals by agent and by the model that answered, from the run's booked calls.
+        for member in RunUsageTotals(try await services.store.usageRecords(of: record.id)).json {
+            object[member.key] = member.value
+        }
         return Reply.data(.object(object))
     }
 

@@ -21,13 +21,21 @@ public struct CrewDefinition: Hashable, Sendable, Codable {
     public var tasks: [CrewTask]
     /// Free-form tags.
     public var tags: [String]
+    /// Whether the manager's first model turn on each task must call a tool (nil: `required`).
+    public var managerToolChoice: ManagerToolChoice?
+    /// Whether a manager's final answer that follows no delegation in its task is sent back once with a reminder
+    /// (nil: yes).
+    public var managerReminder: Bool?
 
     /// Creates a crew definition.
     public init(
         id: CrewID, name: String, description: String? = nil, process: CrewProcess, agents: [AgentID],
         manager: AgentID? = nil, managerModel: ModelReference? = nil, inputs: [CrewInput] = [],
-        tasks: [CrewTask], tags: [String] = []
+        tasks: [CrewTask], tags: [String] = [], managerToolChoice: ManagerToolChoice? = nil,
+        managerReminder: Bool? = nil
     ) {
+        self.managerToolChoice = managerToolChoice
+        self.managerReminder = managerReminder
         self.id = id
         self.name = name
         self.description = description
@@ -50,5 +58,23 @@ public struct CrewDefinition: Hashable, Sendable, Codable {
         case id, name, description, process, agents, manager
         case managerModel = "manager_model"
         case inputs, tasks, tags
+        case managerToolChoice = "manager_tool_choice"
+        case managerReminder = "manager_reminder"
+    }
+}
+
+/// A hierarchical crew's `manager_tool_choice`: what the manager's first model turn on each task may do.
+public enum ManagerToolChoice: String, Hashable, Sendable, Codable, CaseIterable {
+    /// It must call a tool (a delegation tool: the manager has no others).
+    case required
+    /// The model decides.
+    case auto
+
+    /// The request's tool choice.
+    public var toolChoice: ToolChoice {
+        switch self {
+        case .required: return .required
+        case .auto: return .auto
+        }
     }
 }

@@ -4,8 +4,8 @@ import AgentRuntime
 public enum CrewFields {
     /// Every field a crew file may have.
     public static let allowed = [
-        "$schema", "id", "name", "description", "process", "agents", "manager", "manager_model", "inputs", "tasks",
-        "tags",
+        "$schema", "id", "name", "description", "process", "agents", "manager", "manager_model",
+        "manager_tool_choice", "manager_reminder", "inputs", "tasks", "tags",
     ]
     /// Fields a crew file must have.
     public static let required = ["id", "name", "process", "agents", "tasks"]
@@ -117,6 +117,8 @@ extension DefinitionReader {
             }
         }
 
+        let (managerToolChoice, managerReminder) = managerSettings(fields, process: process)
+
         let inputs = crewInputs(fields)
         let tasks = crewTasks(fields, process: process, crewAgents: crewAgents, agents: agents, references: references)
 
@@ -141,8 +143,34 @@ extension DefinitionReader {
         let definition = CrewDefinition(
             id: CrewID(id), name: name, description: description, process: process, agents: crewAgents,
             manager: manager, managerModel: managerModel, inputs: inputs.map(\.input),
-            tasks: tasks.located.map(\.task), tags: tags)
+            tasks: tasks.located.map(\.task), tags: tags, managerToolChoice: managerToolChoice,
+            managerReminder: managerReminder)
         return (definition, idMember.value.offset)
+    }
+
+    /// `manager_tool_choice` (`required` or `auto`) and `manager_reminder` (a boolean): hierarchical crews only.
+    private mutating func managerSettings(
+        _ fields: Fields, process: CrewProcess?
+    ) -> (ManagerToolChoice?, Bool?) {
+        var choice: ManagerToolChoice?
+        if let entry = locatedString(fields, "manager_tool_choice") {
+            choice = ManagerToolChoice(rawValue: entry.value)
+            if choice == nil {
+                let words = ManagerToolChoice.allCases.map(\.rawValue)
+                error(
+                    .invalidValue,
+                    "\"manager_tool_choice\" must be \"required\" or \"auto\", found \"\(entry.value)\"\(NameSuggestion.didYouMean(entry.value, in: words))",
+                    at: entry.offset, entry.pointer)
+            }
+        }
+        let reminder = bool(fields, "manager_reminder")
+        for key in ["manager_tool_choice", "manager_reminder"] {
+            guard process == .sequential, let member = fields[key] else { continue }
+            error(
+                .managerNotAllowed, "\"\(key)\" applies to hierarchical crews only; this crew is sequential",
+                at: member.value.offset, fields.pointer.appending(key))
+        }
+        return (choice, reminder)
     }
 
     private mutating func locatedString(_ fields: Fields, _ key: String) -> LocatedString? {

@@ -50,6 +50,8 @@ public enum DefinitionJSON {
         object["agents"] = .array(crew.agents.map { .string($0.rawValue) })
         if let manager = crew.manager { object["manager"] = .string(manager.rawValue) }
         if let model = crew.managerModel { object["manager_model"] = .string(model.description) }
+        if let choice = crew.managerToolChoice { object["manager_tool_choice"] = .string(choice.rawValue) }
+        if let reminder = crew.managerReminder { object["manager_reminder"] = .bool(reminder) }
         object["inputs"] = .object(
             JSONObject(
                 crew.inputs.map { input in

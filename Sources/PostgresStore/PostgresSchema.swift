@@ -140,6 +140,20 @@ enum PostgresSchema {
                     PRIMARY KEY (tenant, day))
                 """
             ]),
+        Migration(
+            version: 4, name: "usage per model call",
+            statements: [
+                """
+                CREATE TABLE model_usage (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, run_id TEXT NOT NULL, tenant TEXT NOT NULL,
+                    crew TEXT NOT NULL, agent TEXT NOT NULL, task TEXT NOT NULL, provider TEXT NOT NULL,
+                    model TEXT NOT NULL, input_tokens BIGINT NOT NULL, output_tokens BIGINT NOT NULL,
+                    cached_input_tokens BIGINT NOT NULL, cost_usd DOUBLE PRECISION NOT NULL,
+                    time DOUBLE PRECISION NOT NULL, day TEXT NOT NULL)
+                """,
+                "CREATE INDEX model_usage_tenant_time ON model_usage (tenant, time)",
+                "CREATE INDEX model_usage_run ON model_usage (run_id)",
+            ]),
     ]
 
     /// The newest version this binary knows.

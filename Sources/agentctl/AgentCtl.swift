@@ -9,7 +9,8 @@ struct AgentCtl: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, AgentsCommand.self, CrewsCommand.self, ToolsCommand.self, ModelsCommand.self,
             AskCommand.self, RunCommand.self, InvokeCommand.self, RunsCommand.self, KnowledgeCommand.self,
-            TenantsCommand.self, ApprovalsCommand.self, AuditCommand.self, ReplayCommand.self, PlaygroundCommand.self,
+            TenantsCommand.self, ApprovalsCommand.self, AuditCommand.self, UsageCommand.self, ReplayCommand.self,
+            PlaygroundCommand.self,
             StoreCommand.self, ServeCommand.self, MCPCommand.self, SecretsCommand.self,
         ]
     )

@@ -187,6 +187,7 @@ enum Composition {
             })
         environment.time = time
         environment.spendLedger = store
+        environment.usageLedger = store
         environment.uncertainSideEffects = registry.config.uncertainWrites
         return (environment, registry, knowledge)
     }

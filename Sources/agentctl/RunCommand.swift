@@ -81,6 +81,10 @@ struct Runner {
     let verbose: Bool
     /// Whether the final output goes to stdout (replay prints its own report instead).
     var printsOutput = true
+    /// Who the run acts for instead of `--tenant`/`--role` (a replay: the recorded run's principal).
+    var principal: Principal?
+    /// Where tool calls are answered from instead of the tools (a replay: the recorded run).
+    var toolRecording: (any ToolCallRecording)?
 
     /// Runs `crew` and stores it; `agents` (default: the catalog) and `models` (default: the configured providers) may be replaced.
     @discardableResult
@@ -97,6 +101,7 @@ struct Runner {
         var environment = try await engine.environment(
             runtime: runtime, catalog: catalogOptions, tenants: tenants, store: store, streaming: true)
         if let models { environment.models = models(environment.models) }
+        environment.toolRecording = toolRecording
         let runner = CrewRunner(environment: environment)
         if dryRun {
             try printPlan(try await plan(runner, crew, inputs, agents))
@@ -107,7 +112,7 @@ struct Runner {
             throw ExitCode(ExitStatus.invalid)
         }
         guard let store else { return nil }
-        let principal = engine.principal
+        let principal = self.principal ?? engine.principal
         let lifecycle = RunLifecycle(store: store)
         let (record, definition) = try await lifecycle.submit(
             crew, inputs: inputs, principal: principal, agents: agents)

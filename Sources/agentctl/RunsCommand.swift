@@ -107,10 +107,12 @@ struct RunsCommand: AsyncParsableCommand {
                 throw ExitCode(ExitStatus.notFound)
             }
             let tasks = try await store.tasks(of: run.id)
+            let totals = RunUsageTotals(try await store.usageRecords(of: run.id))
             if json {
                 var object = RunJSON.record(run)
                 if case .object(var fields) = object {
                     fields["tasks"] = .array(tasks.map(RunJSON.task))
+                    for member in totals.json { fields[member.key] = member.value }
                     object = .object(fields)
                 }
                 Console.print(object.serialized(pretty: true))
@@ -122,6 +124,14 @@ struct RunsCommand: AsyncParsableCommand {
                 String(format: "%d tokens · $%.6f", run.usage.totalTokens, run.costUSD),
             ]
             if let code = run.errorCode { lines.append("error \(code): \(run.errorMessage ?? "")") }
+            for (title, groups) in [("agent", totals.byAgent), ("model", totals.byModel)] {
+                for (key, total) in groups.sorted(by: { $0.key < $1.key }) {
+                    lines.append(
+                        String(
+                            format: "by %@ %@: %d call(s) · %d tokens · $%.6f", title, key, total.calls,
+                            total.usage.totalTokens, total.costUSD))
+                }
+            }
             for task in tasks {
                 lines += [
                     "",

@@ -29,7 +29,7 @@ struct GatewayFixture {
         configuration: GatewayConfiguration = GatewayConfiguration(
             serviceToken: GatewayFixture.token, platformToken: GatewayFixture.platformToken,
             eventPollInterval: .milliseconds(20)),
-        tools: [any Tool] = [], streaming: Bool = false,
+        tools: [any Tool] = [], streaming: Bool = false, models: (any ModelResolver)? = nil,
         respond: (@Sendable (ChatRequest) async throws -> ChatResponse)? = nil
     ) throws {
         directory = try TemporaryDirectory()
@@ -46,13 +46,15 @@ struct GatewayFixture {
         ]
         model = ScriptedChatModel(respond ?? GatewayFixture.answer)
         let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
-        let environment = EngineEnvironment(
-            models: ScriptedModelResolver(model), tools: ToolRegistry(tools),
+        var environment = EngineEnvironment(
+            models: models ?? ScriptedModelResolver(model), tools: ToolRegistry(tools),
             policy: TenantToolPolicy(tenants: tenants), streaming: streaming,
             approvals: StoreApprovalGate(store: store, pollInterval: .milliseconds(20)))
+        environment.usageLedger = store
+        let configured = environment
         services = GatewayServices(
             configuration: configuration, catalog: CatalogHolder(catalog: catalog, loader: loader), tenants: tenants,
-            environment: { _ in environment }, store: store, secrets: InMemorySecretStore())
+            environment: { _ in configured }, store: store, secrets: InMemorySecretStore())
     }
 
     /// Answers every task: JSON matching the schema when one is asked for, else the first line of the prompt.

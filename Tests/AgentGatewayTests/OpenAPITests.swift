@@ -302,6 +302,10 @@ struct OpenAPITests {
             try await send(.get, "/v1/crews/nope", "/v1/crews/{crew_id}", expect: .notFound)
             try await send(.get, "/v1/tools?agent=content-creator", "/v1/tools", expect: .ok)
             try await send(.get, "/v1/tools?agent=ghost", "/v1/tools", expect: .notFound)
+            try await send(.get, "/v1/usage?group_by=model", "/v1/usage", expect: .ok)
+            try await send(.get, "/v1/usage?from=2026-12-01&to=2026-12-07", "/v1/usage", headers: admin, expect: .ok)
+            try await send(.get, "/v1/usage?group_by=team", "/v1/usage", expect: .badRequest)
+            try await send(.get, "/v1/usage", "/v1/usage", headers: F.headers(roles: "tenant_user"), expect: .forbidden)
             return exercised
         }
         #expect(exercised == registered, "not exercised: \(registered.subtracting(exercised).sorted())")

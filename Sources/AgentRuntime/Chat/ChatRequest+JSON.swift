@@ -20,6 +20,7 @@ extension ChatRequest {
         if case .jsonSchema(let name, let schema) = responseFormat {
             object["response_format"] = ["name": .string(name), "schema": schema.document]
         }
+        if let toolChoice { object["tool_choice"] = .string(toolChoice.description) }
         return .object(object)
     }
 
@@ -67,6 +68,7 @@ extension ChatResponse {
         ]
         if let echo { object["echo"] = echo.json }
         if let refusal { object["refusal"] = .string(refusal) }
+        if let servedBy { object["served_by"] = .string(servedBy.description) }
         return .object(object)
     }
 
@@ -100,5 +102,6 @@ extension ChatResponse {
                 isEstimated: usage?["estimated"] == true),
             model: json["model"]?.stringValue, echo: ProviderEcho(json: json["echo"]),
             refusal: json["refusal"]?.stringValue)
+        servedBy = json["served_by"]?.stringValue.flatMap(ModelReference.init(parsing:))
     }
 }

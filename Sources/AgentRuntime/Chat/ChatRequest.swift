@@ -18,6 +18,8 @@ public struct ChatRequest: Hashable, Sendable {
     public var responseFormat: ResponseFormat
     /// When the whole call (retries included) must be finished.
     public var deadline: ContinuousClock.Instant?
+    /// Whether the model must, may or must not call a tool (nil: the provider's default, nothing sent).
+    public var toolChoice: ToolChoice?
 
     /// Creates a request.
     public init(
@@ -51,6 +53,32 @@ public struct ChatTool: Hashable, Sendable {
         self.name = name
         self.description = description
         self.parameters = parameters
+    }
+}
+
+/// Whether a model must call a tool on this turn, as each wire format encodes it: OpenAI-compatible `tool_choice`
+/// (`"auto"`, `"none"`, `"required"`, `{"type": "function", ...}`), Anthropic `tool_choice` (`{"type": "auto" | "none"
+/// | "any" | "tool"}`), Gemini `toolConfig.functionCallingConfig.mode` (`AUTO`, `NONE`, `ANY`, with
+/// `allowedFunctionNames`). Ollama's native chat API has no such parameter: `noTool` offers no tools, a named tool is
+/// offered alone, and `required` sends nothing (the model may still answer in text).
+public enum ToolChoice: Hashable, Sendable {
+    /// The model decides.
+    case auto
+    /// No tool call (`none` on the wire).
+    case noTool
+    /// Some tool call (any of the offered tools).
+    case required
+    /// A call of the tool with this (offered) name.
+    case tool(String)
+
+    /// `auto`, `none`, `required` or `tool:<name>`, for records.
+    public var description: String {
+        switch self {
+        case .auto: return "auto"
+        case .noTool: return "none"
+        case .required: return "required"
+        case .tool(let name): return "tool:\(name)"
+        }
     }
 }
 

@@ -14,6 +14,9 @@ public struct ChatResponse: Hashable, Sendable {
     public var echo: ProviderEcho?
     /// The model's refusal, when it declined to answer (OpenAI `message.refusal`, Anthropic `stop_reason: refusal`).
     public var refusal: String?
+    /// The configured model that answered, when a ``FallbackChatModel`` chose one (nil: the model asked); usage and
+    /// cost are booked under it.
+    public var servedBy: ModelReference?
 
     /// Creates a response.
     public init(

@@ -207,7 +207,28 @@ extension AgentLoop {
                 approved = true
             }
         }
-        if !approved, await environment.policy.requiresApproval(tool.spec, agent: agent, principal: principal),
+        var mustApprove = false
+        if !approved, let recording = environment.toolRecording {
+            // A replay: the recorded run's result stands in for the call, so nothing is sent again.
+            switch await recording.answer(tool.spec, arguments: arguments) {
+            case .recorded(let text, let failed):
+                await state.emit(path, .toolStarted(callID: call.id, tool: toolName, arguments: call.arguments))
+                try await journalTool(journalKey, content: text, isError: failed)
+                return .answered(text, isError: failed)
+            case .refused(let reason):
+                await state.emit(
+                    path, .toolDenied(callID: call.id, tool: toolName, reason: reason, arguments: call.arguments))
+                let refusal = "Error: \(call.name) was not called: \(reason). Continue without it."
+                try await journalTool(journalKey, content: refusal, isError: true)
+                return .refused(refusal)
+            case .liveAfterApproval: mustApprove = true
+            case .live: break
+            }
+        }
+        if !approved, !mustApprove {
+            mustApprove = await environment.policy.requiresApproval(tool.spec, agent: agent, principal: principal)
+        }
+        if !approved, mustApprove,
             let refusal = try await awaitApproval(tool.spec, call: call, id: idempotencyKey)
         {
             try await journalTool(journalKey, content: refusal, isError: true)

@@ -14,6 +14,11 @@ struct AgentLoop: Sendable {
     let principal: Principal
     let responseFormat: ResponseFormat
     let meter: UsageMeter
+    /// The tool choice of the loop's first model call (nil: the provider's default); later calls use the default.
+    var firstTurnToolChoice: ToolChoice? = nil
+    /// Sent back once, as a user message, when a final answer follows no call of a synthesised (delegation) tool in
+    /// this loop (nil: final answers are taken as they come).
+    var reminder: String? = nil
 
     /// Tool results longer than this are cut, with a note.
     static let maxToolResultCharacters = 20_000
@@ -24,6 +29,8 @@ struct AgentLoop: Sendable {
         var mistakes = 0
         var previous: [String: String] = [:]
         var iteration = 0
+        var delegated = false
+        var reminded = false
         while true {
             if iteration >= agent.maxIterations {
                 messages.append(.user(PromptBuilder.finalAnswerNow))
@@ -33,7 +40,16 @@ struct AgentLoop: Sendable {
                 return (text, messages)
             }
             iteration += 1
-            let response = try await call(messages, offerTools: true)
+            let response = try await call(
+                messages, offerTools: true, toolChoice: iteration == 1 ? firstTurnToolChoice : nil)
+            delegated =
+                delegated
+                || response.toolCalls.contains { call in
+                    tools.contains { tool in
+                        guard tool.modelName == call.name, case .synthesized = tool.handler else { return false }
+                        return true
+                    }
+                }
             let step = NextStep.decide(
                 response, offered: tools, earlier: Set(previous.keys),
                 verdicts: await verdicts(for: response.toolCalls),
@@ -43,6 +59,11 @@ struct AgentLoop: Sendable {
             switch step {
             case .finalAnswer(let text):
                 messages.append(.assistant(text))
+                if let reminder, !delegated, !reminded {
+                    reminded = true
+                    messages.append(.user(reminder))
+                    continue
+                }
                 return (text, messages)
             case .answerCalls(let planned):
                 messages.append(response.message)
@@ -70,7 +91,7 @@ struct AgentLoop: Sendable {
     }
 
     /// One model call with budget checks, events and cost accounting.
-    func call(_ messages: [Message], offerTools: Bool) async throws -> ChatResponse {
+    func call(_ messages: [Message], offerTools: Bool, toolChoice: ToolChoice? = nil) async throws -> ChatResponse {
         try Task.checkCancellation()
         try await checkSpend()
         try await state.beginCall()
@@ -79,6 +100,7 @@ struct AgentLoop: Sendable {
             model: model.reference.model, messages: messages, tools: chatTools, temperature: agent.temperature,
             maxTokens: agent.maxTokens, topP: agent.topP, responseFormat: responseFormat)
         request.deadline = await state.deadline
+        if !chatTools.isEmpty { request.toolChoice = toolChoice }
         await state.emit(
             path,
             .llmRequest(model: model.reference.description, messageCount: messages.count, toolCount: chatTools.count))
@@ -95,7 +117,10 @@ struct AgentLoop: Sendable {
             }
         } else {
             response = try await callModel(request)
-            await book(model.price?.cost(of: response.usage) ?? 0)
+            let answering = model.answering(response)
+            let liveCost = answering.price?.cost(of: response.usage) ?? 0
+            await book(liveCost)
+            await bookUsage(response.usage, cost: liveCost, model: answering.reference)
             if let journal = state.journal {
                 do { try await journal.record(.model, key: journalKey, data: response.json) } catch {
                     throw EngineError.journalUnavailable(String(describing: error))
@@ -103,14 +128,15 @@ struct AgentLoop: Sendable {
             }
         }
         let latency = started.elapsed
-        let cost = model.price?.cost(of: response.usage) ?? 0
-        await state.record(
-            agent: agent.id.rawValue, model: model.reference.description, usage: response.usage, cost: cost)
+        // Booked under the model that answered: a fallback's call at the fallback's price.
+        let (answered, price) = model.answering(response)
+        let cost = price?.cost(of: response.usage) ?? 0
+        await state.record(agent: agent.id.rawValue, model: answered.description, usage: response.usage, cost: cost)
         await meter.add(response.usage, cost: cost)
         await state.emit(
             path,
             .llmResponse(
-                model: model.reference.description, usage: response.usage, costUSD: model.price == nil ? nil : cost,
+                model: answered.description, usage: response.usage, costUSD: price == nil ? nil : cost,
                 latencyMS: Int(latency.seconds * 1000), finishReason: response.finishReason.description))
         try await state.checkLimits()
         try Self.checkAnswered(response, task: task, provider: model.reference.provider)
@@ -151,6 +177,17 @@ struct AgentLoop: Sendable {
     private func book(_ cost: Double) async {
         guard let ledger = environment.spendLedger, cost > 0 else { return }
         try? await ledger.addSpend(cost, tenant: principal.tenant, day: SpendDay(environment.time.now))
+    }
+
+    /// Books a live call's usage with who made it and the model that answered. Like spend, a booking lost to a store
+    /// outage does not fail a call already paid for.
+    private func bookUsage(_ usage: TokenUsage, cost: Double, model answered: ModelReference) async {
+        guard let ledger = environment.usageLedger else { return }
+        try? await ledger.appendUsage(
+            UsageRecord(
+                runID: state.runID, tenant: principal.tenant, crew: state.crew, agent: agent.id.rawValue, task: task,
+                provider: answered.provider, model: answered.model, usage: usage, costUSD: cost,
+                time: environment.time.now))
     }
 
     /// The live model call, its failures mapped to engine errors.

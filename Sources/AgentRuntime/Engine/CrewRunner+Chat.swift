@@ -24,7 +24,8 @@ extension CrewRunner {
             id: CrewID("chat:\(agent.id)"), name: agent.name, process: .sequential, agents: [agent.id], tasks: [])
         return Execution(
             crew: crew, values: [:], principal: principal, agents: { $0 == agent.id ? agent : nil },
-            state: RunState(runID: runID, limits: environment.limits, sink: sink, time: environment.time),
+            state: RunState(
+                runID: runID, limits: environment.limits, sink: sink, time: environment.time, crew: crew.id.rawValue),
             outputs: TaskOutputs(), environment: environment)
     }
 

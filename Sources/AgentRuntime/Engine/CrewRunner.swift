@@ -70,7 +70,7 @@ public struct CrewRunner: Sendable {
         }
         let state = RunState(
             runID: runID, limits: environment.limits, sink: sink, journal: session, eventsAfter: eventsAfter,
-            time: environment.time)
+            time: environment.time, crew: crew.id.rawValue)
         let started = environment.time.stopwatch()
         await state.emit(
             [],

@@ -57,11 +57,13 @@ public enum DelegationKind: String, Hashable, Sendable, CaseIterable {
 }
 
 extension Execution {
-    /// The manager's two tools for `task`: delegate work and ask a question, each naming a coworker.
+    /// The two delegation tools of `manager` (a hierarchical crew's manager, or an agent of a sequential crew with
+    /// `allow_delegation`): delegate work and ask a question, each naming one of `coworkers`. A coworker works with its
+    /// own tools, or only `coworkerTools` when the task overrides them, and never with delegation tools (one level).
     func delegationTools(
-        for task: CrewTask, manager: AgentDefinition, expectedOutput: String, meter: UsageMeter
+        coworkers: [AgentDefinition], coworkerTools: [ToolID]?, manager: AgentDefinition, expectedOutput: String,
+        meter: UsageMeter
     ) -> [OfferedTool] {
-        let coworkers = coworkers(for: task)
         let names = coworkers.map { "\($0.id) (\($0.role))" }.joined(separator: "; ")
         let coworkerProperty: JSONValue = [
             "type": "string", "enum": .array(coworkers.map { .string($0.id.rawValue) }),
@@ -75,17 +77,16 @@ extension Execution {
                     parameters: kind.parameters(coworker: coworkerProperty)),
                 handler: .synthesized { arguments, _ in
                     try await delegate(
-                        kind, arguments: arguments, coworkers: coworkers, manager: manager,
-                        expectedOutput: expectedOutput, meter: meter)
+                        kind, arguments: arguments, coworkers: coworkers, coworkerTools: coworkerTools,
+                        manager: manager, expectedOutput: expectedOutput, meter: meter)
                 })
         }
     }
 
     /// Runs the coworker the manager named on the work it gave; mistakes come back to the manager as tool errors.
     private func delegate(
-        _ kind: DelegationKind, arguments: JSONValue, coworkers: [AgentDefinition], manager: AgentDefinition,
-        expectedOutput: String,
-        meter: UsageMeter
+        _ kind: DelegationKind, arguments: JSONValue, coworkers: [AgentDefinition], coworkerTools: [ToolID]?,
+        manager: AgentDefinition, expectedOutput: String, meter: UsageMeter
     ) async throws -> ToolResult {
         let valid = coworkers.map { "\($0.id) (\($0.role))" }.joined(separator: ", ")
         let requested = arguments["coworker"]?.stringValue ?? ""
@@ -110,7 +111,7 @@ extension Execution {
             description: work, expectedOutput: expected, context: [], outputSchema: nil,
             extraContext: arguments["context"]?.stringValue,
             knowledge: await knowledgeText(for: coworker, query: work + "\n" + expected))
-        let tools = await offeredTools(for: coworker, override: nil)
+        let tools = await offeredTools(for: coworker, override: coworkerTools)
         await state.emit(path, .prompt(system: system, user: user, tools: tools.map(\.modelName)))
         let loop = AgentLoop(
             agent: coworker, model: try await resolve(coworker), tools: tools, path: path, task: "delegated",

@@ -21,10 +21,22 @@ extension Execution {
         switch crew.process {
         case .sequential:
             worker = PromptBuilder.render(agents(task.agent!)!, values: values)
-            tools = await offeredTools(for: worker, override: task.tools)
+            var own = await offeredTools(for: worker, override: task.tools)
+            // `allow_delegation`: the crew's other agents as coworkers, one level deep.
+            let coworkers = crew.agents.filter { $0 != worker.id }.compactMap {
+                agents($0).map { PromptBuilder.render($0, values: values) }
+            }
+            if worker.allowDelegation, !coworkers.isEmpty {
+                own += delegationTools(
+                    coworkers: coworkers, coworkerTools: nil, manager: worker, expectedOutput: expected, meter: meter)
+            }
+            tools = own
         case .hierarchical:
             worker = manager()
-            tools = delegationTools(for: task, manager: worker, expectedOutput: expected, meter: meter)
+            // A task's `tools` override is what the coworker doing it is offered.
+            tools = delegationTools(
+                coworkers: coworkers(for: task), coworkerTools: task.tools, manager: worker, expectedOutput: expected,
+                meter: meter)
         }
         let knowledge = await knowledgeText(for: worker, query: description + "\n" + expected)
         let user = PromptBuilder.task(

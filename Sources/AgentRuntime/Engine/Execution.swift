@@ -14,11 +14,9 @@ struct Execution: Sendable {
     let environment: EngineEnvironment
 
     func run() async throws {
-        switch crew.process {
-        case .sequential: try await runSequential()
-        case .hierarchical:
-            for task in crew.tasks { try await runTask(task) }
-        }
+        // Tasks in order in both processes; consecutive `async` tasks whose context is ready run together (under a
+        // manager, each task has its own manager conversation).
+        try await runSequential()
     }
 
     /// The ids a task's context needs: its `context`, or every earlier task.
@@ -94,13 +92,23 @@ struct Execution: Sendable {
         let path = [worker.id.rawValue]
         await state.emit(path, .taskStarted(task: task.id.rawValue, agent: worker.id.rawValue))
         await state.emit(path, .prompt(system: prompt.system, user: prompt.user, tools: prompt.tools.map(\.modelName)))
-        let loop = AgentLoop(
+        var loop = AgentLoop(
             agent: worker, model: try await resolve(worker), tools: prompt.tools, path: path, task: task.id.rawValue,
             state: state,
             environment: environment, principal: principal, responseFormat: responseFormat(task), meter: meter)
+        if crew.process == .hierarchical {
+            // The manager's first turn on each task must call a tool, and an answer that follows no delegation is
+            // sent back once (both per crew).
+            loop.firstTurnToolChoice = crew.managerToolChoice?.toolChoice ?? .required
+            if crew.managerReminder ?? true { loop.reminder = PromptBuilder.delegationReminder }
+        }
         var (text, messages) = try await loop.run([.system(prompt.system), .user(prompt.user)])
         var json: JSONValue?
-        (text, json) = try await finalize(task, loop: loop, text: text, messages: &messages)
+        // A retry after a failed check is the manager fixing its own answer: no forced call, no reminder.
+        var retries = loop
+        retries.firstTurnToolChoice = nil
+        retries.reminder = nil
+        (text, json) = try await finalize(task, loop: retries, text: text, messages: &messages)
         let output = TaskOutput(
             task: task.id, agent: worker.id.rawValue, text: text, json: json, usage: await meter.usage,
             costUSD: await meter.cost,

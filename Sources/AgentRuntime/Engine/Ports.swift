@@ -6,12 +6,24 @@ public struct ResolvedModel: Sendable {
     public var model: any ChatModel
     /// Its price, for cost accounting.
     public var price: ModelPrice?
+    /// The prices of its fallbacks, for calls a fallback answered.
+    public var fallbackPrices: [ModelReference: ModelPrice]
 
     /// Creates a resolved model.
-    public init(reference: ModelReference, model: any ChatModel, price: ModelPrice?) {
+    public init(
+        reference: ModelReference, model: any ChatModel, price: ModelPrice?,
+        fallbackPrices: [ModelReference: ModelPrice] = [:]
+    ) {
         self.reference = reference
         self.model = model
         self.price = price
+        self.fallbackPrices = fallbackPrices
+    }
+
+    /// The model that answered `response` (a fallback, or this one) and its price.
+    public func answering(_ response: ChatResponse) -> (reference: ModelReference, price: ModelPrice?) {
+        guard let served = response.servedBy, served != reference else { return (reference, price) }
+        return (served, fallbackPrices[served])
     }
 }
 
@@ -26,7 +38,10 @@ extension ProviderRegistry: ModelResolver {
     public func resolve(_ reference: ModelReference?, principal: Principal) async throws -> ResolvedModel {
         let resolved = try await resolve(
             reference, tenant: principal.tenant, tenantRateLimit: tenantRateLimits[principal.tenant])
-        return ResolvedModel(reference: resolved.reference, model: resolved.model, price: resolved.price)
+        var prices: [ModelReference: ModelPrice] = [:]
+        for fallback in resolved.fallbacks { prices[fallback] = config.prices.price(for: fallback) }
+        return ResolvedModel(
+            reference: resolved.reference, model: resolved.model, price: resolved.price, fallbackPrices: prices)
     }
 }
 
@@ -80,6 +95,11 @@ public struct EngineEnvironment: Sendable {
     public var spendLedger: (any SpendLedger)?
     /// The caller's tenant's spend caps (none by default).
     public var spendCaps = SpendCaps()
+    /// A replay's recorded tool results, consulted before each registered tool call (nil: tools are called).
+    public var toolRecording: (any ToolCallRecording)?
+    /// Where every live model call's usage is booked with its tenant, crew, agent, task and answering model
+    /// (nil: not booked).
+    public var usageLedger: (any UsageLedger)?
 
     /// Creates an environment.
     public init(

@@ -58,6 +58,10 @@ public enum PromptBuilder {
     }
 
     /// The message asking for a final answer once the iteration limit is reached.
+    /// Sent back once to a manager whose final answer on a task follows no delegation.
+    public static let delegationReminder =
+        "You answered without delegating. You are a manager: use delegate_work (or ask_question) to have the right coworker do the work, check what comes back, then give your final answer based on their results. Answer directly only if no coworker could possibly help."
+
     public static let finalAnswerNow =
         "You have reached the maximum number of steps for this task. Give your best final answer now, based on what you already have. Do not call any tools."
 

@@ -118,7 +118,8 @@ public struct ReplayModelResolver: ModelResolver {
         }
         return ResolvedModel(
             reference: resolved?.reference ?? reference ?? ModelReference(provider: "replay", model: "default"),
-            model: ReplayChatModel(ledger: ledger, live: live), price: resolved?.price)
+            model: ReplayChatModel(ledger: ledger, live: live), price: resolved?.price,
+            fallbackPrices: resolved?.fallbackPrices ?? [:])
     }
 }
 

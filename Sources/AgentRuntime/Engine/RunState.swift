@@ -4,6 +4,8 @@ import Foundation
 /// Each run has its own; definitions are never touched.
 actor RunState {
     let runID: RunID
+    /// The crew the run runs (what usage is booked under).
+    let crew: String
     let limits: RunLimits
     /// Answers steps earlier attempts journaled and journals new ones (nil: the run is not journaled).
     let journal: JournalSession?
@@ -28,8 +30,9 @@ actor RunState {
 
     init(
         runID: RunID, limits: RunLimits, sink: any EventSink, journal: JournalSession? = nil, eventsAfter: Int = 0,
-        time: TimeSource = .system
+        time: TimeSource = .system, crew: String = ""
     ) {
+        self.crew = crew
         self.time = time
         started = time.stopwatch()
         sequence = eventsAfter

@@ -78,6 +78,17 @@ public struct AnthropicChatFormat: ChatWireFormat {
             body["tool_choice"] = thinkingBudget == nil ? ["type": "tool", "name": .string(name)] : ["type": "auto"]
         }
         if !tools.isEmpty { body["tools"] = .array(tools) }
+        if !request.tools.isEmpty, let choice = request.toolChoice {
+            // With extended thinking the API accepts only `auto` and `none`: a forced call is sent as `auto`.
+            switch choice {
+            case .auto: body["tool_choice"] = ["type": "auto"]
+            case .noTool: body["tool_choice"] = ["type": "none"]
+            case .required: body["tool_choice"] = thinkingBudget == nil ? ["type": "any"] : ["type": "auto"]
+            case .tool(let name):
+                body["tool_choice"] =
+                    thinkingBudget == nil ? ["type": "tool", "name": .string(name)] : ["type": "auto"]
+            }
+        }
         // The API accepts temperatures 0–1; higher values are clamped.
         if let temperature = request.temperature, thinkingBudget == nil {
             body["temperature"] = .double(min(1, max(0, temperature)))

@@ -35,7 +35,9 @@ public struct FallbackChatModel: ChatModel {
         var lastError: (any Error)?
         for candidate in candidates {
             do {
-                return try await candidate.model.complete(self.request(request, for: candidate))
+                var response = try await candidate.model.complete(self.request(request, for: candidate))
+                response.servedBy = candidate.reference
+                return response
             } catch let error as ProviderError where error.isRetryable {
                 lastError = error
             }
@@ -51,7 +53,12 @@ public struct FallbackChatModel: ChatModel {
                 var delivered = false
                 do {
                     for try await delta in candidate.model.stream(self.request(request, for: candidate)) {
-                        continuation.yield(delta)
+                        if case .completed(var response) = delta {
+                            response.servedBy = candidate.reference
+                            continuation.yield(.completed(response))
+                        } else {
+                            continuation.yield(delta)
+                        }
                         delivered = true
                     }
                     return

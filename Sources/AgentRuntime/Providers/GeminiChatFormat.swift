@@ -51,6 +51,16 @@ public struct GeminiChatFormat: ChatWireFormat {
                         })
                 ]
             ]
+            switch request.toolChoice {
+            case nil: break
+            case .auto?: body["toolConfig"] = ["functionCallingConfig": ["mode": "AUTO"]]
+            case .noTool?: body["toolConfig"] = ["functionCallingConfig": ["mode": "NONE"]]
+            case .required?: body["toolConfig"] = ["functionCallingConfig": ["mode": "ANY"]]
+            case .tool(let name)?:
+                body["toolConfig"] = [
+                    "functionCallingConfig": ["mode": "ANY", "allowedFunctionNames": [.string(name)]]
+                ]
+            }
         }
         var config = JSONObject()
         if let temperature = request.temperature { config["temperature"] = .double(temperature) }

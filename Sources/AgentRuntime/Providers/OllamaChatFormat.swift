@@ -36,9 +36,17 @@ public struct OllamaChatFormat: ChatWireFormat {
         var body = JSONObject()
         body["model"] = .string(request.model)
         body["messages"] = .array(request.messages.map(Self.encode))
-        if !request.tools.isEmpty {
+        // The native API has no tool choice: `noTool` offers no tools, a named tool is offered alone, `required` and
+        // `auto` send the tools as they are.
+        var offered = request.tools
+        switch request.toolChoice {
+        case .noTool?: offered = []
+        case .tool(let name)?: offered = offered.filter { $0.name == name }
+        default: break
+        }
+        if !offered.isEmpty {
             body["tools"] = .array(
-                request.tools.map { tool in
+                offered.map { tool in
                     [
                         "type": "function",
                         "function": [

@@ -103,6 +103,13 @@ public struct OpenAIChatFormat: ChatWireFormat {
                         ],
                     ]
                 })
+            switch request.toolChoice {
+            case nil: break
+            case .auto?: body["tool_choice"] = "auto"
+            case .noTool?: body["tool_choice"] = "none"
+            case .required?: body["tool_choice"] = "required"
+            case .tool(let name)?: body["tool_choice"] = ["type": "function", "function": ["name": .string(name)]]
+            }
         }
         let reasoning = Self.isReasoningModel(request.model)
         if let temperature = request.temperature, !reasoning { body["temperature"] = .double(temperature) }

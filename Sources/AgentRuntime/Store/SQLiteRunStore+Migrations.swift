@@ -57,6 +57,17 @@ extension SQLiteRunStore: SchemaMigrating {
                 CREATE TABLE tenant_spend (
                     tenant TEXT NOT NULL, day TEXT NOT NULL, cost_usd REAL NOT NULL, PRIMARY KEY (tenant, day));
                 """),
+        Migration(
+            version: 4, name: "usage per model call",
+            sql: """
+                CREATE TABLE model_usage (
+                    run_id TEXT NOT NULL, tenant TEXT NOT NULL, crew TEXT NOT NULL, agent TEXT NOT NULL,
+                    task TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL, input_tokens INTEGER NOT NULL,
+                    output_tokens INTEGER NOT NULL, cached_input_tokens INTEGER NOT NULL, cost_usd REAL NOT NULL,
+                    time REAL NOT NULL, day TEXT NOT NULL);
+                CREATE INDEX model_usage_tenant_time ON model_usage (tenant, time);
+                CREATE INDEX model_usage_run ON model_usage (run_id);
+                """),
     ]
 
     /// The newest schema version this binary knows.

@@ -202,6 +202,7 @@ public actor SQLiteRunStore: RunStore {
             case .exchange(let runID, let model, let fingerprint, let response):
                 try insertExchange(runID, model: model, fingerprint: fingerprint, response: response)
             case .spend(let row): try execute(Self.addSpendSQL, row)
+            case .usage(let row): try execute(Self.appendUsageSQL, row)
             }
         }
         func later() {
@@ -372,6 +373,8 @@ final class PendingWrites: @unchecked Sendable {
         case exchange(runID: RunID, model: String, fingerprint: String, response: String)
         /// A booking of spend: `tenant`, `day`, `costUSD` added to `tenant_spend`.
         case spend([SQLiteRunStore.SQLValue])
+        /// A model call's usage: a `model_usage` row.
+        case usage([SQLiteRunStore.SQLValue])
     }
 
     // Guarded by `lock`.

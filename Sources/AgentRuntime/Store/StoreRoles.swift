@@ -87,7 +87,7 @@ public protocol AgentVersionStore: Sendable {
 /// Every role the runtime's services use: what `serve` and the CLI are given by the composition root (including
 /// ``SchemaMigrating``, so any adapter's schema can be brought up to date).
 public typealias PlatformStore = DurableRunStore & ApprovalStore & AuditLog & IdempotencyKeys & AgentVersionStore
-    & SpendLedger
+    & SpendLedger & UsageLedger
     & SchemaMigrating & StoreHealth
 
 extension SQLiteRunStore: ApprovalStore, AuditLog, IdempotencyKeys, AgentVersionStore {}

@@ -149,7 +149,8 @@ struct HierarchicalCrewTests {
         let sink = RecordingEventSink()
         let result = try await F.runner(model).run(crew, inputs: [:], principal: .local(), agents: agents, sink: sink)
         #expect(result.output == "managed")
-        #expect(await models.items == ["gpt-4o"])
+        // An answer without delegation is sent back once with the reminder: both calls on the manager's model.
+        #expect(await models.items == ["gpt-4o", "gpt-4o"])
         #expect(await sink.events.first { $0.kindName == "task_started" }?.payload["agent"] == "manager")
     }
 
