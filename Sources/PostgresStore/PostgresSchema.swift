@@ -140,6 +140,13 @@ enum PostgresSchema {
                     PRIMARY KEY (tenant, day))
                 """
             ]),
+        Migration(
+            version: 4, name: "audit: kind and diff of definition changes",
+            statements: [
+                "ALTER TABLE audit ADD COLUMN kind TEXT NOT NULL DEFAULT 'tool_call'",
+                "ALTER TABLE audit ADD COLUMN diff TEXT NOT NULL DEFAULT ''",
+                "CREATE INDEX audit_tenant_kind ON audit (tenant, kind, id)",
+            ]),
     ]
 
     /// The newest version this binary knows.

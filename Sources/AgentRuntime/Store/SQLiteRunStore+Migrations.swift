@@ -57,6 +57,13 @@ extension SQLiteRunStore: SchemaMigrating {
                 CREATE TABLE tenant_spend (
                     tenant TEXT NOT NULL, day TEXT NOT NULL, cost_usd REAL NOT NULL, PRIMARY KEY (tenant, day));
                 """),
+        Migration(
+            version: 4, name: "audit: kind and diff of definition changes",
+            sql: """
+                ALTER TABLE audit ADD COLUMN kind TEXT NOT NULL DEFAULT 'tool_call';
+                ALTER TABLE audit ADD COLUMN diff TEXT NOT NULL DEFAULT '';
+                CREATE INDEX audit_tenant_kind ON audit (tenant, kind, id);
+                """),
     ]
 
     /// The newest schema version this binary knows.
