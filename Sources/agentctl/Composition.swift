@@ -187,6 +187,7 @@ enum Composition {
             })
         environment.time = time
         environment.spendLedger = store
+        environment.audit = store
         environment.uncertainSideEffects = registry.config.uncertainWrites
         return (environment, registry, knowledge)
     }

@@ -80,6 +80,10 @@ public struct EngineEnvironment: Sendable {
     public var spendLedger: (any SpendLedger)?
     /// The caller's tenant's spend caps (none by default).
     public var spendCaps = SpendCaps()
+    /// Where every call of a registered tool is audited by the engine itself, before the run goes on: a write that
+    /// fails fails the call and ends the run (`audit_unavailable`) instead of being lost. Nil: tool calls are audited
+    /// only by an ``AuditEventSink``, if any.
+    public var audit: (any AuditLog)?
 
     /// Creates an environment.
     public init(
