@@ -25,6 +25,8 @@ public enum Gateway {
             .addRoutes(RunRoutes(services: services).endpoints)
             .addRoutes(ApprovalRoutes(services: services).endpoints)
             .addRoutes(DefinitionRoutes(services: services).endpoints)
+            .addRoutes(AdminRoutes(services: services).endpoints)
+            .addRoutes(AuditRoutes(services: services).endpoints)
         for mount in services.mounts { mount(router) }
         return router
     }
@@ -84,10 +86,14 @@ public enum Gateway {
             claimInterval: services.configuration.claimInterval, resumeInterval: services.configuration.resumeInterval,
             environment: services.environment)
         let sync = DefinitionSync(services: services)
+        let watchers: [ServiceGroupConfiguration.ServiceConfiguration] =
+            services.configuration.definitionWatchInterval.map {
+                [.init(service: DefinitionWatcher(services: services, interval: $0))]
+            } ?? []
         // Services shut down in reverse order: the worker drains before the server stops.
         return ServiceGroup(
             configuration: .init(
-                services: listeners + [
+                services: listeners + watchers + [
                     .init(service: sync),
                     .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
