@@ -41,6 +41,12 @@ public actor CatalogHolder {
     public func reload(now: Date = Date()) throws -> Catalog {
         let before = DefinitionFingerprint(of: watchedPaths)
         let (loaded, sources) = try loader.loadWithSources()
+        if Self.texts(sources, loader: loader) == files, rejectedDiagnostics.isEmpty {
+            // The files are the ones serving (another replica's version arrived, and this folder already had it):
+            // the same catalog, not a new version.
+            fingerprint = before
+            return catalog
+        }
         install(loaded, sources: sources, fingerprint: before, now: now)
         return catalog
     }
