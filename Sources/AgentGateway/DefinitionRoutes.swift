@@ -17,6 +17,8 @@ struct DefinitionRoutes: Sendable {
             .get("agents/{agent_id}", use: showAgent)
             .put("agents/{agent_id}", use: updateAgent)
             .get("agents/{agent_id}/versions", use: versions)
+            .get("agents/{agent_id}/versions/{version}", use: version)
+            .post("agents/{agent_id}/versions/{version}/restore", use: restore)
             .get("crews", use: listCrews)
             .get("crews/{crew_id}", use: showCrew)
             .get("tools", use: tools)
@@ -129,79 +131,37 @@ struct DefinitionRoutes: Sendable {
         }
     }
 
+    /// Writes through ``AgentWriter`` (the path the playground's `/save` takes too) and reloads the catalog for new
+    /// runs; the writer's refusals become 400 (errors in the file, with field, line and column) and 422 (crews that
+    /// load now and would not, with their errors; a model the runtime cannot serve).
     private func replaceAgent(
-        id: String, category: String, bytes: [UInt8], principal: Principal
+        id: String, category: String, bytes: [UInt8], principal: Principal, tool: String = "config.agent_update",
+        detail: String = ""
     ) async throws -> Response {
         let holder = services.catalog
-        let current = await holder.catalog
-        if let existing = current.agent(AgentID(id)), existing.category != category {
-            throw GatewayError(
-                .validation, "agent \(id) is in category \(existing.category); the category cannot change here",
-                details: [["field": "category", "message": .string("must stay \(existing.category)")]])
-        }
-        try await check(id: id, category: category, bytes: bytes)
-        let file = holder.agentsDirectory.appendingPathComponent(category).appendingPathComponent("\(id).json")
-        let previous = try? String(contentsOf: file, encoding: .utf8)
-        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(bytes).write(to: file, options: .atomic)
-        let reloaded: Catalog
+        let writer = AgentWriter(
+            loader: holder.catalogLoader, store: services.store, modelProblem: services.modelProblem)
+        let written: AgentWriter.Written
         do {
-            reloaded = try await holder.reload()
-        } catch {
-            if let previous {
-                try? Data(previous.utf8).write(to: file, options: .atomic)
-            } else {
-                try? FileManager.default.removeItem(at: file)
-            }
-            _ = try? await holder.reload()
-            throw error
+            written = try await writer.write(
+                id: id, category: category, bytes: bytes, user: principal.user,
+                roles: principal.roles.map(\.rawValue).sorted(), tool: tool, detail: detail)
+        } catch let refusal as AgentWriter.Refusal {
+            throw Self.error(refusal, id: id)
         }
-        let problems = reloaded.diagnostics.filter {
-            $0.severity == .error && $0.file.hasSuffix("/\(category)/\(id).json")
-        }
-        if !problems.isEmpty {
-            // The file is fine alone but clashes with the rest of the catalog: put the old one back.
-            if let previous {
-                try Data(previous.utf8).write(to: file, options: .atomic)
-            } else {
-                try? FileManager.default.removeItem(at: file)
-            }
-            try await holder.reload()
-            throw GatewayError(
-                .validation, "the definition conflicts with the catalog",
-                details: .array(problems.map { ["field": .string($0.pointer), "message": .string($0.message)] }))
-        }
-        let store = services.store
-        if let previous, try await store.agentVersions(AgentID(id)).isEmpty {
-            _ = try await store.appendAgentVersion(AgentID(id), content: previous, user: "file")
-        }
-        let version = try await store.appendAgentVersion(
-            AgentID(id), content: String(decoding: bytes, as: UTF8.self), user: principal.user)
-        try await store.appendAudit(
-            AuditEntry(
-                time: Date(), tenant: principal.tenant, user: principal.user,
-                roles: principal.roles.map(\.rawValue).sorted(), runID: "config",
-                agent: id, tool: "config.agent_update", outcome: "allowed", durationMS: nil,
-                arguments: #"{"version": \#(version)}"#,
-                detail: previous.map { "previous version: \($0)" } ?? "new agent"))
-        guard let saved = reloaded.agent(AgentID(id)) else {
-            throw GatewayError(.internalError, "the agent did not load")
-        }
-        return Reply.data(["version": .int(version), "agent": DefinitionJSON.agent(saved)])
+        try await holder.reload()
+        return Reply.data(["version": .int(written.version), "agent": DefinitionJSON.agent(written.agent)])
     }
 
-    /// Checks the proposed file against the catalog on disk with it in place, before anything is written: 400 for
-    /// errors in the file itself (with field, line and column); 422 naming the crews that load now and would not
-    /// (with their errors), and the model when the runtime cannot serve it.
-    private func check(id: String, category: String, bytes: [UInt8]) async throws {
-        let loader = services.catalog.catalogLoader
-        let kind = DefinitionSource.Kind.agent(category: category)
-        let path = loader.displayPath(of: kind, stem: id)
-        let before = try loader.load()
-        let after = try loader.load(replacing: DefinitionSource(displayPath: path, stem: id, kind: kind, bytes: bytes))
-        let errors = after.diagnostics.filter { $0.severity == .error && $0.file == path }
-        guard errors.isEmpty, let agent = after.agent(AgentID(id)) else {
-            throw GatewayError(
+    /// A refused write as the API's error.
+    static func error(_ refusal: AgentWriter.Refusal, id: String) -> GatewayError {
+        switch refusal {
+        case .categoryChange(let current):
+            return GatewayError(
+                .validation, "agent \(id) is in category \(current); the category cannot change here",
+                details: [["field": "category", "message": .string("must stay \(current)")]])
+        case .invalid(let errors):
+            return GatewayError(
                 .validation, "the definition has \(max(1, errors.count)) error(s)",
                 details: .array(
                     errors.map {
@@ -210,14 +170,8 @@ struct DefinitionRoutes: Sendable {
                             "column": .int($0.column),
                         ]
                     }))
-        }
-        var reasons: [String] = []
-        var details: [JSONValue] = []
-        let broken = before.crewsBroken(in: after)
-        if !broken.isEmpty {
-            reasons.append(
-                "it would make \(broken.count == 1 ? "crew" : "crews") \(broken.map(\.id.rawValue).joined(separator: ", ")) invalid"
-            )
+        case .unprocessable(let reasons, let broken, let problem):
+            var details: [JSONValue] = []
             for crew in broken {
                 for error in crew.errors {
                     details.append([
@@ -226,13 +180,8 @@ struct DefinitionRoutes: Sendable {
                     ])
                 }
             }
-        }
-        if let problem = await services.modelProblem(agent.model) {
-            reasons.append("the runtime cannot serve its model: \(problem)")
-            details.append(["field": "/model", "message": .string(problem)])
-        }
-        guard reasons.isEmpty else {
-            throw GatewayError(
+            if let problem { details.append(["field": "/model", "message": .string(problem)]) }
+            return GatewayError(
                 .unprocessable, "agent \(id) was not saved: \(reasons.joined(separator: "; "))",
                 details: .array(details))
         }
@@ -251,6 +200,50 @@ struct DefinitionRoutes: Sendable {
             ]
         }
         return Reply.list(items, page: 1, limit: max(1, items.count), total: items.count)
+    }
+
+    /// One stored version of an agent, with its text (platform roles only).
+    private func version(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        _ = try context.caller(atLeast: .platformAdmin)
+        let (id, stored) = try await storedVersion(context)
+        return Reply.data([
+            "agent": .string(id), "version": .int(stored.version), "time": .string(stored.time.formatted(.iso8601)),
+            "user": .string(stored.user), "content": .string(stored.content),
+        ])
+    }
+
+    /// Makes a stored version the agent's definition again: written as a new version through the same checks as
+    /// `PUT` (a version that no longer fits the catalog is refused the same way), and audited as
+    /// `config.agent_restore`.
+    private func restore(_ request: Request, _ context: GatewayContext) async throws -> Response {
+        let principal = try context.caller(atLeast: .platformAdmin)
+        let (id, stored) = try await storedVersion(context)
+        let bytes = Array(stored.content.utf8)
+        guard let category = (try? JSONParser.value(bytes))?["category"]?.stringValue, Self.isSafeFolder(category)
+        else {
+            throw GatewayError(.unprocessable, "version \(stored.version) of \(id) has no usable category")
+        }
+        return try await services.configUpdates.run {
+            try await replaceAgent(
+                id: id, category: category, bytes: bytes, principal: principal, tool: "config.agent_restore",
+                detail: "restored version \(stored.version)")
+        }
+    }
+
+    /// The agent and the version the path names; 404 when there is no such version.
+    private func storedVersion(
+        _ context: GatewayContext
+    ) async throws -> (String, (version: Int, time: Date, user: String, content: String)) {
+        let id = try context.parameter("agent_id")
+        let text = try context.parameter("version")
+        guard let number = Int(text), number >= 1 else {
+            throw GatewayError(
+                .validation, "the version must be a positive integer",
+                details: [["field": "version", "message": "a positive integer"]])
+        }
+        guard let stored = try await services.store.agentVersions(AgentID(id)).first(where: { $0.version == number })
+        else { throw GatewayError(.notFound, "agent \(id) has no version \(number)") }
+        return (id, stored)
     }
 
     /// Whether `text` can name an agent file or its category folder: lowercase letters, digits and hyphens, at most

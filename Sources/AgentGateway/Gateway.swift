@@ -26,6 +26,8 @@ public enum Gateway {
             .addRoutes(ApprovalRoutes(services: services).endpoints)
             .addRoutes(UsageRoutes(services: services).endpoints)
             .addRoutes(DefinitionRoutes(services: services).endpoints)
+            .addRoutes(AdminRoutes(services: services).endpoints)
+            .addRoutes(AuditRoutes(services: services).endpoints)
         for mount in services.mounts { mount(router) }
         return router
     }
@@ -85,10 +87,14 @@ public enum Gateway {
             claimInterval: services.configuration.claimInterval, resumeInterval: services.configuration.resumeInterval,
             environment: services.environment)
         let sync = DefinitionSync(services: services)
+        let watchers: [ServiceGroupConfiguration.ServiceConfiguration] =
+            services.configuration.definitionWatchInterval.map {
+                [.init(service: DefinitionWatcher(services: services, interval: $0))]
+            } ?? []
         // Services shut down in reverse order: the worker drains before the server stops.
         return ServiceGroup(
             configuration: .init(
-                services: listeners + [
+                services: listeners + watchers + [
                     .init(service: sync),
                     .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],

@@ -49,6 +49,10 @@ public struct GatewayConfiguration: Sendable {
     /// reconnects with `Last-Event-ID` to carry on where it was.
     public var maxStreamLifetime: Duration = .seconds(3600)
 
+    /// How often `serve` looks at the definition folders and settings for changes (nil: never; a change is live for
+    /// new runs within this interval plus the time to load it).
+    public var definitionWatchInterval: Duration? = .seconds(1)
+
     /// Creates a configuration.
     public init(
         serviceToken: String?, platformToken: String? = nil, requestsPerMinutePerTenant: Int = 600,

@@ -10,8 +10,18 @@ public struct GatewayServices: Sendable {
     public var configuration: GatewayConfiguration
     /// Agents and crews.
     public var catalog: CatalogHolder
-    /// Tenants.
-    public var tenants: [TenantID: TenantDefinition]
+    /// Tenants (reloaded live when their files change; see ``settingsSource``).
+    public var tenants: [TenantID: TenantDefinition] {
+        get { live.tenants }
+        nonmutating set { live.tenants = newValue }
+    }
+    /// The tenants and settings reload state, shared by every copy of the services.
+    let live: LiveSettings
+    /// The tenants folder and runtime config, watched with the definitions (nil: not watched).
+    public var settingsSource: SettingsSource?
+    /// Where reloads and their diagnostics are reported (standard error by default): the one call site of the
+    /// definition watcher's messages.
+    public var log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     /// The engine environment for a caller (tools, policy, models, limits of its tenant).
     public var environment: @Sendable (Principal) -> EngineEnvironment
     /// Runs, events, approvals, audit.
@@ -50,7 +60,7 @@ public struct GatewayServices: Sendable {
     ) {
         self.configuration = configuration
         self.catalog = catalog
-        self.tenants = tenants
+        self.live = LiveSettings(tenants: tenants)
         self.environment = environment
         self.store = store
         self.secrets = secrets

@@ -51,9 +51,22 @@ struct HealthRoutes: Sendable {
         }
         let (providersOK, providersDetail) = await services.providersReady(catalog)
         checks.append(("providers", providersOK, providersDetail))
+        // A change on disk that was refused leaves the previous definitions serving: still ready, but degraded.
+        let rejected = await services.catalog.rejectedDiagnostics
+        let version = await services.catalog.version
+        let loadedAt = await services.catalog.loadedAt
+        let settingsErrors = services.settingsStatus.errors
+        let degraded = !rejected.isEmpty || !settingsErrors.isEmpty
+        checks.append(
+            (
+                "definitions", true,
+                degraded
+                    ? "degraded: the last change on disk was refused (\(rejected.count + settingsErrors.count) error(s)); version \(version) keeps serving (GET /v1/admin/catalog)"
+                    : "version \(version) loaded \(loadedAt.formatted(.iso8601))"
+            ))
         let ok = checks.allSatisfy(\.1)
         let body: JSONValue = [
-            "status": .string(ok ? "ready" : "not_ready"),
+            "status": .string(ok ? (degraded ? "degraded" : "ready") : "not_ready"),
             "checks": .object(
                 JSONObject(checks.map { (key: $0.0, value: ["ok": .bool($0.1), "detail": .string($0.2)]) })),
         ]

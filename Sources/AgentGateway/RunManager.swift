@@ -162,7 +162,9 @@ public actor RunManager {
         let broadcast = RunBroadcast()
         let sinks: [any EventSink] =
             [
-                AuditEventSink(store: store, principal: definition.principal), metrics, broadcast,
+                AuditEventSink(
+                    store: store, principal: definition.principal, recordsResults: environment.audit == nil), metrics,
+                broadcast,
             ] + observers
         let runID = record.id
         let crew = record.crew

@@ -29,10 +29,28 @@ public struct CatalogLoader: Sendable {
     }
 
     /// Reads every definition file and validates them together.
-    /// Problems are diagnostics in the catalog; only a missing `agents/` directory throws.
+    /// Problems are diagnostics in the catalog; only a missing `agents/` directory throws. A folder with no agent
+    /// definition at all is an error (`empty-catalog`): a mount that did not arrive must not look like success.
     public func load() throws(CatalogLoadError) -> Catalog {
+        try loadWithSources().catalog
+    }
+
+    /// ``load()``, and the files it read (display path and bytes), so a caller can tell what changed between loads.
+    public func loadWithSources() throws(CatalogLoadError) -> (catalog: Catalog, sources: [DefinitionSource]) {
         let (sources, layout) = try read()
-        return validator().validate(sources, extraDiagnostics: layout)
+        return (validator().validate(sources, extraDiagnostics: layout + emptiness(sources)), sources)
+    }
+
+    /// The `empty-catalog` error when no agent definition file was found.
+    private func emptiness(_ sources: [DefinitionSource]) -> [Diagnostic] {
+        guard !sources.contains(where: { if case .agent = $0.kind { true } else { false } }) else { return [] }
+        return [
+            Diagnostic(
+                file: display(agentsDirectory), line: 1, column: 1, severity: .error, code: .emptyCatalog,
+                message:
+                    "no agent definitions found (expected agents/<category>/<id>.json); an empty or unmounted folder is not a catalog",
+                pointer: "")
+        ]
     }
 
     /// The catalog as it would load with `proposed` in place of the file of the same kind and stem (added when there
@@ -40,6 +58,7 @@ public struct CatalogLoader: Sendable {
     /// loader gives that file, so its diagnostics compare with ``load()``'s.
     public func load(replacing proposed: DefinitionSource) throws(CatalogLoadError) -> Catalog {
         var (sources, layout) = try read()
+        layout += emptiness(sources + [proposed])
         var replacement = proposed
         replacement.displayPath = displayPath(of: proposed.kind, stem: proposed.stem)
         if let index = sources.firstIndex(where: { $0.kind == proposed.kind && $0.stem == proposed.stem }) {
@@ -72,6 +91,8 @@ public struct CatalogLoader: Sendable {
         var layout: [Diagnostic] = []
         for entry in sortedEntries(of: agentsDirectory) {
             let name = entry.lastPathComponent
+            // Hidden entries, including a ConfigMap volume's `..data` link and `..<timestamp>` folder: their files
+            // are read once, through the visible links that point into `..data`.
             if name.hasPrefix(".") { continue }
             if isDirectoryURL(entry) {
                 if name == "schema" { continue }
@@ -118,16 +139,18 @@ public struct CatalogLoader: Sendable {
             pointer: "")
     }
 
+    /// The entries of `directory` by name, each as a path under `directory` itself (never the symlink's target, so
+    /// diagnostics name the folder as configured). A symlinked directory is listed through its link.
     private func sortedEntries(of directory: URL) -> [URL] {
-        let entries =
-            (try? FileManager.default.contentsOfDirectory(
-                at: directory, includingPropertiesForKeys: [.isDirectoryKey], options: []))
-            ?? []
-        return entries.sorted { $0.lastPathComponent < $1.lastPathComponent }
+        let names =
+            (try? FileManager.default.contentsOfDirectory(atPath: directory.resolvingSymlinksInPath().path)) ?? []
+        return names.sorted().map { directory.appendingPathComponent($0) }
     }
 
+    /// Whether `url` is a directory, following symlinks (a category folder may be a link, as in a ConfigMap volume).
     private func isDirectoryURL(_ url: URL) -> Bool {
-        (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) ?? false
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     private func containsJSON(_ directory: URL) -> Bool {

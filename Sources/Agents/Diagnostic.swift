@@ -105,4 +105,6 @@ public enum DiagnosticCode: String, Hashable, Sendable, CaseIterable {
     case unusedInput = "unused-input"
     /// A setting that has no effect where it is written.
     case ignoredSetting = "ignored-setting"
+    /// The agents folder holds no agent definition (empty, or a mount that is not there).
+    case emptyCatalog = "empty-catalog"
 }

@@ -34,9 +34,12 @@ public struct TenantCatalog: Sendable {
     public static func load(
         _ directory: URL, knownTools: Set<ToolID>, displayBase: URL? = nil, settingsCheck: SettingsCheck? = nil
     ) -> TenantCatalog {
+        // Listed through a symlinked folder (a ConfigMap volume), named under `directory` itself; hidden entries
+        // (the volume's `..data`) are skipped, their files are read through the visible links.
         let files =
-            ((try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? [])
-            .filter { $0.pathExtension == "json" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
+            ((try? FileManager.default.contentsOfDirectory(atPath: directory.resolvingSymlinksInPath().path)) ?? [])
+            .filter { !$0.hasPrefix(".") }.sorted().map { directory.appendingPathComponent($0) }
+            .filter { $0.pathExtension == "json" }
         var tenants: [TenantID: TenantDefinition] = [:]
         var diagnostics: [Diagnostic] = []
         for file in files {

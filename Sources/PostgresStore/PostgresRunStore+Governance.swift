@@ -91,30 +91,47 @@ extension PostgresRunStore: ApprovalStore, AuditLog, IdempotencyKeys, AgentVersi
         try await execute(
             """
             INSERT INTO audit (time, tenant, user_name, roles, run_id, agent, tool, outcome, duration_ms, arguments,
-                detail)
+                detail, kind, diff)
             VALUES (\(Self.seconds(entry.time)), \(entry.tenant.rawValue), \(entry.user),
                 \(entry.roles.joined(separator: ",")), \(entry.runID.rawValue), \(entry.agent), \(entry.tool),
-                \(entry.outcome), \(entry.durationMS), \(entry.arguments), \(entry.detail))
+                \(entry.outcome), \(entry.durationMS), \(entry.arguments), \(entry.detail), \(entry.kind), \(entry.diff))
             """)
     }
 
     /// Audit entries, oldest first, of `tenant` (nil: all) since `since`.
     public func audit(tenant: TenantID?, since: Date?, limit: Int) async throws -> [AuditEntry] {
+        try await auditEntries(AuditQuery(tenant: tenant, from: since, limit: limit))
+    }
+
+    /// The audit entries `query` selects, oldest first.
+    public func auditEntries(_ query: AuditQuery) async throws -> [AuditEntry] {
         try await rows(
             """
-            SELECT time, tenant, user_name, roles, run_id, agent, tool, outcome, duration_ms, arguments, detail
+            SELECT time, tenant, user_name, roles, run_id, agent, tool, outcome, duration_ms, arguments, detail, kind,
+                diff, id
             FROM audit
-            WHERE (\(tenant?.rawValue)::text IS NULL OR tenant = \(tenant?.rawValue))
-                AND (\(since.map(Self.seconds))::float8 IS NULL OR time >= \(since.map(Self.seconds)))
-            ORDER BY id LIMIT \(limit)
+            WHERE (\(query.tenant?.rawValue)::text IS NULL OR tenant = \(query.tenant?.rawValue))
+                AND (\(query.from.map(Self.seconds))::float8 IS NULL OR time >= \(query.from.map(Self.seconds)))
+                AND (\(query.to.map(Self.seconds))::float8 IS NULL OR time < \(query.to.map(Self.seconds)))
+                AND (\(query.actor)::text IS NULL OR user_name = \(query.actor))
+                AND (\(query.tool)::text IS NULL OR tool = \(query.tool))
+                AND (\(query.outcome)::text IS NULL OR outcome = \(query.outcome))
+                AND (\(query.kind)::text IS NULL OR kind = \(query.kind))
+                AND (\(query.after)::int8 IS NULL OR id > \(query.after))
+            ORDER BY id LIMIT \(max(0, query.limit))
             """
         ) { row in
-            let (time, tenant, user, roles, runID, agent, tool, outcome, duration, arguments, detail) = try row.decode(
-                (Double, String, String, String, String, String, String, String, Int?, String, String).self)
+            let (time, tenant, user, roles, runID, agent, tool, outcome, duration, arguments, detail, kind, diff, id) =
+                try row.decode(
+                    (
+                        Double, String, String, String, String, String, String, String, Int?, String, String, String,
+                        String, Int
+                    ).self)
             return AuditEntry(
                 time: Self.date(time), tenant: TenantID(tenant), user: user,
                 roles: roles.split(separator: ",").map(String.init), runID: RunID(runID), agent: agent, tool: tool,
-                outcome: outcome, durationMS: duration, arguments: arguments, detail: detail)
+                outcome: outcome, durationMS: duration, arguments: arguments, detail: detail, kind: kind, diff: diff,
+                id: id)
         }
     }
 

@@ -154,6 +154,13 @@ enum PostgresSchema {
                 "CREATE INDEX model_usage_tenant_time ON model_usage (tenant, time)",
                 "CREATE INDEX model_usage_run ON model_usage (run_id)",
             ]),
+        Migration(
+            version: 5, name: "audit: kind and diff of definition changes",
+            statements: [
+                "ALTER TABLE audit ADD COLUMN kind TEXT NOT NULL DEFAULT 'tool_call'",
+                "ALTER TABLE audit ADD COLUMN diff TEXT NOT NULL DEFAULT ''",
+                "CREATE INDEX audit_tenant_kind ON audit (tenant, kind, id)",
+            ]),
     ]
 
     /// The newest version this binary knows.

@@ -188,6 +188,7 @@ enum Composition {
         environment.time = time
         environment.spendLedger = store
         environment.usageLedger = store
+        environment.audit = store
         environment.uncertainSideEffects = registry.config.uncertainWrites
         return (environment, registry, knowledge)
     }

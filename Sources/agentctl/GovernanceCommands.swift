@@ -195,51 +195,74 @@ struct ApprovalsCommand: AsyncParsableCommand {
 /// `agentctl audit`.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Print the audit log of tool calls (append-only).")
+        commandName: "audit",
+        abstract: "Print the audit log (append-only): tool calls, and definition changes with their diffs.",
+        discussion:
+            "Filters match GET /v1/audit: --from/--since, --to, --actor, --tool, --outcome, --kind. Pages with --limit; the cursor of the next page is printed on standard error (pass it with --cursor)."
+    )
     @OptionGroup var runtime: RuntimeOptions
     @OptionGroup var engine: EngineOptions
-    @Option(name: .long, help: "Only entries since this time: ISO 8601 (2026-11-22T10:00:00Z) or an age (30m, 2h, 7d).")
+    @Option(
+        name: [.long, .customLong("from")],
+        help: "Only entries since this time: ISO 8601 (2026-11-22T10:00:00Z) or an age (30m, 2h, 7d).")
     var since: String?
+    @Option(name: .long, help: "Only entries before this time (ISO 8601 or an age).") var to: String?
+    @Option(name: .long, help: "Only entries of this user (`file` for changes picked up from disk).") var actor: String?
+    @Option(name: .long, help: "Only this tool (web.fetch, config.agent_update, ...).") var tool: String?
+    @Option(name: .long, help: "Only this outcome (allowed, failed, denied, applied, rejected, ...).") var outcome:
+        String?
+    @Option(name: .long, help: "Only this kind: tool_call, agent, crew, connector, tenant, config.") var kind: String?
+    @Option(name: .long, help: "Entries after this cursor (printed after a full page).") var cursor: Int?
+    @Option(name: .long, help: "At most this many entries (1-10000).") var limit: Int = 1000
+    @Flag(name: .long, help: "Print each definition change's diff under it.") var diff = false
     @Flag(name: .long, help: "All tenants (platform_admin or super_admin).") var allTenants = false
     @Flag(name: .long, help: "Print JSON lines.") var json = false
 
-    func run() async throws {
-        var start: Date?
-        if let since {
-            if let date = try? Date(since, strategy: .iso8601) {
-                start = date
-            } else if let last = since.last, let amount = Double(since.dropLast()),
-                let unit = ["m": 60.0, "h": 3600.0, "d": 86400.0][String(last)]
-            {
-                start = Date().addingTimeInterval(-amount * unit)
-            } else {
-                throw ValidationError("--since must be an ISO 8601 time or an age like 30m, 2h, 7d")
-            }
+    /// A time given as ISO 8601 or as an age before now.
+    static func time(_ text: String, option: String) throws -> Date {
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        if let last = text.last, let amount = Double(text.dropLast()),
+            let unit = ["m": 60.0, "h": 3600.0, "d": 86400.0][String(last)]
+        {
+            return Date().addingTimeInterval(-amount * unit)
         }
+        throw ValidationError("\(option) must be an ISO 8601 time or an age like 30m, 2h, 7d")
+    }
+
+    func run() async throws {
+        guard (1...10000).contains(limit) else { throw ValidationError("--limit must be 1-10000") }
+        let from = try since.map { try Self.time($0, option: "--from") }
+        let until = try to.map { try Self.time($0, option: "--to") }
         if allTenants, (engine.principal.roles.max() ?? .tenantUser) < .platformAdmin {
             Console.error("error: --all-tenants needs platform_admin or super_admin")
             throw ExitCode(ExitStatus.invalid)
         }
         let store = try await engine.openStore(runtime: runtime)
-        for entry in try await store.audit(
-            tenant: allTenants ? nil : TenantID(engine.tenant), since: start, limit: 1000)
-        {
+        let entries = try await store.auditEntries(
+            AuditQuery(
+                tenant: allTenants ? nil : TenantID(engine.tenant), from: from, to: until, actor: actor, tool: tool,
+                outcome: outcome, kind: kind, after: cursor, limit: limit))
+        for entry in entries {
             if json {
                 Console.print(
                     JSONValue.object([
+                        "id": entry.id.map { .int($0) } ?? .null,
                         "time": .string(entry.time.formatted(.iso8601)), "tenant": .string(entry.tenant.rawValue),
-                        "user": .string(entry.user),
+                        "user": .string(entry.user), "kind": .string(entry.kind),
                         "roles": .array(entry.roles.map { .string($0) }), "run_id": .string(entry.runID.rawValue),
                         "agent": .string(entry.agent),
                         "tool": .string(entry.tool), "outcome": .string(entry.outcome),
                         "duration_ms": entry.durationMS.map { .int($0) } ?? .null,
                         "arguments": .string(entry.arguments), "detail": .string(entry.detail),
+                        "diff": .string(entry.diff),
                     ]).serialized())
             } else {
                 Console.print(
-                    "\(entry.time.formatted(.iso8601))\t\(entry.tenant)\t\(entry.user)\t\(entry.runID)\t\(entry.agent)\t\(entry.tool)\t\(entry.outcome)\t\(entry.arguments.prefix(120))\t\(entry.detail.prefix(120))"
+                    "\(entry.time.formatted(.iso8601))\t\(entry.tenant)\t\(entry.user)\t\(entry.kind)\t\(entry.runID)\t\(entry.agent)\t\(entry.tool)\t\(entry.outcome)\t\(entry.arguments.prefix(120))\t\(entry.detail.prefix(120))"
                 )
+                if diff, !entry.diff.isEmpty { Console.print(entry.diff) }
             }
         }
+        if entries.count == limit, let last = entries.last?.id { Console.error("next page: --cursor \(last)") }
     }
 }

@@ -227,7 +227,7 @@ final class PlaygroundSession {
                 fail("no agent selected")
                 break
             }
-            do { try save(agent, working) } catch { fail("\(error)") }
+            do { try await save(agent, working) } catch { fail("\(error)") }
         case "/revert":
             guard let agent else {
                 fail("no agent selected")
@@ -377,7 +377,10 @@ final class PlaygroundSession {
         return try JSONSourceEditor.setting(changes, in: text, order: AgentFields.allowed)
     }
 
-    private func save(_ agent: AgentDefinition, _ working: AgentDefinition) throws {
+    /// Saves through ``AgentWriter``, as `PUT /v1/agents/{id}` does: checked with the whole catalog (crews that use
+    /// the agent included), written atomically, stored as the agent's next version and audited with a diff under the
+    /// session's user.
+    private func save(_ agent: AgentDefinition, _ working: AgentDefinition) async throws {
         let (path, text) = try file(of: agent)
         let edited = try editedText(text, from: agent, to: working)
         guard edited != text else {
@@ -385,25 +388,24 @@ final class PlaygroundSession {
             return
         }
         let url = URL(fileURLWithPath: path)
-        let source = DefinitionSource(
-            displayPath: catalog.agentFiles[agent.id] ?? path, stem: url.deletingPathExtension().lastPathComponent,
-            kind: .agent(category: url.deletingLastPathComponent().lastPathComponent), bytes: Array(edited.utf8))
         let loader = CatalogLoader(
             agentsDirectory: command.catalog.agentsDirectory, knowledgeDirectory: command.catalog.knowledgeDirectory,
-            knownTools: ToolRegistry.standardIDs)
-        let checked = CatalogValidator(
-            knownTools: ToolRegistry.standardIDs, knowledgeCollections: loader.knowledgeCollections()
-        ).validate([source])
-        guard checked.isValid, let saved = checked.agents.first else {
-            throw PlaygroundError(
-                "not saved: "
-                    + checked.diagnostics.filter { $0.severity == .error }.map(\.formatted).joined(separator: "; "))
+            knownTools: ToolRegistry.standardIDs,
+            displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        let principal = command.engine.principal
+        let written: AgentWriter.Written
+        do {
+            written = try await AgentWriter(loader: loader, store: store).write(
+                id: agent.id.rawValue, category: url.deletingLastPathComponent().lastPathComponent,
+                bytes: Array(edited.utf8), user: principal.user, roles: principal.roles.map(\.rawValue).sorted(),
+                detail: "saved from the playground")
+        } catch let refusal as AgentWriter.Refusal {
+            throw PlaygroundError("not saved: " + refusal.message)
         }
-        try Data(edited.utf8).write(to: url, options: .atomic)
-        catalog = try command.catalog.loadCatalog()
-        self.agent = saved
-        self.working = saved
-        say("saved \(catalog.agentFiles[saved.id] ?? path)")
+        catalog = written.catalog
+        self.agent = written.agent
+        self.working = written.agent
+        say("saved \(catalog.agentFiles[written.agent.id] ?? path) as version \(written.version)")
     }
 
     // MARK: Turns

@@ -150,7 +150,9 @@ struct Runner {
         store: any PlatformStore, verbose: Bool
     ) async throws -> RunResult {
         let sinks: [any EventSink] = [
-            AuditEventSink(store: store, principal: definition.principal), ProgressPrinter(verbose: verbose),
+            AuditEventSink(
+                store: store, principal: definition.principal, recordsResults: environment.audit == nil),
+            ProgressPrinter(verbose: verbose),
         ]
         let task = Task {
             await lifecycle.execute(record, definition: definition, environment: environment, sinks: sinks)

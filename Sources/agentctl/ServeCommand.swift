@@ -71,6 +71,12 @@ struct ServeCommand: AsyncParsableCommand {
             "Seconds an event stream stays open at most; it then ends with a reconnect event (resume with Last-Event-ID)."
     )
     var maxStreamSeconds: Int = 3600
+    @Option(
+        name: .long,
+        help:
+            "Milliseconds between looks at agents/, connectors/, tenants/ and agentruntime.json for changes (0: do not watch)."
+    )
+    var watchIntervalMs: Int = 1000
 
     /// What a replica does.
     enum ServeRole: String, ExpressibleByArgument, CaseIterable {
@@ -81,6 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard leaseSeconds >= 3 else { throw ValidationError("--lease-seconds must be at least 3") }
         guard workerCapacity >= 1 else { throw ValidationError("--worker-capacity must be at least 1") }
         guard concurrentRuns >= 1 else { throw ValidationError("--concurrent-runs must be at least 1") }
+        guard watchIntervalMs >= 0 else { throw ValidationError("--watch-interval-ms must be 0 or more") }
         guard maxStreamsPerTenant >= 1, maxStreams >= 1, maxStreamSeconds >= 1 else {
             throw ValidationError("--max-streams-per-tenant, --max-streams and --max-stream-seconds must be at least 1")
         }
@@ -135,9 +142,21 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxStreamsPerTenant = maxStreamsPerTenant
         configuration.maxStreams = maxStreams
         configuration.maxStreamLifetime = .seconds(maxStreamSeconds)
+        configuration.definitionWatchInterval = watchIntervalMs > 0 ? .milliseconds(watchIntervalMs) : nil
         var (services, knowledge) = try await Composition.gatewayServices(
             configuration: configuration, catalog: catalog, runtime: runtime,
             storeLocation: try EngineOptions.storeLocation(store, runtime: runtime), suspendsForApprovals: true)
+        let served = await services.catalog.catalog
+        if served.agents.isEmpty {
+            // An empty or unmounted folder must not look like a running service.
+            Console.error(
+                "error: no agents loaded from \(catalog.agentsDirectory.path); serve needs at least one valid agent definition (run `agentctl validate`)"
+            )
+            for diagnostic in served.diagnostics where diagnostic.severity == .error {
+                Console.error(diagnostic.formatted)
+            }
+            throw ExitCode(ExitStatus.invalid)
+        }
         // The platform over MCP (Streamable HTTP) on /mcp, behind the same authentication as /v1.
         services.mounts.append(MCPHTTPEndpoint(services: services).mount)
         let watcher = knowledge.watch(every: .seconds(5))

@@ -158,11 +158,14 @@ struct DefinitionRoutesTests {
             try await client.execute(uri: "/v1/agents/../etc", method: .put, headers: admin, body: F.body(updated)) {
                 #expect($0.status != .ok)
             }
-            let audit = try await fixture.services.store.audit(tenant: "acme", since: nil, limit: 10)
+            // Agents are every tenant's: the change is the platform's, with the diff from the file as it was.
+            let audit = try await fixture.services.store.audit(tenant: AuditEntry.platformTenant, since: nil, limit: 10)
             #expect(
                 audit.contains {
-                    $0.tool == "config.agent_update" && $0.user == "ada" && $0.detail.contains("Senior SEO Specialist")
+                    $0.tool == "config.agent_update" && $0.user == "ada" && $0.kind == "agent"
+                        && $0.diff.contains(#"-  "role": "Senior SEO Specialist","#)
                 })
+            #expect(try await fixture.services.store.audit(tenant: "acme", since: nil, limit: 10).isEmpty)
         }
     }
 

@@ -295,6 +295,19 @@ struct OpenAPITests {
                 expect: .ok)
             try await send(
                 .get, "/v1/agents/nobody/versions", "/v1/agents/{agent_id}/versions", headers: admin, expect: .notFound)
+            let version = "/v1/agents/{agent_id}/versions/{version}"
+            try await send(.get, "/v1/agents/seo-specialist/versions/1", version, headers: admin, expect: .ok)
+            try await send(.get, "/v1/agents/seo-specialist/versions/99", version, headers: admin, expect: .notFound)
+            try await send(.get, "/v1/agents/seo-specialist/versions/x", version, headers: admin, expect: .badRequest)
+            let restore = "/v1/agents/{agent_id}/versions/{version}/restore"
+            try await send(.post, "/v1/agents/seo-specialist/versions/1/restore", restore, headers: admin, expect: .ok)
+            try await send(.post, "/v1/agents/seo-specialist/versions/1/restore", restore, expect: .forbidden)
+            try await send(.get, "/v1/admin/catalog", "/v1/admin/catalog", headers: admin, expect: .ok)
+            try await send(.get, "/v1/admin/catalog", "/v1/admin/catalog", expect: .forbidden)
+            try await send(.get, "/v1/audit?kind=agent", "/v1/audit", headers: admin, expect: .ok)
+            try await send(.get, "/v1/audit?limit=1", "/v1/audit", expect: .ok)
+            try await send(.get, "/v1/audit?from=yesterday", "/v1/audit", expect: .badRequest)
+            try await send(.get, "/v1/audit", "/v1/audit", headers: F.headers(roles: "tenant_user"), expect: .forbidden)
             try await send(.get, "/v1/crews", "/v1/crews", expect: .ok)
             for crew in ["content-approval", "seo-audit"] {
                 try await send(.get, "/v1/crews/\(crew)", "/v1/crews/{crew_id}", expect: .ok)

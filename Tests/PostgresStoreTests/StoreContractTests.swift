@@ -268,12 +268,58 @@ struct StoreContractTests {
         try await adapter.withStore { store in
             let entries = [Self.entry("a", at: 0), Self.entry("b", tenant: "globex", at: 1), Self.entry("c", at: 2)]
             for entry in entries { try await store.appendAudit(entry) }
-            #expect(try await store.audit(tenant: nil, since: nil, limit: 100) == entries)
+            let read = try await store.audit(tenant: nil, since: nil, limit: 100)
+            #expect(
+                read.map {
+                    var entry = $0
+                    entry.id = nil
+                    return entry
+                } == entries)
+            #expect(read.compactMap(\.id) == read.compactMap(\.id).sorted() && Set(read.compactMap(\.id)).count == 3)
             #expect(try await store.audit(tenant: "acme", since: nil, limit: 100).map(\.tool) == ["a", "c"])
             #expect(
                 try await store.audit(tenant: "acme", since: Self.created.addingTimeInterval(1), limit: 100).map(\.tool)
                     == ["c"])
             #expect(try await store.audit(tenant: nil, since: nil, limit: 2).map(\.tool) == ["a", "b"])
+        }
+    }
+
+    @Test(
+        "audit query: definition changes with kind and diff; filters by tenant, time, actor, tool, outcome, kind; pages by cursor",
+        arguments: adapters)
+    func auditQuery(_ adapter: StoreAdapter) async throws {
+        try await adapter.withStore { store in
+            var change = Self.entry("config.agent_update", tenant: AuditEntry.platformTenant, at: 1)
+            change.kind = "agent"
+            change.user = "file"
+            change.outcome = "applied"
+            change.diff = "--- a/x\n+++ b/x\n@@ -1,1 +1,1 @@\n-old\n+new\n"
+            var denied = Self.entry("web.fetch", at: 2)
+            denied.outcome = "denied"
+            let entries = [
+                Self.entry("web.fetch", at: 0), change, denied, Self.entry("slack.post", tenant: "globex", at: 3),
+            ]
+            for entry in entries { try await store.appendAudit(entry) }
+            let all = try await store.auditEntries(AuditQuery())
+            #expect(all.map(\.tool) == ["web.fetch", "config.agent_update", "web.fetch", "slack.post"])
+            #expect(
+                all[1].kind == "agent" && all[1].diff == change.diff && all[0].kind == "tool_call"
+                    && all[0].diff.isEmpty)
+            #expect(try await store.auditEntries(AuditQuery(tenant: "acme")).count == 2)
+            #expect(try await store.auditEntries(AuditQuery(kind: "agent")).map(\.user) == ["file"])
+            #expect(try await store.auditEntries(AuditQuery(actor: "file")).map(\.tool) == ["config.agent_update"])
+            #expect(try await store.auditEntries(AuditQuery(tool: "web.fetch")).count == 2)
+            #expect(try await store.auditEntries(AuditQuery(outcome: "denied")).map(\.time) == [denied.time])
+            #expect(
+                try await store.auditEntries(
+                    AuditQuery(from: Self.created.addingTimeInterval(1), to: Self.created.addingTimeInterval(3))
+                ).map(\.tool) == ["config.agent_update", "web.fetch"])
+            // Pages: two at a time, each after the last id of the one before.
+            let first = try await store.auditEntries(AuditQuery(limit: 2))
+            let second = try await store.auditEntries(AuditQuery(after: first.last?.id, limit: 2))
+            let third = try await store.auditEntries(AuditQuery(after: second.last?.id, limit: 2))
+            #expect((first + second).map(\.tool) == all.map(\.tool))
+            #expect(third.isEmpty)
         }
     }
 

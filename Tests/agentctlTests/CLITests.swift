@@ -83,6 +83,42 @@ struct CLITests {
         #expect(result.stdout.contains("approvals: writes; decided by tenant_admin or a platform role"))
     }
 
+    @Test(
+        "validate reads a symlinked agents folder; an empty one is an error (exit 1), and serve refuses to start on it")
+    func symlinkedAndEmptyCatalog() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "agentctl-links-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            at: directory.appendingPathComponent("agents"),
+            withDestinationURL: AgentCtl.root.appendingPathComponent("agents"))
+        try FileManager.default.createSymbolicLink(
+            at: directory.appendingPathComponent("knowledge"),
+            withDestinationURL: AgentCtl.root.appendingPathComponent("knowledge"))
+        try FileManager.default.createSymbolicLink(
+            at: directory.appendingPathComponent("tenants"),
+            withDestinationURL: AgentCtl.root.appendingPathComponent("tenants"))
+        let linked = try await AgentCtl.run(["validate"], in: directory)
+        #expect(linked.status == 0, "\(linked.stdout)\(linked.stderr)")
+        let direct = try await AgentCtl.run(["validate"])
+        let summary = { (text: String) in text.split(separator: "\n").last.map(String.init) ?? "" }
+        #expect(summary(linked.stdout) == summary(direct.stdout), "the same files, read through the link")
+        #expect(!summary(linked.stdout).hasPrefix("0 files"))
+
+        let empty = directory.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(
+            at: empty.appendingPathComponent("agents"), withIntermediateDirectories: true)
+        let validate = try await AgentCtl.run(["validate"], in: empty)
+        #expect(validate.status == 1)
+        #expect(validate.stdout.contains("agents:1:1: error: no agent definitions found"), "\(validate.stdout)")
+        let serve = try await AgentCtl.run(
+            ["serve", "--insecure-dev", "--port", "0", "--store", empty.appendingPathComponent("runs.sqlite").path],
+            in: empty)
+        #expect(serve.status == 1)
+        #expect(serve.stderr.contains("error: no agents loaded from"), "\(serve.stderr)")
+    }
+
     private func brokenTree() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "agentctl-tree-\(UUID().uuidString)")

@@ -110,6 +110,34 @@ struct PlaygroundTests {
             "validate", "--agents-dir", directory.url.appendingPathComponent("agents").path,
         ])
         #expect(validate.status == 0, "\(validate.stdout)")
+        // Saved as PUT /v1/agents/{id} saves: a new version (the file as it was, then the save) and an audit entry
+        // with the diff, under the session's user.
+        let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
+        let versions = try await store.agentVersions("seo-specialist")
+        #expect(
+            versions.map(\.version) == [2, 1] && versions.last?.content == before && versions.first?.content == after)
+        let entries = try await store.auditEntries(AuditQuery(kind: "agent"))
+        #expect(entries.count == 1)
+        #expect(entries.first?.tool == "config.agent_update" && entries.first?.detail == "saved from the playground")
+        #expect(entries.first?.diff.contains(#"+  "temperature": 0.45,"#) == true)
+        #expect(entries.first?.arguments.contains(#""version":2"#) == true)
+        #expect(result.stdout.contains("as version 2"))
+    }
+
+    @Test("/save refuses an edit that would break a crew using the agent, as PUT does; nothing is written")
+    func saveBreakingCrew() async throws {
+        let server = try FakeModelServer.start()
+        defer { server.stop() }
+        let directory = try workspace()
+        defer { directory.remove() }
+        let path = directory.url.appendingPathComponent("agents/content/blog-writer.json")
+        let before = try String(contentsOf: path, encoding: .utf8)
+        let result = try await play(
+            ["/set goal \"Write posts for {undeclared_input}\"", "/save"], in: directory, server: server,
+            agent: "blog-writer")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("not saved: it would make crew content-approval invalid"), "\(result.stdout)")
+        #expect(try String(contentsOf: path, encoding: .utf8) == before)
     }
 
     @Test("a model not yet in the file is inserted in its canonical place; an invalid save is refused")

@@ -153,6 +153,27 @@ extension AgentLoop {
                 isError = true
             }
         }
+        if case .tool = offered.handler, let audit = environment.audit {
+            // Audited before the model reads the result: a call the audit log does not have is a failed call.
+            let entry = AuditEntry(
+                time: environment.time.now, tenant: principal.tenant, user: principal.user,
+                roles: principal.roles.map(\.rawValue).sorted(), runID: state.runID,
+                agent: path.joined(separator: " > "),
+                tool: toolName, outcome: isError ? "failed" : "allowed",
+                durationMS: Int(started.elapsed.seconds * 1000), arguments: await state.redactArguments(call.arguments),
+                detail: isError ? Redactor().redact(String(content.prefix(500))) : "")
+            do {
+                try await audit.appendAudit(entry)
+            } catch {
+                await state.emit(
+                    path,
+                    .toolFinished(
+                        callID: call.id, tool: toolName, outcome: .error,
+                        durationMS: Int(started.elapsed.seconds * 1000),
+                        result: "the call could not be audited: \(error)", data: nil))
+                throw EngineError.auditUnavailable(String(describing: error))
+            }
+        }
         if content.count > Self.maxToolResultCharacters {
             content =
                 String(content.prefix(Self.maxToolResultCharacters))

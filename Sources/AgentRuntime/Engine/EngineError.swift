@@ -28,6 +28,8 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
     case cancelled
     /// A step could not be journaled (or the journal read), so the run cannot promise to survive a crash.
     case journalUnavailable(String)
+    /// A tool call could not be written to the audit log: the call fails, and so does the run.
+    case auditUnavailable(String)
     /// The run stopped to wait for a human's decision on a tool call; it holds nothing while it waits.
     case awaitingApproval(approvalID: String)
     /// An earlier attempt sent this call of a tool that changes something and died before its result: it may or
@@ -53,6 +55,7 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .modelUnavailable: return "model_unavailable"
         case .cancelled: return "cancelled"
         case .journalUnavailable: return "journal_unavailable"
+        case .auditUnavailable: return "audit_unavailable"
         case .uncertainSideEffect: return "uncertain_side_effect"
         case .awaitingApproval: return "awaiting_approval"
         case .unexpected: return "internal_error"
@@ -80,6 +83,7 @@ public enum EngineError: Error, Hashable, Sendable, CustomStringConvertible {
         case .modelUnavailable(let message): return message
         case .cancelled: return "the run was cancelled"
         case .journalUnavailable(let message): return "the run journal is unavailable: \(message)"
+        case .auditUnavailable(let message): return "a tool call could not be audited: \(message)"
         case .awaitingApproval(let id): return "the run waits for a decision on approval \(id)"
         case .unexpected(let message): return "the run stopped on an unexpected error: \(message)"
         case .uncertainSideEffect(let tool):

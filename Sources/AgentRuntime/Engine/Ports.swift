@@ -100,6 +100,10 @@ public struct EngineEnvironment: Sendable {
     /// Where every live model call's usage is booked with its tenant, crew, agent, task and answering model
     /// (nil: not booked).
     public var usageLedger: (any UsageLedger)?
+    /// Where every call of a registered tool is audited by the engine itself, before the run goes on: a write that
+    /// fails fails the call and ends the run (`audit_unavailable`) instead of being lost. Nil: tool calls are audited
+    /// only by an ``AuditEventSink``, if any.
+    public var audit: (any AuditLog)?
 
     /// Creates an environment.
     public init(

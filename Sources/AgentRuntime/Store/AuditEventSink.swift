@@ -6,11 +6,15 @@ public actor AuditEventSink: EventSink {
     private let store: any AuditLog
     private let principal: Principal
     private var started: [String: String] = [:]
+    private let recordsResults: Bool
 
-    /// Creates a sink for one run's principal.
-    public init(store: any AuditLog, principal: Principal) {
+    /// Creates a sink for one run's principal. With `recordsResults` false, finished calls are left to the engine
+    /// (``EngineEnvironment/audit``, which fails a call whose entry cannot be written); denials and approvals are
+    /// still recorded here.
+    public init(store: any AuditLog, principal: Principal, recordsResults: Bool = true) {
         self.store = store
         self.principal = principal
+        self.recordsResults = recordsResults
     }
 
     /// The audit log has no use for text deltas.
@@ -41,9 +45,13 @@ public actor AuditEventSink: EventSink {
             record = nil
         case .toolFinished(let id, let tool, let outcome, let duration, let result, _):
             let arguments = started.removeValue(forKey: id) ?? ""
-            record = entry(
-                tool, outcome == .success ? "allowed" : outcome == .repeated ? "repeated" : "failed", arguments,
-                outcome == .error ? String(result.prefix(500)) : "", duration: duration)
+            // Repeats are answered by the engine without a call; the engine audits only real calls.
+            record =
+                !recordsResults && outcome != .repeated
+                ? nil
+                : entry(
+                    tool, outcome == .success ? "allowed" : outcome == .repeated ? "repeated" : "failed", arguments,
+                    outcome == .error ? String(result.prefix(500)) : "", duration: duration)
         case .toolDenied(_, let tool, let reason, let arguments):
             record = entry(tool, "denied", arguments, reason)
         case .awaitingApproval(let approval, _, let tool, let arguments):

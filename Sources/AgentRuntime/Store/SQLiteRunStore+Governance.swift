@@ -30,36 +30,49 @@ public struct ApprovalRecord: Hashable, Sendable {
     }
 }
 
-/// One audited tool call.
+/// One audited action: a tool call of a run, or a change of a definition (agent, crew, tenant, runtime config).
 public struct AuditEntry: Hashable, Sendable {
+    /// The store's number for the entry (set when read; entries are numbered in the order they were written).
+    public var id: Int?
     /// When.
     public var time: Date
-    /// Whose.
+    /// Whose (for platform-wide definitions, ``AuditEntry/platformTenant``).
     public var tenant: TenantID
-    /// The user.
+    /// The user, or `file` for a change picked up from disk.
     public var user: String
     /// The user's roles.
     public var roles: [String]
-    /// The run.
+    /// The run (`config` for a definition change).
     public var runID: RunID
-    /// The agent path.
+    /// The agent path (for a definition change: the id of what changed).
     public var agent: String
-    /// The tool.
+    /// The tool (for a definition change: `config.<kind>_update`, `config.<kind>_restore`, ...).
     public var tool: String
-    /// `allowed`, `failed`, `repeated`, `denied`, `awaiting_approval`, `approved`, `rejected`.
+    /// `allowed`, `failed`, `repeated`, `denied`, `awaiting_approval`, `approved`, `rejected`; for a definition
+    /// change `applied`, or `rejected` when it was not loaded.
     public var outcome: String
     /// How long the call took.
     public var durationMS: Int?
-    /// The arguments, with secret-looking values redacted.
+    /// The arguments, with secret-looking values redacted (for a definition change: kind, id and version as JSON).
     public var arguments: String
     /// The reason or comment.
     public var detail: String
+    /// What was audited: `tool_call`, or the kind of definition changed: `agent`, `crew`, `tenant`, `config`.
+    public var kind: String
+    /// For a definition change, the change as a unified diff (empty otherwise).
+    public var diff: String
+
+    /// The tenant recorded for changes of platform-wide definitions (agents, crews, the runtime config): only platform
+    /// roles read them.
+    public static let platformTenant: TenantID = "platform"
 
     /// Creates an entry.
     public init(
         time: Date, tenant: TenantID, user: String, roles: [String], runID: RunID, agent: String, tool: String,
-        outcome: String, durationMS: Int?, arguments: String, detail: String
+        outcome: String, durationMS: Int?, arguments: String, detail: String, kind: String = "tool_call",
+        diff: String = "", id: Int? = nil
     ) {
+        self.id = id
         self.time = time
         self.tenant = tenant
         self.user = user
@@ -71,6 +84,47 @@ public struct AuditEntry: Hashable, Sendable {
         self.durationMS = durationMS
         self.arguments = arguments
         self.detail = detail
+        self.kind = kind
+        self.diff = diff
+    }
+}
+
+/// Which audit entries to read: filters (each nil matches all) and a page (entries after the cursor, at most
+/// `limit`, oldest first).
+public struct AuditQuery: Hashable, Sendable {
+    /// Only this tenant's entries (nil: every tenant; platform roles only).
+    public var tenant: TenantID?
+    /// Entries at or after this time.
+    public var from: Date?
+    /// Entries before this time.
+    public var to: Date?
+    /// Only this user (`file` for changes picked up from disk).
+    public var actor: String?
+    /// Only this tool (`config.agent_update`, `web.fetch`, ...).
+    public var tool: String?
+    /// Only this outcome.
+    public var outcome: String?
+    /// Only this kind (`tool_call`, `agent`, `crew`, `tenant`, `config`).
+    public var kind: String?
+    /// Entries whose ``AuditEntry/id`` is greater (the previous page's last id).
+    public var after: Int?
+    /// At most this many entries.
+    public var limit: Int
+
+    /// Creates a query.
+    public init(
+        tenant: TenantID? = nil, from: Date? = nil, to: Date? = nil, actor: String? = nil, tool: String? = nil,
+        outcome: String? = nil, kind: String? = nil, after: Int? = nil, limit: Int = 100
+    ) {
+        self.tenant = tenant
+        self.from = from
+        self.to = to
+        self.actor = actor
+        self.tool = tool
+        self.outcome = outcome
+        self.kind = kind
+        self.after = after
+        self.limit = limit
     }
 }
 
@@ -338,32 +392,42 @@ extension SQLiteRunStore {
     /// Appends to the audit log (rows can never be changed or deleted).
     public func appendAudit(_ entry: AuditEntry) throws {
         try execute(
-            "INSERT INTO audit (time, tenant, user, roles, run_id, agent, tool, outcome, duration_ms, arguments, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO audit (time, tenant, user, roles, run_id, agent, tool, outcome, duration_ms, arguments, detail, kind, diff) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 .real(entry.time.timeIntervalSince1970), .text(entry.tenant.rawValue), .text(entry.user),
                 .text(entry.roles.joined(separator: ",")),
                 .text(entry.runID.rawValue), .text(entry.agent), .text(entry.tool), .text(entry.outcome),
                 entry.durationMS.map { .integer($0) } ?? .text(nil),
-                .text(entry.arguments), .text(entry.detail),
+                .text(entry.arguments), .text(entry.detail), .text(entry.kind), .text(entry.diff),
             ])
     }
 
     /// Audit entries, oldest first, of `tenant` (nil: all) since `since`.
     public func audit(tenant: TenantID?, since: Date?, limit: Int = 1000) throws -> [AuditEntry] {
+        try auditEntries(AuditQuery(tenant: tenant, from: since, limit: limit))
+    }
+
+    /// The audit entries `query` selects, oldest first.
+    public func auditEntries(_ query: AuditQuery) throws -> [AuditEntry] {
         var conditions: [String] = []
         var values: [SQLValue] = []
-        if let tenant {
-            conditions.append("tenant = ?")
-            values.append(.text(tenant.rawValue))
+        func add(_ condition: String, _ value: SQLValue?) {
+            guard let value else { return }
+            conditions.append(condition)
+            values.append(value)
         }
-        if let since {
-            conditions.append("time >= ?")
-            values.append(.real(since.timeIntervalSince1970))
-        }
+        add("tenant = ?", query.tenant.map { .text($0.rawValue) })
+        add("time >= ?", query.from.map { .real($0.timeIntervalSince1970) })
+        add("time < ?", query.to.map { .real($0.timeIntervalSince1970) })
+        add("user = ?", query.actor.map { .text($0) })
+        add("tool = ?", query.tool.map { .text($0) })
+        add("outcome = ?", query.outcome.map { .text($0) })
+        add("kind = ?", query.kind.map { .text($0) })
+        add("id > ?", query.after.map { .integer($0) })
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        values.append(.integer(limit))
+        values.append(.integer(max(0, query.limit)))
         return try select(
-            "SELECT time, tenant, user, roles, run_id, agent, tool, outcome, duration_ms, arguments, detail FROM audit \(filter) ORDER BY id LIMIT ?",
+            "SELECT time, tenant, user, roles, run_id, agent, tool, outcome, duration_ms, arguments, detail, kind, diff, id FROM audit \(filter) ORDER BY id LIMIT ?",
             values
         ) { statement in
             func text(_ column: Int32) -> String {
@@ -375,7 +439,8 @@ extension SQLiteRunStore {
                 roles: text(3).split(separator: ",").map(String.init), runID: RunID(text(4)), agent: text(5),
                 tool: text(6), outcome: text(7),
                 durationMS: sqlite3_column_type(statement, 8) == SQLITE_NULL
-                    ? nil : Int(sqlite3_column_int64(statement, 8)), arguments: text(9), detail: text(10))
+                    ? nil : Int(sqlite3_column_int64(statement, 8)), arguments: text(9), detail: text(10),
+                kind: text(11), diff: text(12), id: Int(sqlite3_column_int64(statement, 13)))
         }
     }
 }

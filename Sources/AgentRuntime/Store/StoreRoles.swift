@@ -51,12 +51,14 @@ public protocol ApprovalStore: Sendable {
     func expireApproval(_ id: String) async throws -> Bool
 }
 
-/// The append-only log of tool calls.
+/// The append-only log of tool calls and definition changes.
 public protocol AuditLog: Sendable {
     /// Appends an entry.
     func appendAudit(_ entry: AuditEntry) async throws
     /// Entries, oldest first (at most `limit`).
     func audit(tenant: TenantID?, since: Date?, limit: Int) async throws -> [AuditEntry]
+    /// The entries `query` selects, oldest first, each with its ``AuditEntry/id`` (the cursor of the next page).
+    func auditEntries(_ query: AuditQuery) async throws -> [AuditEntry]
 }
 
 /// `Idempotency-Key`s of run submissions, per tenant.

@@ -7,11 +7,7 @@ import Testing
 struct AgentLoopTests {
     typealias F = EngineFixtures
 
-    private func crew(_ agent: AgentDefinition) -> CrewDefinition {
-        CrewDefinition(
-            id: "solo", name: "Solo", process: .sequential, agents: [agent.id],
-            tasks: [CrewTask(id: "work", description: "Compute", expectedOutput: "A number", agent: agent.id)])
-    }
+    private func crew(_ agent: AgentDefinition) -> CrewDefinition { F.solo(agent) }
 
     @Test(
         "tools run with validated arguments; errors, bad arguments and unknown or unoffered tools go back to the model, which recovers"

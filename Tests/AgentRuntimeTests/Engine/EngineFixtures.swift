@@ -20,6 +20,13 @@ enum EngineFixtures {
         return { byID[$0] }
     }
 
+    /// A crew of one agent with one task.
+    static func solo(_ agent: AgentDefinition) -> CrewDefinition {
+        CrewDefinition(
+            id: "solo", name: "Solo", process: .sequential, agents: [agent.id],
+            tasks: [CrewTask(id: "work", description: "Compute", expectedOutput: "A number", agent: agent.id)])
+    }
+
     static let calculator = ClosureTool(
         ToolSpec(
             id: "calculator.evaluate", description: "Arithmetic",
