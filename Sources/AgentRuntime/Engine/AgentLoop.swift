@@ -69,8 +69,12 @@ struct AgentLoop: Sendable {
         return verdicts
     }
 
-    /// One model call with budget checks, events and cost accounting.
+    /// One model call with budget checks, events and cost accounting, in a `chat <model>` span.
     func call(_ messages: [Message], offerTools: Bool) async throws -> ChatResponse {
+        try await traced(messages) { try await untracedCall(messages, offerTools: offerTools) }
+    }
+
+    private func untracedCall(_ messages: [Message], offerTools: Bool) async throws -> ChatResponse {
         try Task.checkCancellation()
         try await checkSpend()
         try await state.beginCall()

@@ -80,6 +80,11 @@ public struct EngineEnvironment: Sendable {
     public var spendLedger: (any SpendLedger)?
     /// The caller's tenant's spend caps (none by default).
     public var spendCaps = SpendCaps()
+    /// Where spans of runs, tasks, model calls and tool calls go (none by default).
+    public var tracer: any RunTracer = NoRunTracer()
+    /// Whether spans carry prompts, completions and tool arguments and results (`trace_include_content`; off by
+    /// default: spans carry names, models, counts and costs only).
+    public var traceIncludesContent = false
 
     /// Creates an environment.
     public init(
