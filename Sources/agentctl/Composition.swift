@@ -188,6 +188,8 @@ enum Composition {
         environment.time = time
         environment.spendLedger = store
         environment.uncertainSideEffects = registry.config.uncertainWrites
+        environment.tracer = ProcessAdapters.shared.tracer
+        environment.traceIncludesContent = registry.config.traceIncludesContent
         return (environment, registry, knowledge)
     }
 }
