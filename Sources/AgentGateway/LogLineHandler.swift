@@ -55,7 +55,7 @@ public struct LogLineHandler: LogHandler {
 
     /// The line for one record (without its end).
     func line(_ level: Logger.Level, _ message: String, _ fields: Logger.Metadata) -> String {
-        let timestamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        let timestamp = Date().formatted(Self.timestampStyle)
         switch format {
         case .json:
             var object: JSONObject = [
@@ -72,6 +72,9 @@ public struct LogLineHandler: LogHandler {
                 .joined(separator: " ")
         }
     }
+
+    /// `2026-01-01T00:00:00.000Z`.
+    static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     /// A metadata value as JSON: numbers and booleans given as text stay text (swift-log keeps them as strings).
     static func json(_ value: Logger.Metadata.Value) -> JSONValue {

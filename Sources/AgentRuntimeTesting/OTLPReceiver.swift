@@ -82,6 +82,7 @@ public final class OTLPReceiver: Sendable {
     public func stop() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        directory.remove()
     }
 
     private static let preparation = Task<URL, any Error> {

@@ -274,7 +274,8 @@ struct ObservabilityTests {
         for line in lines {
             let record = try? JSONParser.value(Array(line.utf8))
             #expect(
-                record?["timestamp"]?.stringValue != nil && record?["level"]?.stringValue != nil, "not JSON: \(line)")
+                record?["timestamp"]?.stringValue?.hasSuffix("Z") == true && record?["level"]?.stringValue != nil
+                    && record?["message"]?.stringValue != nil, "not a JSON log record: \(line)")
             if let record { records.append(record) }
         }
         func has(_ message: String, _ check: (JSONValue) -> Bool = { _ in true }) -> Bool {

@@ -36,7 +36,7 @@ public struct TraceContext: Hashable, Sendable, CustomStringConvertible {
 
     /// The `traceparent` header value.
     public var traceparent: String {
-        "00-\(traceID)-\(spanID)-\(String(format: "%02x", flags))"
+        "00-\(traceID)-\(spanID)-\(Self.hex([flags]))"
     }
 
     /// Whether the trace is sampled.
@@ -52,11 +52,23 @@ public struct TraceContext: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func randomHex(bytes: Int) -> String {
-        var text = ""
+        var random: [UInt8]
         repeat {
-            text = (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-        } while text.allSatisfy { $0 == "0" }
-        return text
+            random = (0..<bytes).map { _ in UInt8.random(in: 0...255) }
+        } while random.allSatisfy { $0 == 0 }
+        return hex(random)
+    }
+
+    /// Lower-case hex of `bytes` (no `String(format:)`, which is slow on Linux).
+    private static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     private static func isID(_ text: String, length: Int) -> Bool {

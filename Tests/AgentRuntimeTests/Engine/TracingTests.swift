@@ -92,6 +92,33 @@ struct TracingTests {
         #expect(tool.attributes["gen_ai.tool.call.result"] == "42")
     }
 
+    @Test("a run queued under a caller's traceparent keeps it: another worker claiming it runs its spans under it")
+    func resumedElsewhere() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteRunStore(path: directory.url.appendingPathComponent("runs.sqlite").path)
+        let crew = CrewDefinition(
+            id: "s", name: "S", process: .sequential, agents: ["writer"], inputs: [CrewInput(name: "company")],
+            tasks: [CrewTask(id: "t", description: "Write", expectedOutput: "Text", agent: "writer")])
+        let caller = TraceContext.random()
+        _ = try await TraceContext.$current.withValue(caller) {
+            try await RunLifecycle(store: store).submit(
+                crew, inputs: ["company": "Acme"], principal: .local(), agents: F.lookup([F.writer]), claim: false)
+        }
+        // Another worker, in a task that has no trace context of its own.
+        let worker = RunLifecycle(store: store)
+        let claimed = try #require(try await worker.claim(limit: 1).first)
+        #expect(claimed.definition.traceParent == caller.traceparent)
+        let tracer = RecordingRunTracer()
+        var environment = F.runner(ScriptedChatModel { _ in ScriptedChatModel.text("done") }).environment
+        environment.tracer = tracer
+        let outcome = await worker.execute(claimed.record, definition: claimed.definition, environment: environment)
+        #expect((try? outcome.get())?.status == .succeeded)
+        let root = try #require(tracer.spans.first { $0.name == "invoke_agent s" })
+        #expect(root.parent == caller)
+        #expect(tracer.spans.allSatisfy { $0.context.traceID == caller.traceID })
+    }
+
     @Test("traceparent: parsed and written per W3C; malformed values and all-zero ids refused")
     func traceparent() {
         let header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
