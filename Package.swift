@@ -9,7 +9,8 @@ import PackageDescription
 /// and jwt-kit for signed caller identity), `MCPTools` (the official MCP swift-sdk, whose `Transport` protocol names
 /// swift-log's `Logger`: tenants' MCP servers as tools), `MCPServing` (the same SDK: the platform as an MCP server
 /// over stdio and on the gateway's `/mcp`) and `agentctl`, the composition root (swift-argument-parser; its line
-/// editor wraps the system's libedit). Test targets
+/// editor wraps the system's libedit), `OTelTracing` (swift-otel and swift-distributed-tracing: the engine's spans
+/// exported over OTLP/HTTP). Test targets
 /// also use swift-clocks (a clock tests move by hand) and HummingbirdTesting; the gateway's tests generate
 /// RSA keys with swift-crypto's CryptoExtras (already built for jwt-kit).
 let package = Package(
@@ -23,6 +24,7 @@ let package = Package(
         .library(name: "NIOTransport", targets: ["NIOTransport"]),
         .library(name: "MCPServing", targets: ["MCPServing"]),
         .library(name: "MCPTools", targets: ["MCPTools"]),
+        .library(name: "OTelTracing", targets: ["OTelTracing"]),
         .library(name: "AgentRuntimeTesting", targets: ["AgentRuntimeTesting"]),
         .executable(name: "agentctl", targets: ["agentctl"]),
         .executable(name: "agentruntime-bench", targets: ["Benchmarks"]),
@@ -40,6 +42,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"6.0.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // OpenTelemetry: only the OTLP/HTTP exporter (the gRPC one would build grpc-swift as well).
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
     targets: [
         .systemLibrary(
@@ -57,6 +62,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "OTelTracing",
+            dependencies: [
+                "AgentRuntime", .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -95,13 +110,19 @@ let package = Package(
             name: "agentctl",
             dependencies: [
                 "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "PostgresStore", "MCPTools",
-                "MCPServing", "CEditLine",
+                "MCPServing", "CEditLine", "OTelTracing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "AgentRuntimeTesting"]),
+            dependencies: [
+                "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "AgentRuntimeTesting", "OTelTracing",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "AgentRuntimeTests",
             dependencies: ["AgentRuntime", "AgentRuntimeTesting", .product(name: "Clocks", package: "swift-clocks")]),

@@ -28,6 +28,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw GatewayError(.notFound, "this replica is a worker only; send API requests to an API replica")
         }
         let principal = try await authenticate(request)
+        context.facts.principal = principal
         let tenant = principal.tenant.rawValue
         guard services.tenants[principal.tenant] != nil else {
             throw GatewayError(.forbidden, "unknown tenant \"\(tenant)\"")
@@ -42,6 +43,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = principal
+        context.facts.principal = principal
         return try await next(request, context)
     }
 

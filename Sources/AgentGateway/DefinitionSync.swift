@@ -74,7 +74,14 @@ struct DefinitionSync: Service {
             }
             // Reloaded whenever versions came in, even when every file was already there (a shared volume): this
             // replica's catalog predates them.
-            if wrote || !onlyNewerThanFiles { _ = try? await holder.reload() }
+            if wrote || !onlyNewerThanFiles {
+                _ = try? await holder.reload()
+                services.configuration.logger.info(
+                    "definitions reloaded",
+                    metadata: [
+                        "agents_changed": .stringConvertible(changes.count), "files_written": .stringConvertible(wrote),
+                    ])
+            }
         }
         return newest
     }

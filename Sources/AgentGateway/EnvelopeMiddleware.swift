@@ -1,10 +1,13 @@
 import AgentRuntime
 import Foundation
 import Hummingbird
+import Logging
 
-/// Request ids, the error envelope, and request metrics.
+/// Request ids, the error envelope, request metrics, the request log, and the caller's trace context: an incoming
+/// `traceparent` is current while the request is handled (a run submitted by it keeps it as its spans' parent).
 struct EnvelopeMiddleware: RouterMiddleware {
     let metrics: GatewayMetrics
+    let logger: Logger
 
     func handle(
         _ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response
@@ -14,9 +17,11 @@ struct EnvelopeMiddleware: RouterMiddleware {
             request.headers[.requestID].flatMap { $0.isEmpty || $0.count > 128 ? nil : $0 }
             ?? UUID().uuidString.lowercased()
         context.requestID = requestID
+        let started = ContinuousClock.now
+        let parent = request.headers[.traceparent].flatMap(TraceContext.init(traceparent:))
         var response: Response
         do {
-            response = try await next(request, context)
+            response = try await TraceContext.$current.withValue(parent) { try await next(request, context) }
         } catch let error as GatewayError {
             response = Reply.error(error)
         } catch let error as HTTPError {
@@ -40,7 +45,11 @@ struct EnvelopeMiddleware: RouterMiddleware {
             response = Reply.error(GatewayError(.internalError, "internal error (request \(requestID))"))
         }
         response.headers[.requestID] = requestID
-        await metrics.request(route: Self.route(context), status: response.status.code)
+        let route = Self.route(context)
+        await metrics.request(route: route, status: response.status.code)
+        log(
+            request, route: route, status: response.status.code, requestID: requestID, context: context,
+            duration: ContinuousClock.now - started)
         return response
     }
 
@@ -49,5 +58,25 @@ struct EnvelopeMiddleware: RouterMiddleware {
     static func route(_ context: GatewayContext) -> String {
         guard let path = context.endpointPath, path.hasPrefix("/") else { return "unmatched" }
         return path
+    }
+
+    /// One line per request: id, caller, method, route template (never the raw path or query), status, duration.
+    /// Probes and scrapes log at debug; server errors at error, client errors at notice.
+    private func log(
+        _ request: Request, route: String, status: Int, requestID: String, context: GatewayContext, duration: Duration
+    ) {
+        let level: Logger.Level =
+            route.hasPrefix("/health") || route == "/metrics"
+            ? .debug : status >= 500 ? .error : status >= 400 ? .notice : .info
+        guard logger.logLevel <= level else { return }
+        var metadata: Logger.Metadata = [
+            "request_id": .string(requestID), "method": .string(request.method.rawValue), "route": .string(route),
+            "status": .stringConvertible(status), "duration_ms": .stringConvertible(Int(duration.seconds * 1000)),
+        ]
+        if let principal = context.facts.principal {
+            metadata["tenant"] = .string(principal.tenant.rawValue)
+            metadata["user"] = .string(principal.user)
+        }
+        logger.log(level: level, "request", metadata: metadata)
     }
 }

@@ -12,14 +12,16 @@ public enum Gateway {
     /// ``internalRouter(_:)`` on a listener of their own (`/health`, liveness, stays).
     public static func router(_ services: GatewayServices, operatorRoutes: Bool = true) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
-        router.add(middleware: EnvelopeMiddleware(metrics: services.metrics))
+        router.add(middleware: EnvelopeMiddleware(metrics: services.metrics, logger: services.configuration.logger))
         // On the router rather than the /v1 group: a /v1 path that matches no route also needs credentials (and
         // counts against the tenant's rate), so an unauthenticated caller cannot probe which routes exist.
         router.add(middleware: AuthenticationMiddleware(services: services))
         router.addRoutes(HealthRoutes(services: services).liveness)
         if operatorRoutes {
             router.addRoutes(HealthRoutes(services: services).readiness)
-            router.addRoutes(MetricsRoutes(metrics: services.metrics).endpoints)
+            router.addRoutes(
+                MetricsRoutes(metrics: services.metrics, store: services.store, time: services.configuration.time)
+                    .endpoints)
         }
         router.group("v1")
             .addRoutes(RunRoutes(services: services).endpoints)
@@ -36,9 +38,11 @@ public enum Gateway {
     /// that only the orchestrator's probes and the metrics scraper reach (an internal address or port).
     public static func internalRouter(_ services: GatewayServices) -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
-        router.add(middleware: EnvelopeMiddleware(metrics: services.metrics))
+        router.add(middleware: EnvelopeMiddleware(metrics: services.metrics, logger: services.configuration.logger))
         router.addRoutes(HealthRoutes(services: services).endpoints)
-        router.addRoutes(MetricsRoutes(metrics: services.metrics).endpoints)
+        router.addRoutes(
+            MetricsRoutes(metrics: services.metrics, store: services.store, time: services.configuration.time).endpoints
+        )
         return router
     }
 
@@ -51,7 +55,8 @@ public enum Gateway {
         Application(
             router: router(services, operatorRoutes: !internalListener),
             configuration: .init(address: .hostname(host, port: port), serverName: "agentruntime", backlog: 4096),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+            logger: services.configuration.logger)
     }
 
     /// The server, the worker (claiming queued runs, and runs a previous process left unfinished, carried on from
@@ -62,8 +67,12 @@ public enum Gateway {
     ///
     /// With an `internalListener`, `/health/ready` and `/metrics` are served there and not on `host:port`;
     /// `onInternalRunning` is called with its bound port.
+    ///
+    /// `telemetry` services (a span exporter) start first and stop last, after the runs have drained, so they flush
+    /// what the runs reported.
     public static func serviceGroup(
         _ services: GatewayServices, host: String, port: Int, internalListener: ListenAddress? = nil,
+        telemetry: [any Service] = [],
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         onInternalRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> ServiceGroup {
@@ -94,23 +103,25 @@ public enum Gateway {
         // Services shut down in reverse order: the worker drains before the server stops.
         return ServiceGroup(
             configuration: .init(
-                services: listeners + watchers + [
+                services: telemetry.map { .init(service: $0) } + listeners + watchers + [
                     .init(service: sync),
                     .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup),
                 ],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger))
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: services.configuration.logger))
     }
 
     /// Serves until SIGTERM or SIGINT (graceful shutdown: runs drain, then the server stops).
     public static func run(
         _ services: GatewayServices, host: String, port: Int, internalListener: ListenAddress? = nil,
+        telemetry: [any Service] = [],
         onRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         onInternalRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
         try await serviceGroup(
-            services, host: host, port: port, internalListener: internalListener, onRunning: onRunning,
-            onInternalRunning: onInternalRunning
+            services, host: host, port: port, internalListener: internalListener, telemetry: telemetry,
+            onRunning: onRunning, onInternalRunning: onInternalRunning
         ).run()
+        services.configuration.logger.info("shutdown: complete")
     }
 }
 

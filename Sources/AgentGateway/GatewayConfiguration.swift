@@ -1,10 +1,14 @@
 import AgentRuntime
 import Agents
 import Foundation
+import Logging
 import Tools
 
 /// Limits and settings of the HTTP service.
 public struct GatewayConfiguration: Sendable {
+    /// Where the service logs requests, run lifecycle, provider retries, denials, approvals, definition reloads and
+    /// shutdown steps (nowhere by default; `agentctl serve` gives one writing JSON lines to standard error).
+    public var logger = Logger(label: "agentruntime", factory: { SwiftLogNoOpLogHandler($0) })
     /// The service token a trusted internal caller presents (`Authorization: Bearer …`), naming the caller in
     /// `X-Tenant-ID`, `X-User-ID` and `X-User-Roles`. Nil: none.
     public var serviceToken: String?

@@ -1,4 +1,5 @@
 import AgentRuntime
+import Foundation
 import HTTPTypes
 import Hummingbird
 
@@ -10,6 +11,8 @@ public struct GatewayContext: RequestContext {
     public var principal: Principal?
     /// The request id (echoed from `X-Request-ID` or generated).
     public var requestID = ""
+    /// What the request log line says about the caller, filled in by the authentication middleware.
+    var facts = RequestFacts()
 
     /// Creates a context.
     public init(source: Source) {
@@ -43,7 +46,20 @@ public struct GatewayContext: RequestContext {
     }
 }
 
+/// Who made a request, as learnt by inner middleware, for the outer one's log line.
+final class RequestFacts: Sendable {
+    private let lock = NSLock()
+    nonisolated(unsafe) private var caller: Principal?
+
+    /// The authenticated caller, if any.
+    var principal: Principal? {
+        get { lock.withLock { caller } }
+        set { lock.withLock { caller = newValue } }
+    }
+}
+
 extension HTTPField.Name {
+    static let traceparent = Self("traceparent")!
     static let requestID = Self("X-Request-ID")!
     static let tenantID = Self("X-Tenant-ID")!
     static let userID = Self("X-User-ID")!

@@ -75,6 +75,6 @@ public struct GatewayServices: Sendable {
             store: store, metrics: metrics, concurrentRunsPerTenant: configuration.concurrentRunsPerTenant,
             time: configuration.time,
             keeper: keeper ?? LeaseKeeper(store: store, leaseDuration: configuration.leaseDuration),
-            isWorker: configuration.isWorker, capacity: configuration.workerCapacity)
+            isWorker: configuration.isWorker, capacity: configuration.workerCapacity, logger: configuration.logger)
     }
 }

@@ -1,5 +1,6 @@
 import AgentRuntime
 import Foundation
+import Logging
 
 /// Runs on this replica: submitted to the shared run queue (limited per tenant across every replica), claimed and
 /// carried out by this process's worker under renewed leases, cancellable from any replica, and drained on
@@ -43,11 +44,15 @@ public actor RunManager {
 
     /// Where approval expiry is read.
     private let time: TimeSource
+    /// Where run lifecycle, provider retries, denials and approvals are logged.
+    private let logger: Logger
 
     init(
         store: any PlatformStore, metrics: GatewayMetrics, concurrentRunsPerTenant: Int, time: TimeSource = .system,
-        keeper: LeaseKeeper? = nil, isWorker: Bool = true, capacity: Int = 1000
+        keeper: LeaseKeeper? = nil, isWorker: Bool = true, capacity: Int = 1000,
+        logger: Logger = Logger(label: "agentruntime", factory: { SwiftLogNoOpLogHandler($0) })
     ) {
+        self.logger = logger
         self.store = store
         self.time = time
         self.lifecycle = RunLifecycle(store: store, keeper: keeper)
@@ -91,6 +96,7 @@ public actor RunManager {
         }
         guard local else {
             if isWorker { backlog = true }
+            logger.forRun(record).info("run queued")
             return Started(runID: runID, local: nil)
         }
         guard accepting else {
@@ -160,27 +166,48 @@ public actor RunManager {
         let lifecycle = self.lifecycle
         let metrics = self.metrics
         let broadcast = RunBroadcast()
+        let runLogger = logger.forRun(record)
         let sinks: [any EventSink] =
             [
                 AuditEventSink(
                     store: store, principal: definition.principal, recordsResults: environment.audit == nil), metrics,
-                broadcast,
+                metrics.forTenant(record.tenant), broadcast, RunLogSink(logger: runLogger),
             ] + observers
+        runLogger.info(
+            definition.attempt > 1 ? "run resumed" : "run started",
+            metadata: ["attempt": .stringConvertible(definition.attempt)])
         let runID = record.id
         let crew = record.crew
         let attempt = UUID()
         let task = Task<Result<RunResult, EngineError>, Never> {
             let started = ContinuousClock.now
-            let outcome = await lifecycle.execute(
-                record, definition: definition, environment: environment, sinks: sinks)
+            let outcome = await ProviderRetries.$observer.withValue({ retry in
+                Task { await metrics.providerRetry(retry) }
+                runLogger.warning("provider call failed; retrying", metadata: retry.logMetadata)
+            }) {
+                await lifecycle.execute(record, definition: definition, environment: environment, sinks: sinks)
+            }
             broadcast.finish()
             switch outcome {
             case .success(let result):
                 await metrics.runFinished(crew: crew, status: result.status, seconds: result.duration.seconds)
+                runLogger.info(
+                    "run finished",
+                    metadata: [
+                        "status": .string(result.status.rawValue), "cost_usd": .stringConvertible(result.costUSD),
+                        "input_tokens": .stringConvertible(result.usage.inputTokens),
+                        "output_tokens": .stringConvertible(result.usage.outputTokens),
+                        "duration_ms": .stringConvertible(Int(result.duration.seconds * 1000)),
+                    ].merging(result.error.map { ["code": .string($0.code)] } ?? [:]) { $1 })
             case .failure(let error):
                 await metrics.runFinished(
                     crew: crew, status: error == .cancelled ? .cancelled : .failed,
                     seconds: (ContinuousClock.now - started).seconds)
+                runLogger.warning(
+                    "run finished",
+                    metadata: [
+                        "status": .string(error == .cancelled ? "cancelled" : "failed"), "code": .string(error.code),
+                    ])
             }
             await self.finished(runID, attempt: attempt)
             return outcome
@@ -217,13 +244,36 @@ public actor RunManager {
     /// interrupted (any worker carries them on at once).
     public func drain(grace: Duration) async {
         accepting = false
+        logger.info(
+            "shutdown: draining runs",
+            metadata: [
+                "running": .stringConvertible(active.count), "grace_seconds": .stringConvertible(Int(grace.seconds)),
+            ])
         let deadline = ContinuousClock.now + grace
         while !active.isEmpty || starting > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(50))
         }
         // Each stops and stores itself as interrupted (a run that finished meanwhile keeps its status); any worker
         // carries them on at once.
+        if !active.isEmpty {
+            logger.warning(
+                "shutdown: grace period over; interrupting runs",
+                metadata: ["running": .stringConvertible(active.count)])
+        }
         await lifecycle.keeper.stopAll(.shutdown)
         for (_, run) in active { _ = await run.task.value }
+        logger.info("shutdown: runs drained")
+    }
+}
+
+extension ProviderRetry {
+    /// The retry as log fields: provider, failure code, HTTP status, attempt and wait.
+    var logMetadata: Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "provider": .string(provider ?? "unknown"), "code": .string(code), "attempt": .stringConvertible(attempt),
+            "delay_ms": .stringConvertible(Int(delay.seconds * 1000)),
+        ]
+        if let status { metadata["status"] = .stringConvertible(status) }
+        return metadata
     }
 }

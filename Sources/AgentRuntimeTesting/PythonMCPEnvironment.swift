@@ -42,15 +42,25 @@ public enum PythonMCPEnvironment {
         if let given = ProcessInfo.processInfo.environment["AGENTRUNTIME_TEST_PYTHON"], !given.isEmpty {
             return URL(fileURLWithPath: given)
         }
+        return try PythonVirtualEnvironment.prepare(name: "mcp-\(version)", packages: ["mcp==\(version)"])
+    }
+}
+
+/// A Python virtual environment under the system's temporary directory (`agentruntime-test-peers/<name>`) with
+/// pinned packages from PyPI, made once (one maker at a time across test processes, through a lock file) and reused.
+public enum PythonVirtualEnvironment {
+    /// The interpreter of the environment `name`, made with `packages` installed when missing. Blocks: call it from a
+    /// thread of its own.
+    public static func prepare(name: String, packages: [String]) throws -> URL {
         let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("agentruntime-test-peers/mcp-\(version)")
+            .appendingPathComponent("agentruntime-test-peers/\(name)")
         let python = directory.appendingPathComponent("bin/python")
         let marker = directory.appendingPathComponent(".installed")
         if FileManager.default.fileExists(atPath: marker.path) { return python }
         // Another test process may be making it: one maker at a time, through a lock file beside it.
         try? FileManager.default.createDirectory(
             at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let lockPath = directory.deletingLastPathComponent().appendingPathComponent("mcp-\(version).lock").path
+        let lockPath = directory.deletingLastPathComponent().appendingPathComponent("\(name).lock").path
         let lock = open(lockPath, O_CREAT | O_RDWR, 0o644)
         guard lock >= 0 else { throw TestPeerError("cannot open \(lockPath)") }
         defer { close(lock) }
@@ -58,7 +68,7 @@ public enum PythonMCPEnvironment {
         defer { flock(lock, LOCK_UN) }
         if FileManager.default.fileExists(atPath: marker.path) { return python }
         try run("/usr/bin/env", ["python3", "-m", "venv", "--clear", directory.path])
-        try run(python.path, ["-m", "pip", "install", "-q", "--disable-pip-version-check", "mcp==\(version)"])
+        try run(python.path, ["-m", "pip", "install", "-q", "--disable-pip-version-check"] + packages)
         FileManager.default.createFile(atPath: marker.path, contents: Data())
         return python
     }

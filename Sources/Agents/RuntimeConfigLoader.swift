@@ -17,6 +17,7 @@ public enum RuntimeConfigLoader {
         "auth",
         "$schema", "default_model", "providers", "prices", "fallbacks", "tenant_rate_limit", "limits",
         "approval_expiry_seconds", "http", "uncertain_writes", "store", "egress", "mcp_servers",
+        "trace_include_content",
     ]
     /// Every field of `egress`.
     public static let egressAllowed = ["allow_hosts", "require_https"]
@@ -194,6 +195,7 @@ public enum RuntimeConfigLoader {
             config.approvalExpiry = .seconds(seconds)
         }
         if let text = reader.string(fields, "store"), !text.isEmpty { config.store = text }
+        if let flag = reader.bool(fields, "trace_include_content") { config.traceIncludesContent = flag }
         if let text = reader.string(fields, "uncertain_writes"), let member = fields["uncertain_writes"] {
             if let policy = UncertainSideEffectPolicy(rawValue: text) {
                 config.uncertainWrites = policy

@@ -5,6 +5,7 @@
 //   swift run -c release agentruntime-bench engine [--calls N] [--crews 100,1000] [--latency-ms 200]
 //   swift run -c release agentruntime-bench knowledge [--megabytes 10] [--queries N]
 //   swift run -c release agentruntime-bench redaction [--iterations N]
+//   swift run -c release agentruntime-bench tracing [--calls N]
 //   swift run -c release agentruntime-bench gateway [--runs 1000] [--tasks 1] [--latency-ms 200]
 //   swift build -c release && .build/release/agentruntime-bench serve [--tasks 6] [--latencies 0,200] [--concurrency 100,1000]
 //       [--sequential 20] [--clients nio,urlsession] [--ask-runs 3]
@@ -25,6 +26,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "serve": ServeBenchmark.run,
     "replicas": ReplicasBenchmark.run,
     "redaction": RedactionBenchmark.run,
+    "tracing": TracingBenchmark.run,
     "model-server": ModelServerCommand.run,
     "load-client": LoadClientCommand.run,
 ]

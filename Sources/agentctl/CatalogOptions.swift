@@ -2,6 +2,7 @@ import AgentRuntime
 import Agents
 import ArgumentParser
 import Foundation
+import Logging
 import Tools
 
 /// Where the definitions are: flags, then environment, then the working directory.
@@ -92,8 +93,22 @@ enum Console {
     }
 
     static func error(_ text: String) {
+        if let logger = errorLogger.current {
+            // `serve` logs: the line becomes a record (one JSON object per line), its level read from its prefix.
+            let trimmed = text.trimmingCharacters(in: .newlines)
+            for (prefix, level) in [("error: ", Logger.Level.error), ("warning: ", .warning)]
+            where trimmed.hasPrefix(prefix) {
+                logger.log(level: level, "\(trimmed.dropFirst(prefix.count))")
+                return
+            }
+            logger.info("\(trimmed)")
+            return
+        }
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
+
+    /// Where ``error(_:)`` sends its lines instead of standard error once set (by `serve`).
+    static let errorLogger = Once<Logger>()
 }
 
 /// `--format text|json`.

@@ -190,6 +190,8 @@ enum Composition {
         environment.usageLedger = store
         environment.audit = store
         environment.uncertainSideEffects = registry.config.uncertainWrites
+        environment.tracer = ProcessAdapters.shared.tracer
+        environment.traceIncludesContent = registry.config.traceIncludesContent
         return (environment, registry, knowledge)
     }
 }

@@ -104,16 +104,18 @@ struct RuntimeOptions: ParsableArguments {
     private func client() throws -> any HTTPTransport {
         let settings = try loadConfig().http
         return try ProcessAdapters.shared.transport {
+            // Every request (providers, connectors, the secret store) carries the current span's `traceparent`.
             switch settings.client {
             case .nio:
-                do { return try AsyncHTTPClientTransport(settings: settings) } catch {
+                do { return TraceContextTransport(base: try AsyncHTTPClientTransport(settings: settings)) } catch {
                     Console.error("error: \(error)")
                     throw ExitCode(ExitStatus.invalid)
                 }
             case .urlsession:
-                return URLSessionTransport(
-                    maximumConnectionsPerHost: settings.maxConnectionsPerHost, idleTimeout: settings.idleTimeout.seconds
-                )
+                return TraceContextTransport(
+                    base: URLSessionTransport(
+                        maximumConnectionsPerHost: settings.maxConnectionsPerHost,
+                        idleTimeout: settings.idleTimeout.seconds))
             }
         }
     }
@@ -133,6 +135,13 @@ final class ProcessAdapters: Sendable {
     private let builtTransport = Once<any HTTPTransport>()
     private let builtSecrets = Once<any SecretStore>()
     private let builtMCPPool = Once<MCPSessionPool>()
+    private let installedTracer = Once<any RunTracer>()
+
+    /// The tracer runs report spans to: the one `serve` installed (OpenTelemetry, when `OTEL_*` asks for it), else
+    /// none.
+    var tracer: any RunTracer { installedTracer.current ?? NoRunTracer() }
+    /// Installs the process's tracer (before the engine environment is built).
+    func install(tracer: any RunTracer) { _ = try? installedTracer.get { tracer } }
 
     func config(_ make: () throws -> RuntimeConfig) throws -> RuntimeConfig { try loadedConfig.get(make) }
     func transport(_ make: () throws -> any HTTPTransport) throws -> any HTTPTransport { try builtTransport.get(make) }

@@ -3,7 +3,10 @@ import AgentRuntime
 import Agents
 import ArgumentParser
 import Foundation
+import Logging
 import MCPServing
+import OTelTracing
+import ServiceLifecycle
 import Tools
 
 /// `agentctl serve`: the HTTP service for the platform's API gateway.
@@ -77,6 +80,14 @@ struct ServeCommand: AsyncParsableCommand {
             "Milliseconds between looks at agents/, connectors/, tenants/ and agentruntime.json for changes (0: do not watch)."
     )
     var watchIntervalMs: Int = 1000
+    @Option(
+        name: .long,
+        help:
+            "How log lines on standard error look: json (one object per line: timestamp, level, message, request_id, tenant, user, run_id, crew, route, status, duration_ms, ...) or text."
+    )
+    var logFormat: LogLineHandler.Format = .json
+    @Option(name: .long, help: "The least severe level logged: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
 
     /// What a replica does.
     enum ServeRole: String, ExpressibleByArgument, CaseIterable {
@@ -94,6 +105,22 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A supervisor (or a test) that started this process from a thread blocking SIGTERM and SIGINT passed that
+        // mask on: unblock them, so a graceful shutdown can be asked for.
+        var shutdownSignals = sigset_t()
+        sigemptyset(&shutdownSignals)
+        sigaddset(&shutdownSignals, SIGTERM)
+        sigaddset(&shutdownSignals, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &shutdownSignals, nil)
+        // Logging first, so every line this process writes to standard error is a record in the chosen format,
+        // passed through the redactor (the tokens are added to it once read).
+        let redaction = LogRedaction()
+        let (format, level) = (logFormat, logLevel)
+        LoggingSystem.bootstrap { label in
+            LogLineHandler(label: label, format: format, level: level, redaction: redaction)
+        }
+        let logger = Logger(label: "agentruntime")
+        _ = try? Console.errorLogger.get { logger }
         let secrets = try runtime.secretStore()
         let auth = try runtime.loadConfig().auth
         let serviceReference = tokenRef ?? auth.serviceToken?.description ?? "env:AGENTRUNTIME_SERVICE_TOKEN"
@@ -124,6 +151,7 @@ struct ServeCommand: AsyncParsableCommand {
             Console.error("error: with OIDC on, a service token must not have the shape of a JWT (three dotted parts)")
             throw ExitCode(ExitStatus.invalid)
         }
+        redaction.add([token, platformToken].compactMap { $0 })
         if insecureDev, token == nil, platformToken == nil, oidc == nil {
             Console.error("warning: --insecure-dev: requests are not authenticated")
         }
@@ -143,6 +171,15 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxStreams = maxStreams
         configuration.maxStreamLifetime = .seconds(maxStreamSeconds)
         configuration.definitionWatchInterval = watchIntervalMs > 0 ? .milliseconds(watchIntervalMs) : nil
+        configuration.logger = logger
+        // Traces: exported over OTLP when the standard OTEL_* variables ask for it (before the engine is built).
+        var telemetry: [any Service] = []
+        if OTelTracingBackend.isEnabled(ProcessInfo.processInfo.environment) {
+            let backend = try OTelTracingBackend.make(serviceName: "agentruntime", logger: logger)
+            ProcessAdapters.shared.install(tracer: backend.tracer)
+            telemetry.append(backend.service)
+            logger.info("traces exported over OTLP")
+        }
         var (services, knowledge) = try await Composition.gatewayServices(
             configuration: configuration, catalog: catalog, runtime: runtime,
             storeLocation: try EngineOptions.storeLocation(store, runtime: runtime), suspendsForApprovals: true)
@@ -163,10 +200,14 @@ struct ServeCommand: AsyncParsableCommand {
         defer { watcher.cancel() }
         let internalListener = internalPort.map { ListenAddress(host: internalHost, port: $0) }
         try await Gateway.run(
-            services, host: host, port: port, internalListener: internalListener,
-            onRunning: { bound in Console.error("agentctl serve: listening on http://\(host):\(bound)") },
+            services, host: host, port: port, internalListener: internalListener, telemetry: telemetry,
+            onRunning: { bound in
+                logger.info(
+                    "agentctl serve: listening on http://\(host):\(bound)",
+                    metadata: ["role": .string(role.rawValue), "port": .stringConvertible(bound)])
+            },
             onInternalRunning: { bound in
-                Console.error(
+                logger.info(
                     "agentctl serve: /health/ready and /metrics on http://\(internalListener?.host ?? ""):\(bound)")
             })
     }
@@ -205,3 +246,6 @@ struct ServeCommand: AsyncParsableCommand {
         return settings
     }
 }
+
+extension LogLineHandler.Format: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -52,46 +52,14 @@ struct DurabilityTests {
     }
 
     /// `agentctl serve` as a child process.
-    final class Serve {
-        let process = Process()
-        let port: Int
-        let log: URL
-
+    final class Serve: ServeProcess {
         init(workspace: URL, environment: [String: String]) async throws {
-            log = workspace.appendingPathComponent("serve-\(UUID().uuidString).log")
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.executableURL = AgentCtl.binary
-            process.currentDirectoryURL = workspace
-            process.arguments = [
-                "serve", "--port", "0", "--agents-dir", "agents", "--tenants-dir", "tenants", "--knowledge-dir",
-                "knowledge",
-                "--store", "runs.sqlite", "--token-ref", "env:DURABILITY_TOKEN",
-            ]
-            var env = ProcessInfo.processInfo.environment
-            env.merge(environment) { $1 }
-            process.environment = env
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = try FileHandle(forWritingTo: log)
-            try process.run()
-            let deadline = ContinuousClock.now + .seconds(30)
-            while ContinuousClock.now < deadline {
-                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-                if let range = text.range(of: "listening on http://127.0.0.1:"),
-                    let port = Int(text[range.upperBound...].prefix { $0.isNumber })
-                {
-                    self.port = port
-                    return
-                }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            kill(process.processIdentifier, SIGKILL)
-            throw CocoaError(.executableLoad)
-        }
-
-        func kill9() async {
-            kill(process.processIdentifier, SIGKILL)
-            let deadline = ContinuousClock.now + .seconds(10)
-            while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+            try await super.init(
+                workspace: workspace,
+                arguments: [
+                    "--agents-dir", "agents", "--tenants-dir", "tenants", "--knowledge-dir", "knowledge",
+                    "--store", "runs.sqlite", "--token-ref", "env:DURABILITY_TOKEN",
+                ], environment: environment)
         }
     }
 

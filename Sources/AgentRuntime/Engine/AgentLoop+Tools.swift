@@ -129,8 +129,14 @@ extension AgentLoop {
         case suspended(approvalID: String)
     }
 
-    /// Runs one call; failures the model can read become error results.
+    /// Runs one call in an `execute_tool <name>` span; failures the model can read become error results.
     private func execute(_ offered: OfferedTool, arguments: JSONValue, call: ToolCall) async throws -> (String, Bool) {
+        try await traced(offered, call: call) { try await executeUntraced(offered, arguments: arguments, call: call) }
+    }
+
+    private func executeUntraced(
+        _ offered: OfferedTool, arguments: JSONValue, call: ToolCall
+    ) async throws -> (String, Bool) {
         let started = environment.time.stopwatch()
         let toolName: String
         var content: String

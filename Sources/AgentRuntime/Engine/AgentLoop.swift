@@ -90,8 +90,16 @@ struct AgentLoop: Sendable {
         return verdicts
     }
 
-    /// One model call with budget checks, events and cost accounting.
+    /// One model call with budget checks, events and cost accounting, in a `chat <model>` span.
     func call(_ messages: [Message], offerTools: Bool, toolChoice: ToolChoice? = nil) async throws -> ChatResponse {
+        try await traced(messages) {
+            try await untracedCall(messages, offerTools: offerTools, toolChoice: toolChoice)
+        }
+    }
+
+    private func untracedCall(_ messages: [Message], offerTools: Bool, toolChoice: ToolChoice?) async throws
+        -> ChatResponse
+    {
         try Task.checkCancellation()
         try await checkSpend()
         try await state.beginCall()

@@ -62,6 +62,18 @@ public struct CrewRunner: Sendable {
         for id in crew.agents + [crew.manager].compactMap({ $0 }) where agents(id) == nil {
             throw EngineError.unknownAgent(id)
         }
+        return try await traced(crew, runID: runID, principal: principal, attempt: attempt) {
+            try await execute(
+                crew, values: values, inputs: inputs, principal: principal, agents: agents, runID: runID, sink: sink,
+                journal: journal, attempt: attempt, eventsAfter: eventsAfter)
+        }
+    }
+
+    private func execute(
+        _ crew: CrewDefinition, values: [String: String], inputs: [String: JSONValue], principal: Principal,
+        agents: @escaping @Sendable (AgentID) -> AgentDefinition?, runID: RunID, sink: any EventSink,
+        journal: (any RunJournal)?, attempt: Int, eventsAfter: Int
+    ) async throws -> RunResult {
         var session: JournalSession?
         if let journal {
             do { session = try await JournalSession(runID: runID, journal: journal, attempt: attempt) } catch {

@@ -117,7 +117,7 @@ extension Execution {
             agent: coworker, model: try await resolve(coworker), tools: tools, path: path, task: "delegated",
             state: state,
             environment: environment, principal: principal, responseFormat: .text, meter: meter)
-        let (text, _) = try await loop.run([.system(system), .user(user)])
+        let (text, _) = try await tracedAgent(coworker) { try await loop.run([.system(system), .user(user)]) }
         await state.emit(path, .delegationFinished(coworker: coworker.id.rawValue, output: String(text.prefix(2000))))
         return ToolResult(content: text)
     }

@@ -85,6 +85,10 @@ struct Execution: Sendable {
     }
 
     private func runTask(_ task: CrewTask) async throws {
+        try await traced(task) { try await runUntraced(task) }
+    }
+
+    private func runUntraced(_ task: CrewTask) async throws {
         let started = environment.time.stopwatch()
         let meter = UsageMeter()
         let prompt = await prompt(for: task, context: await context(for: task), meter: meter)

@@ -104,6 +104,11 @@ public struct EngineEnvironment: Sendable {
     /// fails fails the call and ends the run (`audit_unavailable`) instead of being lost. Nil: tool calls are audited
     /// only by an ``AuditEventSink``, if any.
     public var audit: (any AuditLog)?
+    /// Where spans of runs, tasks, model calls and tool calls go (none by default).
+    public var tracer: any RunTracer = NoRunTracer()
+    /// Whether spans carry prompts, completions and tool arguments and results (`trace_include_content`; off by
+    /// default: spans carry names, models, counts and costs only).
+    public var traceIncludesContent = false
 
     /// Creates an environment.
     public init(

@@ -17,6 +17,9 @@ public struct RunDefinition: Codable, Hashable, Sendable {
     public var attemptErrors: [String]
     /// The approval the run stopped to wait for (its attempt ended; a decision queues it), if any.
     public var waitingFor: String?
+    /// The `traceparent` of the request that submitted the run, if it had one: the parent of every attempt's spans,
+    /// on whichever worker carries it out.
+    public var traceParent: String?
 
     /// Creates a definition.
     public init(

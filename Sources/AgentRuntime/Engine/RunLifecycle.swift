@@ -25,7 +25,10 @@ public struct RunLifecycle: Sendable {
         runID: RunID = RunID(UUID().uuidString.lowercased()), inFlightLimit: Int? = nil, claim: Bool = true
     ) async throws -> (record: RunRecord, definition: RunDefinition) {
         let used = (crew.agents + [crew.manager].compactMap { $0 }).compactMap(agents)
-        let definition = RunDefinition(crew: crew, agents: used, inputs: inputs, principal: principal)
+        var submitted = RunDefinition(crew: crew, agents: used, inputs: inputs, principal: principal)
+        // The submitter's trace (an API request's `traceparent`) parents every attempt, on whichever worker.
+        submitted.traceParent = TraceContext.current?.traceparent
+        let definition = submitted
         let record = RunRecord(
             id: runID, tenant: principal.tenant, user: principal.user, crew: crew.id.rawValue,
             status: claim ? .running : .queued,
@@ -168,10 +171,13 @@ public struct RunLifecycle: Sendable {
         let worker = keeper.worker
         // Held while the attempt lasts: a cancel asked for on any replica, or a lost lease, stops it.
         let stopped = StopFlag()
+        let parent = definition.traceParent.flatMap(TraceContext.init(traceparent:)) ?? TraceContext.current
         let attempt = Task {
-            await execute(
-                record, definition: definition, environment: environment, runID: runID, agents: agents, sink: sink,
-                worker: worker, stopped: stopped)
+            await TraceContext.$current.withValue(parent) {
+                await execute(
+                    record, definition: definition, environment: environment, runID: runID, agents: agents, sink: sink,
+                    worker: worker, stopped: stopped)
+            }
         }
         let token = await keeper.hold(runID) { stop in
             stopped.set(stop)

@@ -47,6 +47,7 @@ public struct HTTPChatModel<Format: ChatWireFormat>: ChatModel {
                     throw failure
                 }
                 attempt += 1
+                ProviderRetries.notify(failure, attempt: attempt, delay: wait)
                 try await pause(wait)
             }
         }
@@ -73,6 +74,7 @@ public struct HTTPChatModel<Format: ChatWireFormat>: ChatModel {
                         return
                     }
                     attempt += 1
+                    ProviderRetries.notify(failure, attempt: attempt, delay: wait)
                     do { try await pause(wait) } catch {
                         continuation.finish(throwing: normalize(error))
                         return

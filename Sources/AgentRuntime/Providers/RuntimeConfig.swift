@@ -122,6 +122,8 @@ public struct RuntimeConfig: Sendable {
     /// Where the run store lives (`store`): a path, `sqlite:PATH` or `postgres://…`; `--store` and
     /// `AGENTRUNTIME_STORE` take precedence.
     public var store: String?
+    /// Whether exported spans carry prompts, completions and tool arguments and results (`trace_include_content`).
+    public var traceIncludesContent = false
 
     /// Creates a config.
     public init(
