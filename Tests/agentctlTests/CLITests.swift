@@ -116,7 +116,7 @@ struct CLITests {
             ["serve", "--insecure-dev", "--port", "0", "--store", empty.appendingPathComponent("runs.sqlite").path],
             in: empty)
         #expect(serve.status == 1)
-        #expect(serve.stderr.contains("error: no agents loaded from"), "\(serve.stderr)")
+        #expect(serve.stderr.contains("no agents loaded from"), "\(serve.stderr)")
     }
 
     private func brokenTree() throws -> URL {
