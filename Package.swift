@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"6.0.0"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -97,6 +98,8 @@ let package = Package(
                 "AgentRuntime", "Agents", "Tools", "AgentGateway", "NIOTransport", "PostgresStore", "MCPTools",
                 "MCPServing", "CEditLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // YAML OpenAPI documents for `agentctl connectors import openapi` (the core stays Foundation-only).
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -126,7 +129,9 @@ let package = Package(
                 "PostgresStore", "AgentRuntime", "AgentRuntimeTesting",
                 .product(name: "Clocks", package: "swift-clocks"),
             ]),
-        .testTarget(name: "agentctlTests", dependencies: ["agentctl", "AgentRuntime", "AgentRuntimeTesting"]),
+        .testTarget(
+            name: "agentctlTests", dependencies: ["agentctl", "AgentRuntime", "AgentRuntimeTesting"],
+            exclude: ["Resources"]),
         .testTarget(
             name: "AgentGatewayTests",
             dependencies: [

@@ -10,7 +10,7 @@ struct AgentCtl: AsyncParsableCommand {
             ValidateCommand.self, AgentsCommand.self, CrewsCommand.self, ToolsCommand.self, ModelsCommand.self,
             AskCommand.self, RunCommand.self, InvokeCommand.self, RunsCommand.self, KnowledgeCommand.self,
             TenantsCommand.self, ApprovalsCommand.self, AuditCommand.self, ReplayCommand.self, PlaygroundCommand.self,
-            StoreCommand.self, ServeCommand.self, MCPCommand.self, SecretsCommand.self,
+            StoreCommand.self, ServeCommand.self, MCPCommand.self, SecretsCommand.self, ConnectorsCommand.self,
         ]
     )
 
