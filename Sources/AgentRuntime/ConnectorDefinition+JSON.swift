@@ -126,7 +126,7 @@ extension ConnectorOperationDefinition {
     /// The fields of an operation, in their canonical order.
     public static let fields = [
         "id", "description", "access", "approval", "method", "path", "missing_path_message", "parameters", "query",
-        "headers", "body", "idempotency_key", "response", "pagination", "examples", "notes",
+        "headers", "body", "idempotency_key", "defaults", "response", "pagination", "examples", "notes",
     ]
 
     /// The schema of the `cursor` argument added to operations that page.
@@ -201,5 +201,6 @@ extension ConnectorOperationDefinition {
             body: body, response: response, pagination: pagination,
             idempotencyKey: json["idempotency_key"]?.stringValue, examples: json["examples"]?.arrayValue ?? [],
             notes: json["notes"]?.stringValue)
+        if case .object(let defaults)? = json["defaults"] { self.defaults = defaults }
     }
 }

@@ -375,6 +375,8 @@ public struct ConnectorOperationDefinition: Hashable, Sendable {
     public var pagination: Pagination?
     /// A header that carries the call's idempotency key (`Idempotency-Key`).
     public var idempotencyKey: String?
+    /// Argument values used when the model gives none (`{"limit": 20}`).
+    public var defaults: JSONObject = [:]
     /// Recorded documentation samples the harness replays.
     public var examples: [JSONValue]
     /// Free text.

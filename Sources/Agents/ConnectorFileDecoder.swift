@@ -161,7 +161,7 @@ struct ConnectorChecker {
                     checkPattern(pattern, at: member.value.offset, pointer.appending("pattern"))
                     for key in ["example", "default"] {
                         if let value = setting[key]?.value.value.scalarText, !DefinedPattern.matches(value, pattern) {
-                            reader.error(
+                            reader.warning(
                                 .invalidValue, "setting \"\(entry.key)\" \(key) \"\(value)\" does not match \(pattern)",
                                 at: setting[key]!.value.offset, pointer.appending(key))
                         }
@@ -486,6 +486,13 @@ struct ConnectorChecker {
                     member.value, expected: "a JSON Schema object", at: parametersPointer, what: "\"parameters\"")
             }
         }
+        let openArguments =
+            operation["parameters"].map {
+                if case .object(let schema) = $0.value.value, let extra = schema["additionalProperties"] {
+                    return extra != false
+                }
+                return false
+            } ?? false
         let paginated =
             operation["pagination"].map { if case .null = $0.value.content { false } else { true } } ?? false
         var usable = arguments
@@ -537,10 +544,18 @@ struct ConnectorChecker {
                 checkArgumentTemplate(value, arguments: usable, at: entry.value.offset, at)
             }
         }
+        if let defaults = objectMembers(operation, "defaults", what: "\"defaults\"") {
+            for entry in defaults where !arguments.contains(entry.key) {
+                reader.error(
+                    .undeclaredPlaceholder,
+                    "default for \"\(entry.key)\", which is not an argument declared in \"parameters\".properties\(NameSuggestion.didYouMean(entry.key, in: arguments))",
+                    at: entry.keyOffset, pointer.appending("defaults").appending(entry.key))
+            }
+        }
         checkBody(operation, arguments: usable, at: pointer)
         checkResponse(operation, at: pointer)
         checkPagination(operation, at: pointer, method: operation["method"]?.value.value.stringValue)
-        checkExamples(operation, arguments: usable, at: pointer)
+        checkExamples(operation, arguments: openArguments ? nil : usable, at: pointer)
     }
 
     mutating func checkArgumentTemplate(_ text: String, arguments: Set<String>, at offset: Int, _ pointer: JSONPointer)
@@ -694,7 +709,8 @@ struct ConnectorChecker {
         }
     }
 
-    mutating func checkExamples(_ operation: Fields, arguments: Set<String>, at pointer: JSONPointer) {
+    /// The examples; their arguments must be declared unless `arguments` is nil (`additionalProperties` allowed).
+    mutating func checkExamples(_ operation: Fields, arguments: Set<String>?, at pointer: JSONPointer) {
         guard let member = operation["examples"] else { return }
         let examplesPointer = pointer.appending("examples")
         guard case .array(let items) = member.value.content else {
@@ -719,10 +735,10 @@ struct ConnectorChecker {
             }
             if let given = example["arguments"] {
                 if case .object(let entries) = given.value.content {
-                    for entry in entries where !arguments.contains(entry.key) {
+                    for entry in entries where !(arguments?.contains(entry.key) ?? true) {
                         reader.error(
                             .undeclaredPlaceholder,
-                            "example argument \"\(entry.key)\" is not declared in \"parameters\"\(NameSuggestion.didYouMean(entry.key, in: arguments))",
+                            "example argument \"\(entry.key)\" is not declared in \"parameters\"\(NameSuggestion.didYouMean(entry.key, in: arguments ?? []))",
                             at: entry.keyOffset, itemPointer.appending("arguments").appending(entry.key))
                     }
                 } else {

@@ -61,15 +61,27 @@ struct DefinedCall: Sendable {
         }
 
         let parts = Self.split(definition.baseURL)
-        let origin = try render(parts.origin, "base URL")
-        let apiPath = try ConnectorTemplate.pieces(parts.path).map { piece -> String in
-            switch piece {
-            case .text(let text): return text
-            case .placeholder:
-                let value = try render("{\(Self.names(piece))}", "base URL")
-                return value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? value
-            }
-        }.joined()
+        var origin = try render(parts.origin, "base URL")
+        var originPath = ""
+        var originQuery: [(String, String)] = []
+        // A whole URL from a setting or secret (a webhook URL): its path and query stay under a `base_url` override.
+        if parts.origin.hasPrefix("{"), let url = URLComponents(string: origin), let scheme = url.scheme,
+            let host = url.host
+        {
+            origin = "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")"
+            originPath = url.percentEncodedPath
+            originQuery = (url.queryItems ?? []).map { ($0.name, $0.value ?? "") }
+        }
+        let apiPath =
+            try originPath
+            + ConnectorTemplate.pieces(parts.path).map { piece -> String in
+                switch piece {
+                case .text(let text): return text
+                case .placeholder:
+                    let value = try render("{\(Self.names(piece))}", "base URL")
+                    return value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? value
+                }
+            }.joined()
         let base = try client.baseURL(configuration, standard: origin, apiPath: apiPath)
         if configuration.settings["base_url"] == nil, let host = base.host, !definition.allows(host: host) {
             throw ToolError(
@@ -77,8 +89,8 @@ struct DefinedCall: Sendable {
             )
         }
 
-        // The query: the operation's parameters, paging, then query authentication.
-        var query: [(String, String)] = []
+        // The query: the base URL's own, the operation's parameters, paging, then query authentication.
+        var query: [(String, String)] = originQuery
         for pair in operation.query {
             if let value = argumentText(pair.value, arguments) { query.append((pair.name, value)) }
         }
@@ -98,15 +110,12 @@ struct DefinedCall: Sendable {
                 query.removeAll { $0.0 == param }
                 query.append((param, cursor))
             }
-            if let limitParam {
-                if let given = query.first(where: { $0.0 == limitParam }) {
-                    limit = Int(given.1)
-                } else if let pageSize {
-                    query.append((limitParam, String(pageSize)))
-                    limit = pageSize
-                }
+            // The page size asked for; else page_size, sent as limit_param when the operation has one.
+            if let limitParam, let given = query.first(where: { $0.0 == limitParam }) {
+                limit = Int(given.1)
             } else {
                 limit = pageSize
+                if let limitParam, let pageSize { query.append((limitParam, String(pageSize))) }
             }
         case .link?, nil: break
         }
@@ -116,7 +125,9 @@ struct DefinedCall: Sendable {
 
         var url: URL
         if case .link? = operation.pagination, let cursor {
-            url = try linkCursor(cursor, base: base)
+            url = try linkCursor(
+                cursor, base: base,
+                standard: configuration.settings["base_url"] == nil ? nil : URL(string: origin + apiPath))
             if case .query = definition.auth, var components = URLComponents(url: url, resolvingAgainstBaseURL: false) {
                 let present = Set((components.queryItems ?? []).map(\.name))
                 let added = query.suffix(from: query.count - authQueryCount).filter { !present.contains($0.0) }
@@ -126,6 +137,14 @@ struct DefinedCall: Sendable {
             }
         } else {
             url = ConnectorClient.url(base, path: path, query: query.map { ($0.0, Optional($0.1)) })
+            // An operation on the base URL itself (a webhook) adds no trailing slash.
+            if path.isEmpty, !base.path.hasSuffix("/"),
+                var components = URLComponents(url: url, resolvingAgainstBaseURL: false),
+                components.percentEncodedPath.hasSuffix("/")
+            {
+                components.percentEncodedPath.removeLast()
+                url = components.url ?? url
+            }
         }
 
         var headers = HTTPHeaders()
@@ -218,7 +237,7 @@ struct DefinedCall: Sendable {
 
     // MARK: Arguments
 
-    /// The arguments with the schema's top-level `default`s filled in.
+    /// The arguments with the operation's `defaults` filled in where absent.
     func withDefaults(_ arguments: JSONValue) -> JSONValue {
         var object: JSONObject
         switch arguments {
@@ -226,10 +245,8 @@ struct DefinedCall: Sendable {
         case .null: object = [:]
         default: return arguments
         }
-        if case .object(let properties)? = operation.parameters.document["properties"] {
-            for property in properties where object[property.key] == nil {
-                if let value = property.value["default"] { object[property.key] = value }
-            }
+        for member in operation.defaults where object[member.key] == nil || object[member.key] == .null {
+            object[member.key] = member.value
         }
         return .object(object)
     }
@@ -439,14 +456,27 @@ struct DefinedCall: Sendable {
         }
     }
 
-    /// A `link` cursor: the next URL, accepted only on the base URL's origin and under its path.
-    func linkCursor(_ cursor: String, base: URL) throws -> URL {
-        guard let url = URL(string: cursor), url.scheme == base.scheme, url.host == base.host, url.port == base.port,
-            url.path.hasPrefix(base.path)
-        else {
+    /// A `link` cursor: the next URL, accepted only on the base URL's origin and under its path. Under a `base_url`
+    /// override (a proxy), a next URL on the service's own origin (`standard`) is taken to the override's origin.
+    func linkCursor(_ cursor: String, base: URL, standard: URL?) throws -> URL {
+        guard let url = URL(string: cursor) else {
             throw ToolError("\"cursor\" must be the next_cursor of a previous \(connector) page")
         }
-        return url
+        if url.scheme == base.scheme, url.host == base.host, url.port == base.port, url.path.hasPrefix(base.path) {
+            return url
+        }
+        if let standard, url.scheme == standard.scheme, url.host == standard.host, url.port == standard.port,
+            url.path.hasPrefix(standard.path), var components = URLComponents(url: url, resolvingAgainstBaseURL: false),
+            let target = URLComponents(url: base, resolvingAgainstBaseURL: false)
+        {
+            components.scheme = target.scheme
+            components.host = target.host
+            components.port = target.port
+            components.percentEncodedPath =
+                target.percentEncodedPath + String(components.percentEncodedPath.dropFirst(standard.path.count))
+            if let rewritten = components.url { return rewritten }
+        }
+        throw ToolError("\"cursor\" must be the next_cursor of a previous \(connector) page")
     }
 
     // MARK: Helpers

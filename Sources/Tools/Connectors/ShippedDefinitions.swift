@@ -100,6 +100,7 @@ enum ShippedDefinitions {
                       "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100, "description": "Most channels to return"}
                     }
                   },
+                  "defaults": {"limit": 100},
                   "query": {"limit": "{limit}", "cursor": "{cursor}", "exclude_archived": "true", "types": "public_channel,private_channel"},
                   "response": {
                     "select": "channels",
@@ -190,6 +191,7 @@ enum ShippedDefinitions {
                       "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20, "description": "Most items to return"}
                     }
                   },
+                  "defaults": {"limit": 20},
                   "query": {"limit": "{limit}", "email": "{email}"},
                   "response": {
                     "select": "data",
@@ -250,6 +252,7 @@ enum ShippedDefinitions {
                       "limit": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20, "description": "Most items to return"}
                     }
                   },
+                  "defaults": {"limit": 20},
                   "query": {"limit": "{limit}", "customer": "{customer}", "status": "{status}"},
                   "response": {
                     "select": "data",
