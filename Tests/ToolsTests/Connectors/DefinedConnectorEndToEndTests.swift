@@ -168,4 +168,21 @@ struct DefinedConnectorEndToEndTests {
             definitions: [definition])
         #expect(found.map(\.message).contains(#"stockroom setting "account" must match ^[a-z0-9-]+$"#))
     }
+
+    @Test("a catalog reload replaces the defined connectors' tools; the built-in and shipped ones stay")
+    func reload() throws {
+        let definition = try #require(
+            ConnectorFileDecoder.decode(
+                Array(Self.connector.utf8), displayPath: "connectors/stockroom.json", stem: "stockroom"
+            ).0)
+        let client = ConnectorClient(transport: ReplayTransport([]), settings: StaticConnectorSettings([:]))
+        let source = ConnectorToolSource(
+            base: ToolRegistry.standard(client: client), client: client, definitions: [definition])
+        #expect(source.tool("stockroom.get_item")?.spec.access == .read)
+        source.update([])
+        #expect(source.tool("stockroom.get_item") == nil)
+        #expect(source.tool("slack.post_message") != nil && source.tool("wordpress.list_posts") != nil)
+        source.update([definition])
+        #expect(source.definedSpecs.map(\.id) == ["stockroom.get_item"])
+    }
 }
