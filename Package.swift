@@ -45,6 +45,7 @@ let package = Package(
         // OpenTelemetry: only the OTLP/HTTP exporter (the gRPC one would build grpc-swift as well).
         .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
         .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -114,6 +115,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // YAML OpenAPI documents for `agentctl connectors import openapi` (the core stays Foundation-only).
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -147,7 +150,9 @@ let package = Package(
                 "PostgresStore", "AgentRuntime", "AgentRuntimeTesting",
                 .product(name: "Clocks", package: "swift-clocks"),
             ]),
-        .testTarget(name: "agentctlTests", dependencies: ["agentctl", "AgentRuntime", "AgentRuntimeTesting"]),
+        .testTarget(
+            name: "agentctlTests", dependencies: ["agentctl", "AgentRuntime", "AgentRuntimeTesting"],
+            exclude: ["Resources"]),
         .testTarget(
             name: "AgentGatewayTests",
             dependencies: [

@@ -23,11 +23,17 @@ public actor CatalogHolder {
     private let loader: CatalogLoader
     private var files: [String: String]
     private var fingerprint: DefinitionFingerprint
+    private let onReload: @Sendable (Catalog) -> Void
 
-    /// Creates a holder. The files the catalog was loaded from are read again to know later changes.
-    public init(catalog: Catalog, loader: CatalogLoader, now: Date = Date()) {
+    /// Creates a holder. The files the catalog was loaded from are read again to know later changes; `onReload` sees
+    /// every catalog installed after this one (the connector definitions' tools follow it).
+    public init(
+        catalog: Catalog, loader: CatalogLoader, now: Date = Date(),
+        onReload: @escaping @Sendable (Catalog) -> Void = { _ in }
+    ) {
         self.catalog = catalog
         self.loader = loader
+        self.onReload = onReload
         self.loadedAt = now
         let paths = Self.watchedPaths(of: loader)
         self.fingerprint = DefinitionFingerprint(of: paths)
@@ -61,6 +67,7 @@ public actor CatalogHolder {
         loadedAt = now
         rejectedDiagnostics = []
         rejectedAt = nil
+        onReload(loaded)
     }
 
     /// What a look at the definition folders found.
@@ -121,7 +128,9 @@ public actor CatalogHolder {
     public nonisolated var watchedPaths: [URL] { Self.watchedPaths(of: loader) }
 
     private static func watchedPaths(of loader: CatalogLoader) -> [URL] {
-        let connectors = loader.agentsDirectory.deletingLastPathComponent().appendingPathComponent("connectors")
+        let connectors =
+            loader.connectorsDirectory
+            ?? loader.agentsDirectory.deletingLastPathComponent().appendingPathComponent("connectors")
         return [loader.agentsDirectory]
             + (FileManager.default.fileExists(atPath: connectors.path) ? [connectors] : [])
     }
@@ -132,7 +141,9 @@ public actor CatalogHolder {
         var texts = Dictionary(
             sources.map { ($0.displayPath, $0.bytes.map { String(decoding: $0, as: UTF8.self) } ?? "") },
             uniquingKeysWith: { first, _ in first })
-        let connectors = loader.agentsDirectory.deletingLastPathComponent().appendingPathComponent("connectors")
+        let connectors =
+            loader.connectorsDirectory
+            ?? loader.agentsDirectory.deletingLastPathComponent().appendingPathComponent("connectors")
         let resolved = connectors.resolvingSymlinksInPath().path
         for relative in (FileManager.default.subpaths(atPath: resolved) ?? []).sorted()
         where !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) {

@@ -66,7 +66,9 @@ struct DefinitionRoutes: Sendable {
             services.visibleAgents(catalog, principal).first { $0.id.rawValue == id }
         }
         if agentID != nil, agent == nil { throw GatewayError(.notFound, "no agent \"\(agentID!)\"") }
-        var listed: [(spec: ToolSpec, server: String?)] = ToolRegistry.standardSpecs.map { ($0, nil) }
+        var listed: [(spec: ToolSpec, server: String?)] = ToolRegistry.specs(with: catalog.connectors.definitions).map {
+            ($0, nil)
+        }
         // The tenant's MCP servers' tools, as the servers list them (a server that cannot be reached lists none).
         for server in (services.tenants[principal.tenant]?.mcpServers.keys.sorted() ?? []) {
             for tool in await registry.tools(for: ToolID("mcp.\(server).*"), principal: principal) {

@@ -20,6 +20,8 @@ public struct Catalog: Sendable {
     public let crewFiles: [CrewID: String]
     /// Knowledge collections found (folder names under `knowledge/`).
     public let knowledgeCollections: [String]
+    /// The connector definitions (`connectors/*.json`) that loaded.
+    public let connectors: ConnectorCatalog
 
     private let agentIndex: [AgentID: Int]
     private let crewIndex: [CrewID: Int]
@@ -27,8 +29,10 @@ public struct Catalog: Sendable {
     /// Creates a catalog from its parts.
     public init(
         agents: [AgentDefinition], crews: [CrewDefinition], diagnostics: [Diagnostic], fileCount: Int,
-        agentFiles: [AgentID: String] = [:], crewFiles: [CrewID: String] = [:], knowledgeCollections: [String] = []
+        agentFiles: [AgentID: String] = [:], crewFiles: [CrewID: String] = [:], knowledgeCollections: [String] = [],
+        connectors: ConnectorCatalog = .empty
     ) {
+        self.connectors = connectors
         self.agents = agents.sorted { $0.id < $1.id }
         self.crews = crews.sorted { $0.id < $1.id }
         self.diagnostics = diagnostics
@@ -40,6 +44,17 @@ public struct Catalog: Sendable {
             self.agents.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.crewIndex = Dictionary(
             self.crews.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// This catalog with `connectors` and their diagnostics.
+    public func with(connectors: ConnectorCatalog) -> Catalog {
+        let all = (diagnostics + connectors.diagnostics).sorted {
+            ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column)
+        }
+        return Catalog(
+            agents: agents, crews: crews, diagnostics: all, fileCount: fileCount,
+            agentFiles: agentFiles, crewFiles: crewFiles, knowledgeCollections: knowledgeCollections,
+            connectors: connectors)
     }
 
     /// The agent with `id`, if it loaded.

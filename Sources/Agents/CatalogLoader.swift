@@ -16,21 +16,33 @@ public struct CatalogLoader: Sendable {
     public var knownTools: Set<ToolID>
     /// Paths under this directory are shown relative to it in diagnostics.
     public var displayBase: URL?
+    /// The `connectors/` directory of connector definition files (optional on disk); by default next to `agents/`.
+    public var connectorsDirectory: URL?
+    /// Connectors written in Swift, which a file may not redefine (a file may replace a connector the runtime ships
+    /// as a definition).
+    public var builtinConnectors: Set<String>
 
     /// Folder names under `agents/` that are not categories.
     public static let reservedFolders: Set<String> = ["crews", "schema"]
 
     /// Creates a loader.
-    public init(agentsDirectory: URL, knowledgeDirectory: URL?, knownTools: Set<ToolID>, displayBase: URL? = nil) {
+    public init(
+        agentsDirectory: URL, knowledgeDirectory: URL?, knownTools: Set<ToolID>, displayBase: URL? = nil,
+        connectorsDirectory: URL? = nil, builtinConnectors: Set<String>? = nil
+    ) {
         self.agentsDirectory = agentsDirectory
         self.knowledgeDirectory = knowledgeDirectory
         self.knownTools = knownTools
         self.displayBase = displayBase
+        self.connectorsDirectory =
+            connectorsDirectory
+            ?? agentsDirectory.standardizedFileURL.deletingLastPathComponent().appendingPathComponent("connectors")
+        self.builtinConnectors = builtinConnectors ?? []
     }
 
-    /// Reads every definition file and validates them together.
-    /// Problems are diagnostics in the catalog; only a missing `agents/` directory throws. A folder with no agent
-    /// definition at all is an error (`empty-catalog`): a mount that did not arrive must not look like success.
+    /// Reads every definition file and validates them together (the connector definitions first: agents may use
+    /// their tools). Problems are diagnostics in the catalog; only a missing `agents/` directory throws. A folder with
+    /// no agent definition at all is an error (`empty-catalog`): a mount that did not arrive must not look like success.
     public func load() throws(CatalogLoadError) -> Catalog {
         try loadWithSources().catalog
     }
@@ -38,7 +50,17 @@ public struct CatalogLoader: Sendable {
     /// ``load()``, and the files it read (display path and bytes), so a caller can tell what changed between loads.
     public func loadWithSources() throws(CatalogLoadError) -> (catalog: Catalog, sources: [DefinitionSource]) {
         let (sources, layout) = try read()
-        return (validator().validate(sources, extraDiagnostics: layout + emptiness(sources)), sources)
+        let connectors = loadConnectors()
+        return (
+            validator(connectors).validate(sources, extraDiagnostics: layout + emptiness(sources))
+                .with(connectors: connectors), sources
+        )
+    }
+
+    /// The connector definitions of ``connectorsDirectory`` (none when it is nil or absent).
+    public func loadConnectors() -> ConnectorCatalog {
+        guard let connectorsDirectory else { return .empty }
+        return ConnectorCatalog.load(connectorsDirectory, displayBase: displayBase, reservedIDs: builtinConnectors)
     }
 
     /// The `empty-catalog` error when no agent definition file was found.
@@ -66,7 +88,8 @@ public struct CatalogLoader: Sendable {
         } else {
             sources.append(replacement)
         }
-        return validator().validate(sources, extraDiagnostics: layout)
+        let connectors = loadConnectors()
+        return validator(connectors).validate(sources, extraDiagnostics: layout).with(connectors: connectors)
     }
 
     /// The path diagnostics name for the file of `kind` and `stem` (`agents/<folder>/<stem>.json`, shown as the
@@ -75,8 +98,8 @@ public struct CatalogLoader: Sendable {
         display(agentsDirectory.appendingPathComponent(kind.folder).appendingPathComponent("\(stem).json"))
     }
 
-    private func validator() -> CatalogValidator {
-        CatalogValidator(knownTools: knownTools, knowledgeCollections: knowledgeCollections())
+    private func validator(_ connectors: ConnectorCatalog) -> CatalogValidator {
+        CatalogValidator(knownTools: knownTools.union(connectors.toolIDs), knowledgeCollections: knowledgeCollections())
     }
 
     /// Every definition file, and the layout problems found on the way.

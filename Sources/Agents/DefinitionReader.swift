@@ -14,6 +14,32 @@ struct DefinitionReader {
 
     var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
 
+    /// A file's bytes parsed, or the diagnostic saying it could not be read or is not JSON.
+    static func parse(_ bytes: [UInt8]?, displayPath: String) -> (JSONDocument?, [Diagnostic]) {
+        guard let bytes else {
+            return (
+                nil,
+                [
+                    Diagnostic(
+                        file: displayPath, line: 1, column: 1, severity: .error, code: .unreadableFile,
+                        message: "cannot read the file", pointer: "")
+                ]
+            )
+        }
+        do {
+            return (try JSONParser.parse(bytes), [])
+        } catch {
+            return (
+                nil,
+                [
+                    Diagnostic(
+                        file: displayPath, line: error.location.line, column: error.location.column, severity: .error,
+                        code: .syntaxError, message: "invalid JSON: \(error.message)", pointer: "")
+                ]
+            )
+        }
+    }
+
     mutating func report(
         _ severity: Diagnostic.Severity, _ code: DiagnosticCode, _ message: String, at offset: Int,
         _ pointer: JSONPointer

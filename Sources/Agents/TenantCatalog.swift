@@ -31,8 +31,12 @@ public struct TenantCatalog: Sendable {
     public typealias SettingsCheck = @Sendable (_ connector: String, _ setting: String, _ value: String) -> String?
 
     /// Loads `directory/*.json` (a missing directory is an empty catalog); `settingsCheck` checks connector settings.
+    ///
+    /// `definitions` are the connectors defined by files (shipped and the catalog's): a tenant's entry for one is
+    /// checked against it — settings declared, matching their `pattern`, required ones given; secret names declared.
     public static func load(
-        _ directory: URL, knownTools: Set<ToolID>, displayBase: URL? = nil, settingsCheck: SettingsCheck? = nil
+        _ directory: URL, knownTools: Set<ToolID>, displayBase: URL? = nil, settingsCheck: SettingsCheck? = nil,
+        definitions: [ConnectorDefinition] = []
     ) -> TenantCatalog {
         // Listed through a symlinked folder (a ConfigMap volume), named under `directory` itself; hidden entries
         // (the volume's `..data`) are skipped, their files are read through the visible links.
@@ -50,7 +54,7 @@ public struct TenantCatalog: Sendable {
             let (tenant, found) = decode(
                 (try? Data(contentsOf: file)).map { [UInt8]($0) }, displayPath: display,
                 stem: file.deletingPathExtension().lastPathComponent, knownTools: knownTools,
-                settingsCheck: settingsCheck)
+                settingsCheck: settingsCheck, definitions: definitions)
             diagnostics += found
             if let tenant, !found.contains(where: { $0.severity == .error }) { tenants[tenant.id] = tenant }
         }
@@ -60,29 +64,11 @@ public struct TenantCatalog: Sendable {
     /// Decodes one tenant file; `settingsCheck` checks connector settings.
     public static func decode(
         _ bytes: [UInt8]?, displayPath: String, stem: String, knownTools: Set<ToolID>,
-        settingsCheck: SettingsCheck? = nil
+        settingsCheck: SettingsCheck? = nil, definitions: [ConnectorDefinition] = []
     ) -> (TenantDefinition?, [Diagnostic]) {
-        guard let bytes else {
-            return (
-                nil,
-                [
-                    Diagnostic(
-                        file: displayPath, line: 1, column: 1, severity: .error, code: .unreadableFile,
-                        message: "cannot read the file", pointer: "")
-                ]
-            )
-        }
-        let document: JSONDocument
-        do { document = try JSONParser.parse(bytes) } catch {
-            return (
-                nil,
-                [
-                    Diagnostic(
-                        file: displayPath, line: error.location.line, column: error.location.column, severity: .error,
-                        code: .syntaxError, message: "invalid JSON: \(error.message)", pointer: "")
-                ]
-            )
-        }
+        let knownTools = knownTools.union(definitions.flatMap(\.specs).map(\.id))
+        let (parsed, problems) = DefinitionReader.parse(bytes, displayPath: displayPath)
+        guard let document = parsed else { return (nil, problems) }
         var reader = DefinitionReader(file: displayPath, document: document)
         guard
             let fields = reader.object(
@@ -141,6 +127,11 @@ public struct TenantCatalog: Sendable {
                             "secret \"\(secretName)\" must be a reference path in the tenant's secret store (like \(entry.key)/\(secretName)), never the secret itself",
                             at: offset, entryPointer.appending("secrets").appending(secretName))
                         secrets[secretName] = nil
+                    }
+                    if let definition = definitions.last(where: { $0.id == entry.key }) {
+                        reader.checkDefinedConnector(
+                            definition, settings: settings, secrets: secrets, fields: connectorFields,
+                            at: entry.keyOffset, entryPointer)
                     }
                     connectors[entry.key] = TenantDefinition.Connector(settings: settings, secrets: secrets)
                 }

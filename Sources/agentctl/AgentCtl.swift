@@ -11,7 +11,7 @@ struct AgentCtl: AsyncParsableCommand {
             AskCommand.self, RunCommand.self, InvokeCommand.self, RunsCommand.self, KnowledgeCommand.self,
             TenantsCommand.self, ApprovalsCommand.self, AuditCommand.self, UsageCommand.self, ReplayCommand.self,
             PlaygroundCommand.self,
-            StoreCommand.self, ServeCommand.self, MCPCommand.self, SecretsCommand.self,
+            StoreCommand.self, ServeCommand.self, MCPCommand.self, SecretsCommand.self, ConnectorsCommand.self,
         ]
     )
 

@@ -23,16 +23,44 @@ struct CatalogOptions: ParsableArguments {
         help: ArgumentHelp("The tenants directory.", discussion: "Default: $AGENTRUNTIME_TENANTS_DIR, else ./tenants."))
     var tenantsDir: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The connector definitions directory.",
+            discussion: "Default: $AGENTRUNTIME_CONNECTORS_DIR, else connectors/ next to the agents directory."))
+    var connectorsDir: String?
+
+    /// `connectors/`: the flag, the environment, else next to the agents directory.
+    var connectorsDirectory: URL {
+        if connectorsDir != nil
+            || ProcessInfo.processInfo.environment["AGENTRUNTIME_CONNECTORS_DIR"].map({ !$0.isEmpty }) == true
+        {
+            return resolve(connectorsDir, environment: "AGENTRUNTIME_CONNECTORS_DIR", fallback: "connectors")
+        }
+        return agentsDirectory.deletingLastPathComponent().appendingPathComponent("connectors")
+    }
+
+    /// The connector definition files, validated (problems go to stderr unless `quiet`).
+    func loadConnectors(quiet: Bool = true) -> ConnectorCatalog {
+        let connectors = ConnectorCatalog.load(
+            connectorsDirectory, displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+            reservedIDs: ToolRegistry.builtinConnectorIDs)
+        if !quiet { for diagnostic in connectors.diagnostics { Console.error(diagnostic.formatted) } }
+        return connectors
+    }
+
     var tenantsDirectory: URL {
         resolve(tenantsDir, environment: "AGENTRUNTIME_TENANTS_DIR", fallback: "tenants")
     }
 
     /// The tenant files, validated; problems go to stderr.
     func loadTenants(quiet: Bool = false) -> TenantCatalog {
+        let connectors = loadConnectors()
         let catalog = TenantCatalog.load(
-            tenantsDirectory, knownTools: ToolRegistry.standardIDs,
+            tenantsDirectory, knownTools: ToolRegistry.ids(with: connectors.definitions),
             displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-            settingsCheck: Connectors.settingProblem)
+            settingsCheck: Connectors.settingProblem,
+            definitions: ToolRegistry.effectiveDefinitions(connectors.definitions))
         if !quiet { for diagnostic in catalog.diagnostics { Console.error(diagnostic.formatted) } }
         return catalog
     }
@@ -54,16 +82,22 @@ struct CatalogOptions: ParsableArguments {
 
     /// Loads the catalog, or exits with a message when the agents directory is missing.
     func loadCatalog() throws -> Catalog {
-        let loader = CatalogLoader(
-            agentsDirectory: agentsDirectory, knowledgeDirectory: knowledgeDirectory,
-            knownTools: ToolRegistry.standardIDs,
-            displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        let loader = catalogLoader()
         do {
             return try loader.load()
         } catch {
             Console.error("error: \(error)")
             throw ExitCode(ExitStatus.notFound)
         }
+    }
+
+    /// The loader of the agents, crews and connector definitions.
+    func catalogLoader() -> CatalogLoader {
+        CatalogLoader(
+            agentsDirectory: agentsDirectory, knowledgeDirectory: knowledgeDirectory,
+            knownTools: ToolRegistry.standardIDs,
+            displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+            connectorsDirectory: connectorsDirectory, builtinConnectors: ToolRegistry.builtinConnectorIDs)
     }
 
     /// Loads the catalog for a read command: problems go to stderr as a one-line hint.

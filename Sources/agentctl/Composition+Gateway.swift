@@ -20,7 +20,7 @@ extension Composition {
         }
         let tenants = catalog.loadTenants()
         let runStore = try await store(location: storeLocation, runtime: runtime)
-        let (configured, registry, knowledge) = try await environment(
+        let (configured, registry, knowledge, connectorTools) = try await environment(
             runtime: runtime, catalog: catalog, tenants: tenants, store: runStore, streaming: true,
             suspendsForApprovals: suspendsForApprovals)
         var base = configured
@@ -33,10 +33,9 @@ extension Composition {
             configuration: configuration,
             catalog: CatalogHolder(
                 catalog: loadedCatalog,
-                loader: CatalogLoader(
-                    agentsDirectory: catalog.agentsDirectory, knowledgeDirectory: catalog.knowledgeDirectory,
-                    knownTools: ToolRegistry.standardIDs,
-                    displayBase: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))),
+                loader: catalog.catalogLoader(),
+                // A reload (PUT /v1/agents, the file watcher) also brings the connector definitions' tools up to date.
+                onReload: { connectorTools.update($0.connectors.definitions) }),
             tenants: servedTenants,
             environment: { principal in
                 var environment = environment

@@ -150,7 +150,7 @@ enum Composition {
     /// process's guarded transport (egress rules apply to tenants' URLs), their header secrets read from `secrets`.
     /// One pool of sessions per process.
     static func mcpTools(
-        base: ToolRegistry, tenants: TenantCatalog, runtime: RuntimeOptions, secrets: any SecretStore
+        base: any ToolSource, tenants: TenantCatalog, runtime: RuntimeOptions, secrets: any SecretStore
     ) throws -> MCPToolSource {
         let pool = try ProcessAdapters.shared.mcpPool {
             MCPSessionPool(http: try runtime.connectorTransport(), secrets: secrets)
@@ -162,7 +162,10 @@ enum Composition {
         runtime: RuntimeOptions, catalog: CatalogOptions, tenants: TenantCatalog, store: (any PlatformStore)?,
         streaming: Bool,
         suspendsForApprovals: Bool = false
-    ) async throws -> (environment: EngineEnvironment, registry: ProviderRegistry, knowledge: KnowledgeBase) {
+    ) async throws -> (
+        environment: EngineEnvironment, registry: ProviderRegistry, knowledge: KnowledgeBase,
+        connectorTools: ConnectorToolSource
+    ) {
         let registry = try runtime.registry(
             tenantRateLimits: tenants.tenants.compactMapValues(\.rateLimit), limiter: store.flatMap(sharedLimiter))
         let tenants = tenants.adding(operatorServers: registry.config.mcpServers)
@@ -173,11 +176,13 @@ enum Composition {
         // One time source for the runs and their approvals (the system's; tests build environments of their own).
         let time = TimeSource.system
         let secrets = try runtime.secretStore()
+        // The catalog's connector definitions (connectors/*.json) call through the same client as the Swift ones.
+        let connectorTools = ConnectorToolSource(
+            base: ToolRegistry.standard(client: client, knowledge: knowledge), client: client,
+            definitions: catalog.loadConnectors().definitions)
         var environment = EngineEnvironment(
             models: registry,
-            tools: try mcpTools(
-                base: ToolRegistry.standard(client: client, knowledge: knowledge), tenants: tenants, runtime: runtime,
-                secrets: secrets),
+            tools: try mcpTools(base: connectorTools, tenants: tenants, runtime: runtime, secrets: secrets),
             policy: TenantToolPolicy(tenants: tenants.tenants),
             secrets: secrets, limits: registry.config.limits, streaming: streaming,
             knowledge: knowledge,
@@ -192,6 +197,6 @@ enum Composition {
         environment.uncertainSideEffects = registry.config.uncertainWrites
         environment.tracer = ProcessAdapters.shared.tracer
         environment.traceIncludesContent = registry.config.traceIncludesContent
-        return (environment, registry, knowledge)
+        return (environment, registry, knowledge, connectorTools)
     }
 }

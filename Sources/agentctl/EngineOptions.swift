@@ -51,7 +51,7 @@ struct EngineOptions: ParsableArguments {
         runtime: RuntimeOptions, catalog: CatalogOptions, tenants: TenantCatalog, store: (any PlatformStore)?,
         streaming: Bool
     ) async throws -> EngineEnvironment {
-        var (environment, registry, _) = try await Composition.environment(
+        var (environment, registry, _, _) = try await Composition.environment(
             runtime: runtime, catalog: catalog, tenants: tenants, store: store, streaming: streaming)
         if let reference = model.flatMap(ModelReference.init(parsing:)) {
             environment.models = OverridingModelResolver(base: registry, reference: reference)

@@ -24,7 +24,8 @@ struct ToolsCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON (with argument schemas).") var json = false
 
         func run() async throws {
-            let specs = ToolRegistry.standardSpecs
+            let connectors = catalog.loadConnectors()
+            let specs = ToolRegistry.specs(with: connectors.definitions)
             guard tenant != nil || role != nil || agent != nil else {
                 if json {
                     Console.print(
@@ -70,7 +71,7 @@ struct ToolsCommand: AsyncParsableCommand {
                 client: ConnectorClient(
                     transport: try runtime.connectorTransport(),
                     settings: TenantConnectorSettings(tenants: tenants.tenants)),
-                knowledge: KnowledgeBase(root: catalog.knowledgeDirectory))
+                knowledge: KnowledgeBase(root: catalog.knowledgeDirectory), definitions: connectors.definitions)
             var rows: [[String]] = []
             var items: [JSONValue] = []
             // The tools of the tenant's MCP servers the agent names, as the servers list them now.
@@ -134,7 +135,9 @@ struct ToolsCommand: AsyncParsableCommand {
             let policy = TenantToolPolicy(tenants: tenants.tenants)
             let source = try Composition.mcpTools(
                 base: ToolRegistry([]), tenants: tenants, runtime: runtime, secrets: try runtime.secretStore())
-            var listed: [(server: String, spec: ToolSpec)] = ToolRegistry.standardSpecs.map { ("", $0) }
+            var listed: [(server: String, spec: ToolSpec)] = ToolRegistry.specs(
+                with: catalog.loadConnectors().definitions
+            ).map { ("", $0) }
             for server in definition.mcpServers.values.sorted(by: { $0.name < $1.name }) {
                 let (tools, problem) = await source.listing(server, tenant: tenant)
                 if let problem { Console.error("warning: \(problem)") }

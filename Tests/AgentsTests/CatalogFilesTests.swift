@@ -10,11 +10,15 @@ enum Repository {
         .deletingLastPathComponent()
     static let agents = root.appendingPathComponent("agents")
     static let knowledge = root.appendingPathComponent("knowledge")
+    /// The repository's connector definitions (`connectors/*.json`).
+    static let connectors = ConnectorCatalog.load(
+        root.appendingPathComponent("connectors"), displayBase: root, reservedIDs: ToolRegistry.builtinConnectorIDs)
+    /// Every tool the repository's agents may name: the built-in ones and the defined connectors' operations.
+    static let toolIDs = ToolRegistry.ids(with: connectors.definitions)
 
     static let catalog: Catalog = {
         try! CatalogLoader(
-            agentsDirectory: agents, knowledgeDirectory: knowledge, knownTools: ToolRegistry.standardIDs,
-            displayBase: root
+            agentsDirectory: agents, knowledgeDirectory: knowledge, knownTools: toolIDs, displayBase: root
         ).load()
     }()
 
@@ -46,7 +50,7 @@ struct CatalogFilesTests {
         } else {
             let agent = try #require(Repository.catalog.agent(AgentID(stem)))
             #expect(Repository.catalog.agentFiles[agent.id] == path, "agent id \(stem) is defined more than once")
-            for tool in agent.tools { #expect(ToolRegistry.standardIDs.contains(tool)) }
+            for tool in agent.tools { #expect(Repository.toolIDs.contains(tool), "unknown tool \(tool)") }
             for collection in agent.knowledge {
                 #expect(Repository.catalog.knowledgeCollections.contains(collection))
             }

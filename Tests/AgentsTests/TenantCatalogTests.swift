@@ -103,7 +103,12 @@ struct TenantCatalogTests {
     func repositoryTenants(id: String) {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let catalog = TenantCatalog.load(root.appendingPathComponent("tenants"), knownTools: ToolRegistry.standardIDs)
+        let connectors = ConnectorCatalog.load(
+            root.appendingPathComponent("connectors"), reservedIDs: ToolRegistry.builtinConnectorIDs)
+        let catalog = TenantCatalog.load(
+            root.appendingPathComponent("tenants"), knownTools: ToolRegistry.ids(with: connectors.definitions),
+            settingsCheck: Connectors.settingProblem,
+            definitions: ToolRegistry.effectiveDefinitions(connectors.definitions))
         #expect(catalog.diagnostics.isEmpty, "\(catalog.diagnostics.map(\.formatted))")
         #expect(catalog.tenants[TenantID(id)] != nil)
     }
