@@ -36,6 +36,9 @@ struct GatewayFixture {
         let root = Self.repositoryRoot
         try FileManager.default.copyItem(
             at: root.appendingPathComponent("agents"), to: directory.url.appendingPathComponent("agents"))
+        // The connector definitions beside them: agents use their tools.
+        try FileManager.default.copyItem(
+            at: root.appendingPathComponent("connectors"), to: directory.url.appendingPathComponent("connectors"))
         let loader = CatalogLoader(
             agentsDirectory: directory.url.appendingPathComponent("agents"),
             knowledgeDirectory: root.appendingPathComponent("knowledge"), knownTools: ToolRegistry.standardIDs)

@@ -99,6 +99,9 @@ struct CLITests {
         try FileManager.default.createSymbolicLink(
             at: directory.appendingPathComponent("tenants"),
             withDestinationURL: AgentCtl.root.appendingPathComponent("tenants"))
+        try FileManager.default.createSymbolicLink(
+            at: directory.appendingPathComponent("connectors"),
+            withDestinationURL: AgentCtl.root.appendingPathComponent("connectors"))
         let linked = try await AgentCtl.run(["validate"], in: directory)
         #expect(linked.status == 0, "\(linked.stdout)\(linked.stderr)")
         let direct = try await AgentCtl.run(["validate"])

@@ -250,7 +250,7 @@ struct EchoedCredentialTests {
 
     /// The run's events as `serve` streams them over SSE (from the same store).
     static func streamedEvents(_ runID: String, store: URL, environment: [String: String]) async throws -> String {
-        for folder in ["agents", "knowledge"] {
+        for folder in ["agents", "knowledge", "connectors"] {
             try FileManager.default.copyItem(
                 at: AgentCtl.root.appendingPathComponent(folder), to: store.appendingPathComponent(folder))
         }

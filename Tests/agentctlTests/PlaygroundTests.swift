@@ -10,6 +10,9 @@ struct PlaygroundTests {
         let directory = try TemporaryDirectory()
         try FileManager.default.copyItem(
             at: AgentCtl.root.appendingPathComponent("agents"), to: directory.url.appendingPathComponent("agents"))
+        try FileManager.default.copyItem(
+            at: AgentCtl.root.appendingPathComponent("connectors"),
+            to: directory.url.appendingPathComponent("connectors"))
         return directory
     }
 
